@@ -1,0 +1,3 @@
+// Every migration, oldest first. `npm run migration:generate -- <Name>` adds new ones here.
+import { InitialSchema1795572785393 } from './1795572785393-InitialSchema.js';
+export const MIGRATIONS = [InitialSchema1795572785393];

@@ -1,0 +1,64 @@
+import { RequestMethod, type INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
+import { requestIdMiddleware } from './common/http/request-id.middleware.js';
+import { createValidationPipe } from './common/http/validation.pipe.js';
+import type { AppConfig } from './config/app-config.js';
+
+/** Paths served outside the `/api` prefix. */
+const UNPREFIXED = [
+  { path: 'docs', method: RequestMethod.ALL },
+  { path: 'docs-json', method: RequestMethod.ALL },
+  { path: 'metrics', method: RequestMethod.GET },
+];
+
+/** Everything main.ts and the tests share: prefix, body limits, security headers, pipes, filter, Swagger. */
+export function configureApp(app: NestExpressApplication, config: AppConfig): OpenAPIObject {
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.http.trustProxy);
+  app.use(requestIdMiddleware);
+  app.use(
+    helmet({
+      // Swagger UI needs its inline script and styles
+      contentSecurityPolicy: { directives: { 'script-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] } },
+    }),
+  );
+  if (config.http.corsOrigins) {
+    app.enableCors({
+      origin: config.http.corsOrigins === '*' ? true : config.http.corsOrigins,
+      exposedHeaders: ['x-request-id', 'retry-after'],
+      allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'],
+    });
+  }
+  app.useBodyParser('json', { limit: config.http.bodyLimit });
+  app.setGlobalPrefix('api', { exclude: UNPREFIXED });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new AllExceptionsFilter());
+  return setupSwagger(app);
+}
+
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const options = new DocumentBuilder()
+    .setTitle('Stripe Checkout service')
+    .setDescription(
+      'Sells plans through Stripe Checkout: users sign in, ask for a Checkout Session, pay on Stripe, and Stripe webhooks ' +
+        'turn into each user\'s plan. Every error has the shape of `ErrorResponseDto`.',
+    )
+    .setVersion('1.0.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+    .build();
+  return SwaggerModule.createDocument(app, options, {
+    operationIdFactory: (_controllerKey: string, methodKey: string) => methodKey,
+  });
+}
+
+function setupSwagger(app: INestApplication): OpenAPIObject {
+  const document = buildOpenApiDocument(app);
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    swaggerOptions: { persistAuthorization: true },
+  });
+  return document;
+}

@@ -1,0 +1,66 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module.js';
+import { configureApp } from './app.setup.js';
+import { AppConfig, ConfigError, loadConfig } from './config/app-config.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
+
+export interface RunningService {
+  app: NestExpressApplication;
+  config: AppConfig;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole service: validated configuration, the embedded PostgreSQL when no DATABASE_URL is
+ * given, the Nest app, and the HTTP listener. `stop()` drains in-flight requests, closes the pool, then
+ * the embedded database.
+ */
+export async function startService(env: NodeJS.ProcessEnv = process.env): Promise<RunningService> {
+  const logger = new Logger('Bootstrap');
+  let config = loadConfig(env);
+  let embedded: EmbeddedDatabase | undefined;
+  if (!config.database.url) {
+    const started = Date.now();
+    embedded = await startEmbeddedPostgres({ dir: join(config.dataDir, 'postgres'), port: Number(env.EMBEDDED_POSTGRES_PORT) || 0, log: (l) => logger.warn(l) });
+    config = { ...config, database: { ...config.database, url: embedded.url } };
+    logger.log(`Embedded PostgreSQL started in ${Date.now() - started} ms (data in ${join(config.dataDir, 'postgres')})`);
+  }
+  try {
+    const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { rawBody: true, bufferLogs: false });
+    configureApp(app, config);
+    await app.listen(config.port, env.HOST ?? '0.0.0.0');
+    const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('0.0.0.0', 'localhost');
+    logger.log(`Listening on ${url} (API under /api, Swagger UI at /docs)`);
+    return {
+      app,
+      config,
+      url,
+      stop: async () => {
+        await app.close();
+        await embedded?.stop();
+      },
+    };
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+}
+
+/** `.env` in the working folder, when present, fills variables the environment does not set. */
+export function loadDotEnv(file = '.env'): void {
+  if (existsSync(file)) process.loadEnvFile(file);
+}
+
+export function exitOnConfigError(error: unknown): never {
+  if (error instanceof ConfigError) {
+    // one clear line naming the variable, no stack
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}

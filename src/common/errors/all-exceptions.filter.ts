@@ -1,0 +1,122 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { QueryFailedError } from 'typeorm';
+import Stripe from 'stripe';
+import { AppError } from './app-error.js';
+import { ERROR_STATUS, ErrorCode } from './error-code.js';
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: ErrorCode.ValidationError,
+  401: ErrorCode.Unauthorized,
+  403: ErrorCode.Forbidden,
+  404: ErrorCode.NotFound,
+  405: ErrorCode.NotFound,
+  409: ErrorCode.Conflict,
+  413: ErrorCode.PayloadTooLarge,
+  415: ErrorCode.ValidationError,
+  429: ErrorCode.RateLimited,
+  503: ErrorCode.ServiceUnavailable,
+};
+
+interface ErrorBody {
+  error: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+  requestId: string;
+}
+
+/**
+ * Every error from every route leaves through here, in the contract's shape. Unknown errors become a
+ * generic 500: their message may hold SQL or internals, so it is only logged.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const req = ctx.getRequest<Request & { id?: string }>();
+    const res = ctx.getResponse<Response>();
+    const { status, body, retryAfter } = this.toBody(exception, req.id ?? '');
+    if (status >= 500) {
+      this.logger.error(`${req.method} ${req.originalUrl?.split('?')[0]} -> ${status} ${body.error}: ${describe(exception)}`);
+    }
+    if (res.headersSent) return;
+    if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
+    res.status(status).json(body);
+  }
+
+  private toBody(exception: unknown, requestId: string): { status: number; body: ErrorBody; retryAfter?: number } {
+    if (exception instanceof AppError) {
+      return {
+        status: ERROR_STATUS[exception.code],
+        body: { error: exception.code, message: exception.message, details: exception.details, requestId },
+        retryAfter: exception.retryAfter,
+      };
+    }
+    if (exception instanceof Stripe.errors.StripeError) return this.fromStripe(exception, requestId);
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const code = STATUS_CODES[status] ?? (status >= 500 ? ErrorCode.InternalError : ErrorCode.ValidationError);
+      const response = exception.getResponse();
+      const raw = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+      const message = status >= 500 ? 'Internal server error' : Array.isArray(raw) ? String(raw[0]) : String(raw ?? exception.message);
+      return { status, body: { error: code, message, requestId } };
+    }
+    // body-parser errors carry `type` and `status`
+    const parserError = exception as { type?: string; status?: number };
+    if (parserError?.type === 'entity.too.large') {
+      return { status: 413, body: { error: ErrorCode.PayloadTooLarge, message: 'Request body is too large', requestId } };
+    }
+    if (parserError?.type === 'entity.parse.failed') {
+      return { status: 400, body: { error: ErrorCode.ValidationError, message: 'Request body is not valid JSON', requestId } };
+    }
+    if (parserError?.status && parserError.status >= 400 && parserError.status < 500 && typeof parserError.type === 'string') {
+      return { status: 400, body: { error: ErrorCode.ValidationError, message: 'Request body could not be read', requestId } };
+    }
+    if (exception instanceof QueryFailedError && (exception.driverError as { code?: string })?.code === '23505') {
+      return { status: 409, body: { error: ErrorCode.Conflict, message: 'A record with these values already exists', requestId } };
+    }
+    if (isDatabaseUnavailable(exception)) {
+      return { status: 503, body: { error: ErrorCode.ServiceUnavailable, message: 'The database is unavailable, try again shortly', requestId }, retryAfter: 5 };
+    }
+    return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: { error: ErrorCode.InternalError, message: 'Internal server error', requestId } };
+  }
+
+  private fromStripe(error: InstanceType<typeof Stripe.errors.StripeError>, requestId: string) {
+    if (error instanceof Stripe.errors.StripeConnectionError || error instanceof Stripe.errors.StripeRateLimitError) {
+      return {
+        status: 503,
+        body: { error: ErrorCode.ServiceUnavailable, message: 'Stripe could not be reached, try again shortly', requestId },
+        retryAfter: 5,
+      };
+    }
+    if (error instanceof Stripe.errors.StripeAuthenticationError || error instanceof Stripe.errors.StripePermissionError) {
+      // never echo what Stripe says about the key: it can quote part of it
+      return { status: 502, body: { error: ErrorCode.StripeError, message: 'Stripe rejected the configured API key', requestId } };
+    }
+    const message = redactKeys(error.message || 'Stripe answered with an error');
+    return {
+      status: 502,
+      body: { error: ErrorCode.StripeError, message, details: { type: error.type, code: error.code, requestId: error.requestId }, requestId },
+    };
+  }
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006']);
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: string; driverError?: { code?: string }; message?: string };
+  const code = e?.driverError?.code ?? e?.code;
+  if (code && CONNECTION_CODES.has(code)) return true;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e?.message ?? '');
+}
+
+export function redactKeys(text: string): string {
+  return text.replace(/\b(sk|rk|pk)_(test|live)_[A-Za-z0-9]+/g, '$1_$2_***').replace(/whsec_[A-Za-z0-9+/=]+/g, 'whsec_***');
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return redactKeys(`${error.name}: ${error.message}`);
+  return 'non-error thrown';
+}

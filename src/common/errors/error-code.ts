@@ -1,0 +1,30 @@
+/** The contract's stable machine codes, and the one table that maps them to HTTP statuses. */
+export enum ErrorCode {
+  ValidationError = 'validation_error',
+  InvalidSignature = 'invalid_signature',
+  Unauthorized = 'unauthorized',
+  Forbidden = 'forbidden',
+  NotFound = 'not_found',
+  Conflict = 'conflict',
+  PayloadTooLarge = 'payload_too_large',
+  RateLimited = 'rate_limited',
+  InternalError = 'internal_error',
+  StripeError = 'stripe_error',
+  StripeNotConfigured = 'stripe_not_configured',
+  ServiceUnavailable = 'service_unavailable',
+}
+
+export const ERROR_STATUS: Record<ErrorCode, number> = {
+  [ErrorCode.ValidationError]: 400,
+  [ErrorCode.InvalidSignature]: 400,
+  [ErrorCode.Unauthorized]: 401,
+  [ErrorCode.Forbidden]: 403,
+  [ErrorCode.NotFound]: 404,
+  [ErrorCode.Conflict]: 409,
+  [ErrorCode.PayloadTooLarge]: 413,
+  [ErrorCode.RateLimited]: 429,
+  [ErrorCode.InternalError]: 500,
+  [ErrorCode.StripeError]: 502,
+  [ErrorCode.StripeNotConfigured]: 503,
+  [ErrorCode.ServiceUnavailable]: 503,
+};
