@@ -5,6 +5,7 @@ import { AppConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { StripeModule } from './stripe/stripe.module.js';
+import { StripeCheckModule } from './stripe-check/stripe-check.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -13,7 +14,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [AppConfigModule.forRoot(config), DatabaseModule, StripeModule, UsersModule, AuthModule, HealthModule],
+      imports: [AppConfigModule.forRoot(config), DatabaseModule, StripeModule, UsersModule, AuthModule, HealthModule, StripeCheckModule],
     };
   }
 }

@@ -1,0 +1,23 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Auth } from '../auth/decorators/auth.decorator.js';
+import { StripeConfigCheckService } from './stripe-config-check.service.js';
+import { StripeStatusDto } from './stripe-status.dto.js';
+
+@ApiTags('admin')
+@Controller('admin/stripe')
+export class StripeStatusController {
+  constructor(private readonly check: StripeConfigCheckService) {}
+
+  @Get('status')
+  @Auth('admin')
+  @ApiOperation({
+    operationId: 'getStripeStatus',
+    summary: 'The start-up check of the Stripe configuration',
+    description: "The key's mode, how many webhook secrets are set, and each catalogue price as Stripe returned it at start.",
+  })
+  @ApiOkResponse({ type: StripeStatusDto })
+  status(): StripeStatusDto {
+    return this.check.current();
+  }
+}

@@ -1,0 +1,35 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class PriceCheckDto {
+  @ApiProperty({ example: 'pro' })
+  plan!: string;
+
+  @ApiProperty({ enum: ['month', 'year', 'once'], enumName: 'PriceInterval' })
+  interval!: 'month' | 'year' | 'once';
+
+  @ApiProperty({ example: 'price_1PgafmB7WZ01zgkW' })
+  priceId!: string;
+
+  @ApiProperty({ description: 'The price exists in Stripe, is active, and its kind matches its variable' })
+  ok!: boolean;
+
+  @ApiProperty({ type: String, nullable: true, example: 'the price recurs every year, the variable says month' })
+  problem!: string | null;
+}
+
+export class StripeStatusDto {
+  @ApiProperty({ enum: ['test', 'live'], nullable: true, description: "The secret key's mode; null without a key" })
+  mode!: 'test' | 'live' | null;
+
+  @ApiProperty({ example: 1, description: 'How many webhook signing secrets are configured' })
+  webhookSecrets!: number;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the start-up check ran' })
+  checkedAt!: Date | null;
+
+  @ApiProperty({ type: [String], description: 'Each problem found, as logged at start' })
+  problems!: string[];
+
+  @ApiProperty({ type: [PriceCheckDto] })
+  prices!: PriceCheckDto[];
+}
