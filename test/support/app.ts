@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -58,6 +58,7 @@ export async function createTestApp(overrides: Record<string, string | undefined
     close: async () => {
       await app.close();
       if (!database) await db.drop();
+      rmSync(env.DATA_DIR, { recursive: true, force: true });
     },
   };
 }
