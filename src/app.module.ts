@@ -7,6 +7,7 @@ import { HealthModule } from './health/health.module.js';
 import { StripeModule } from './stripe/stripe.module.js';
 import { StripeCheckModule } from './stripe-check/stripe-check.module.js';
 import { UsersModule } from './users/users.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 @Module({})
 export class AppModule {
@@ -14,7 +15,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [AppConfigModule.forRoot(config), DatabaseModule, StripeModule, UsersModule, AuthModule, HealthModule, StripeCheckModule],
+      imports: [AppConfigModule.forRoot(config), DatabaseModule, StripeModule, UsersModule, AuthModule, HealthModule, StripeCheckModule, WebhooksModule],
     };
   }
 }

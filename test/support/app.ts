@@ -58,7 +58,7 @@ export async function createTestApp(overrides: Record<string, string | undefined
     close: async () => {
       await app.close();
       if (!database) await db.drop();
-      rmSync(env.DATA_DIR, { recursive: true, force: true });
+      rmSync(config.dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,24 @@
+import type Stripe from 'stripe';
+import type { EntityManager } from 'typeorm';
+import type { FulfillmentSource } from '../../billing/entities/fulfillment.entity.js';
+
+/** What an applier knows about the path that brought a Stripe object. */
+export interface ApplyContext {
+  /** which path fulfils, for the ledger */
+  source: FulfillmentSource;
+  /** the Stripe event that carried the object, when one did */
+  eventId: string | null;
+  /** that event's Stripe `created`; null for reads from the API (confirm, sync), which are the newest state */
+  eventCreated: Date | null;
+  eventType?: string;
+  /** the session's subscription, when the caller read it from Stripe */
+  subscription?: Stripe.Subscription | null;
+}
+
+/** What every event handler receives: the transaction's manager and where the event came from. */
+export interface HandlerContext {
+  manager: EntityManager;
+  source: FulfillmentSource;
+  eventId: string;
+  eventCreated: Date;
+}

@@ -1,0 +1,45 @@
+import { Injectable, OnModuleInit, SetMetadata } from '@nestjs/common';
+import { DiscoveryService, Reflector } from '@nestjs/core';
+import type Stripe from 'stripe';
+import type { HandlerContext } from './apply/apply-context.js';
+
+const STRIPE_EVENT_TYPES = 'stripe:event-types';
+
+/** Marks a provider as the handler of these Stripe event types. */
+export const OnStripeEvent = (...types: Stripe.Event['type'][]) => SetMetadata(STRIPE_EVENT_TYPES, types);
+
+export interface StripeEventHandler {
+  /** Runs inside the event's transaction; use only `ctx.manager`. */
+  handle(event: Stripe.Event, ctx: HandlerContext): Promise<void>;
+}
+
+/** Maps each event type to its handler, collected at start from the providers marked with @OnStripeEvent. */
+@Injectable()
+export class HandlerRegistry implements OnModuleInit {
+  private readonly handlers = new Map<string, StripeEventHandler>();
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly reflector: Reflector,
+  ) {}
+
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders()) {
+      if (!wrapper.metatype || !wrapper.instance) continue;
+      const types = this.reflector.get<string[] | undefined>(STRIPE_EVENT_TYPES, wrapper.metatype as object as Function);
+      for (const type of types ?? []) {
+        if (this.handlers.has(type)) throw new Error(`Two handlers for Stripe event ${type}`);
+        this.handlers.set(type, wrapper.instance as StripeEventHandler);
+      }
+    }
+  }
+
+  get(type: string): StripeEventHandler | undefined {
+    return this.handlers.get(type);
+  }
+
+  /** Every handled type, e.g. to ask Stripe's Events API for them. */
+  types(): string[] {
+    return [...this.handlers.keys()].sort();
+  }
+}

@@ -1,0 +1,26 @@
+import { Injectable } from '@nestjs/common';
+import type Stripe from 'stripe';
+import type { HandlerContext } from '../apply/apply-context.js';
+import { CheckoutSessionApplier } from '../apply/checkout-session.applier.js';
+import { OnStripeEvent, type StripeEventHandler } from '../handler-registry.js';
+
+/** Completed, async succeeded/failed and expired sessions: the session object says it all. */
+@Injectable()
+@OnStripeEvent(
+  'checkout.session.completed',
+  'checkout.session.async_payment_succeeded',
+  'checkout.session.async_payment_failed',
+  'checkout.session.expired',
+)
+export class CheckoutSessionHandler implements StripeEventHandler {
+  constructor(private readonly applier: CheckoutSessionApplier) {}
+
+  async handle(event: Stripe.Event, ctx: HandlerContext): Promise<void> {
+    await this.applier.apply(ctx.manager, event.data.object as Stripe.Checkout.Session, {
+      source: ctx.source,
+      eventId: ctx.eventId,
+      eventCreated: ctx.eventCreated,
+      eventType: event.type,
+    });
+  }
+}

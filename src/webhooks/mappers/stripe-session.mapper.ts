@@ -1,0 +1,70 @@
+import type Stripe from 'stripe';
+import type { CheckoutMode, CheckoutPaymentStatus, CheckoutSessionStatus } from '../../billing/entities/checkout-session.entity.js';
+
+/** What our row needs from a Stripe Checkout Session, whatever path brought it. */
+export interface SessionFacts {
+  stripeSessionId: string;
+  mode: CheckoutMode;
+  status: CheckoutSessionStatus;
+  paymentStatus: CheckoutPaymentStatus;
+  amountTotal: number | null;
+  currency: string | null;
+  customerId: string | null;
+  subscriptionId: string | null;
+  paymentIntentId: string | null;
+  customerEmail: string | null;
+  url: string | null;
+  expiresAt: Date | null;
+  clientReferenceId: string | null;
+  metadataUserId: string | null;
+  metadataPlan: string | null;
+  metadataInterval: string | null;
+}
+
+const idOf = (value: string | { id: string } | null | undefined): string | null => (value ? (typeof value === 'string' ? value : value.id) : null);
+const seconds = (value: number | null | undefined): Date | null => (typeof value === 'number' ? new Date(value * 1000) : null);
+
+export function sessionFacts(session: Stripe.Checkout.Session): SessionFacts {
+  const status = (['open', 'complete', 'expired'] as const).includes(session.status as CheckoutSessionStatus) ? (session.status as CheckoutSessionStatus) : 'open';
+  const paymentStatus = (['paid', 'unpaid', 'no_payment_required'] as const).includes(session.payment_status as CheckoutPaymentStatus)
+    ? (session.payment_status as CheckoutPaymentStatus)
+    : 'unpaid';
+  const metadata = session.metadata ?? {};
+  return {
+    stripeSessionId: session.id,
+    mode: session.mode as CheckoutMode,
+    status,
+    paymentStatus,
+    amountTotal: session.amount_total ?? null,
+    currency: session.currency ? session.currency.toLowerCase() : null,
+    customerId: idOf(session.customer as string | { id: string } | null),
+    subscriptionId: idOf(session.subscription as string | { id: string } | null),
+    paymentIntentId: idOf(session.payment_intent as string | { id: string } | null),
+    customerEmail: (session.customer_details?.email ?? session.customer_email ?? null)?.toLowerCase() ?? null,
+    url: session.url ?? null,
+    expiresAt: seconds(session.expires_at),
+    clientReferenceId: session.client_reference_id ?? null,
+    metadataUserId: metadata.userId ?? null,
+    metadataPlan: metadata.plan ?? null,
+    metadataInterval: metadata.interval ?? null,
+  };
+}
+
+const STATUS_RANK: Record<CheckoutSessionStatus, number> = { open: 0, expired: 1, complete: 2 };
+
+/**
+ * Session state only moves forward (open → expired or complete), so whatever order events arrive in,
+ * the result is the furthest state seen: a complete session never goes back to open or expired.
+ */
+export function mergeSessionStatus(current: CheckoutSessionStatus, incoming: CheckoutSessionStatus): CheckoutSessionStatus {
+  return STATUS_RANK[incoming] > STATUS_RANK[current] ? incoming : current;
+}
+
+export function mergePaymentStatus(current: CheckoutPaymentStatus, incoming: CheckoutPaymentStatus): CheckoutPaymentStatus {
+  return current === 'unpaid' ? incoming : current;
+}
+
+/** A complete session whose money is in (or that needed none) is what fulfils. */
+export function isFulfillable(status: CheckoutSessionStatus, paymentStatus: CheckoutPaymentStatus): boolean {
+  return status === 'complete' && (paymentStatus === 'paid' || paymentStatus === 'no_payment_required');
+}

@@ -1,0 +1,116 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type Stripe from 'stripe';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { FulfillmentSource } from '../billing/entities/fulfillment.entity.js';
+import { AppError } from '../common/errors/app-error.js';
+import { redactKeys } from '../common/errors/all-exceptions.filter.js';
+import { AppConfig } from '../config/app-config.js';
+import { StripeEvent, type StripeEventStatus } from './entities/stripe-event.entity.js';
+import { eventObjectId } from './event-shape.js';
+import { HandlerRegistry } from './handler-registry.js';
+
+export type EventArrival = 'webhook' | 'recovery';
+
+export interface IngestResult {
+  status: StripeEventStatus;
+  /** the event had already been processed or ignored: nothing was done */
+  duplicate: boolean;
+}
+
+/**
+ * The one path every Stripe event takes, whether delivered, recovered or replayed: store it in the
+ * inbox, lock its row, and run its handler in the same transaction. The event id is the primary key,
+ * so concurrent deliveries (on any instance) serialise on that row and only the first has an effect.
+ */
+@Injectable()
+export class WebhookProcessorService {
+  private readonly logger = new Logger('Webhooks');
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly registry: HandlerRegistry,
+    private readonly config: AppConfig,
+  ) {}
+
+  ingest(event: Stripe.Event, arrival: EventArrival): Promise<IngestResult> {
+    return this.process(event, arrival, arrival === 'recovery' ? 'recovery' : 'webhook');
+  }
+
+  /** Runs a stored event through the same path again; an already processed event is left as it is. */
+  async replay(eventId: string): Promise<StripeEvent> {
+    const repo = this.db.getRepository(StripeEvent);
+    const stored = await repo.findOneBy({ id: eventId });
+    if (!stored) throw AppError.notFound('Webhook event');
+    try {
+      await this.process(stored.payload as unknown as Stripe.Event, stored.source === 'recovery' ? 'recovery' : 'webhook', 'replay');
+    } catch {
+      // recorded on the event as failed; the caller reads the new status below
+    }
+    return repo.findOneByOrFail({ id: eventId });
+  }
+
+  private async process(event: Stripe.Event, arrival: EventArrival, source: FulfillmentSource): Promise<IngestResult> {
+    try {
+      const result = await this.db.transaction((manager) => this.processInTransaction(manager, event, arrival, source));
+      if (!result.duplicate) this.logger.log(`event ${event.id} ${event.type} ${result.status} (${source})`);
+      return result;
+    } catch (error) {
+      const message = describe(error);
+      this.logger.error(`event ${event.id} ${event.type} failed (${source}): ${message}`);
+      await this.recordFailure(event, arrival, message).catch((e: unknown) => this.logger.error(`could not record the failure of ${event.id}: ${describe(e)}`));
+      throw error;
+    }
+  }
+
+  private async processInTransaction(manager: EntityManager, event: Stripe.Event, arrival: EventArrival, source: FulfillmentSource): Promise<IngestResult> {
+    await manager.query(
+      `INSERT INTO stripe_events (id, type, stripe_created_at, livemode, api_version, object_id, payload, source)
+       VALUES ($1, $2, to_timestamp($3), $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
+      [event.id, event.type, event.created, event.livemode, event.api_version ?? null, eventObjectId(event), event, arrival],
+    );
+    const [row] = (await manager.query('SELECT status FROM stripe_events WHERE id = $1 FOR UPDATE', [event.id])) as Array<{ status: StripeEventStatus }>;
+    if (row.status === 'processed' || row.status === 'ignored') return { status: row.status, duplicate: true };
+
+    const ignoredReason = this.ignoredReason(event);
+    if (ignoredReason) {
+      await this.finish(manager, event.id, 'ignored', ignoredReason);
+      return { status: 'ignored', duplicate: false };
+    }
+    await this.registry.get(event.type)!.handle(event, { manager, source, eventId: event.id, eventCreated: new Date(event.created * 1000) });
+    await this.finish(manager, event.id, 'processed', null);
+    return { status: 'processed', duplicate: false };
+  }
+
+  private ignoredReason(event: Stripe.Event): string | null {
+    const mode = this.config.stripe.mode;
+    if (mode && event.livemode !== (mode === 'live')) {
+      return `livemode ${event.livemode} does not match the configured ${mode} key`;
+    }
+    if (!this.registry.get(event.type)) return `no handler for ${event.type}`;
+    return null;
+  }
+
+  private async finish(manager: EntityManager, id: string, status: StripeEventStatus, ignoredReason: string | null): Promise<void> {
+    await manager.query(
+      `UPDATE stripe_events SET status = $2, ignored_reason = $3, attempts = attempts + 1, last_error = NULL, processed_at = now() WHERE id = $1`,
+      [id, status, ignoredReason],
+    );
+  }
+
+  /** The transaction rolled back; the failure is kept on the event (outside it) for retries and admins. */
+  private async recordFailure(event: Stripe.Event, arrival: EventArrival, message: string): Promise<void> {
+    await this.db.query(
+      `INSERT INTO stripe_events (id, type, stripe_created_at, livemode, api_version, object_id, payload, source, status, attempts, last_error)
+       VALUES ($1, $2, to_timestamp($3), $4, $5, $6, $7, $8, 'failed', 1, $9)
+       ON CONFLICT (id) DO UPDATE SET status = 'failed', attempts = stripe_events.attempts + 1, last_error = EXCLUDED.last_error
+       WHERE stripe_events.status NOT IN ('processed', 'ignored')`,
+      [event.id, event.type, event.created, event.livemode, event.api_version ?? null, eventObjectId(event), event, arrival, message],
+    );
+  }
+}
+
+function describe(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return redactKeys(text).slice(0, 1000);
+}
