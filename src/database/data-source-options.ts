@@ -15,7 +15,8 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
     // gen_random_uuid() is built into PostgreSQL 13+: no extension to install (and no superuser needed)
     uuidExtension: 'pgcrypto',
     installExtensions: false,
-    logging: ['error'],
+    // failures are logged by the app without their SQL parameters (which may hold personal data)
+    logging: false,
     extra: {
       max: poolSize,
       connectionTimeoutMillis: 5000,

@@ -29,14 +29,16 @@ export function subscriptionFacts(subscription: Stripe.Subscription): Subscripti
   };
 }
 
-const GRANTING = new Set<string>(['active', 'trialing']);
+// past_due is Stripe retrying a failed renewal: the customer keeps the plan while the status shows it
+const GRANTING = new Set<string>(['active', 'trialing', 'past_due']);
 const ENDED = new Set<string>(['canceled', 'unpaid', 'incomplete_expired']);
 
 export const isEndedStatus = (status: string | null | undefined): boolean => ENDED.has(status ?? '');
 
 /**
- * The plan a subscription status leaves the user on: active/trialing grant the subscribed plan,
- * past_due (and other in-between states) keep what the user has, ended subscriptions return to free.
+ * The plan a subscription status leaves the user on: active, trialing and past_due give the subscribed
+ * plan, ended subscriptions return to free, in-between states (incomplete, paused) keep what the user has.
+ * It depends on the newest state only, so the result does not depend on delivery order.
  */
 export function planForStatus(status: string, subscribedPlan: string | null, currentPlan: string): string {
   if (GRANTING.has(status)) return subscribedPlan ?? currentPlan;
