@@ -4,6 +4,7 @@ import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { RecoveryModule } from './recovery/recovery.module.js';
 import { StripeModule } from './stripe/stripe.module.js';
 import { StripeCheckModule } from './stripe-check/stripe-check.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -15,7 +16,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [AppConfigModule.forRoot(config), DatabaseModule, StripeModule, UsersModule, AuthModule, HealthModule, StripeCheckModule, WebhooksModule],
+      imports: [AppConfigModule.forRoot(config), DatabaseModule, StripeModule, UsersModule, AuthModule, HealthModule, StripeCheckModule, WebhooksModule, RecoveryModule],
     };
   }
 }
