@@ -41,11 +41,27 @@ export class CheckoutSessionApplier {
     }
     if (ctx.eventCreated && (!row.lastEventAt || ctx.eventCreated > row.lastEventAt)) row.lastEventAt = ctx.eventCreated;
     if (!row.plan && ctx.subscription) row.plan = this.planOfSubscription(ctx.subscription);
-    await manager.getRepository(CheckoutSession).save(row);
-
-    if (row.userId && isFulfillable(row.status, row.paymentStatus) && (await this.fulfillments.claim(manager, row, ctx))) {
-      await this.grant(manager, row, ctx);
-    }
+    // the ledger claim comes first so the session is written once, with fulfilled_at when this path won
+    const won = row.userId !== null && !row.fulfilledAt && isFulfillable(row.status, row.paymentStatus) && (await this.fulfillments.claim(manager, row, ctx));
+    await manager.getRepository(CheckoutSession).update(
+      { id: row.id },
+      {
+        status: row.status,
+        paymentStatus: row.paymentStatus,
+        amountTotal: row.amountTotal,
+        currency: row.currency,
+        stripeCustomerId: row.stripeCustomerId,
+        stripeSubscriptionId: row.stripeSubscriptionId,
+        stripePaymentIntentId: row.stripePaymentIntentId,
+        customerEmail: row.customerEmail,
+        expiresAt: row.expiresAt,
+        paymentFailedAt: row.paymentFailedAt,
+        lastEventAt: row.lastEventAt,
+        plan: row.plan,
+        fulfilledAt: row.fulfilledAt,
+      },
+    );
+    if (won) await this.grant(manager, row, ctx);
     return row;
   }
 
@@ -106,7 +122,6 @@ export class CheckoutSessionApplier {
     }
     if (row.mode === 'subscription') {
       if (ctx.subscription) {
-        await repo.save(user);
         await this.subscriptions.applyToUser(manager, user, subscriptionFacts(ctx.subscription), ctx.eventCreated ?? new Date());
         return;
       }
@@ -120,7 +135,10 @@ export class CheckoutSessionApplier {
     } else if (row.plan) {
       user.plan = row.plan;
     }
-    await repo.save(user);
+    await repo.update(
+      { id: user.id },
+      { plan: user.plan, stripeCustomerId: user.stripeCustomerId, stripeSubscriptionId: user.stripeSubscriptionId, subscriptionStatus: user.subscriptionStatus, subscriptionPriceId: user.subscriptionPriceId },
+    );
   }
 
   private planOfSubscription(subscription: Stripe.Subscription): string | null {

@@ -23,8 +23,8 @@ export class FulfillmentService {
       .execute();
     const won = (result.raw as Array<{ at: Date }>)[0];
     if (!won) return false;
+    // the caller writes it with the rest of the session
     session.fulfilledAt = won.at;
-    await manager.query('UPDATE checkout_sessions SET fulfilled_at = $2 WHERE id = $1 AND fulfilled_at IS NULL', [session.id, won.at]);
     return true;
   }
 }

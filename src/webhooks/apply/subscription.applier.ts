@@ -41,7 +41,19 @@ export class SubscriptionApplier {
     user.cancelAtPeriodEnd = facts.cancelAtPeriodEnd;
     user.subscriptionEventAt = at;
     if (!user.stripeCustomerId && facts.customerId) user.stripeCustomerId = facts.customerId;
-    await manager.getRepository(User).save(user);
+    await manager.getRepository(User).update(
+      { id: user.id },
+      {
+        plan: user.plan,
+        subscriptionStatus: user.subscriptionStatus,
+        stripeSubscriptionId: user.stripeSubscriptionId,
+        subscriptionPriceId: user.subscriptionPriceId,
+        currentPeriodEnd: user.currentPeriodEnd,
+        cancelAtPeriodEnd: user.cancelAtPeriodEnd,
+        subscriptionEventAt: user.subscriptionEventAt,
+        stripeCustomerId: user.stripeCustomerId,
+      },
+    );
     return user;
   }
 

@@ -9,6 +9,10 @@ export type StripeEventStatus = 'received' | 'processed' | 'failed' | 'ignored';
 @Entity({ name: 'stripe_events' })
 @Index('idx_stripe_events_received', ['receivedAt', 'id'])
 @Index('idx_stripe_events_object', ['objectId'])
+// admin filters (migration AdminIndexes); the expression index on the invoice's subscription is SQL-only
+@Index('idx_stripe_events_status_received', ['status', 'receivedAt', 'id'])
+@Index('idx_stripe_events_type_received', ['type', 'receivedAt', 'id'])
+@Index('idx_stripe_events_invoice_subscription', { synchronize: false })
 export class StripeEvent {
   @PrimaryColumn({ type: 'varchar', length: 255 })
   id!: string;

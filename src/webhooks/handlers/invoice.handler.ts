@@ -33,7 +33,6 @@ export class InvoiceHandler implements StripeEventHandler {
     } else {
       return;
     }
-    user.subscriptionEventAt = ctx.eventCreated;
-    await repo.save(user);
+    await repo.update({ id: user.id }, { subscriptionStatus: user.subscriptionStatus, subscriptionEventAt: ctx.eventCreated });
   }
 }
