@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AdminModule } from './admin/admin.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
@@ -16,7 +17,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [AppConfigModule.forRoot(config), DatabaseModule, StripeModule, UsersModule, AuthModule, HealthModule, StripeCheckModule, WebhooksModule, RecoveryModule],
+      imports: [AppConfigModule.forRoot(config), DatabaseModule, StripeModule, UsersModule, AuthModule, HealthModule, StripeCheckModule, WebhooksModule, RecoveryModule, AdminModule],
     };
   }
 }

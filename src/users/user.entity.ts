@@ -1,9 +1,13 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 export type UserRole = 'user' | 'admin';
 export const FREE_PLAN = 'free';
 
 @Entity({ name: 'users' })
+// admin list and filters (migration AdminIndexes)
+@Index('idx_users_created', ['createdAt', 'id'])
+@Index('idx_users_plan_created', ['plan', 'createdAt', 'id'])
+@Index('idx_users_subscription_status_created', ['subscriptionStatus', 'createdAt', 'id'])
 export class User {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

@@ -10,6 +10,11 @@ export type CheckoutMode = 'payment' | 'subscription' | 'setup';
 @Entity({ name: 'checkout_sessions' })
 @Index('idx_checkout_sessions_user_created', ['userId', 'createdAt', 'id'])
 @Index('idx_checkout_sessions_created', ['createdAt', 'id'])
+// admin filters (migration AdminIndexes)
+@Index('idx_checkout_sessions_status_created', ['status', 'createdAt', 'id'])
+@Index('idx_checkout_sessions_payment_status_created', ['paymentStatus', 'createdAt', 'id'])
+@Index('idx_checkout_sessions_mode_created', ['mode', 'createdAt', 'id'])
+@Index('idx_checkout_sessions_price_created', ['priceId', 'createdAt', 'id'])
 @Index('uq_checkout_sessions_user_idempotency', ['userId', 'idempotencyKey'], { unique: true, where: 'idempotency_key IS NOT NULL' })
 export class CheckoutSession {
   @PrimaryGeneratedColumn('uuid')

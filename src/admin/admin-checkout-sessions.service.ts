@@ -1,0 +1,101 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository, SelectQueryBuilder } from 'typeorm';
+import { CheckoutSession } from '../billing/entities/checkout-session.entity.js';
+import { Fulfillment } from '../billing/entities/fulfillment.entity.js';
+import { AppError } from '../common/errors/app-error.js';
+import { toPage } from '../common/pagination/cursor.js';
+import { User } from '../users/user.entity.js';
+import { StripeEvent } from '../webhooks/entities/stripe-event.entity.js';
+import { AdminCheckoutSessionDto, type AdminCheckoutSessionDetailDto, type AdminCheckoutSessionPageDto, type TimelineEventDto } from './dto/admin-checkout-session.dto.js';
+import { AdminUserDto } from './dto/admin-user.dto.js';
+import type { ListCheckoutSessionsQueryDto } from './dto/list-checkout-sessions.query.js';
+import { WebhookEventDto } from './dto/webhook-event.dto.js';
+import { decodeUuidCursor, DEFAULT_LIMIT, parseRange, UUID_PATTERN } from './keyset.js';
+
+/** Enough to tell any payment's story; a session with more events than this is an anomaly worth a look anyway. */
+const TIMELINE_LIMIT = 500;
+
+/** The expression the invoice-subscription index is built on (migration AdminIndexes): keep them identical. */
+const INVOICE_SUBSCRIPTION = `(payload #>> '{data,object,parent,subscription_details,subscription}')`;
+
+@Injectable()
+export class AdminCheckoutSessionsService {
+  constructor(
+    @InjectRepository(CheckoutSession) private readonly sessions: Repository<CheckoutSession>,
+    @InjectRepository(StripeEvent) private readonly events: Repository<StripeEvent>,
+    @InjectRepository(Fulfillment) private readonly fulfillments: Repository<Fulfillment>,
+  ) {}
+
+  async list(query: ListCheckoutSessionsQueryDto): Promise<AdminCheckoutSessionPageDto> {
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    const { from, to } = parseRange(query.from, query.to);
+    const qb = this.baseQuery();
+    // equality filters first: each has a (column, created_at, id) index that serves the keyset order
+    if (query.status) qb.andWhere('s.status = :status', { status: query.status });
+    if (query.paymentStatus) qb.andWhere('s.paymentStatus = :paymentStatus', { paymentStatus: query.paymentStatus });
+    if (query.mode) qb.andWhere('s.mode = :mode', { mode: query.mode });
+    if (query.priceId) qb.andWhere('s.priceId = :priceId', { priceId: query.priceId });
+    if (query.userId) qb.andWhere('s.userId = :userId', { userId: query.userId });
+    // users.email is unique and stored lower-cased: one index probe, then the user_id index
+    if (query.email) qb.andWhere('s.userId = (SELECT id FROM users WHERE email = :email)', { email: query.email.toLowerCase() });
+    if (from) qb.andWhere('s.createdAt >= :from', { from });
+    if (to) qb.andWhere('s.createdAt < :to', { to });
+    if (query.cursor) {
+      const position = decodeUuidCursor(query.cursor);
+      qb.andWhere('(s.createdAt, s.id) < (:cursorAt, :cursorId)', { cursorAt: position.createdAt, cursorId: position.id });
+    }
+    const rows = await qb.orderBy('s.createdAt', 'DESC').addOrderBy('s.id', 'DESC').limit(limit + 1).getMany();
+    return toPage(rows, limit, (row) => AdminCheckoutSessionDto.from(row, row.user?.email ?? null));
+  }
+
+  /** Newest sessions of one user, for the user detail. */
+  async listForUser(userId: string, limit: number): Promise<AdminCheckoutSessionPageDto> {
+    return this.list({ userId, limit });
+  }
+
+  async get(idOrStripeId: string): Promise<AdminCheckoutSessionDetailDto> {
+    const session = await this.find(idOrStripeId);
+    const user = session.userId ? await this.sessions.manager.getRepository(User).findOneBy({ id: session.userId }) : null;
+    const [timeline, fulfillment] = await Promise.all([
+      this.timeline(session),
+      this.fulfillments.findOneBy({ checkoutSessionId: session.id }),
+    ]);
+    return {
+      ...AdminCheckoutSessionDto.from(session, user?.email ?? null),
+      user: user ? AdminUserDto.from(user) : null,
+      timeline,
+      fulfillments: fulfillment ? [{ at: fulfillment.at.toISOString(), source: fulfillment.source, eventId: fulfillment.eventId }] : [],
+    };
+  }
+
+  /** Our row by our uuid or Stripe's `cs_…` id; 404 when neither matches. */
+  async find(idOrStripeId: string): Promise<CheckoutSession> {
+    const where = UUID_PATTERN.test(idOrStripeId) ? { id: idOrStripeId.toLowerCase() } : { stripeSessionId: idOrStripeId };
+    const session = await this.sessions.findOneBy(where);
+    if (!session) throw AppError.notFound('Checkout session');
+    return session;
+  }
+
+  /**
+   * Events whose object is the session, its subscription or its payment intent, plus invoice events
+   * of its subscription (an invoice names its subscription under `parent.subscription_details`).
+   */
+  private async timeline(session: CheckoutSession): Promise<TimelineEventDto[]> {
+    const objectIds = [session.stripeSessionId, session.stripeSubscriptionId, session.stripePaymentIntentId].filter((v): v is string => !!v);
+    const qb = this.events
+      .createQueryBuilder('e')
+      .select(['e.id', 'e.type', 'e.status', 'e.objectId', 'e.stripeCreatedAt', 'e.receivedAt', 'e.processedAt', 'e.attempts', 'e.lastError', 'e.ignoredReason', 'e.source', 'e.livemode', 'e.apiVersion'])
+      .where('e.objectId IN (:...objectIds)', { objectIds });
+    if (session.stripeSubscriptionId) qb.orWhere(`${INVOICE_SUBSCRIPTION.replace('payload', 'e.payload')} = :subscriptionId`, { subscriptionId: session.stripeSubscriptionId });
+    const rows = await qb.orderBy('e.stripeCreatedAt', 'ASC').addOrderBy('e.receivedAt', 'ASC').addOrderBy('e.id', 'ASC').limit(TIMELINE_LIMIT).getMany();
+    return rows.map((row) => {
+      const { livemode: _l, apiVersion: _a, ...entry } = WebhookEventDto.from(row);
+      return entry;
+    });
+  }
+
+  private baseQuery(): SelectQueryBuilder<CheckoutSession> {
+    return this.sessions.createQueryBuilder('s').leftJoin('s.user', 'u').addSelect(['u.id', 'u.email']);
+  }
+}

@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from '../auth/auth.module.js';
+import { CheckoutSession } from '../billing/entities/checkout-session.entity.js';
+import { Fulfillment } from '../billing/entities/fulfillment.entity.js';
+import { User } from '../users/user.entity.js';
+import { StripeEvent } from '../webhooks/entities/stripe-event.entity.js';
+import { AdminCheckoutSessionsController } from './admin-checkout-sessions.controller.js';
+import { AdminCheckoutSessionsService } from './admin-checkout-sessions.service.js';
+import { AdminStatsController } from './admin-stats.controller.js';
+import { AdminStatsService } from './admin-stats.service.js';
+import { AdminUsersController } from './admin-users.controller.js';
+import { AdminUsersService } from './admin-users.service.js';
+import { AdminWebhookEventsController } from './admin-webhook-events.controller.js';
+import { AdminWebhookEventsService } from './admin-webhook-events.service.js';
+
+/** Admin read side over sessions, users and received events, and the two repair tools (sync, replay). */
+@Module({
+  imports: [AuthModule, TypeOrmModule.forFeature([CheckoutSession, Fulfillment, User, StripeEvent])],
+  controllers: [AdminCheckoutSessionsController, AdminUsersController, AdminWebhookEventsController, AdminStatsController],
+  providers: [AdminCheckoutSessionsService, AdminUsersService, AdminWebhookEventsService, AdminStatsService],
+})
+export class AdminModule {}

@@ -1,0 +1,15 @@
+import type { CheckoutMode, CheckoutPaymentStatus, CheckoutSessionStatus } from '../../billing/entities/checkout-session.entity.js';
+import type { FulfillmentSource } from '../../billing/entities/fulfillment.entity.js';
+import type { UserRole } from '../../users/user.entity.js';
+import type { StripeEventStatus } from '../../webhooks/entities/stripe-event.entity.js';
+
+// Value lists for validation and for the OpenAPI enums (typed against the entities' unions).
+export const SESSION_STATUSES: readonly CheckoutSessionStatus[] = ['open', 'complete', 'expired'];
+export const PAYMENT_STATUSES: readonly CheckoutPaymentStatus[] = ['paid', 'unpaid', 'no_payment_required'];
+export const SESSION_MODES: readonly CheckoutMode[] = ['payment', 'subscription', 'setup'];
+export const EVENT_STATUSES: readonly StripeEventStatus[] = ['received', 'processed', 'failed', 'ignored'];
+export const FULFILLMENT_SOURCES: readonly FulfillmentSource[] = ['webhook', 'confirm', 'sync', 'replay', 'recovery'];
+export const USER_ROLES: readonly UserRole[] = ['user', 'admin'];
+/** Stripe's subscription statuses. */
+export const SUBSCRIPTION_STATUSES = ['incomplete', 'incomplete_expired', 'trialing', 'active', 'past_due', 'canceled', 'unpaid', 'paused'] as const;
+export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];

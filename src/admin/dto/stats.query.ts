@@ -1,0 +1,4 @@
+import { DateRangeQueryDto } from './date-range.query.js';
+
+/** `from`/`to` on the sessions' creation time; defaults to the last 30 days, at most 366 days. */
+export class CheckoutSessionStatsQueryDto extends DateRangeQueryDto {}
