@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth } from '../auth/decorators/auth.decorator.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
@@ -7,12 +7,16 @@ import { AdminCheckoutSessionsService } from './admin-checkout-sessions.service.
 import { AdminCheckoutSessionDetailDto, AdminCheckoutSessionPageDto } from './dto/admin-checkout-session.dto.js';
 import { SessionIdParamDto } from './dto/id-params.js';
 import { ListCheckoutSessionsQueryDto } from './dto/list-checkout-sessions.query.js';
+import { CheckoutSessionSyncService } from './checkout-session-sync.service.js';
 
 @ApiTags('admin')
 @Controller('admin/checkout-sessions')
 @Auth('admin')
 export class AdminCheckoutSessionsController {
-  constructor(private readonly sessions: AdminCheckoutSessionsService) {}
+  constructor(
+    private readonly sessions: AdminCheckoutSessionsService,
+    private readonly syncing: CheckoutSessionSyncService,
+  ) {}
 
   @Get()
   @ApiOperation({
@@ -38,5 +42,21 @@ export class AdminCheckoutSessionsController {
   @ApiErrors(ErrorCode.ValidationError, ErrorCode.NotFound)
   get(@Param() params: SessionIdParamDto): Promise<AdminCheckoutSessionDetailDto> {
     return this.sessions.get(params.id);
+  }
+
+  @Post(':id/sync')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'syncCheckoutSession',
+    summary: 'Re-read a session from Stripe and apply it (missed webhooks)',
+    description:
+      'Reads the session and its subscription from Stripe and applies them in one transaction, exactly as a webhook would: ' +
+      'status, payment status and the user\'s plan are brought up to date and what was bought is granted at most once ' +
+      '(fulfilment source `sync`). Answers the session as it now stands. On a Stripe failure nothing changes.',
+  })
+  @ApiOkResponse({ type: AdminCheckoutSessionDetailDto })
+  @ApiErrors(ErrorCode.ValidationError, ErrorCode.NotFound, ErrorCode.StripeError, ErrorCode.StripeNotConfigured, ErrorCode.ServiceUnavailable)
+  sync(@Param() params: SessionIdParamDto): Promise<AdminCheckoutSessionDetailDto> {
+    return this.syncing.sync(params.id);
   }
 }

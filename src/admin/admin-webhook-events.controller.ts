@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth } from '../auth/decorators/auth.decorator.js';
 import { ErrorCode } from '../common/errors/error-code.js';
@@ -6,7 +6,7 @@ import { ApiErrors } from '../common/http/api-errors.decorator.js';
 import { AdminWebhookEventsService } from './admin-webhook-events.service.js';
 import { EventIdParamDto } from './dto/id-params.js';
 import { ListWebhookEventsQueryDto } from './dto/list-webhook-events.query.js';
-import { WebhookEventDetailDto, WebhookEventPageDto } from './dto/webhook-event.dto.js';
+import { WebhookEventDetailDto, WebhookEventDto, WebhookEventPageDto } from './dto/webhook-event.dto.js';
 
 @ApiTags('admin')
 @Controller('admin/webhook-events')
@@ -32,5 +32,20 @@ export class AdminWebhookEventsController {
   @ApiErrors(ErrorCode.ValidationError, ErrorCode.NotFound)
   get(@Param() params: EventIdParamDto): Promise<WebhookEventDetailDto> {
     return this.events.get(params.id);
+  }
+
+  @Post(':id/replay')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'replayWebhookEvent',
+    summary: 'Process a stored event again',
+    description:
+      'Runs the stored event through the same handler path as a delivery. Idempotent: an event already processed or ignored ' +
+      'is left as it is. Answers the event with its new status (`failed` again, with `lastError`, when its cause is still there).',
+  })
+  @ApiOkResponse({ type: WebhookEventDto })
+  @ApiErrors(ErrorCode.ValidationError, ErrorCode.NotFound)
+  replay(@Param() params: EventIdParamDto): Promise<WebhookEventDto> {
+    return this.events.replay(params.id);
   }
 }

@@ -4,6 +4,7 @@ import type { Repository } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
 import { decodeCursor, encodeCursor } from '../common/pagination/cursor.js';
 import { StripeEvent } from '../webhooks/entities/stripe-event.entity.js';
+import { WebhookProcessorService } from '../webhooks/webhook-processor.service.js';
 import type { ListWebhookEventsQueryDto } from './dto/list-webhook-events.query.js';
 import { WebhookEventDto, type WebhookEventDetailDto, type WebhookEventPageDto } from './dto/webhook-event.dto.js';
 import { DEFAULT_LIMIT, parseRange } from './keyset.js';
@@ -14,7 +15,15 @@ const LIST_COLUMNS = ['e.id', 'e.type', 'e.status', 'e.objectId', 'e.stripeCreat
 
 @Injectable()
 export class AdminWebhookEventsService {
-  constructor(@InjectRepository(StripeEvent) private readonly events: Repository<StripeEvent>) {}
+  constructor(
+    @InjectRepository(StripeEvent) private readonly events: Repository<StripeEvent>,
+    private readonly processor: WebhookProcessorService,
+  ) {}
+
+  /** The processor records the outcome on the event (a failure too), so the answer is the stored row. */
+  async replay(id: string): Promise<WebhookEventDto> {
+    return WebhookEventDto.from(await this.processor.replay(id));
+  }
 
   /** Newest received first, keyset over (received_at, id). */
   async list(query: ListWebhookEventsQueryDto): Promise<WebhookEventPageDto> {

@@ -5,6 +5,7 @@ import { CheckoutSession } from '../billing/entities/checkout-session.entity.js'
 import { Fulfillment } from '../billing/entities/fulfillment.entity.js';
 import { User } from '../users/user.entity.js';
 import { StripeEvent } from '../webhooks/entities/stripe-event.entity.js';
+import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { AdminCheckoutSessionsController } from './admin-checkout-sessions.controller.js';
 import { AdminCheckoutSessionsService } from './admin-checkout-sessions.service.js';
 import { AdminStatsController } from './admin-stats.controller.js';
@@ -13,11 +14,12 @@ import { AdminUsersController } from './admin-users.controller.js';
 import { AdminUsersService } from './admin-users.service.js';
 import { AdminWebhookEventsController } from './admin-webhook-events.controller.js';
 import { AdminWebhookEventsService } from './admin-webhook-events.service.js';
+import { CheckoutSessionSyncService } from './checkout-session-sync.service.js';
 
 /** Admin read side over sessions, users and received events, and the two repair tools (sync, replay). */
 @Module({
-  imports: [AuthModule, TypeOrmModule.forFeature([CheckoutSession, Fulfillment, User, StripeEvent])],
+  imports: [AuthModule, WebhooksModule, TypeOrmModule.forFeature([CheckoutSession, Fulfillment, User, StripeEvent])],
   controllers: [AdminCheckoutSessionsController, AdminUsersController, AdminWebhookEventsController, AdminStatsController],
-  providers: [AdminCheckoutSessionsService, AdminUsersService, AdminWebhookEventsService, AdminStatsService],
+  providers: [AdminCheckoutSessionsService, AdminUsersService, AdminWebhookEventsService, AdminStatsService, CheckoutSessionSyncService],
 })
 export class AdminModule {}

@@ -436,6 +436,8 @@ describe('Admin read side', () => {
     expect(op('/api/admin/webhook-events', 'get').operationId).toBe('listWebhookEvents');
     expect(op('/api/admin/webhook-events/{id}', 'get').operationId).toBe('getWebhookEvent');
     expect(op('/api/admin/stats/checkout-sessions', 'get').operationId).toBe('getCheckoutSessionStats');
+    expect(op('/api/admin/checkout-sessions/{id}/sync', 'post').operationId).toBe('syncCheckoutSession');
+    expect(op('/api/admin/webhook-events/{id}/replay', 'post').operationId).toBe('replayWebhookEvent');
     const params = op('/api/admin/checkout-sessions', 'get').parameters as Array<{ name: string; in: string; schema: Record<string, unknown> }>;
     expect(params.map((p) => p.name).sort()).toEqual(['cursor', 'email', 'from', 'limit', 'mode', 'paymentStatus', 'priceId', 'status', 'to', 'userId']);
     const schemaOf = (name: string) => {

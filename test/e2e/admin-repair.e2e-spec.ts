@@ -1,0 +1,83 @@
+import type Stripe from 'stripe';
+import request from 'supertest';
+import { checkoutSessionObject, eventObject } from '../../src/stripe-emulator/objects.js';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
+import { deliver, WEBHOOK_SECRET } from '../support/webhooks.js';
+
+const LIFETIME_PRICE = 'price_lifetime_once';
+const env = { STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, STRIPE_PRICE_LIFETIME_ONCE: LIFETIME_PRICE };
+
+describe('Admin replay of a failed webhook event', () => {
+  let t: TestApp;
+  let admin: RegisteredUser;
+  beforeAll(async () => {
+    t = await createTestApp(env);
+    admin = await registerAdmin(t);
+  });
+  afterAll(async () => {
+    await t.db.query('DROP TRIGGER IF EXISTS fulfillments_broken ON fulfillments').catch(() => undefined);
+    await t.close();
+  });
+
+  const me = async (user: RegisteredUser) => (await request(t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body;
+
+  /** A user with one of our open one-time sessions and the `completed` event Stripe sends once they pay. */
+  async function paidLifetimeSession() {
+    const user = await registerUser(t);
+    const open = checkoutSessionObject({ mode: 'payment', client_reference_id: user.id, metadata: { userId: user.id } });
+    const [row] = (await t.db.query(
+      `INSERT INTO checkout_sessions (stripe_session_id, user_id, mode, plan, interval, price_id, status, payment_status)
+       VALUES ($1, $2, 'payment', 'lifetime', 'once', $3, 'open', 'unpaid') RETURNING id`,
+      [open.id, user.id, LIFETIME_PRICE],
+    )) as Array<{ id: string }>;
+    const completed: Stripe.Checkout.Session = { ...open, status: 'complete', payment_status: 'paid', payment_intent: `pi_${open.id.slice(-20)}`, amount_total: 9900, currency: 'usd' };
+    return { user, rowId: row.id, session: completed, event: eventObject('checkout.session.completed', completed) };
+  }
+
+  it('a delivery that failed (a broken database rule) succeeds on replay once the cause is fixed, and fulfils once', async () => {
+    const { user, rowId, session, event } = await paidLifetimeSession();
+    // the cause: a rule in the database refuses every grant (think of a bad deploy of a constraint)
+    await t.db.query(`CREATE OR REPLACE FUNCTION refuse_fulfillment() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'fulfillments are frozen'; END $$`);
+    await t.db.query('CREATE TRIGGER fulfillments_broken BEFORE INSERT ON fulfillments FOR EACH ROW EXECUTE FUNCTION refuse_fulfillment()');
+
+    await deliver(t, event).expect(500);
+    const failed = await request(t.http).get(`/api/admin/webhook-events/${event.id}`).set(bearer(admin.accessToken)).expect(200);
+    expect(failed.body).toMatchObject({ id: event.id, status: 'failed', attempts: 1, objectId: session.id });
+    expect(failed.body.lastError).toContain('fulfillments are frozen');
+    expect((await me(user)).plan).toBe('free');
+
+    // still broken: the replay fails again and says so, nothing is granted
+    const again = await request(t.http).post(`/api/admin/webhook-events/${event.id}/replay`).set(bearer(admin.accessToken)).expect(200);
+    expect(again.body).toMatchObject({ id: event.id, status: 'failed', attempts: 2 });
+    expect(again.body.lastError).toContain('fulfillments are frozen');
+
+    await t.db.query('DROP TRIGGER fulfillments_broken ON fulfillments');
+    const replayed = await request(t.http).post(`/api/admin/webhook-events/${event.id}/replay`).set(bearer(admin.accessToken)).expect(200);
+    expect(replayed.body).toMatchObject({ id: event.id, type: 'checkout.session.completed', status: 'processed', lastError: null });
+    expect(replayed.body.processedAt).not.toBeNull();
+    expect((await me(user)).plan).toBe('lifetime');
+
+    // idempotent: replaying a processed event changes nothing
+    const twice = await request(t.http).post(`/api/admin/webhook-events/${event.id}/replay`).set(bearer(admin.accessToken)).expect(200);
+    expect(twice.body).toMatchObject({ status: 'processed', attempts: replayed.body.attempts });
+    const grants = (await t.db.query('SELECT source, event_id FROM fulfillments WHERE checkout_session_id = $1', [rowId])) as Array<{ source: string; event_id: string }>;
+    expect(grants).toEqual([{ source: 'replay', event_id: event.id }]);
+
+    const detail = await request(t.http).get(`/api/admin/checkout-sessions/${session.id}`).set(bearer(admin.accessToken)).expect(200);
+    expect(detail.body).toMatchObject({ status: 'complete', paymentStatus: 'paid' });
+    expect(detail.body.fulfillments).toEqual([{ at: expect.any(String), source: 'replay', eventId: event.id }]);
+    expect(detail.body.timeline.map((e: { id: string; status: string }) => [e.id, e.status])).toEqual([[event.id, 'processed']]);
+  });
+
+  it('answers 404 for an unknown event and 400 for a malformed id', async () => {
+    expect((await request(t.http).post('/api/admin/webhook-events/evt_nothing_here/replay').set(bearer(admin.accessToken)).expect(404)).body).toMatchObject({ error: 'not_found' });
+    await request(t.http).post('/api/admin/webhook-events/1%3B%20DROP/replay').set(bearer(admin.accessToken)).expect(400);
+  });
+
+  it('answers 503 stripe_not_configured to a sync without a Stripe key', async () => {
+    const { session } = await paidLifetimeSession();
+    const res = await request(t.http).post(`/api/admin/checkout-sessions/${session.id}/sync`).set(bearer(admin.accessToken)).expect(503);
+    expect(res.body).toMatchObject({ error: 'stripe_not_configured' });
+  });
+});
