@@ -1,0 +1,129 @@
+/**
+ * p95 latency of GET /api/admin/checkout-sessions with filters and cursor pages, over HTTP against the
+ * compiled service (`node dist/main.js`), on a database seeded by scripts/seed-sessions.ts:
+ *   npm run seed:sessions -- --sessions 1000000
+ *   npm run build && node dist/bench/admin-list.js [--rounds 40] [--connections 2]
+ * Uses DATABASE_URL, or else starts the embedded PostgreSQL of DATA_DIR (default ./.data) that the seed filled,
+ * and runs the service against it in production mode. Not part of npm test.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { join, resolve } from 'node:path';
+import { freePort, startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? fallback : Number(process.argv[i + 1]);
+};
+
+async function waitHealthy(url: string, child: ReturnType<typeof spawn>): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}`);
+    const ok = await fetch(`${url}/api/health`).then((r) => r.ok, () => false);
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error('service did not become healthy in 120 s');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+async function main(): Promise<void> {
+  const rounds = arg('rounds', 40);
+  const connections = arg('connections', 2);
+  const embedded = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({ dir: join(resolve(process.env.DATA_DIR ?? '.data'), 'postgres') });
+  const databaseUrl = process.env.DATABASE_URL ?? embedded!.url;
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const admin = { email: 'bench-admin@example.com', password: randomBytes(12).toString('hex') };
+  const child = spawn(process.execPath, ['dist/main.js'], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), NODE_ENV: 'production', LOG_LEVEL: 'warn', JWT_SECRET: randomBytes(32).toString('hex'), ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password, STRIPE_RECOVERY_INTERVAL_SECONDS: '0' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    await waitHealthy(url, child);
+    const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(admin) });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const headers = { authorization: `Bearer ${accessToken}` };
+    const getJson = async (path: string) => {
+      const res = await fetch(`${url}${path}`, { headers });
+      if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+      return res.json() as Promise<{ items: Array<{ id: string; email?: string; userId?: string }>; nextCursor: string | null }>;
+    };
+
+    const someSession = (await getJson('/api/admin/checkout-sessions?limit=1&status=complete&mode=subscription')).items[0];
+    if (!someSession?.userId) throw new Error('no seeded sessions: run npm run seed:sessions first');
+    const someUser = (await fetch(`${url}/api/admin/users/${someSession.userId}`, { headers }).then((r) => r.json())) as { email: string };
+    const monthAgo = new Date(Date.now() - 30 * 86_400_000).toISOString();
+    const halfYearAgo = new Date(Date.now() - 182 * 86_400_000).toISOString();
+    const combos = [
+      '',
+      'status=complete',
+      'status=open',
+      'paymentStatus=paid&mode=subscription',
+      'mode=setup',
+      'priceId=price_seed_pro_yearly',
+      `userId=${someSession.userId}`,
+      `email=${encodeURIComponent(someUser.email.toUpperCase())}`,
+      `from=${halfYearAgo}&to=${monthAgo}`,
+      `status=expired&from=${halfYearAgo}`,
+      'status=complete&paymentStatus=paid&mode=payment&limit=100',
+    ];
+    // first page and two cursor pages of each combination
+    const requests: Array<{ combo: string; path: string }> = [];
+    for (const combo of combos) {
+      let path = `/api/admin/checkout-sessions?${combo}`;
+      for (let page = 0; page < 3; page += 1) {
+        requests.push({ combo, path });
+        const body = await getJson(path);
+        if (!body.nextCursor) break;
+        path = `/api/admin/checkout-sessions?${combo}${combo ? '&' : ''}cursor=${body.nextCursor}`;
+      }
+    }
+    const latencies = new Map<string, number[]>();
+    const all: number[] = [];
+    let next = 0;
+    const total = requests.length * rounds;
+    const worker = async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= total) return;
+        const r = requests[i % requests.length];
+        const start = performance.now();
+        const res = await fetch(`${url}${r.path}`, { headers });
+        await res.arrayBuffer();
+        const ms = performance.now() - start;
+        if (!res.ok) throw new Error(`${r.path}: ${res.status}`);
+        all.push(ms);
+        latencies.set(r.combo, [...(latencies.get(r.combo) ?? []), ms]);
+      }
+    };
+    await Promise.all(Array.from({ length: connections }, worker));
+    all.sort((a, b) => a - b);
+    const perCombo = Object.fromEntries(
+      [...latencies].map(([combo, list]) => {
+        list.sort((a, b) => a - b);
+        return [combo || '(no filter)', { p50: round(percentile(list, 50)), p95: round(percentile(list, 95)) }];
+      }),
+    );
+    console.log(
+      JSON.stringify(
+        { route: 'GET /api/admin/checkout-sessions', requests: all.length, connections, p50Ms: round(percentile(all, 50)), p95Ms: round(percentile(all, 95)), p99Ms: round(percentile(all, 99)), maxMs: round(all[all.length - 1]), perCombo },
+        null,
+        2,
+      ),
+    );
+  } finally {
+    child.kill('SIGTERM');
+    if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
+    await embedded?.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});
