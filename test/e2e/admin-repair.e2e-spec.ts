@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type Stripe from 'stripe';
 import request from 'supertest';
 import { checkoutSessionObject, eventObject } from '../../src/stripe-emulator/objects.js';
@@ -79,5 +81,50 @@ describe('Admin replay of a failed webhook event', () => {
     const { session } = await paidLifetimeSession();
     const res = await request(t.http).post(`/api/admin/checkout-sessions/${session.id}/sync`).set(bearer(admin.accessToken)).expect(503);
     expect(res.body).toMatchObject({ error: 'stripe_not_configured' });
+  });
+});
+
+describe('Admin sync when Stripe fails', () => {
+  let stripeApi: Server;
+  let t: TestApp;
+  let admin: RegisteredUser;
+  const requests: string[] = [];
+  beforeAll(async () => {
+    // a Stripe that knows no session: every call is answered with Stripe's own 404 error body
+    stripeApi = createServer((req, res) => {
+      requests.push(`${req.method} ${req.url}`);
+      res.writeHead(404, { 'content-type': 'application/json', 'request-id': 'req_test' });
+      res.end(JSON.stringify({ error: { type: 'invalid_request_error', code: 'resource_missing', message: 'No such checkout.session', param: 'session' } }));
+    });
+    await new Promise<void>((resolve) => stripeApi.listen(0, '127.0.0.1', resolve));
+    const { port } = stripeApi.address() as AddressInfo;
+    t = await createTestApp({ ...env, STRIPE_SECRET_KEY: 'sk_test_admin_sync_0123456789', STRIPE_API_URL: `http://127.0.0.1:${port}` });
+    admin = await registerAdmin(t);
+  });
+  afterAll(async () => {
+    await t.close();
+    await new Promise((resolve) => stripeApi.close(resolve));
+  });
+
+  it('answers 502 stripe_error when Stripe refuses, and changes nothing', async () => {
+    const user = await registerUser(t);
+    const [row] = (await t.db.query(
+      `INSERT INTO checkout_sessions (stripe_session_id, user_id, mode, plan, interval, price_id) VALUES ('cs_test_gone_123', $1, 'payment', 'lifetime', 'once', $2) RETURNING *`,
+      [user.id, LIFETIME_PRICE],
+    )) as Array<Record<string, unknown>>;
+    requests.length = 0;
+    const res = await request(t.http).post(`/api/admin/checkout-sessions/${row.id}/sync`).set(bearer(admin.accessToken)).expect(502);
+    expect(res.body).toMatchObject({ error: 'stripe_error', details: { code: 'resource_missing' } });
+    expect(JSON.stringify(res.body)).not.toContain('sk_test_admin_sync');
+    expect(requests).toEqual(['GET /v1/checkout/sessions/cs_test_gone_123?expand[0]=subscription']);
+    const [after] = (await t.db.query('SELECT * FROM checkout_sessions WHERE id = $1', [row.id])) as Array<Record<string, unknown>>;
+    expect(after).toEqual(row);
+    expect(await t.db.query('SELECT * FROM fulfillments WHERE checkout_session_id = $1', [row.id])).toEqual([]);
+  });
+
+  it('answers 404 for a session that is not ours, without asking Stripe', async () => {
+    requests.length = 0;
+    await request(t.http).post('/api/admin/checkout-sessions/cs_test_not_ours/sync').set(bearer(admin.accessToken)).expect(404);
+    expect(requests).toEqual([]);
   });
 });
