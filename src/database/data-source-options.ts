@@ -16,7 +16,7 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
     uuidExtension: 'pgcrypto',
     installExtensions: false,
     // failures are logged by the app without their SQL parameters (which may hold personal data)
-    logging: false,
+    logging: process.env.TYPEORM_LOG_QUERIES === '1' ? ['query'] : false,
     extra: {
       max: poolSize,
       connectionTimeoutMillis: 5000,

@@ -1,0 +1,259 @@
+/**
+ * `npm run bench`: starts PostgreSQL and the compiled service in production mode, drives each workload
+ * for a fixed time, measures the database-only limit of the webhook work, checks the final state, and
+ * writes bench/results.json and bench/RESULTS.md.
+ */
+import 'reflect-metadata';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
+import { ARGON2_PARAMS } from '../src/auth/password.service.js';
+import { runDbLimit } from './lib/db-limit.js';
+import { runLoad, type LoadResult } from './lib/load.js';
+import { startService } from './lib/service.js';
+import { completedDelivery, type SignedDelivery } from './lib/webhook-events.js';
+import { startCheckoutBackend } from './lib/checkout-backend.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const ADMIN_ROWS = Number(process.env.BENCH_ADMIN_ROWS ?? 1_000_000);
+const WEBHOOK_SESSIONS = 300_000;
+const SECRET = 'whsec_bench_secret_0123456789abcdef';
+const PRICE = 'price_bench_pro_monthly';
+const ADMIN = { email: 'bench-admin@example.com', password: 'bench-admin-password' };
+
+interface Row {
+  workload: string;
+  result: LoadResult | null;
+  note: string;
+}
+
+async function seedWebhookSessions(db: pg.Client): Promise<void> {
+  await db.query(
+    `INSERT INTO users (email, password_hash, stripe_customer_id)
+     SELECT 'payer' || g || '@bench.test', 'not-a-hash', 'cus_' || lpad(g::text, 20, '0') FROM generate_series(1, $1) g`,
+    [WEBHOOK_SESSIONS],
+  );
+  await db.query(
+    `INSERT INTO checkout_sessions (stripe_session_id, user_id, mode, plan, interval, price_id, status, payment_status, url, created_at)
+     SELECT 'cs_test_bench_' || lpad(g::text, 20, '0'), u.id, 'subscription', 'pro', 'month', $1, 'open', 'unpaid', 'https://checkout.stripe.com/x', now() - interval '2 years'
+     FROM generate_series(1, $2) g JOIN users u ON u.email = 'payer' || g || '@bench.test'`,
+    [PRICE, WEBHOOK_SESSIONS],
+  );
+}
+
+/** 1,000,000 sessions spread over a year, 50,000 users, every status, mode and payment status. */
+async function seedAdminSessions(db: pg.Client): Promise<void> {
+  await db.query(`INSERT INTO users (email, password_hash) SELECT 'member' || g || '@bench.test', 'not-a-hash' FROM generate_series(1, 50000) g`);
+  await db.query(
+    `INSERT INTO checkout_sessions (stripe_session_id, user_id, mode, plan, interval, price_id, status, payment_status, amount_total, currency, created_at)
+     SELECT 'cs_test_seed_' || g,
+            (SELECT id FROM users WHERE email = 'member' || (1 + g % 50000) || '@bench.test'),
+            CASE WHEN g % 4 = 0 THEN 'payment' ELSE 'subscription' END, 'pro', 'month',
+            CASE WHEN g % 3 = 0 THEN 'price_yearly' ELSE $1 END,
+            (ARRAY['open','complete','complete','expired'])[1 + g % 4],
+            (ARRAY['unpaid','paid','paid','unpaid'])[1 + g % 4],
+            2000, 'usd', now() - (g || ' seconds')::interval * 31
+     FROM generate_series(1, $2) g`,
+    [PRICE, ADMIN_ROWS],
+  );
+  await db.query('ANALYZE');
+}
+
+async function json<T>(url: string, init: RequestInit): Promise<T> {
+  const res = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url} answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+function cycle<T>(items: T[]): () => T {
+  let i = 0;
+  return () => items[i++ % items.length];
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'checkout-bench-'));
+  chmodSync(dir, 0o755); // PostgreSQL runs as its own OS user under root
+  const database = await startEmbeddedPostgres({ dir: join(dir, 'pg'), persistent: false, database: 'bench' });
+  const checkout = await startCheckoutBackend({ priceId: PRICE, webhookSecret: SECRET });
+  const port = 3900 + Math.floor(Math.random() * 50);
+  const service = await startService(
+    {
+      DATABASE_URL: database.url,
+      JWT_SECRET: 'bench-jwt-secret-bench-jwt-secret-bench-jwt-secret',
+      STRIPE_WEBHOOK_SECRET: SECRET,
+      STRIPE_PRICE_PRO_MONTHLY: PRICE,
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      LOGIN_RATE_LIMIT_PER_IP: '1000000',
+      LOGIN_RATE_LIMIT_PER_EMAIL: '1000000',
+      DATABASE_POOL_SIZE: String(CONNECTIONS),
+      STRIPE_RECOVERY_INTERVAL_SECONDS: '0',
+      ...checkout.env,
+    },
+    port,
+  );
+  const db = new pg.Client({ connectionString: database.url });
+  await db.connect();
+  const rows: Row[] = [];
+  try {
+    process.stdout.write('seeding…\n');
+    await seedWebhookSessions(db);
+    await seedAdminSessions(db);
+
+    // 1 and 2: webhook ingest, unique events then 30% duplicates, for seeded open sessions
+    let nextSession = 1;
+    const sessionOf = (n: number) => `cs_test_bench_${String(n).padStart(20, '0')}`;
+    const userIds = new Map<string, string>(
+      ((await db.query(`SELECT stripe_session_id, user_id FROM checkout_sessions WHERE stripe_session_id LIKE 'cs_test_bench_%'`)).rows as Array<{ stripe_session_id: string; user_id: string }>).map((r) => [
+        r.stripe_session_id,
+        r.user_id,
+      ]),
+    );
+    const fresh = (): SignedDelivery => {
+      const id = sessionOf(nextSession++);
+      return completedDelivery(id, userIds.get(id)!, SECRET);
+    };
+    const sent: SignedDelivery[] = [];
+    const recorded = (): SignedDelivery => {
+      const d = fresh();
+      sent.push(d);
+      return d;
+    };
+    const post = (d: SignedDelivery) => ({
+      method: 'POST',
+      path: '/api/webhooks/stripe',
+      headers: { 'content-type': 'application/json', 'stripe-signature': d.signature },
+      body: d.body,
+    });
+    await db.query('CHECKPOINT');
+    // first the limit: the same statements straight into PostgreSQL at the same concurrency
+    const limit = await runDbLimit(database.url, CONNECTIONS, SECONDS, () => {
+      const d = recorded();
+      return { eventId: d.eventId, sessionId: d.sessionId, payload: d.body };
+    });
+
+    // warm-up (JIT, pool), not measured
+    await runLoad({ url: service.url, connections: CONNECTIONS, seconds: 2, next: () => post(recorded()) });
+    const unique = await runLoad({
+      url: service.url,
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+      next: () => post(recorded()),
+    });
+    rows.push({ workload: 'webhook ingest, unique events', result: unique, note: `${CONNECTIONS} connections` });
+
+    const withDuplicates = await runLoad({
+      url: service.url,
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+      next: () => {
+        if (sent.length && Math.random() < 0.3) return post(sent[Math.floor(Math.random() * sent.length)]);
+        return post(recorded());
+      },
+    });
+    rows.push({ workload: 'webhook ingest, 30% duplicates', result: withDuplicates, note: 'duplicates answered 200, no effect' });
+
+    // correctness: Stripe redelivers what was cut off or failed, so every event sent is delivered once more
+    // (a duplicate for most), then every unique event must have been applied exactly once
+    const redelivery = await runLoad({ url: service.url, connections: CONNECTIONS, amount: sent.length, next: cycle(sent.map(post)) });
+    const uniqueSent = new Set(sent.map((d) => d.sessionId)).size;
+    const { rows: check } = await db.query(
+      `SELECT (SELECT count(*)::int FROM fulfillments) AS fulfillments,
+              (SELECT count(*)::int FROM checkout_sessions WHERE stripe_session_id LIKE 'cs_test_bench_%' AND status = 'complete') AS complete,
+              (SELECT count(*)::int FROM stripe_events WHERE status = 'processed') AS processed,
+              (SELECT count(*)::int FROM users WHERE email LIKE 'payer%' AND plan = 'pro') AS pro`,
+    );
+    const verified = redelivery.non2xx === 0 && redelivery.errors === 0 && check[0].fulfillments === uniqueSent && check[0].complete === uniqueSent && check[0].pro === uniqueSent;
+
+    // 3: checkout sessions against the local Stripe server
+    const admin = await json<{ accessToken: string }>(`${service.url}/api/auth/login`, { method: 'POST', body: JSON.stringify(ADMIN) });
+    const buyer = await json<{ accessToken: string }>(`${service.url}/api/auth/register`, {
+      method: 'POST',
+      body: JSON.stringify({ email: 'buyer@bench.test', password: 'bench-password-1' }),
+    });
+    if (checkout.available) {
+      const checkoutLoad = await runLoad({
+        url: service.url,
+        connections: CONNECTIONS,
+        seconds: SECONDS,
+        next: () => ({
+          method: 'POST',
+          path: '/api/billing/checkout-sessions',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${buyer.accessToken}` },
+          body: JSON.stringify({ plan: 'pro', interval: 'month' }),
+        }),
+      });
+      rows.push({ workload: 'POST /api/billing/checkout-sessions', result: checkoutLoad, note: 'against the local Stripe emulator' });
+    } else {
+      rows.push({ workload: 'POST /api/billing/checkout-sessions', result: null, note: checkout.note });
+    }
+
+    // 4: admin list with filters and cursor pages over 1,000,000 sessions
+    const auth = { authorization: `Bearer ${admin.accessToken}` };
+    const [{ id: someUser, email: someEmail }] = (await db.query(`SELECT id, email FROM users WHERE email = 'member777@bench.test'`)).rows;
+    const filters = [
+      'status=complete',
+      'paymentStatus=paid&mode=subscription',
+      `userId=${someUser}`,
+      `email=${encodeURIComponent(someEmail)}`,
+      `priceId=${PRICE}&status=open`,
+      `from=${new Date(Date.now() - 90 * 86400_000).toISOString()}&to=${new Date(Date.now() - 30 * 86400_000).toISOString()}`,
+      'mode=payment&status=expired',
+    ];
+    const paths: string[] = [];
+    for (const filter of filters) {
+      let cursor: string | null = null;
+      for (let page = 0; page < 5; page++) {
+        const path: string = `/api/admin/checkout-sessions?limit=20&${filter}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+        paths.push(path);
+        const body: { nextCursor: string | null } = await json(`${service.url}${path}`, { headers: auth });
+        cursor = body.nextCursor;
+        if (!cursor) break;
+      }
+    }
+    const nextPath = cycle(paths);
+    const adminList = await runLoad({ url: service.url, connections: CONNECTIONS, seconds: SECONDS, next: () => ({ method: 'GET', path: nextPath(), headers: auth }) });
+    rows.push({ workload: 'GET /api/admin/checkout-sessions (filters, cursor pages)', result: adminList, note: `${ADMIN_ROWS.toLocaleString('en')} sessions + ${WEBHOOK_SESSIONS.toLocaleString('en')} webhook sessions` });
+
+    // 5: login, bound by argon2id
+    const login = await runLoad({
+      url: service.url,
+      connections: 4,
+      seconds: SECONDS,
+      next: () => ({ method: 'POST', path: '/api/auth/login', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'buyer@bench.test', password: 'bench-password-1' }) }),
+    });
+    rows.push({ workload: 'POST /api/auth/login', result: login, note: `argon2id m=${ARGON2_PARAMS.memoryCost} KiB, t=${ARGON2_PARAMS.timeCost}, p=${ARGON2_PARAMS.parallelism}` });
+
+    const peakRss = service.peakRssMiB();
+    const ratio = unique.perSecond / limit.perSecond;
+    const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
+    const results = { date: new Date().toISOString(), machine, secondsPerWorkload: SECONDS, connections: CONNECTIONS, rows, dbLimit: limit, webhookToLimitRatio: ratio, peakRssMiB: peakRss, verified: { ...check[0], uniqueSent, ok: verified } };
+    writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
+    const table = [
+      '| workload | requests/s | p50 ms | p99 ms | errors / non-2xx | note |',
+      '| --- | ---: | ---: | ---: | ---: | --- |',
+      ...rows.map((r) =>
+        r.result ? `| ${r.workload} | ${r.result.perSecond} | ${r.result.p50Ms} | ${r.result.p99Ms} | ${r.result.errors} / ${r.result.non2xx} | ${r.note} |` : `| ${r.workload} | – | – | – | – | ${r.note} |`,
+      ),
+      `| database-only limit of the webhook work (pg, same statements) | ${limit.perSecond} | ${limit.p50Ms} | ${limit.p99Ms} | – | ${CONNECTIONS} connections |`,
+    ].join('\n');
+    const summary = `# Benchmark results\n\n${results.date} on ${machine}; ${SECONDS} s per workload.\n\n${table}\n\n- Webhook ingest reaches **${(ratio * 100).toFixed(0)}%** of the database-only rate.\n- Peak RSS of the service: **${peakRss} MiB**.\n- Final state: ${uniqueSent} unique sessions paid, ${check[0].fulfillments} fulfilments, ${check[0].complete} sessions complete, ${check[0].pro} users on pro: ${verified ? 'every unique event applied exactly once' : 'MISMATCH'}.\n`;
+    writeFileSync('bench/RESULTS.md', summary);
+    process.stdout.write(`\n${summary}`);
+    if (!verified) process.exitCode = 1;
+  } finally {
+    await db.end();
+    await service.stop();
+    await checkout.stop();
+    await database.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
