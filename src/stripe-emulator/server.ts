@@ -1,0 +1,240 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type Stripe from 'stripe';
+import { EmulatorError } from './errors.js';
+import { parseForm } from './form.js';
+import { filterEvents, listPage } from './list.js';
+import { checkoutPage, portalPage, redirect } from './pages.js';
+import { EmulatorStore, type PriceSeed } from './store.js';
+import { WebhookDelivery, type DeliveryMode } from './webhook-delivery.js';
+
+export interface EmulatorOptions {
+  /** the key the service must send (`Authorization: Bearer …`) */
+  secretKey: string;
+  webhookSecret?: string;
+  /** where events are POSTed, e.g. http://localhost:3000/api/webhooks/stripe */
+  webhookUrl?: string;
+  deliveryMode?: DeliveryMode;
+  prices?: PriceSeed[];
+  port?: number;
+  host?: string;
+  retryBaseMs?: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, unknown>;
+  body: Record<string, unknown>;
+  idempotencyKey: string | undefined;
+  stripeVersion: string | undefined;
+}
+
+type Params = Record<string, unknown>;
+type Handler = (params: Params, match: RegExpExecArray, req: IncomingMessage) => unknown;
+
+export interface StripeEmulator {
+  url: string;
+  store: EmulatorStore;
+  /** every API request received, oldest first */
+  requests: RecordedRequest[];
+  completeCheckout(sessionId: string, options?: { outcome?: 'paid' | 'async_pending' }): Stripe.Checkout.Session;
+  settleAsyncPayment(sessionId: string, succeeded: boolean): Stripe.Checkout.Session;
+  expireCheckout(sessionId: string): Stripe.Checkout.Session;
+  cancelSubscription(subscriptionId: string, options?: { atPeriodEnd?: boolean }): Stripe.Subscription;
+  setDeliveryMode(mode: DeliveryMode): void;
+  /** the next `count` API requests answer this error (Stripe's envelope), or drop the connection */
+  failNextRequests(count: number, failure?: { status?: number; type?: EmulatorError['type']; message?: string; drop?: boolean }): void;
+  waitForDeliveries(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A local Stripe: answers the API calls this service makes in Stripe's wire format (form-encoded
+ * requests, Bearer key, idempotency keys, Stripe's error envelope), serves a hosted checkout page and
+ * a customer portal, and delivers signed webhooks. The service reaches it only through the SDK and
+ * STRIPE_API_URL.
+ */
+export async function createStripeEmulator(options: EmulatorOptions): Promise<StripeEmulator> {
+  let baseUrl = '';
+  const delivery = new WebhookDelivery({ url: options.webhookUrl, secret: options.webhookSecret, retryBaseMs: options.retryBaseMs });
+  delivery.mode = options.deliveryMode ?? 'deliver';
+  const store = new EmulatorStore(() => baseUrl, delivery);
+  for (const price of options.prices ?? []) store.seedPrice(price);
+  const requests: RecordedRequest[] = [];
+  const idempotent = new Map<string, { status: number; body: string; fingerprint: string }>();
+  let failures: Array<{ status: number; type: EmulatorError['type']; message: string; drop: boolean }> = [];
+
+  const expandSession = (session: Stripe.Checkout.Session, expand: unknown): Stripe.Checkout.Session => {
+    const fields = Array.isArray(expand) ? (expand as string[]) : [];
+    const out: Record<string, unknown> = { ...session };
+    if (fields.includes('subscription') && typeof session.subscription === 'string') out.subscription = store.subscription(session.subscription);
+    if (fields.includes('customer') && typeof session.customer === 'string') out.customer = store.customer(session.customer);
+    if (fields.includes('line_items')) {
+      const { price, quantity } = store.sessionRecord(session.id);
+      out.line_items = { object: 'list', data: [{ id: `li_${session.id.slice(-14)}`, object: 'item', price, quantity, amount_total: session.amount_total, currency: session.currency }], has_more: false };
+    }
+    return out as unknown as Stripe.Checkout.Session;
+  };
+
+  const routes: Array<[string, RegExp, Handler]> = [
+    ['POST', /^\/v1\/customers$/, (p) => store.createCustomer(p)],
+    ['GET', /^\/v1\/customers$/, (p) => listPage([...store.customers.values()].filter((c) => !p.email || c.email === p.email).reverse(), p, '/v1/customers')],
+    ['GET', /^\/v1\/customers\/([^/]+)$/, (_, m) => store.customer(m[1])],
+    ['POST', /^\/v1\/checkout\/sessions$/, (p) => store.createCheckoutSession(p)],
+    ['GET', /^\/v1\/checkout\/sessions$/, (p) => listPage([...store.sessions.values()].map((r) => r.session).reverse(), p, '/v1/checkout/sessions')],
+    ['GET', /^\/v1\/checkout\/sessions\/([^/]+)$/, (p, m) => expandSession(store.sessionRecord(m[1]).session, p.expand)],
+    ['POST', /^\/v1\/checkout\/sessions\/([^/]+)\/expire$/, (_, m) => store.expireCheckout(m[1])],
+    ['GET', /^\/v1\/prices$/, (p) => listPage([...store.prices.values()].filter((x) => p.active === undefined || String(x.active) === p.active).reverse(), p, '/v1/prices')],
+    ['GET', /^\/v1\/prices\/([^/]+)$/, (_, m) => store.price(m[1])],
+    ['POST', /^\/v1\/billing_portal\/sessions$/, (p) => store.createPortalSession(p)],
+    ['GET', /^\/v1\/subscriptions\/([^/]+)$/, (_, m) => store.subscription(m[1])],
+    ['POST', /^\/v1\/subscriptions\/([^/]+)$/, (p, m) => store.updateSubscription(m[1], p)],
+    ['DELETE', /^\/v1\/subscriptions\/([^/]+)$/, (_, m) => store.cancelSubscription(m[1])],
+    ['GET', /^\/v1\/events$/, (p) => listPage(filterEvents(store.events, p, delivery.delivered), p, '/v1/events')],
+    ['GET', /^\/v1\/events\/([^/]+)$/, (_, m) => store.event(m[1])],
+  ];
+
+  const send = (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_${Math.random().toString(36).slice(2, 16)}`, ...headers });
+    res.end(body);
+  };
+
+  async function api(req: IncomingMessage, res: ServerResponse, path: string, query: Params): Promise<void> {
+    const raw = await readBody(req);
+    const body = parseForm(raw);
+    const idempotencyKey = header(req, 'idempotency-key');
+    requests.push({ method: req.method!, path, query, body, idempotencyKey, stripeVersion: header(req, 'stripe-version') });
+    const failure = failures.shift();
+    if (failure?.drop) {
+      req.socket.destroy();
+      return;
+    }
+    if (failure) return send(res, failure.status, JSON.stringify({ error: { type: failure.type, message: failure.message } }));
+    if (header(req, 'authorization') !== `Bearer ${options.secretKey}`) {
+      return send(res, 401, JSON.stringify({ error: { type: 'invalid_request_error', message: 'Invalid API Key provided: sk_test_***' } }));
+    }
+    const params = { ...query, ...body };
+    if (idempotencyKey && req.method === 'POST') {
+      const fingerprint = `${path}:${raw}`;
+      const seen = idempotent.get(idempotencyKey);
+      if (seen && seen.fingerprint !== fingerprint) {
+        return send(res, 400, JSON.stringify(new EmulatorError(400, 'idempotency_error', `Keys for idempotent requests can only be used with the same parameters they were first used with.`).body()));
+      }
+      if (seen) return send(res, seen.status, seen.body, { 'idempotent-replayed': 'true' });
+    }
+    let status = 200;
+    let payload: unknown;
+    const route = routes.find(([method, pattern]) => method === req.method && pattern.test(path));
+    try {
+      if (!route) throw new EmulatorError(404, 'invalid_request_error', `Unrecognized request URL (${req.method}: ${path}).`);
+      payload = route[2](params, route[1].exec(path)!, req);
+    } catch (error) {
+      if (!(error instanceof EmulatorError)) throw error;
+      status = error.status;
+      payload = error.body();
+    }
+    const text = JSON.stringify(payload);
+    if (idempotencyKey && req.method === 'POST' && status < 500) idempotent.set(idempotencyKey, { status, body: text, fingerprint: `${path}:${raw}` });
+    send(res, status, text);
+  }
+
+  async function page(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
+    const checkout = /^\/checkout\/([^/]+)(?:\/(pay|pay-delayed|succeed|fail|cancel))?$/.exec(path);
+    if (checkout) {
+      const record = store.sessions.get(checkout[1]);
+      if (!record) return false;
+      const action = checkout[2];
+      if (!action) {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(checkoutPage(record.session, record.price, record.quantity));
+        return true;
+      }
+      if (req.method !== 'POST') return false;
+      await readBody(req);
+      const session = record.session;
+      const success = (session.success_url ?? '/').replace('{CHECKOUT_SESSION_ID}', session.id);
+      if (action === 'pay') store.completeCheckout(session.id, 'paid');
+      if (action === 'pay-delayed') store.completeCheckout(session.id, 'async_pending');
+      if (action === 'succeed') store.settleAsyncPayment(session.id, true);
+      if (action === 'fail') store.settleAsyncPayment(session.id, false);
+      if (action === 'cancel') return redirect(res, session.cancel_url ?? '/'), true;
+      if (action === 'pay-delayed') return redirect(res, `${baseUrl}/checkout/${session.id}`), true;
+      redirect(res, success);
+      return true;
+    }
+    const portal = /^\/portal\/([^/]+)(?:\/(cancel|cancel-now)\/([^/]+))?$/.exec(path);
+    if (portal) {
+      const session = store.portalSessions.get(portal[1]);
+      if (!session) return false;
+      if (!portal[2]) {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(portalPage(session, store.customerSubscriptions(session.customer)));
+        return true;
+      }
+      if (req.method !== 'POST') return false;
+      await readBody(req);
+      if (portal[2] === 'cancel') store.updateSubscription(portal[3], { cancel_at_period_end: 'true' });
+      else store.cancelSubscription(portal[3]);
+      redirect(res, `${baseUrl}/portal/${session.id}`);
+      return true;
+    }
+    return false;
+  }
+
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const handle = async () => {
+      if (url.pathname.startsWith('/v1/')) return api(req, res, url.pathname, parseForm(url.search.slice(1)));
+      if (!(await page(req, res, url.pathname))) send(res, 404, JSON.stringify({ error: { type: 'invalid_request_error', message: 'Not found' } }));
+    };
+    handle().catch((error: unknown) => {
+      if (error instanceof EmulatorError) return send(res, error.status, JSON.stringify(error.body()));
+      send(res, 500, JSON.stringify({ error: { type: 'api_error', message: error instanceof Error ? error.message : 'emulator error' } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  const address = server.address() as AddressInfo;
+  baseUrl = `http://${options.host === '0.0.0.0' ? 'localhost' : (options.host ?? '127.0.0.1')}:${address.port}`;
+
+  return {
+    url: baseUrl,
+    store,
+    requests,
+    completeCheckout: (id, o) => store.completeCheckout(id, o?.outcome ?? 'paid'),
+    settleAsyncPayment: (id, ok) => store.settleAsyncPayment(id, ok),
+    expireCheckout: (id) => store.expireCheckout(id),
+    cancelSubscription: (id, o) => (o?.atPeriodEnd ? store.updateSubscription(id, { cancel_at_period_end: 'true' }) : store.cancelSubscription(id)),
+    setDeliveryMode: (mode) => (delivery.mode = mode),
+    failNextRequests: (count, failure = {}) => {
+      failures = Array.from({ length: count }, () => ({
+        status: failure.status ?? 500,
+        type: failure.type ?? 'api_error',
+        message: failure.message ?? 'An unknown error occurred',
+        drop: failure.drop ?? false,
+      }));
+    },
+    waitForDeliveries: () => delivery.settled(),
+    close: async () => {
+      delivery.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let data = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => {
+      data += chunk;
+      if (data.length > 1_000_000) req.destroy();
+    });
+    req.on('end', () => resolve(data));
+    req.on('error', reject);
+  });
+}
