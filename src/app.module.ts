@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { BillingModule } from './billing/billing.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -17,7 +18,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [AppConfigModule.forRoot(config), DatabaseModule, StripeModule, UsersModule, AuthModule, HealthModule, StripeCheckModule, WebhooksModule, RecoveryModule, AdminModule],
+      imports: [AppConfigModule.forRoot(config), DatabaseModule, StripeModule, UsersModule, AuthModule, BillingModule, HealthModule, StripeCheckModule, WebhooksModule, RecoveryModule, AdminModule],
     };
   }
 }

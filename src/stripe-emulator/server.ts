@@ -43,6 +43,8 @@ export interface StripeEmulator {
   expireCheckout(sessionId: string): Stripe.Checkout.Session;
   cancelSubscription(subscriptionId: string, options?: { atPeriodEnd?: boolean }): Stripe.Subscription;
   setDeliveryMode(mode: DeliveryMode): void;
+  /** where events go (known once the service listens) */
+  setWebhookUrl(url: string): void;
   /** the next `count` API requests answer this error (Stripe's envelope), or drop the connection */
   failNextRequests(count: number, failure?: { status?: number; type?: EmulatorError['type']; message?: string; drop?: boolean }): void;
   waitForDeliveries(): Promise<void>;
@@ -204,6 +206,7 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
     expireCheckout: (id) => store.expireCheckout(id),
     cancelSubscription: (id, o) => (o?.atPeriodEnd ? store.updateSubscription(id, { cancel_at_period_end: 'true' }) : store.cancelSubscription(id)),
     setDeliveryMode: (mode) => (delivery.mode = mode),
+    setWebhookUrl: (url) => delivery.setUrl(url),
     failNextRequests: (count, failure = {}) => {
       failures = Array.from({ length: count }, () => ({
         status: failure.status ?? 500,

@@ -28,6 +28,10 @@ export class WebhookDelivery {
 
   constructor(private readonly options: DeliveryOptions) {}
 
+  setUrl(url: string): void {
+    this.options.url = url;
+  }
+
   get configured(): boolean {
     return Boolean(this.options.url && this.options.secret);
   }

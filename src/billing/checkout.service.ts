@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type Stripe from 'stripe';
+import { DataSource } from 'typeorm';
+import { AppError } from '../common/errors/app-error.js';
+import { decodeCursor, toPage } from '../common/pagination/cursor.js';
+import { AppConfig, type PriceInterval } from '../config/app-config.js';
+import { STRIPE_CLIENT, requireStripe } from '../stripe/stripe.client.js';
+import { User } from '../users/user.entity.js';
+import { CatalogueService } from './catalogue.service.js';
+import { CheckoutSessionDto } from './dto/billing.dto.js';
+import { CheckoutSession } from './entities/checkout-session.entity.js';
+import { StripeCustomersService } from './stripe-customers.service.js';
+
+const SUBSCRIBED = new Set(['active', 'trialing', 'past_due']);
+
+/** Creates Checkout Sessions through Stripe and keeps each one, linked to its user. */
+@Injectable()
+export class CheckoutService {
+  constructor(
+    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe | null,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: AppConfig,
+    private readonly catalogue: CatalogueService,
+    private readonly customers: StripeCustomersService,
+  ) {}
+
+  async create(userId: string, plan: string, interval: PriceInterval, idempotencyKey?: string): Promise<CheckoutSessionDto> {
+    const stripe = requireStripe(this.stripe);
+    const price = this.catalogue.resolve(plan, interval);
+    const sessions = this.db.getRepository(CheckoutSession);
+    if (idempotencyKey) {
+      const earlier = await sessions.findOneBy({ userId, idempotencyKey });
+      if (earlier && (earlier.plan !== price.plan || earlier.interval !== price.interval)) {
+        throw AppError.conflict('This Idempotency-Key was already used for another plan or interval');
+      }
+      if (earlier) return CheckoutSessionDto.from(earlier);
+    }
+    const user = await this.db.getRepository(User).findOneBy({ id: userId });
+    if (!user) throw AppError.unauthorized('This account no longer exists');
+    if (price.mode === 'subscription' && user.plan === price.plan && SUBSCRIBED.has(user.subscriptionStatus ?? '')) {
+      throw AppError.conflict(`You already have a ${user.subscriptionStatus} subscription to ${price.plan}: manage it in the customer portal (POST /api/billing/portal)`, {
+        hint: 'POST /api/billing/portal',
+      });
+    }
+    const customer = await this.customers.ensure(userId);
+    const metadata = { userId, plan: price.plan, interval: price.interval };
+    const session = await stripe.checkout.sessions.create(
+      {
+        mode: price.mode,
+        customer,
+        client_reference_id: userId,
+        metadata,
+        line_items: [{ price: price.priceId, quantity: 1 }],
+        success_url: this.config.billing.successUrl,
+        cancel_url: this.config.billing.cancelUrl,
+        ...(price.mode === 'subscription' ? { subscription_data: { metadata } } : { payment_intent_data: { metadata } }),
+      },
+      // a retried request with the client's key gets Stripe's first answer back: no second session
+      idempotencyKey ? { idempotencyKey: `checkout-${userId}-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}` } : undefined,
+    );
+    await sessions
+      .createQueryBuilder()
+      .insert()
+      .values({
+        stripeSessionId: session.id,
+        userId,
+        mode: price.mode,
+        plan: price.plan,
+        interval: price.interval,
+        priceId: price.priceId,
+        quantity: 1,
+        status: 'open',
+        paymentStatus: session.payment_status === 'paid' ? 'paid' : 'unpaid',
+        amountTotal: session.amount_total,
+        currency: session.currency,
+        url: session.url,
+        expiresAt: session.expires_at ? new Date(session.expires_at * 1000) : null,
+        stripeCustomerId: customer,
+        idempotencyKey: idempotencyKey ?? null,
+      })
+      // a concurrent request with the same key already stored this Stripe session
+      .orIgnore()
+      .execute();
+    return CheckoutSessionDto.from(await sessions.findOneByOrFail({ stripeSessionId: session.id }));
+  }
+
+  async list(userId: string, limit = 20, cursor?: string): Promise<{ items: CheckoutSessionDto[]; nextCursor: string | null }> {
+    const qb = this.db
+      .getRepository(CheckoutSession)
+      .createQueryBuilder('s')
+      .where('s.userId = :userId', { userId })
+      .orderBy('s.createdAt', 'DESC')
+      .addOrderBy('s.id', 'DESC')
+      .take(limit + 1);
+    if (cursor) {
+      const position = decodeCursor(cursor);
+      qb.andWhere('(s.createdAt, s.id) < (:createdAt, :id)', position);
+    }
+    return toPage(await qb.getMany(), limit, CheckoutSessionDto.from);
+  }
+
+  /** The caller's own session by our id or Stripe's `cs_…` id; anyone else's is "not found". */
+  async findOwn(userId: string, id: string): Promise<CheckoutSession> {
+    const repo = this.db.getRepository(CheckoutSession);
+    const row = UUID.test(id) ? await repo.findOneBy({ id, userId }) : /^cs_[A-Za-z0-9_]{1,250}$/.test(id) ? await repo.findOneBy({ stripeSessionId: id, userId }) : null;
+    if (!row) throw AppError.notFound('Checkout session');
+    return row;
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

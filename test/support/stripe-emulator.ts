@@ -1,0 +1,39 @@
+import { createStripeEmulator, type EmulatorOptions, type StripeEmulator } from '../../src/stripe-emulator/server.js';
+import type { TestApp } from './app.js';
+import { WEBHOOK_SECRET } from './webhooks.js';
+
+export const TEST_STRIPE_KEY = 'sk_test_emulator_key_0123456789';
+export const PRICES = { proMonthly: 'price_pro_monthly', proYearly: 'price_pro_yearly', lifetime: 'price_lifetime_once' } as const;
+
+/** The local Stripe with the test catalogue; the real SDK in the app talks to it through STRIPE_API_URL. */
+export function startEmulator(options: Partial<EmulatorOptions> = {}): Promise<StripeEmulator> {
+  return createStripeEmulator({
+    secretKey: TEST_STRIPE_KEY,
+    webhookSecret: WEBHOOK_SECRET,
+    retryBaseMs: 50,
+    prices: [
+      { id: PRICES.proMonthly, interval: 'month', unitAmount: 2000, nickname: 'Pro monthly' },
+      { id: PRICES.proYearly, interval: 'year', unitAmount: 20000, nickname: 'Pro yearly' },
+      { id: PRICES.lifetime, interval: 'once', unitAmount: 49900, nickname: 'Lifetime' },
+    ],
+    ...options,
+  });
+}
+
+/** The app's environment for the emulator: key, URL, catalogue, webhook secret. */
+export function stripeEnv(emulator: StripeEmulator): Record<string, string> {
+  return {
+    STRIPE_SECRET_KEY: TEST_STRIPE_KEY,
+    STRIPE_API_URL: emulator.url,
+    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    STRIPE_PRICE_PRO_MONTHLY: PRICES.proMonthly,
+    STRIPE_PRICE_PRO_YEARLY: PRICES.proYearly,
+    STRIPE_PRICE_LIFETIME_ONCE: PRICES.lifetime,
+  };
+}
+
+/** Makes the app listen on a free port and points the emulator's webhook deliveries at it. */
+export async function deliverWebhooksTo(t: TestApp, emulator: StripeEmulator): Promise<void> {
+  await t.app.listen(0, '127.0.0.1');
+  emulator.setWebhookUrl(`${(await t.app.getUrl()).replace('[::1]', '127.0.0.1')}/api/webhooks/stripe`);
+}
