@@ -15,7 +15,7 @@ export class AdminCheckoutSessionDto {
   userId!: string | null;
   @ApiProperty({ type: String, format: 'email', nullable: true, description: "The linked user's email" })
   userEmail!: string | null;
-  @ApiProperty({ enum: SESSION_MODES, enumName: 'CheckoutMode' }) mode!: CheckoutMode;
+  @ApiProperty({ enum: SESSION_MODES, enumName: 'CheckoutSessionMode' }) mode!: CheckoutMode;
   @ApiProperty({ type: String, nullable: true, example: 'pro' }) plan!: string | null;
   @ApiProperty({ type: String, nullable: true, enum: ['month', 'year', 'once'] }) interval!: 'month' | 'year' | 'once' | null;
   @ApiProperty({ type: String, nullable: true }) priceId!: string | null;

@@ -17,7 +17,7 @@ export class ListCheckoutSessionsQueryDto extends IntersectionType(PageQueryDto,
   @IsIn(PAYMENT_STATUSES)
   paymentStatus?: CheckoutPaymentStatus;
 
-  @ApiPropertyOptional({ enum: SESSION_MODES, enumName: 'CheckoutMode' })
+  @ApiPropertyOptional({ enum: SESSION_MODES, enumName: 'CheckoutSessionMode' })
   @IsOptional()
   @IsIn(SESSION_MODES)
   mode?: CheckoutMode;
