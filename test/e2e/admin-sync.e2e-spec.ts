@@ -1,11 +1,9 @@
 import request from 'supertest';
-import { createStripeEmulator, type StripeEmulator } from '../../src/stripe-emulator/server.js';
+import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
-import { WEBHOOK_SECRET } from '../support/webhooks.js';
-
-const SECRET_KEY = 'sk_test_admin_sync_emulator_0123456789';
-const PRO_MONTHLY = 'price_pro_monthly_sync';
+import { startEmulator, stripeEnv } from '../support/stripe-emulator.js';
+import { deliver } from '../support/webhooks.js';
 
 /**
  * The webhook of a paid checkout never came (the emulator records events instead of delivering them):
@@ -16,8 +14,8 @@ describe('Admin sync of a session whose webhook never came', () => {
   let t: TestApp;
   let admin: RegisteredUser;
   beforeAll(async () => {
-    stripe = await createStripeEmulator({ secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET, deliveryMode: 'record', prices: [{ id: PRO_MONTHLY, interval: 'month' }] });
-    t = await createTestApp({ STRIPE_SECRET_KEY: SECRET_KEY, STRIPE_API_URL: stripe.url, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, STRIPE_PRICE_PRO_MONTHLY: PRO_MONTHLY });
+    stripe = await startEmulator({ deliveryMode: 'record' });
+    t = await createTestApp(stripeEnv(stripe));
     admin = await registerAdmin(t);
   });
   afterAll(async () => {
@@ -27,21 +25,10 @@ describe('Admin sync of a session whose webhook never came', () => {
 
   const me = async (user: RegisteredUser) => (await request(t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body;
 
-  /** A session created on Stripe for `user`, with our row as checkout creation leaves it. */
+  /** The user starts a checkout through the billing route, as the frontend does. */
   async function openSubscriptionCheckout(user: RegisteredUser) {
-    const session = stripe.store.createCheckoutSession({
-      mode: 'subscription',
-      success_url: 'http://localhost:3000/checkout/success?session_id={CHECKOUT_SESSION_ID}',
-      line_items: [{ price: PRO_MONTHLY, quantity: '1' }],
-      client_reference_id: user.id,
-      metadata: { userId: user.id, plan: 'pro', interval: 'month' },
-    });
-    const [row] = (await t.db.query(
-      `INSERT INTO checkout_sessions (stripe_session_id, user_id, mode, plan, interval, price_id, url, amount_total, currency)
-       VALUES ($1, $2, 'subscription', 'pro', 'month', $3, $4, $5, $6) RETURNING id`,
-      [session.id, user.id, PRO_MONTHLY, session.url, session.amount_total, session.currency],
-    )) as Array<{ id: string }>;
-    return { stripeSessionId: session.id, rowId: row.id };
+    const res = await request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send({ plan: 'pro', interval: 'month' }).expect(201);
+    return { stripeSessionId: res.body.stripeSessionId as string, rowId: res.body.id as string };
   }
 
   it('brings the session to complete, gives the user the plan and records one fulfilment from sync', async () => {
@@ -79,6 +66,15 @@ describe('Admin sync of a session whose webhook never came', () => {
     expect(again.body.fulfillments).toEqual(synced.body.fulfillments);
     expect(again.body.fulfilledAt).toBe(synced.body.fulfilledAt);
     expect(await t.db.query('SELECT source FROM fulfillments WHERE checkout_session_id = $1', [rowId])).toEqual([{ source: 'sync' }]);
+
+    // the late webhooks finally arrive: they land in the timeline and grant nothing more
+    const recorded = stripe.store.events.filter((e) => JSON.stringify(e.data.object).includes(stripeSessionId) || JSON.stringify(e.data.object).includes(synced.body.stripeSubscriptionId));
+    expect(recorded.map((e) => e.type)).toContain('checkout.session.completed');
+    for (const event of recorded) await deliver(t, event).expect(200);
+    const after = await request(t.http).get(`/api/admin/checkout-sessions/${rowId}`).set(bearer(admin.accessToken)).expect(200);
+    expect(after.body.fulfillments).toEqual(synced.body.fulfillments);
+    expect(after.body.timeline.map((e: { id: string }) => e.id).sort()).toEqual(recorded.map((e) => e.id).sort());
+    expect(after.body.timeline.every((e: { status: string }) => e.status === 'processed' || e.status === 'ignored')).toBe(true);
   });
 
   it('answers 503 when Stripe cannot be reached, and changes nothing', async () => {
