@@ -7,6 +7,8 @@ import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
+import type { StripeEmulator } from './stripe-emulator/server.js';
+import { startLocalStripe } from './stripe-emulator/local-mode.js';
 
 export interface RunningService {
   app: NestExpressApplication;
@@ -23,6 +25,14 @@ export interface RunningService {
 export async function startService(env: NodeJS.ProcessEnv = process.env): Promise<RunningService> {
   const logger = new Logger('Bootstrap');
   let config = loadConfig(env);
+  let emulator: StripeEmulator | undefined;
+  if (!config.stripe.secretKey && config.env !== 'production' && env.STRIPE_EMULATOR !== 'off') {
+    // local mode: a Stripe emulator beside the service, so the whole purchase flow works offline
+    const local = await startLocalStripe(env, config.dataDir, Number(env.STRIPE_EMULATOR_PORT) || 12111);
+    emulator = local.emulator;
+    config = loadConfig({ ...env, ...local.env });
+    logger.log(`No STRIPE_SECRET_KEY: Stripe emulator on ${emulator.url} with a generated test key and webhook secret; nothing leaves this machine (STRIPE_EMULATOR=off to disable)`);
+  }
   let embedded: EmbeddedDatabase | undefined;
   if (!config.database.url) {
     const started = Date.now();
@@ -35,6 +45,7 @@ export async function startService(env: NodeJS.ProcessEnv = process.env): Promis
     configureApp(app, config);
     await app.listen(config.port, env.HOST ?? '0.0.0.0');
     const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('0.0.0.0', 'localhost');
+    emulator?.setWebhookUrl(`${url.replace('localhost', '127.0.0.1')}/api/webhooks/stripe`);
     logger.log(`Listening on ${url} (API under /api, Swagger UI at /docs)`);
     return {
       app,
@@ -42,10 +53,12 @@ export async function startService(env: NodeJS.ProcessEnv = process.env): Promis
       url,
       stop: async () => {
         await app.close();
+        await emulator?.close();
         await embedded?.stop();
       },
     };
   } catch (error) {
+    await emulator?.close();
     await embedded?.stop();
     throw error;
   }

@@ -58,6 +58,15 @@ export function portalPage(session: Stripe.BillingPortal.Session, subscriptions:
   return layout('Customer portal', (rows || '<p class="muted">No subscriptions.</p>') + back);
 }
 
+/** Where the emulator's own demo success/cancel URLs land when the app has no frontend. */
+export function returnPage(kind: 'success' | 'cancel', sessionId: string | null): string {
+  const body =
+    kind === 'success'
+      ? `<h1 id="result">Payment submitted</h1><p class="muted">Your frontend's success page would now call <code>POST /api/billing/checkout-sessions/${escape(sessionId ?? '{id}')}/confirm</code> once and show the new plan.</p>`
+      : `<h1 id="result">Checkout canceled</h1><p class="muted">Nothing was charged.</p>`;
+  return layout(kind === 'success' ? 'Payment submitted' : 'Checkout canceled', body);
+}
+
 export function redirect(res: ServerResponse, location: string): void {
   res.writeHead(303, { location }).end();
 }

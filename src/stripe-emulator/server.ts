@@ -4,7 +4,7 @@ import type Stripe from 'stripe';
 import { EmulatorError } from './errors.js';
 import { parseForm } from './form.js';
 import { filterEvents, listPage } from './list.js';
-import { checkoutPage, portalPage, redirect } from './pages.js';
+import { checkoutPage, portalPage, redirect, returnPage } from './pages.js';
 import { EmulatorStore, type PriceSeed } from './store.js';
 import { WebhookDelivery, type DeliveryMode } from './webhook-delivery.js';
 
@@ -160,8 +160,19 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
       if (action === 'succeed') store.settleAsyncPayment(session.id, true);
       if (action === 'fail') store.settleAsyncPayment(session.id, false);
       if (action === 'cancel') return redirect(res, session.cancel_url ?? '/'), true;
-      if (action === 'pay-delayed') return redirect(res, `${baseUrl}/checkout/${session.id}`), true;
-      redirect(res, success);
+      // like Stripe: paying (even by a delayed method) returns to the success URL; settling is simulated on this page
+      redirect(res, action === 'succeed' || action === 'fail' ? `${baseUrl}/checkout/${session.id}` : success);
+      return true;
+    }
+    if (path === '/_emulator/trigger' && req.method === 'POST') {
+      const body = JSON.parse((await readBody(req)) || '{}') as { type?: string; email?: string };
+      const events = store.trigger(String(body.type ?? ''), body.email);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ events: events.map((e) => ({ id: e.id, type: e.type })) }));
+      return true;
+    }
+    const back = /^\/return\/(success|cancel)$/.exec(path);
+    if (back) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(returnPage(back[1] as 'success' | 'cancel', new URL(req.url ?? '/', 'http://x').searchParams.get('session_id')));
       return true;
     }
     const portal = /^\/portal\/([^/]+)(?:\/(cancel|cancel-now)\/([^/]+))?$/.exec(path);
@@ -193,7 +204,13 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
       send(res, 500, JSON.stringify({ error: { type: 'api_error', message: error instanceof Error ? error.message : 'emulator error' } }));
     });
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  // sessions expire like Stripe's: checked every few seconds
+  const expiry = setInterval(() => store.expireDue(), 5000);
+  expiry.unref();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
+  });
   const address = server.address() as AddressInfo;
   baseUrl = `http://${options.host === '0.0.0.0' ? 'localhost' : (options.host ?? '127.0.0.1')}:${address.port}`;
 
@@ -217,6 +234,7 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
     },
     waitForDeliveries: () => delivery.settled(),
     close: async () => {
+      clearInterval(expiry);
       delivery.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

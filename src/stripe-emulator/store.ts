@@ -124,6 +124,13 @@ export class EmulatorStore {
     return record.session;
   }
 
+  /** Expires open sessions whose `expires_at` has passed. */
+  expireDue(now = nowSeconds()): void {
+    for (const record of this.sessions.values()) {
+      if (record.session.status === 'open' && record.session.expires_at <= now) this.expireCheckout(record.session.id);
+    }
+  }
+
   /** The customer pays on the hosted page: `async_pending` is a delayed method (bank debit) not yet settled. */
   completeCheckout(id: string, outcome: 'paid' | 'async_pending' = 'paid'): Stripe.Checkout.Session {
     const record = this.sessionRecord(id);
@@ -245,6 +252,52 @@ export class EmulatorStore {
 
   customerSubscriptions(customer: string): Stripe.Subscription[] {
     return [...this.subscriptions.values()].filter((s) => s.customer === customer);
+  }
+
+  // --- triggers (like `stripe trigger`) ------------------------------------------------------------------------
+
+  /** Makes the objects behind an event type for the customer of `email`, like Stripe CLI's `trigger`; returns the events emitted. */
+  trigger(type: string, email = 'customer@example.com'): Stripe.Event[] {
+    const before = this.events.length;
+    const customer = [...this.customers.values()].find((c) => c.email === email) ?? this.createCustomer({ email });
+    const recurring = [...this.prices.values()].find((p) => p.active && p.type === 'recurring');
+    if (!recurring) throw EmulatorError.invalid('The emulator has no recurring price to trigger with');
+    const newSession = () =>
+      this.createCheckoutSession({ mode: 'subscription', customer: customer.id, line_items: [{ price: recurring.id, quantity: '1' }], success_url: `${this.baseUrl()}/return/success?session_id={CHECKOUT_SESSION_ID}` });
+    const latest = () => this.customerSubscriptions(customer.id).filter((s) => s.status !== 'canceled').pop() ?? this.subscription(this.completeCheckout(newSession().id).subscription as string);
+    switch (type) {
+      case 'checkout.session.completed':
+      case 'customer.subscription.created':
+        this.completeCheckout(newSession().id, 'paid');
+        break;
+      case 'checkout.session.async_payment_succeeded':
+      case 'checkout.session.async_payment_failed': {
+        const session = this.completeCheckout(newSession().id, 'async_pending');
+        this.settleAsyncPayment(session.id, type.endsWith('succeeded'));
+        break;
+      }
+      case 'checkout.session.expired':
+        this.expireCheckout(newSession().id);
+        break;
+      case 'customer.subscription.updated':
+        this.updateSubscription(latest().id, { cancel_at_period_end: 'true' });
+        break;
+      case 'customer.subscription.deleted':
+        this.cancelSubscription(latest().id);
+        break;
+      case 'invoice.paid':
+        this.emit('invoice.paid', this.invoiceFor(latest()));
+        break;
+      case 'invoice.payment_failed': {
+        const subscription = latest();
+        this.emit('invoice.payment_failed', { ...this.invoiceFor(subscription), status: 'open', amount_paid: 0 } as Stripe.Invoice);
+        this.updateSubscriptionState(subscription.id, { status: 'past_due' });
+        break;
+      }
+      default:
+        throw EmulatorError.invalid(`The emulator cannot trigger ${type}`, 'type');
+    }
+    return this.events.slice(before);
   }
 
   // --- events ---------------------------------------------------------------------------------------------

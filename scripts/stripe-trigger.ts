@@ -1,0 +1,84 @@
+/**
+ * `npm run stripe:trigger -- <event type> [--user EMAIL]`, like Stripe CLI's `trigger`:
+ * in local mode the running emulator creates the objects behind the event and delivers it signed;
+ * otherwise a realistic event is signed with STRIPE_WEBHOOK_SECRET and posted to the service.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadDotEnv } from '../src/bootstrap.js';
+import { checkoutSessionObject, eventObject, invoiceObject, subscriptionObject } from '../src/stripe-emulator/objects.js';
+import { localStateFile, type LocalStripeState } from '../src/stripe-emulator/local-mode.js';
+import { stripeSignature } from '../src/stripe-emulator/webhook-delivery.js';
+
+const TYPES = [
+  'checkout.session.completed',
+  'checkout.session.async_payment_succeeded',
+  'checkout.session.async_payment_failed',
+  'checkout.session.expired',
+  'customer.subscription.created',
+  'customer.subscription.updated',
+  'customer.subscription.deleted',
+  'invoice.paid',
+  'invoice.payment_failed',
+];
+
+function args(): { type: string; email?: string } {
+  const argv = process.argv.slice(2);
+  const type = argv.find((a) => !a.startsWith('--') && argv[argv.indexOf(a) - 1] !== '--user');
+  const userIndex = argv.indexOf('--user');
+  const email = userIndex === -1 ? undefined : argv[userIndex + 1];
+  if (!type || !TYPES.includes(type)) throw new Error(`usage: npm run stripe:trigger -- <${TYPES.join('|')}> [--user EMAIL]`);
+  if (userIndex !== -1 && !/^[^\s@]+@[^\s@]+$/.test(email ?? '')) throw new Error('--user needs an email');
+  return { type, email };
+}
+
+async function viaEmulator(state: LocalStripeState, type: string, email?: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${state.apiUrl}/_emulator/trigger`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type, email }) });
+    const body = (await res.json()) as { events?: Array<{ id: string; type: string }>; error?: { message: string } };
+    if (!res.ok) throw new Error(body.error?.message ?? `emulator answered ${res.status}`);
+    for (const event of body.events ?? []) console.log(`Triggered ${event.type} (${event.id}); the emulator delivers it signed to the service`);
+    return true;
+  } catch (error) {
+    if (error instanceof TypeError) return false; // emulator not running
+    throw error;
+  }
+}
+
+/** Without the emulator: one signed event, built like Stripe's, posted straight to the webhook. */
+async function direct(type: string, email = 'customer@example.com'): Promise<void> {
+  const secret = process.env.STRIPE_WEBHOOK_SECRET?.split(',')[0]?.trim();
+  if (!secret) throw new Error('Neither a running emulator (npm start without STRIPE_SECRET_KEY) nor STRIPE_WEBHOOK_SECRET: nothing to sign with');
+  const target = process.env.STRIPE_TRIGGER_URL ?? `http://localhost:${process.env.PORT ?? 3000}/api/webhooks/stripe`;
+  const subscription = subscriptionObject({ status: type === 'customer.subscription.deleted' ? 'canceled' : 'active' });
+  const object = type.startsWith('checkout.session')
+    ? checkoutSessionObject({
+        status: type.endsWith('expired') ? 'expired' : 'complete',
+        payment_status: type.endsWith('completed') || type.endsWith('succeeded') ? 'paid' : 'unpaid',
+        customer_details: { email } as never,
+        subscription: subscription.id,
+      })
+    : type.startsWith('invoice')
+      ? invoiceObject({ subscriptionId: subscription.id, status: type === 'invoice.paid' ? 'paid' : 'open' })
+      : subscription;
+  const payload = JSON.stringify(eventObject(type, object), null, 2);
+  const res = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': stripeSignature(payload, secret) }, body: payload });
+  console.log(`Sent ${type} to ${target}: ${res.status} ${await res.text()}`);
+  if (!res.ok) process.exitCode = 1;
+}
+
+async function main(): Promise<void> {
+  loadDotEnv();
+  const { type, email } = args();
+  const file = localStateFile(resolve(process.env.DATA_DIR ?? '.data'));
+  if (!process.env.STRIPE_SECRET_KEY && existsSync(file)) {
+    const state = JSON.parse(readFileSync(file, 'utf8')) as LocalStripeState;
+    if (await viaEmulator(state, type, email)) return;
+  }
+  await direct(type, email);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});
