@@ -19,7 +19,7 @@ const layout = (title: string, body: string) => `<!doctype html>
 </style></head><body><main><span class="badge">TEST MODE · local Stripe emulator</span>${body}</main></body></html>`;
 
 /** Stripe's hosted checkout page, reduced to what a person needs to test the flow. */
-export function checkoutPage(session: Stripe.Checkout.Session, price: Stripe.Price, quantity: number): string {
+export function checkoutPage(session: Stripe.Checkout.Session, price: Stripe.Price, quantity: number, paymentFailed = false): string {
   const what = price.nickname ?? (session.metadata?.plan ? `${session.metadata.plan} plan` : price.id);
   const per = price.recurring ? ` / ${price.recurring.interval}` : '';
   const form = (action: string, label: string, id: string, cls = '') =>
@@ -28,6 +28,8 @@ export function checkoutPage(session: Stripe.Checkout.Session, price: Stripe.Pri
   if (session.status === 'open') {
     actions =
       form('pay', 'Pay', 'pay') + form('pay-delayed', 'Pay with a delayed method (bank debit)', 'pay-delayed', 'secondary') + form('cancel', 'Cancel and go back', 'cancel', 'secondary');
+  } else if (paymentFailed) {
+    actions = `<p class="muted" id="state">The delayed payment failed: nothing was charged.</p>`;
   } else if (session.status === 'complete' && session.payment_status === 'unpaid') {
     actions = `<p class="muted" id="pending">The bank debit is processing.</p>` + form('succeed', 'Simulate: the payment succeeds', 'succeed') + form('fail', 'Simulate: the payment fails', 'fail', 'secondary');
   } else {

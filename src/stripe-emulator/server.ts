@@ -148,7 +148,7 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
       if (!record) return false;
       const action = checkout[2];
       if (!action) {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(checkoutPage(record.session, record.price, record.quantity));
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(checkoutPage(record.session, record.price, record.quantity, record.paymentFailed));
         return true;
       }
       if (req.method !== 'POST') return false;

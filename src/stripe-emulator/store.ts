@@ -10,6 +10,8 @@ interface SessionRecord {
   session: Stripe.Checkout.Session;
   price: Stripe.Price;
   quantity: number;
+  /** a delayed payment that failed (Stripe leaves payment_status unpaid) */
+  paymentFailed?: boolean;
 }
 
 export interface PriceSeed {
@@ -170,7 +172,7 @@ export class EmulatorStore {
 
   settleAsyncPayment(id: string, succeeded: boolean): Stripe.Checkout.Session {
     const record = this.sessionRecord(id);
-    if (record.session.status !== 'complete' || record.session.payment_status !== 'unpaid') throw EmulatorError.invalid('This Checkout Session has no pending payment');
+    if (record.session.status !== 'complete' || record.session.payment_status !== 'unpaid' || record.paymentFailed) throw EmulatorError.invalid('This Checkout Session has no pending payment');
     const subscriptionId = record.session.subscription as string | null;
     if (succeeded) {
       record.session = { ...record.session, payment_status: 'paid' };
@@ -180,6 +182,7 @@ export class EmulatorStore {
         this.emit('invoice.paid', this.invoiceFor(subscription));
       }
     } else {
+      record.paymentFailed = true;
       this.emit('checkout.session.async_payment_failed', record.session);
       if (subscriptionId) {
         const subscription = this.updateSubscriptionState(subscriptionId, { status: 'incomplete_expired', ended_at: nowSeconds() });

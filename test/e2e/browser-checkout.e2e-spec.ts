@@ -1,0 +1,109 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import request from 'supertest';
+import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { bearer, registerUser, type RegisteredUser } from '../support/factories.js';
+import { deliverWebhooksTo, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
+
+/** Debian's chromium (installed by .ci/run), or CHROMIUM_PATH. */
+const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && existsSync(p));
+const SCREENSHOTS = 'test-output/screenshots';
+
+if (!CHROMIUM) {
+  // eslint-disable-next-line no-console
+  console.warn('Browser checkout test skipped: no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)');
+}
+
+(CHROMIUM ? describe : describe.skip)('Checkout in a real browser (headless Chromium)', () => {
+  let stripe: StripeEmulator;
+  let t: TestApp;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    stripe = await startEmulator();
+    t = await createTestApp({
+      ...stripeEnv(stripe),
+      CHECKOUT_SUCCESS_URL: `${stripe.url}/return/success?session_id={CHECKOUT_SESSION_ID}`,
+      CHECKOUT_CANCEL_URL: `${stripe.url}/return/cancel`,
+    });
+    await deliverWebhooksTo(t, stripe);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    await stripe?.close();
+  });
+
+  async function openCheckout(user: RegisteredUser, body: object): Promise<{ page: Page; session: { id: string; url: string; stripeSessionId: string } }> {
+    const session = (await request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send(body).expect(201)).body;
+    const page = await browser.newPage();
+    await page.goto(session.url);
+    return { page, session };
+  }
+  const plan = async (user: RegisteredUser) => (await request(t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body.plan;
+
+  it('pay: the page shows what is bought, lands on the success URL, and the user is pro', async () => {
+    const user = await registerUser(t);
+    const { page, session } = await openCheckout(user, { plan: 'pro', interval: 'month' });
+    expect(await page.textContent('#product')).toBe('Pro monthly');
+    expect(await page.textContent('#amount')).toBe('$20.00 / month');
+    await page.screenshot({ path: `${SCREENSHOTS}/checkout-page.png`, fullPage: true });
+    await Promise.all([page.waitForURL(/\/return\/success/), page.click('#pay')]);
+    expect(page.url()).toBe(`${stripe.url}/return/success?session_id=${session.stripeSessionId}`);
+    await page.screenshot({ path: `${SCREENSHOTS}/success-page.png` });
+    await stripe.waitForDeliveries();
+    expect(await plan(user)).toBe('pro');
+    await page.close();
+  });
+
+  it('cancel: lands on the cancel URL and nothing is granted', async () => {
+    const user = await registerUser(t);
+    const { page, session } = await openCheckout(user, { plan: 'pro', interval: 'year' });
+    await Promise.all([page.waitForURL(/\/return\/cancel/), page.click('#cancel')]);
+    expect(await page.textContent('#result')).toBe('Checkout canceled');
+    await stripe.waitForDeliveries();
+    expect(await plan(user)).toBe('free');
+    const mine = await request(t.http).get(`/api/billing/checkout-sessions/${session.id}`).set(bearer(user.accessToken)).expect(200);
+    expect(mine.body.status).toBe('open');
+    await page.close();
+  });
+
+  it('a delayed payment that fails: success page first, then the failure grants nothing', async () => {
+    const user = await registerUser(t);
+    const { page, session } = await openCheckout(user, { plan: 'lifetime', interval: 'once' });
+    await Promise.all([page.waitForURL(/\/return\/success/), page.click('#pay-delayed')]);
+    await page.goto(session.url);
+    expect(await page.textContent('#pending')).toContain('processing');
+    await page.screenshot({ path: `${SCREENSHOTS}/delayed-payment-pending.png` });
+    await page.click('#fail');
+    await page.waitForSelector('#state');
+    await stripe.waitForDeliveries();
+    expect(await plan(user)).toBe('free');
+    const [row] = await t.db.query(`SELECT status, payment_status, payment_failed_at, fulfilled_at FROM checkout_sessions WHERE id = $1`, [session.id]);
+    expect(row).toMatchObject({ status: 'complete', payment_status: 'unpaid', fulfilled_at: null });
+    expect(row.payment_failed_at).not.toBeNull();
+    await page.close();
+  });
+
+  it('the portal cancels a subscription, which reaches the service as a deletion', async () => {
+    const user = await registerUser(t);
+    const { page } = await openCheckout(user, { plan: 'pro', interval: 'month' });
+    await Promise.all([page.waitForURL(/\/return\/success/), page.click('#pay')]);
+    await stripe.waitForDeliveries();
+    const portal = (await request(t.http).post('/api/billing/portal').set(bearer(user.accessToken)).expect(201)).body;
+    await page.goto(portal.url);
+    await page.screenshot({ path: `${SCREENSHOTS}/portal-page.png` });
+    await page.click('button[id^="cancel-now-"]');
+    await page.waitForSelector('text=canceled');
+    await stripe.waitForDeliveries();
+    expect((await request(t.http).get('/api/billing/subscription').set(bearer(user.accessToken)).expect(200)).body).toMatchObject({ plan: 'free', status: 'canceled' });
+    await page.close();
+  });
+});
