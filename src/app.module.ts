@@ -6,6 +6,7 @@ import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { ObservabilityModule } from './observability/observability.module.js';
 import { RecoveryModule } from './recovery/recovery.module.js';
 import { StripeModule } from './stripe/stripe.module.js';
 import { StripeCheckModule } from './stripe-check/stripe-check.module.js';
@@ -18,7 +19,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [AppConfigModule.forRoot(config), DatabaseModule, StripeModule, UsersModule, AuthModule, BillingModule, HealthModule, StripeCheckModule, WebhooksModule, RecoveryModule, AdminModule],
+      imports: [AppConfigModule.forRoot(config), DatabaseModule, ObservabilityModule, StripeModule, UsersModule, AuthModule, BillingModule, HealthModule, StripeCheckModule, WebhooksModule, RecoveryModule, AdminModule],
     };
   }
 }

@@ -4,6 +4,8 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import helmet from 'helmet';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
 import { requestIdMiddleware } from './common/http/request-id.middleware.js';
+import { accessLog } from './observability/access-log.middleware.js';
+import { MetricsService } from './observability/metrics.service.js';
 import { createValidationPipe } from './common/http/validation.pipe.js';
 import type { AppConfig } from './config/app-config.js';
 
@@ -19,6 +21,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Op
   app.disable('x-powered-by');
   app.set('trust proxy', config.http.trustProxy);
   app.use(requestIdMiddleware);
+  app.use(accessLog(app.get(MetricsService)));
   app.use(
     helmet({
       // Swagger UI needs its inline script and styles

@@ -7,6 +7,7 @@ import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
+import { JsonLogger } from './observability/json-logger.js';
 import type { StripeEmulator } from './stripe-emulator/server.js';
 import { startLocalStripe } from './stripe-emulator/local-mode.js';
 
@@ -23,8 +24,10 @@ export interface RunningService {
  * the embedded database.
  */
 export async function startService(env: NodeJS.ProcessEnv = process.env): Promise<RunningService> {
-  const logger = new Logger('Bootstrap');
   let config = loadConfig(env);
+  const jsonLogger = new JsonLogger(config.logLevel);
+  Logger.overrideLogger(jsonLogger);
+  const logger = new Logger('Bootstrap');
   let emulator: StripeEmulator | undefined;
   if (!config.stripe.secretKey && config.env !== 'production' && env.STRIPE_EMULATOR !== 'off') {
     // local mode: a Stripe emulator beside the service, so the whole purchase flow works offline
@@ -41,7 +44,7 @@ export async function startService(env: NodeJS.ProcessEnv = process.env): Promis
     logger.log(`Embedded PostgreSQL started in ${Date.now() - started} ms (data in ${join(config.dataDir, 'postgres')})`);
   }
   try {
-    const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { rawBody: true, bufferLogs: false });
+    const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { rawBody: true, logger: jsonLogger });
     configureApp(app, config);
     await app.listen(config.port, env.HOST ?? '0.0.0.0');
     const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('0.0.0.0', 'localhost');

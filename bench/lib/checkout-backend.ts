@@ -1,3 +1,5 @@
+import { createStripeEmulator, type StripeEmulator } from '../../src/stripe-emulator/server.js';
+
 export interface CheckoutBackend {
   available: boolean;
   note: string;
@@ -6,7 +8,20 @@ export interface CheckoutBackend {
   stop(): Promise<void>;
 }
 
-/** The local Stripe server the checkout workload runs against. */
-export async function startCheckoutBackend(_options: { priceId: string; webhookSecret: string }): Promise<CheckoutBackend> {
-  return { available: false, note: 'no local Stripe server in this build', env: {}, stop: async () => undefined };
+const KEY = 'sk_test_bench_emulator_0123456789';
+
+/** The local Stripe emulator the checkout workload runs against (it records events, delivers none). */
+export async function startCheckoutBackend(options: { priceId: string; webhookSecret: string }): Promise<CheckoutBackend> {
+  const emulator: StripeEmulator = await createStripeEmulator({
+    secretKey: KEY,
+    webhookSecret: options.webhookSecret,
+    deliveryMode: 'record',
+    prices: [{ id: options.priceId, interval: 'month' }],
+  });
+  return {
+    available: true,
+    note: 'against the local Stripe emulator (same process as the load generator)',
+    env: { STRIPE_SECRET_KEY: KEY, STRIPE_API_URL: emulator.url },
+    stop: () => emulator.close(),
+  };
 }

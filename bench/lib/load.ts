@@ -24,8 +24,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const result = await autocannon({
     url: options.url,
     connections: options.connections,
-    duration: options.seconds,
-    amount: options.amount,
+    ...(options.amount ? { amount: options.amount } : { duration: options.seconds ?? 10 }),
     requests: [
       {
         setupRequest: (req) => {

@@ -51,7 +51,10 @@ export abstract class AppConfig {
     corsOrigins: string[] | '*' | false;
     trustProxy: boolean | number | string;
     bodyLimit: string;
+    /** when set, GET /metrics needs `Authorization: Bearer <token>` */
+    metricsToken?: string;
   };
+  abstract logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
 export class ConfigError extends Error {}
@@ -173,6 +176,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       ? false
       : '*';
 
+  const logLevel = (str(env, 'LOG_LEVEL') ?? (nodeEnv === 'test' ? 'warn' : 'info')) as AppConfig['logLevel'];
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) fail('LOG_LEVEL', 'must be one of fatal, error, warn, info, debug, trace, silent');
+  const metricsToken = str(env, 'METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 16) fail('METRICS_TOKEN', 'must be at least 16 characters');
+
   const trustRaw = str(env, 'TRUST_PROXY');
   const trustProxy = trustRaw === undefined || trustRaw === 'false' ? false : trustRaw === 'true' ? true : /^\d+$/.test(trustRaw) ? Number(trustRaw) : trustRaw;
 
@@ -200,7 +208,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       eventRetentionDays: int(env, 'STRIPE_EVENT_RETENTION_DAYS', 90, 1, 3650),
     },
     billing: { catalogue: catalogue(env), successUrl, cancelUrl, portalReturnUrl },
-    http: { corsOrigins, trustProxy, bodyLimit: str(env, 'BODY_LIMIT') ?? '256kb' },
+    http: { corsOrigins, trustProxy, bodyLimit: str(env, 'BODY_LIMIT') ?? '256kb', metricsToken },
+    logLevel,
   };
   return config;
 }

@@ -6,6 +6,8 @@ import type { FulfillmentSource } from '../billing/entities/fulfillment.entity.j
 import { AppError } from '../common/errors/app-error.js';
 import { redactKeys } from '../common/errors/all-exceptions.filter.js';
 import { AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../observability/metrics.service.js';
+import type { WebhookOutcome } from '../observability/metrics.service.js';
 import { StripeEvent, type StripeEventStatus } from './entities/stripe-event.entity.js';
 import { eventObjectId } from './event-shape.js';
 import { HandlerRegistry } from './handler-registry.js';
@@ -31,6 +33,7 @@ export class WebhookProcessorService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly registry: HandlerRegistry,
     private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
   ) {}
 
   ingest(event: Stripe.Event, arrival: EventArrival): Promise<IngestResult> {
@@ -51,13 +54,19 @@ export class WebhookProcessorService {
   }
 
   private async process(event: Stripe.Event, arrival: EventArrival, source: FulfillmentSource): Promise<IngestResult> {
+    const started = performance.now();
+    const observe = (outcome: WebhookOutcome) =>
+      this.metrics.webhookProcessed({ type: event.type, outcome, createdAt: source === 'replay' ? Date.now() / 1000 : event.created, durationSeconds: (performance.now() - started) / 1000 });
     try {
       const result = await this.db.transaction((manager) => this.processInTransaction(manager, event, arrival, source));
-      if (!result.duplicate) this.logger.log(`event ${event.id} ${event.type} ${result.status} (${source})`);
+      const outcome = result.duplicate ? 'duplicate' : result.status === 'ignored' ? 'ignored' : 'processed';
+      observe(outcome);
+      this.logger.log({ msg: 'stripe event', eventId: event.id, type: event.type, outcome, source });
       return result;
     } catch (error) {
       const message = describe(error);
-      this.logger.error(`event ${event.id} ${event.type} failed (${source}): ${message}`);
+      observe('failed');
+      this.logger.error({ msg: 'stripe event failed', eventId: event.id, type: event.type, outcome: 'failed', source, error: message });
       await this.recordFailure(event, arrival, message).catch((e: unknown) => this.logger.error(`could not record the failure of ${event.id}: ${describe(e)}`));
       throw error;
     }

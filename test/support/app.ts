@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LoggerService } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { getDataSourceToken } from '@nestjs/typeorm';
@@ -40,12 +41,12 @@ export function baseTestEnv(databaseUrl: string): Record<string, string> {
  * The real AppModule on a fresh database, configured exactly as main.ts does, with configuration
  * overrides only. Pass `database` to start a second instance on the same database.
  */
-export async function createTestApp(overrides: Record<string, string | undefined> = {}, database?: TestDatabase): Promise<TestApp> {
+export async function createTestApp(overrides: Record<string, string | undefined> = {}, database?: TestDatabase, options: { logger?: LoggerService } = {}): Promise<TestApp> {
   const db = database ?? (await createTestDatabase());
   const env = { ...baseTestEnv(db.url), ...overrides };
   const config = loadConfig(env);
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ rawBody: true, logger: ['error', 'warn'] });
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ rawBody: true, logger: options.logger ?? ['error', 'warn'] });
   configureApp(app, config);
   await app.init();
   const dataSource = app.get<DataSource>(getDataSourceToken());
