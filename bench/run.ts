@@ -186,7 +186,7 @@ async function main(): Promise<void> {
           body: JSON.stringify({ plan: 'pro', interval: 'month' }),
         }),
       });
-      rows.push({ workload: 'POST /api/billing/checkout-sessions', result: checkoutLoad, note: 'against the local Stripe emulator' });
+      rows.push({ workload: 'POST /api/billing/checkout-sessions', result: checkoutLoad, note: checkout.note });
     } else {
       rows.push({ workload: 'POST /api/billing/checkout-sessions', result: null, note: checkout.note });
     }

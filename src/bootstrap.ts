@@ -55,7 +55,11 @@ export async function startService(env: NodeJS.ProcessEnv = process.env): Promis
       config,
       url,
       stop: async () => {
-        await app.close();
+        // close() stops accepting connections and waits for in-flight requests; idle keep-alive
+        // connections would hold it open until they time out, so they are closed now
+        const closing = app.close();
+        (app.getHttpServer() as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        await closing;
         await emulator?.close();
         await embedded?.stop();
       },

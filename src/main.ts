@@ -10,6 +10,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     new Logger('Bootstrap').log(`${signal} received: finishing in-flight requests and stopping`);
+    // a request that never ends must not keep the process alive forever
+    setTimeout(() => process.exit(1), 30_000).unref();
     service.stop().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -28,13 +28,12 @@ export async function runDbLimit(url: string, connections: number, seconds: numb
         const work = next();
         const started = performance.now();
         await client.query('BEGIN');
-        await client.query(
-          `INSERT INTO stripe_events (id, type, stripe_created_at, livemode, api_version, object_id, payload, source)
-           VALUES ($1, 'checkout.session.completed', now(), false, '2026-10-28.endive', $2, $3, 'webhook') ON CONFLICT (id) DO NOTHING`,
+        const inserted = await client.query(
+          `INSERT INTO stripe_events (id, type, stripe_created_at, livemode, api_version, object_id, payload, source, status, ignored_reason, attempts, processed_at)
+           VALUES ($1, 'checkout.session.completed', now(), false, '2026-10-28.endive', $2, $3, 'webhook', 'processed', NULL, 1, now()) ON CONFLICT (id) DO NOTHING RETURNING id`,
           [work.eventId, work.sessionId, work.payload],
         );
-        const [event] = (await client.query('SELECT status FROM stripe_events WHERE id = $1 FOR UPDATE', [work.eventId])).rows;
-        if (event.status === 'received') {
+        if (inserted.rowCount) {
           const session = (await client.query('SELECT * FROM checkout_sessions WHERE stripe_session_id = $1 LIMIT 1 FOR UPDATE', [work.sessionId])).rows[0];
           const won = (
             await client.query(`INSERT INTO fulfillments (checkout_session_id, source, event_id) VALUES ($1, 'webhook', $2) ON CONFLICT DO NOTHING RETURNING at`, [session.id, work.eventId])
@@ -51,7 +50,6 @@ export async function runDbLimit(url: string, connections: number, seconds: numb
               [session.user_id, `sub_${work.sessionId.slice(-20)}`, session.price_id],
             );
           }
-          await client.query(`UPDATE stripe_events SET status = 'processed', attempts = attempts + 1, processed_at = now() WHERE id = $1`, [work.eventId]);
         }
         await client.query('COMMIT');
         latencies.push(performance.now() - started);

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { STRIPE_CLIENT, requireStripe } from '../stripe/stripe.client.js';
 import { HandlerRegistry } from '../webhooks/handler-registry.js';
 import { WebhookProcessorService } from '../webhooks/webhook-processor.service.js';
-import { withAdvisoryLock } from './advisory-lock.js';
+import { withAdvisoryLock } from '../database/advisory-lock.js';
 
 export interface RecoveryResult {
   /** events read from Stripe's Events API */

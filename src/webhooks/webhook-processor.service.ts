@@ -73,22 +73,28 @@ export class WebhookProcessorService {
   }
 
   private async processInTransaction(manager: EntityManager, event: Stripe.Event, arrival: EventArrival, source: FulfillmentSource): Promise<IngestResult> {
-    await manager.query(
-      `INSERT INTO stripe_events (id, type, stripe_created_at, livemode, api_version, object_id, payload, source)
-       VALUES ($1, $2, to_timestamp($3), $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
-      [event.id, event.type, event.created, event.livemode, event.api_version ?? null, eventObjectId(event), event, arrival],
-    );
-    const [row] = (await manager.query('SELECT status FROM stripe_events WHERE id = $1 FOR UPDATE', [event.id])) as Array<{ status: StripeEventStatus }>;
-    if (row.status === 'processed' || row.status === 'ignored') return { status: row.status, duplicate: true };
-
     const ignoredReason = this.ignoredReason(event);
-    if (ignoredReason) {
-      await this.finish(manager, event.id, 'ignored', ignoredReason);
-      return { status: 'ignored', duplicate: false };
+    const status: StripeEventStatus = ignoredReason ? 'ignored' : 'processed';
+    // A new event is stored with its outcome up front: the insert locks the row until this transaction
+    // ends, and if the handler throws, the rollback removes it again (the failure is recorded after).
+    const inserted = (await manager.query(
+      `INSERT INTO stripe_events (id, type, stripe_created_at, livemode, api_version, object_id, payload, source, status, ignored_reason, attempts, processed_at)
+       VALUES ($1, $2, to_timestamp($3), $4, $5, $6, $7, $8, $9, $10, 1, now()) ON CONFLICT (id) DO NOTHING RETURNING id`,
+      [event.id, event.type, event.created, event.livemode, event.api_version ?? null, eventObjectId(event), event, arrival, status, ignoredReason],
+    )) as unknown[];
+    if (!inserted.length) {
+      // known already: wait for any delivery of it in flight, then only a failed one is processed again
+      const [row] = (await manager.query('SELECT status FROM stripe_events WHERE id = $1 FOR UPDATE', [event.id])) as Array<{ status: StripeEventStatus }>;
+      if (row.status === 'processed' || row.status === 'ignored') return { status: row.status, duplicate: true };
+      await manager.query(
+        `UPDATE stripe_events SET status = $2, ignored_reason = $3, attempts = attempts + 1, last_error = NULL, processed_at = now() WHERE id = $1`,
+        [event.id, status, ignoredReason],
+      );
     }
-    await this.registry.get(event.type)!.handle(event, { manager, source, eventId: event.id, eventCreated: new Date(event.created * 1000) });
-    await this.finish(manager, event.id, 'processed', null);
-    return { status: 'processed', duplicate: false };
+    if (!ignoredReason) {
+      await this.registry.get(event.type)!.handle(event, { manager, source, eventId: event.id, eventCreated: new Date(event.created * 1000) });
+    }
+    return { status, duplicate: false };
   }
 
   private ignoredReason(event: Stripe.Event): string | null {
@@ -98,13 +104,6 @@ export class WebhookProcessorService {
     }
     if (!this.registry.get(event.type)) return `no handler for ${event.type}`;
     return null;
-  }
-
-  private async finish(manager: EntityManager, id: string, status: StripeEventStatus, ignoredReason: string | null): Promise<void> {
-    await manager.query(
-      `UPDATE stripe_events SET status = $2, ignored_reason = $3, attempts = attempts + 1, last_error = NULL, processed_at = now() WHERE id = $1`,
-      [id, status, ignoredReason],
-    );
   }
 
   /** The transaction rolled back; the failure is kept on the event (outside it) for retries and admins. */
