@@ -36,12 +36,21 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Op
     });
   }
   app.useBodyParser('json', { limit: config.http.bodyLimit });
-  app.setGlobalPrefix('api', { exclude: UNPREFIXED });
+  applyRoutePrefix(app);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   return setupSwagger(app);
 }
 
+/** `/api` on every route but Swagger and /metrics; shared with `npm run openapi` so its document has the same paths. */
+export function applyRoutePrefix(app: INestApplication): void {
+  app.setGlobalPrefix('api', { exclude: UNPREFIXED });
+}
+
+/**
+ * The OpenAPI document of the app's scanned routes. It needs no database or listening port, so `npm run openapi`
+ * builds the same document from an app created in preview mode (see scripts/openapi.ts).
+ */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const options = new DocumentBuilder()
     .setTitle('Stripe Checkout service')
@@ -52,9 +61,22 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setVersion('1.0.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
     .build();
-  return SwaggerModule.createDocument(app, options, {
+  const document = SwaggerModule.createDocument(app, options, {
     operationIdFactory: (_controllerKey: string, methodKey: string) => methodKey,
   });
+  describeSuccessResponses(document);
+  return document;
+}
+
+/** `@ApiOkResponse({ type })` leaves the description empty; generated clients and Swagger UI show the operation's summary instead. */
+function describeSuccessResponses(document: OpenAPIObject): void {
+  for (const item of Object.values(document.paths)) {
+    for (const operation of [item.get, item.put, item.post, item.delete, item.patch]) {
+      for (const [status, response] of Object.entries(operation?.responses ?? {})) {
+        if (/^2\d\d$/.test(status) && response && 'description' in response && !response.description) response.description = operation?.summary ?? 'Success';
+      }
+    }
+  }
 }
 
 function setupSwagger(app: INestApplication): OpenAPIObject {

@@ -1,3 +1,4 @@
+import { SUBSCRIPTION_STATUS_PROPERTY } from '../../common/openapi/subscription-status.js';
 import { ApiProperty } from '@nestjs/swagger';
 import type { User, UserRole } from '../../users/user.entity.js';
 import { USER_ROLES } from './enums.js';
@@ -9,7 +10,7 @@ export class AdminUserDto {
   @ApiProperty({ type: String, nullable: true }) name!: string | null;
   @ApiProperty({ enum: USER_ROLES, enumName: 'UserRole' }) role!: UserRole;
   @ApiProperty({ example: 'pro' }) plan!: string;
-  @ApiProperty({ type: String, nullable: true, example: 'active', description: "Stripe's subscription status, null without one" })
+  @ApiProperty({ ...SUBSCRIPTION_STATUS_PROPERTY, description: "Stripe's subscription status, null without one" })
   subscriptionStatus!: string | null;
   @ApiProperty({ type: String, nullable: true }) subscriptionPriceId!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) currentPeriodEnd!: string | null;

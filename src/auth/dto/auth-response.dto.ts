@@ -1,8 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { SUBSCRIPTION_STATUS_PROPERTY } from '../../common/openapi/subscription-status.js';
 import { User } from '../../users/user.entity.js';
 
 export class UserDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: '3f1c2a5e-8d4b-4c1e-9a7f-2b6d0e9c1a23' })
   id!: string;
 
   @ApiProperty({ format: 'email', example: 'ada@example.com' })
@@ -18,17 +19,15 @@ export class UserDto {
   plan!: string;
 
   @ApiProperty({
-    type: String,
-    nullable: true,
-    example: 'active',
+    ...SUBSCRIPTION_STATUS_PROPERTY,
     description: "Stripe's subscription status (`active`, `trialing`, `past_due`, `canceled`, …), null without a subscription",
   })
   subscriptionStatus!: string | null;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-12-25T03:00:00.000Z', description: 'End of the paid period; null without a subscription' })
   currentPeriodEnd!: Date | null;
 
-  @ApiProperty({ type: String, format: 'date-time' })
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-25T03:00:00.000Z' })
   createdAt!: Date;
 
   static from(user: User): UserDto {

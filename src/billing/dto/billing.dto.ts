@@ -1,3 +1,4 @@
+import { SUBSCRIPTION_STATUS_PROPERTY } from '../../common/openapi/subscription-status.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsString, Matches, MaxLength } from 'class-validator';
@@ -106,7 +107,7 @@ export class ConfirmedCheckoutSessionDto extends CheckoutSessionDto {
   @ApiProperty({ type: String, nullable: true, example: 'pro', description: 'The plan this session buys' })
   purchasedPlan!: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, example: 'active', description: "The user's subscription status after the confirmation" })
+  @ApiPropertyOptional({ ...SUBSCRIPTION_STATUS_PROPERTY, description: "The user's subscription status after the confirmation" })
   subscriptionStatus!: string | null;
 }
 
@@ -119,7 +120,7 @@ export class SubscriptionDto {
   @ApiProperty({ example: 'pro' })
   plan!: string;
 
-  @ApiProperty({ type: String, nullable: true, example: 'active', description: "Stripe's subscription status; null without a subscription" })
+  @ApiProperty({ ...SUBSCRIPTION_STATUS_PROPERTY, description: "Stripe's subscription status; null without a subscription" })
   status!: string | null;
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
