@@ -14,7 +14,7 @@ import { ROLES_KEY } from '../../src/auth/guards/roles.guard.js';
 import { diffOpenApi, serializeOpenApi } from '../../src/common/openapi/openapi-document.js';
 import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
 import { runClientProgram } from '../openapi/client-program.js';
-import { operationViolations, schemaViolations, securityViolations } from '../openapi/openapi-rules.js';
+import { answerViolations, operationViolations, schemaViolations, securityViolations } from '../openapi/openapi-rules.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { startEmulator, stripeEnv } from '../support/stripe-emulator.js';
 
@@ -207,6 +207,22 @@ describe('OpenAPI document and typed client (issue 11)', () => {
       expect(result.portal.url).toMatch(/^http/);
       expect(result.forbiddenForUser).toMatchObject({ error: 'forbidden' });
       expect(result.adminSessions.items.map((s) => s.id)).toEqual([result.created.id]);
+
+      // the real answers match their documented schemas: nulls only where nullable, no undocumented or missing fields
+      const answers: Array<[string, unknown]> = [
+        ['AuthResponseDto', result.registered],
+        ['UserDto', result.me],
+        ['ErrorResponseDto', result.duplicateRegistration],
+        ['ErrorResponseDto', result.forbiddenForUser],
+        ...result.plans.map((plan): [string, unknown] => ['PlanDto', plan]),
+        ['CheckoutSessionDto', result.created],
+        ['ConfirmedCheckoutSessionDto', result.confirmed],
+        ['SubscriptionDto', result.subscription],
+        ['PortalSessionDto', result.portal],
+        ['AdminCheckoutSessionPageDto', result.adminSessions],
+      ];
+      expect(answers.flatMap(([name, value]) => answerViolations(served, name, value))).toEqual([]);
+      expect(answerViolations(served, 'UserDto', { ...result.me, plan: null, extra: 1 })).toEqual(['UserDto.extra: answered but not documented', 'UserDto.plan: answered null but not marked nullable']);
     });
   });
 });

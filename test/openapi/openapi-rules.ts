@@ -174,3 +174,37 @@ export function securityViolations(doc: OpenAPIObject, guarded: Map<string, { ro
   }
   return out;
 }
+
+/**
+ * Checks a real answer against its component schema where the document can be wrong without anyone noticing:
+ * a null where the property is not marked nullable, a field the schema does not list, a required field missing,
+ * a value outside its enum. Answers `Schema.path: problem` lines.
+ */
+export function answerViolations(doc: OpenAPIObject, schemaName: string, value: unknown): string[] {
+  const out: string[] = [];
+  const visit = (schema: Schema | undefined, data: unknown, where: string, nullable: boolean) => {
+    const resolved = resolveSchema(doc, schema);
+    if (!resolved) return;
+    if (data === null) {
+      if (!nullable && !resolved.nullable) out.push(`${where}: answered null but not marked nullable`);
+      return;
+    }
+    if (resolved.enum && !resolved.enum.includes(data)) out.push(`${where}: ${JSON.stringify(data)} is not in its enum ${JSON.stringify(resolved.enum)}`);
+    if (resolved.type === 'array' && Array.isArray(data)) data.forEach((item, i) => visit(resolved.items, item, `${where}[${i}]`, false));
+    if (resolved.properties && typeof data === 'object' && !Array.isArray(data)) {
+      const record = data as Record<string, unknown>;
+      for (const key of Object.keys(record)) {
+        if (!(key in resolved.properties)) out.push(`${where}.${key}: answered but not documented`);
+      }
+      for (const [key, property] of Object.entries(resolved.properties)) {
+        if (!(key in record)) {
+          if (resolved.required?.includes(key)) out.push(`${where}.${key}: required but not answered`);
+          continue;
+        }
+        visit(property, record[key], `${where}.${key}`, !isRef(property) && property.nullable === true);
+      }
+    }
+  };
+  visit({ $ref: `#/components/schemas/${schemaName}` }, value, schemaName, false);
+  return out;
+}
