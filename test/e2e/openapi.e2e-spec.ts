@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Type } from '@nestjs/common';
-import { GUARDS_METADATA } from '@nestjs/common/constants.js';
+import { GUARDS_METADATA, METHOD_METADATA } from '@nestjs/common/constants.js';
 import { ModulesContainer } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import openapiTS, { astToString } from 'openapi-typescript';
@@ -14,7 +14,7 @@ import { ROLES_KEY } from '../../src/auth/guards/roles.guard.js';
 import { diffOpenApi, serializeOpenApi } from '../../src/common/openapi/openapi-document.js';
 import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
 import { runClientProgram } from '../openapi/client-program.js';
-import { answerViolations, operationViolations, schemaViolations, securityViolations } from '../openapi/openapi-rules.js';
+import { answerViolations, operationsOf, operationViolations, schemaViolations, securityViolations } from '../openapi/openapi-rules.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { startEmulator, stripeEnv } from '../support/stripe-emulator.js';
 
@@ -38,9 +38,18 @@ async function swaggerParserValidate(document: object): Promise<{ ok: boolean; t
 
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
-/** Which operations `@Auth` guards, read from the controllers the app really mounted (not from the document). */
-function guardedOperations(t: TestApp): Map<string, { roles: boolean }> {
-  const guarded = new Map<string, { roles: boolean }>();
+interface RouteHandler {
+  /** `Controller.method` */
+  name: string;
+  /** set only by an explicit `@ApiOperation({ operationId })` */
+  operationId?: string;
+  guarded: boolean;
+  roles: boolean;
+}
+
+/** Every route handler the app really mounted, read from the controllers' metadata (not from the document). */
+function routeHandlers(t: TestApp): RouteHandler[] {
+  const handlers: RouteHandler[] = [];
   for (const module of t.app.get(ModulesContainer).values()) {
     for (const wrapper of module.controllers.values()) {
       const controller = wrapper.metatype as Type | null;
@@ -49,16 +58,20 @@ function guardedOperations(t: TestApp): Map<string, { roles: boolean }> {
       const classRoles: unknown[] = Reflect.getMetadata(ROLES_KEY, controller) ?? [];
       for (const key of Object.getOwnPropertyNames(controller.prototype)) {
         const handler = (controller.prototype as Record<string, unknown>)[key];
-        if (key === 'constructor' || typeof handler !== 'function') continue;
+        if (key === 'constructor' || typeof handler !== 'function' || Reflect.getMetadata(METHOD_METADATA, handler) === undefined) continue;
         const operation: { operationId?: string } | undefined = Reflect.getMetadata(API_OPERATION_METADATA, handler);
         const guards: unknown[] = [...classGuards, ...(Reflect.getMetadata(GUARDS_METADATA, handler) ?? [])];
-        if (!guards.includes(JwtAuthGuard)) continue;
         const roles: unknown[] = Reflect.getMetadata(ROLES_KEY, handler) ?? classRoles;
-        guarded.set(operation?.operationId ?? `${controller.name}.${key}`, { roles: roles.length > 0 });
+        handlers.push({ name: `${controller.name}.${key}`, operationId: operation?.operationId, guarded: guards.includes(JwtAuthGuard), roles: roles.length > 0 });
       }
     }
   }
-  return guarded;
+  return handlers;
+}
+
+/** Which operations `@Auth` guards, by operationId. */
+function guardedOperations(t: TestApp): Map<string, { roles: boolean }> {
+  return new Map(routeHandlers(t).filter((h) => h.guarded).map((h) => [h.operationId ?? h.name, { roles: h.roles }]));
 }
 
 describe('OpenAPI document and typed client (issue 11)', () => {
@@ -124,6 +137,12 @@ describe('OpenAPI document and typed client (issue 11)', () => {
       const broken = clone(served);
       broken.paths['/api/auth/me'].get!.responses['200'] = { description: 'x', content: { 'application/json': { schema: { $ref: '#/components/schemas/Missing' } } } };
       expect(await swaggerParserValidate(broken)).toMatchObject({ ok: false, error: expect.stringContaining('Missing') });
+    });
+
+    it('every route handler names its operationId explicitly (a renamed method must not rename the client call)', () => {
+      const handlers = routeHandlers(t);
+      expect(handlers.length).toBe(operationsOf(served).length);
+      expect(handlers.filter((h) => !h.operationId).map((h) => `${h.name}: needs @ApiOperation({ operationId })`)).toEqual([]);
     });
 
     it('every operation: unique camelCase operationId, one tag, summary, description, request example, success and error schemas', () => {
