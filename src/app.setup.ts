@@ -6,7 +6,7 @@ import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
 import { requestIdMiddleware } from './common/http/request-id.middleware.js';
 import { accessLog } from './observability/access-log.middleware.js';
 import { MetricsService } from './observability/metrics.service.js';
-import { createValidationPipe } from './common/http/validation.pipe.js';
+import { createValidationPipe, InputSafetyPipe } from './common/http/validation.pipe.js';
 import type { AppConfig } from './config/app-config.js';
 
 /** Paths served outside the `/api` prefix. */
@@ -37,7 +37,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Op
   }
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   applyRoutePrefix(app);
-  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalPipes(new InputSafetyPipe(), createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   return setupSwagger(app);
 }

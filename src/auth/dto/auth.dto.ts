@@ -1,13 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+/** Visible ASCII only: no homoglyphs, invisible or direction-changing characters (IDN domains go as punycode). */
+const ASCII_EMAIL = /^[\x21-\x7E]+$/;
 
 export class RegisterDto {
   @ApiProperty({ format: 'email', example: 'ada@example.com', maxLength: 254 })
   @Transform(trim)
   @IsEmail({}, { message: 'email must be an email' })
+  @Matches(ASCII_EMAIL, { message: 'email must use visible ASCII characters only (write an international domain as punycode)' })
   @MaxLength(254)
   email!: string;
 
@@ -30,6 +33,7 @@ export class LoginDto {
   @ApiProperty({ format: 'email', example: 'ada@example.com', maxLength: 254 })
   @Transform(trim)
   @IsEmail({}, { message: 'email must be an email' })
+  @Matches(ASCII_EMAIL, { message: 'email must use visible ASCII characters only (write an international domain as punycode)' })
   @MaxLength(254)
   email!: string;
 
