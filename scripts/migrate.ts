@@ -7,11 +7,8 @@
 import 'reflect-metadata';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DataSource } from 'typeorm';
-import { exitOnConfigError, loadDotEnv } from '../src/bootstrap.js';
-import { loadConfig } from '../src/config/app-config.js';
-import { dataSourceOptions } from '../src/database/data-source-options.js';
-import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
+import type { DataSource } from 'typeorm';
+import { runScript, scriptConfig, withScriptDataSource } from './lib/script-runtime.js';
 
 const MIGRATIONS_DIR = resolve('migrations');
 
@@ -53,19 +50,8 @@ async function generate(ds: DataSource, name: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  loadDotEnv();
   const [command, name] = process.argv.slice(2);
-  const config = (() => {
-    try {
-      return loadConfig();
-    } catch (error) {
-      return exitOnConfigError(error);
-    }
-  })();
-  const embedded = config.database.url ? undefined : await startEmbeddedPostgres({ dir: join(config.dataDir, 'postgres') });
-  const ds = new DataSource(dataSourceOptions(config.database.url ?? embedded!.url, 2));
-  try {
-    await ds.initialize();
+  await withScriptDataSource(scriptConfig(), { poolSize: 2 }, async (ds) => {
     switch (command) {
       case 'run': {
         const applied = await ds.runMigrations({ transaction: 'each' });
@@ -85,13 +71,7 @@ async function main(): Promise<void> {
       default:
         throw new Error('usage: migrate run | revert | show | generate <Name>');
     }
-  } finally {
-    await ds.destroy().catch(() => undefined);
-    await embedded?.stop();
-  }
+  });
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : String(error));
-  process.exit(1);
-});
+runScript(main);

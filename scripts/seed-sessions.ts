@@ -8,13 +8,9 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { hash } from '@node-rs/argon2';
-import { DataSource } from 'typeorm';
-import { exitOnConfigError, loadDotEnv } from '../src/bootstrap.js';
-import { loadConfig } from '../src/config/app-config.js';
-import { dataSourceOptions } from '../src/database/data-source-options.js';
-import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
+import type { DataSource } from 'typeorm';
+import { runScript, scriptConfig, withScriptDataSource } from './lib/script-runtime.js';
 
 const BATCH = 100_000;
 
@@ -88,29 +84,12 @@ async function seed(ds: DataSource, sessions: number, users: number): Promise<vo
 }
 
 async function main(): Promise<void> {
-  loadDotEnv();
   const sessions = option('sessions', 1_000_000);
   const users = option('users', 10_000);
-  const config = (() => {
-    try {
-      return loadConfig();
-    } catch (error) {
-      return exitOnConfigError(error);
-    }
-  })();
-  const embedded = config.database.url ? undefined : await startEmbeddedPostgres({ dir: join(config.dataDir, 'postgres') });
-  const ds = new DataSource({ ...dataSourceOptions(config.database.url ?? embedded!.url, 1), extra: { max: 1, statement_timeout: 0 } });
-  try {
-    await ds.initialize();
+  await withScriptDataSource(scriptConfig(), { poolSize: 1, noStatementTimeout: true }, async (ds) => {
     await ds.runMigrations({ transaction: 'each' });
     await seed(ds, sessions, users);
-  } finally {
-    await ds.destroy().catch(() => undefined);
-    await embedded?.stop();
-  }
+  });
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : String(error));
-  process.exit(1);
-});
+runScript(main);

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
@@ -6,12 +7,18 @@ const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? val
 /** Visible ASCII only: no homoglyphs, invisible or direction-changing characters (IDN domains go as punycode). */
 const ASCII_EMAIL = /^[\x21-\x7E]+$/;
 
+/** An email as every auth route accepts it: trimmed, valid, visible ASCII, at most 254 characters. */
+const EmailField = () =>
+  applyDecorators(
+    ApiProperty({ format: 'email', example: 'ada@example.com', maxLength: 254 }),
+    Transform(trim),
+    IsEmail({}, { message: 'email must be an email' }),
+    Matches(ASCII_EMAIL, { message: 'email must use visible ASCII characters only (write an international domain as punycode)' }),
+    MaxLength(254),
+  );
+
 export class RegisterDto {
-  @ApiProperty({ format: 'email', example: 'ada@example.com', maxLength: 254 })
-  @Transform(trim)
-  @IsEmail({}, { message: 'email must be an email' })
-  @Matches(ASCII_EMAIL, { message: 'email must use visible ASCII characters only (write an international domain as punycode)' })
-  @MaxLength(254)
+  @EmailField()
   email!: string;
 
   @ApiProperty({ minLength: 8, maxLength: 128, example: 'correct horse battery staple' })
@@ -30,11 +37,7 @@ export class RegisterDto {
 }
 
 export class LoginDto {
-  @ApiProperty({ format: 'email', example: 'ada@example.com', maxLength: 254 })
-  @Transform(trim)
-  @IsEmail({}, { message: 'email must be an email' })
-  @Matches(ASCII_EMAIL, { message: 'email must use visible ASCII characters only (write an international domain as punycode)' })
-  @MaxLength(254)
+  @EmailField()
   email!: string;
 
   @ApiProperty({ maxLength: 128, example: 'correct horse battery staple' })
