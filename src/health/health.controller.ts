@@ -29,4 +29,16 @@ export class HealthController {
     }
     return { status: 'ok' };
   }
+
+  @Get('live')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'getLiveness',
+    summary: 'Liveness: the process answers',
+    description: 'Does not touch the database, so an orchestrator restarts the process only when it is stuck, not when PostgreSQL is away (use /api/health for readiness).',
+  })
+  @ApiOkResponse({ type: HealthDto })
+  live(): HealthDto {
+    return { status: 'ok' };
+  }
 }

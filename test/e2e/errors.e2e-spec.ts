@@ -49,6 +49,8 @@ describe('Errors, request ids and documents', () => {
     await other.db.destroy();
     const res = await request(other.http).get('/api/health').expect(503);
     expect(res.body).toMatchObject({ error: 'service_unavailable' });
+    // liveness does not depend on the database
+    await request(other.http).get('/api/health/live').expect(200, { status: 'ok' });
     await other.app.close().catch(() => undefined);
     await other.database.drop();
   });
