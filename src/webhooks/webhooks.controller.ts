@@ -2,6 +2,7 @@ import { Controller, Headers, HttpCode, Post, Req, type RawBodyRequest } from '@
 import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { AppError } from '../common/errors/app-error.js';
+import { isDatabaseUnavailable } from '../common/errors/all-exceptions.filter.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
 import { AppConfig } from '../config/app-config.js';
@@ -43,7 +44,14 @@ export class WebhooksController {
     if (!webhookSecrets.length) throw new AppError(ErrorCode.ServiceUnavailable, 'Webhooks are not configured on this server (STRIPE_WEBHOOK_SECRET is unset)');
     const event = verifyStripeSignature(req.rawBody, signature, webhookSecrets, webhookToleranceSeconds);
     assertEventShape(event);
-    await this.processor.ingest(event, 'webhook');
+    try {
+      await this.processor.ingest(event, 'webhook');
+    } catch (error) {
+      // the database being away stays a 503; any other failure is a plain 500 (never, say, a 409 from a
+      // constraint inside a handler): Stripe retries either, and the event is kept as failed
+      if (isDatabaseUnavailable(error)) throw error;
+      throw new AppError(ErrorCode.InternalError, 'The event could not be processed; it is kept as failed and Stripe will retry it');
+    }
     return { received: true };
   }
 }
