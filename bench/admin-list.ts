@@ -6,27 +6,16 @@
  * Uses DATABASE_URL, or else starts the embedded PostgreSQL of DATA_DIR (default ./.data) that the seed filled,
  * and runs the service against it in production mode. Not part of npm test.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { join, resolve } from 'node:path';
 import { freePort, startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
+import { startService } from './lib/service.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i === -1 ? fallback : Number(process.argv[i + 1]);
 };
-
-async function waitHealthy(url: string, child: ReturnType<typeof spawn>): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}`);
-    const ok = await fetch(`${url}/api/health`).then((r) => r.ok, () => false);
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error('service did not become healthy in 120 s');
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 const round = (ms: number) => Math.round(ms * 10) / 10;
@@ -36,15 +25,17 @@ async function main(): Promise<void> {
   const connections = arg('connections', 2);
   const embedded = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({ dir: join(resolve(process.env.DATA_DIR ?? '.data'), 'postgres') });
   const databaseUrl = process.env.DATABASE_URL ?? embedded!.url;
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
   const admin = { email: 'bench-admin@example.com', password: randomBytes(12).toString('hex') };
-  const child = spawn(process.execPath, ['dist/main.js'], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), NODE_ENV: 'production', LOG_LEVEL: 'warn', JWT_SECRET: randomBytes(32).toString('hex'), ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password, STRIPE_RECOVERY_INTERVAL_SECONDS: '0' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  const service = await startService(
+    { DATABASE_URL: databaseUrl, JWT_SECRET: randomBytes(32).toString('hex'), ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password, STRIPE_RECOVERY_INTERVAL_SECONDS: '0' },
+    await freePort(),
+    120_000,
+  ).catch(async (error: unknown) => {
+    await embedded?.stop();
+    throw error;
   });
+  const url = service.url;
   try {
-    await waitHealthy(url, child);
     const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(admin) });
     const { accessToken } = (await login.json()) as { accessToken: string };
     const headers = { authorization: `Bearer ${accessToken}` };
@@ -117,8 +108,7 @@ async function main(): Promise<void> {
       ),
     );
   } finally {
-    child.kill('SIGTERM');
-    if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
+    await service.stop();
     await embedded?.stop();
   }
 }

@@ -38,6 +38,9 @@ async function main(): Promise<void> {
     STRIPE_WEBHOOK_SECRET: 'whsec_flow_latency',
     STRIPE_PRICE_PRO_MONTHLY: 'price_flow_pro',
     STRIPE_RECOVERY_INTERVAL_SECONDS: '0',
+    METRICS_TOKEN: 'bench-metrics-token-0123456789',
+    REGISTER_RATE_LIMIT_PER_IP: '1000000',
+    BILLING_RATE_LIMIT_PER_USER: '1000000',
   });
   const url = service.url.replace('localhost', '127.0.0.1');
   const call = async (path: string, token?: string, body?: object) => {

@@ -1,4 +1,6 @@
 // Every migration, oldest first. `npm run migration:generate -- <Name>` adds new ones here.
 import { InitialSchema1795572785393 } from './1795572785393-InitialSchema.js';
 import { AdminIndexes1795575706110 } from './1795575706110-AdminIndexes.js';
-export const MIGRATIONS = [InitialSchema1795572785393, AdminIndexes1795575706110];
+import { SubscriptionsAndGrants1795900000000 } from './1795900000000-SubscriptionsAndGrants.js';
+import { SecurityRound21796000000000 } from './1796000000000-SecurityRound2.js';
+export const MIGRATIONS = [InitialSchema1795572785393, AdminIndexes1795575706110, SubscriptionsAndGrants1795900000000, SecurityRound21796000000000];

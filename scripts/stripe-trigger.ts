@@ -34,7 +34,12 @@ function args(): { type: string; email?: string } {
 
 async function viaEmulator(state: LocalStripeState, type: string, email?: string): Promise<boolean> {
   try {
-    const res = await fetch(`${state.apiUrl}/_emulator/trigger`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type, email }) });
+    const res = await fetch(`${state.apiUrl}/_emulator/trigger`, {
+      method: 'POST',
+      // the trigger route needs the emulator's own key (kept with its state in the data folder)
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${state.secretKey}` },
+      body: JSON.stringify({ type, email }),
+    });
     const body = (await res.json()) as { events?: Array<{ id: string; type: string }>; error?: { message: string } };
     if (!res.ok) throw new Error(body.error?.message ?? `emulator answered ${res.status}`);
     for (const event of body.events ?? []) console.log(`Triggered ${event.type} (${event.id}); the emulator delivers it signed to the service`);

@@ -4,6 +4,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { BillingModule } from './billing/billing.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
+import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
@@ -19,7 +20,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [AppConfigModule.forRoot(config), DatabaseModule, ObservabilityModule, StripeModule, UsersModule, AuthModule, BillingModule, HealthModule, StripeCheckModule, WebhooksModule, RecoveryModule, AdminModule],
+      imports: [AppConfigModule.forRoot(config), DatabaseModule, ObservabilityModule, RateLimitModule, StripeModule, UsersModule, AuthModule, BillingModule, HealthModule, StripeCheckModule, WebhooksModule, RecoveryModule, AdminModule],
     };
   }
 }

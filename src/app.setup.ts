@@ -3,11 +3,12 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
+import { jsonOnlyMiddleware } from './common/http/json-only.middleware.js';
 import { requestIdMiddleware } from './common/http/request-id.middleware.js';
 import { accessLog } from './observability/access-log.middleware.js';
 import { MetricsService } from './observability/metrics.service.js';
 import { createValidationPipe, InputSafetyPipe } from './common/http/validation.pipe.js';
-import type { AppConfig } from './config/app-config.js';
+import { assertServable, type AppConfig } from './config/app-config.js';
 
 /** Paths served outside the `/api` prefix. */
 const UNPREFIXED = [
@@ -18,6 +19,8 @@ const UNPREFIXED = [
 
 /** Everything main.ts and the tests share: prefix, body limits, security headers, pipes, filter, Swagger. */
 export function configureApp(app: NestExpressApplication, config: AppConfig): OpenAPIObject {
+  // e.g. production without METRICS_TOKEN: one line naming the variable, before anything is served
+  assertServable(config);
   app.disable('x-powered-by');
   app.set('trust proxy', config.http.trustProxy);
   app.use(requestIdMiddleware);
@@ -35,11 +38,13 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Op
       allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'],
     });
   }
+  // before every body parser (Nest adds a urlencoded one at init): JSON routes take application/json only
+  app.use(jsonOnlyMiddleware);
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   applyRoutePrefix(app);
   app.useGlobalPipes(new InputSafetyPipe(), createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
-  return setupSwagger(app);
+  return setupSwagger(app, config.http.docsEnabled);
 }
 
 /** `/api` on every route but Swagger and /metrics; shared with `npm run openapi` so its document has the same paths. */
@@ -79,8 +84,10 @@ function describeSuccessResponses(document: OpenAPIObject): void {
   }
 }
 
-function setupSwagger(app: INestApplication): OpenAPIObject {
+/** DOCS_ENABLED=false builds the document (for `npm run openapi` and tests) but serves neither /docs nor /docs-json. */
+function setupSwagger(app: INestApplication, serve: boolean): OpenAPIObject {
   const document = buildOpenApiDocument(app);
+  if (!serve) return document;
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: true },

@@ -9,7 +9,6 @@ import { AppConfig, ConfigError, loadConfig } from './config/app-config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
 import { JsonLogger } from './observability/json-logger.js';
 import type { StripeEmulator } from './stripe-emulator/server.js';
-import { startLocalStripe } from './stripe-emulator/local-mode.js';
 
 export interface RunningService {
   app: NestExpressApplication;
@@ -29,13 +28,16 @@ export async function startService(env: NodeJS.ProcessEnv = process.env): Promis
   Logger.overrideLogger(jsonLogger);
   const logger = new Logger('Bootstrap');
   let emulator: StripeEmulator | undefined;
-  if (!config.stripe.secretKey && config.env !== 'production' && env.STRIPE_EMULATOR !== 'off') {
-    // local mode: a Stripe emulator beside the service, so the whole purchase flow works offline
+  if (wantsLocalStripe(config)) {
+    // local mode: a Stripe emulator beside the service, so the whole purchase flow works offline. Imported
+    // here only: the emulator is a development tool, and the production image does not contain it.
+    const { startLocalStripe } = await import('./stripe-emulator/local-mode.js');
     const local = await startLocalStripe(env, config.dataDir, Number(env.STRIPE_EMULATOR_PORT) || 12111);
     emulator = local.emulator;
     config = loadConfig({ ...env, ...local.env });
     logger.log(`No STRIPE_SECRET_KEY: Stripe emulator on ${emulator.url} with a generated test key and webhook secret; nothing leaves this machine (STRIPE_EMULATOR=off to disable)`);
   }
+  if (!config.stripe.secretKey && !emulator) logger.warn(withoutStripeWarning(config));
   let embedded: EmbeddedDatabase | undefined;
   if (!config.database.url) {
     const started = Date.now();
@@ -69,6 +71,24 @@ export async function startService(env: NodeJS.ProcessEnv = process.env): Promis
     await embedded?.stop();
     throw error;
   }
+}
+
+/**
+ * Local mode (the Stripe emulator beside the service) only when nothing says this is a real deployment: no
+ * Stripe key, not production, and the database is the embedded one too — or STRIPE_EMULATOR=on says so. A
+ * deployment that forgets NODE_ENV but names its database therefore never runs a fake Stripe.
+ */
+export function wantsLocalStripe(config: AppConfig): boolean {
+  if (config.stripe.secretKey || config.env === 'production' || config.stripe.emulator === 'off') return false;
+  return config.stripe.emulator === 'on' || !config.database.url;
+}
+
+/** The loud line when the service runs without any Stripe. */
+export function withoutStripeWarning(config: AppConfig): string {
+  const effect = 'billing answers 503 stripe_not_configured and the webhook 503';
+  if (config.env === 'production') return `STRIPE_SECRET_KEY is not set: ${effect} (the local Stripe emulator never runs in production)`;
+  if (config.stripe.emulator === 'off') return `STRIPE_SECRET_KEY is not set and STRIPE_EMULATOR=off: ${effect}`;
+  return `STRIPE_SECRET_KEY is not set and DATABASE_URL names a database, so the local Stripe emulator is NOT started (it starts beside the embedded database, or with STRIPE_EMULATOR=on): ${effect}`;
 }
 
 /** `.env` in the working folder, when present, fills variables the environment does not set. */

@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { spawnService } from '../../scripts/lib/service-process.js';
 
 export interface BenchService {
   url: string;
@@ -10,35 +10,25 @@ export interface BenchService {
 }
 
 /** Spawns the compiled service (`node dist/main.js`) in production mode and waits until it is healthy. */
-export async function startService(env: Record<string, string>, port: number): Promise<BenchService> {
-  const child: ChildProcess = spawn(process.execPath, ['dist/main.js'], {
-    env: { ...process.env, ...env, PORT: String(port), NODE_ENV: 'production', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+export async function startService(env: Record<string, string>, port: number, timeoutMs = 60_000): Promise<BenchService> {
+  const service = await spawnService({
+    entry: 'dist/main.js',
+    port,
+    timeoutMs,
+    echoStderr: true,
+    // production needs METRICS_TOKEN; every workload comes from one IP, far over the per-IP throttles
+    env: { METRICS_TOKEN: 'bench-metrics-token-0123456789', REGISTER_RATE_LIMIT_PER_IP: '1000000', REFRESH_RATE_LIMIT_PER_IP: '1000000', BILLING_RATE_LIMIT_PER_USER: '1000000', ...process.env, ...env, NODE_ENV: 'production', LOG_LEVEL: 'warn' },
   });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}`);
-    try {
-      const res = await fetch(`${url}/api/health`);
-      if (res.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error('service did not become healthy in 60 s');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const pid = service.process.pid!;
   return {
-    url,
-    pid: child.pid!,
+    url: service.url,
+    pid,
     peakRssMiB: () => {
-      const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       return match ? Math.round(Number(match[1]) / 1024) : NaN;
     },
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    stop: async () => {
+      await service.stop();
+    },
   };
 }

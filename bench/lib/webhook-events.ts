@@ -1,5 +1,6 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { checkoutSessionObject, eventObject } from '../../src/stripe-emulator/objects.js';
+import { stripeSignature } from '../../src/stripe-emulator/webhook-delivery.js';
 
 export interface SignedDelivery {
   eventId: string;
@@ -26,7 +27,5 @@ export function completedDelivery(sessionId: string, userId: string, secret: str
   });
   const event = eventObject('checkout.session.completed', session, { id: `evt_${randomBytes(12).toString('hex')}` });
   const body = JSON.stringify(event);
-  const t = Math.floor(Date.now() / 1000);
-  const signature = `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
-  return { eventId: event.id, sessionId, body, signature };
+  return { eventId: event.id, sessionId, body, signature: stripeSignature(body, secret) };
 }

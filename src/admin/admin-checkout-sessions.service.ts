@@ -2,16 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository, SelectQueryBuilder } from 'typeorm';
 import { CheckoutSession } from '../billing/entities/checkout-session.entity.js';
-import { Fulfillment } from '../billing/entities/fulfillment.entity.js';
+import { Fulfillment } from '../entitlements/entities/fulfillment.entity.js';
 import { AppError } from '../common/errors/app-error.js';
-import { toPage } from '../common/pagination/cursor.js';
+import { decodeCursor, toPage } from '../common/pagination/cursor.js';
 import { User } from '../users/user.entity.js';
 import { StripeEvent } from '../webhooks/entities/stripe-event.entity.js';
 import { AdminCheckoutSessionDto, type AdminCheckoutSessionDetailDto, type AdminCheckoutSessionPageDto, type TimelineEventDto } from './dto/admin-checkout-session.dto.js';
 import { AdminUserDto } from './dto/admin-user.dto.js';
 import type { ListCheckoutSessionsQueryDto } from './dto/list-checkout-sessions.query.js';
 import { WebhookEventDto } from './dto/webhook-event.dto.js';
-import { decodeUuidCursor, DEFAULT_LIMIT, parseRange, UUID_PATTERN } from './keyset.js';
+import { DEFAULT_LIMIT, parseRange, UUID_PATTERN } from './keyset.js';
 
 /** Enough to tell any payment's story; a session with more events than this is an anomaly worth a look anyway. */
 const TIMELINE_LIMIT = 500;
@@ -42,7 +42,7 @@ export class AdminCheckoutSessionsService {
     if (from) qb.andWhere('s.createdAt >= :from', { from });
     if (to) qb.andWhere('s.createdAt < :to', { to });
     if (query.cursor) {
-      const position = decodeUuidCursor(query.cursor);
+      const position = decodeCursor(query.cursor);
       qb.andWhere('(s.createdAt, s.id) < (:cursorAt, :cursorId)', { cursorAt: position.createdAt, cursorId: position.id });
     }
     const rows = await qb.orderBy('s.createdAt', 'DESC').addOrderBy('s.id', 'DESC').limit(limit + 1).getMany();

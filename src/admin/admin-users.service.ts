@@ -2,13 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
-import { toPage } from '../common/pagination/cursor.js';
+import { decodeCursor, toPage } from '../common/pagination/cursor.js';
 import { User } from '../users/user.entity.js';
 import { AdminCheckoutSessionsService } from './admin-checkout-sessions.service.js';
 import type { AdminUserDetailDto } from './dto/admin-user-detail.dto.js';
 import { AdminUserDto, type AdminUserPageDto } from './dto/admin-user.dto.js';
 import type { ListUsersQueryDto } from './dto/list-users.query.js';
-import { decodeUuidCursor, DEFAULT_LIMIT } from './keyset.js';
+import { DEFAULT_LIMIT } from './keyset.js';
 
 const USER_SESSIONS_SHOWN = 50;
 
@@ -29,7 +29,7 @@ export class AdminUsersService {
     if (query.plan) qb.andWhere('u.plan = :plan', { plan: query.plan });
     if (query.subscriptionStatus) qb.andWhere('u.subscriptionStatus = :subscriptionStatus', { subscriptionStatus: query.subscriptionStatus });
     if (query.cursor) {
-      const position = decodeUuidCursor(query.cursor);
+      const position = decodeCursor(query.cursor);
       qb.andWhere('(u.createdAt, u.id) < (:cursorAt, :cursorId)', { cursorAt: position.createdAt, cursorId: position.id });
     }
     const rows = await qb.orderBy('u.createdAt', 'DESC').addOrderBy('u.id', 'DESC').limit(limit + 1).getMany();

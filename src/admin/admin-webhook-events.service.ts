@@ -2,12 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
-import { encodeCursor } from '../common/pagination/cursor.js';
+import { decodeCursor, encodeCursor } from '../common/pagination/cursor.js';
 import { StripeEvent } from '../webhooks/entities/stripe-event.entity.js';
 import { WebhookProcessorService } from '../webhooks/webhook-processor.service.js';
 import type { ListWebhookEventsQueryDto } from './dto/list-webhook-events.query.js';
 import { WebhookEventDto, type WebhookEventDetailDto, type WebhookEventPageDto } from './dto/webhook-event.dto.js';
-import { decodeKeysetCursor, DEFAULT_LIMIT, parseRange } from './keyset.js';
+import { DEFAULT_LIMIT, parseRange } from './keyset.js';
 import { redactPayload } from './payload-redaction.js';
 
 /** Every column but the payload, which only the detail shows. */
@@ -35,7 +35,8 @@ export class AdminWebhookEventsService {
     if (from) qb.andWhere('e.receivedAt >= :from', { from });
     if (to) qb.andWhere('e.receivedAt < :to', { to });
     if (query.cursor) {
-      const position = decodeKeysetCursor(query.cursor);
+      // event ids are Stripe's evt_… strings, not uuids
+      const position = decodeCursor(query.cursor, 'text');
       qb.andWhere('(e.receivedAt, e.id) < (:cursorAt, :cursorId)', { cursorAt: position.createdAt, cursorId: position.id });
     }
     const rows = await qb.orderBy('e.receivedAt', 'DESC').addOrderBy('e.id', 'DESC').limit(limit + 1).getMany();

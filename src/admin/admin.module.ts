@@ -2,9 +2,10 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module.js';
 import { CheckoutSession } from '../billing/entities/checkout-session.entity.js';
-import { Fulfillment } from '../billing/entities/fulfillment.entity.js';
+import { Fulfillment } from '../entitlements/entities/fulfillment.entity.js';
 import { User } from '../users/user.entity.js';
 import { StripeEvent } from '../webhooks/entities/stripe-event.entity.js';
+import { EntitlementsModule } from '../entitlements/entitlements.module.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { AdminCheckoutSessionsController } from './admin-checkout-sessions.controller.js';
 import { AdminCheckoutSessionsService } from './admin-checkout-sessions.service.js';
@@ -18,7 +19,7 @@ import { CheckoutSessionSyncService } from './checkout-session-sync.service.js';
 
 /** Admin read side over sessions, users and received events, and the two repair tools (sync, replay). */
 @Module({
-  imports: [AuthModule, WebhooksModule, TypeOrmModule.forFeature([CheckoutSession, Fulfillment, User, StripeEvent])],
+  imports: [AuthModule, EntitlementsModule, WebhooksModule, TypeOrmModule.forFeature([CheckoutSession, Fulfillment, User, StripeEvent])],
   controllers: [AdminCheckoutSessionsController, AdminUsersController, AdminWebhookEventsController, AdminStatsController],
   providers: [AdminCheckoutSessionsService, AdminUsersService, AdminWebhookEventsService, AdminStatsService, CheckoutSessionSyncService],
 })

@@ -1,28 +1,8 @@
-import { decodeCursor, type CursorPosition } from '../common/pagination/cursor.js';
 import { AppError } from '../common/errors/app-error.js';
 
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// cursors are decoded by the one decoder of every list: decodeCursor in common/pagination/cursor.ts
+export { UUID_PATTERN } from '../common/pagination/cursor.js';
 export const DEFAULT_LIMIT = 20;
-
-/**
- * Decodes a cursor for a table keyed by uuid: a cursor whose id is not a uuid was not made by us,
- * and would otherwise reach PostgreSQL as a cast error (500) instead of a 400.
- */
-export function decodeUuidCursor(cursor: string): CursorPosition {
-  const position = decodeKeysetCursor(cursor);
-  if (!UUID_PATTERN.test(position.id)) throw malformed();
-  return position;
-}
-
-/** A cursor whose time PostgreSQL could not hold (JS dates reach far further) was not made by us either. */
-export function decodeKeysetCursor(cursor: string): CursorPosition {
-  const position = decodeCursor(cursor);
-  const year = position.createdAt.getUTCFullYear();
-  if (year < 1900 || year > 9999) throw malformed();
-  return position;
-}
-
-const malformed = () => AppError.validation('cursor is malformed', { cursor: ['is malformed'] });
 
 /** `from` (inclusive) and `to` (exclusive) as dates; `from` after `to` is a 400 rather than an empty page. */
 export function parseRange(from?: string, to?: string): { from: Date | null; to: Date | null } {

@@ -1,8 +1,8 @@
-import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
+import { RateLimit } from '../common/rate-limit/rate-limit.decorator.js';
 import { AuthService } from './auth.service.js';
 import { Auth, CurrentUser } from './decorators/auth.decorator.js';
 import { LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto.js';
@@ -18,17 +18,35 @@ export class AuthController {
   @ApiOperation({ operationId: 'register', summary: 'Create an account', description: 'Emails are unique case-insensitively. Answers a signed-in session.' })
   @ApiCreatedResponse({ type: AuthResponseDto })
   @ApiErrors(ErrorCode.ValidationError, ErrorCode.Conflict, ErrorCode.PayloadTooLarge)
+  @RateLimit(({ auth }) => ({
+    name: 'register',
+    limits: { ip: auth.registerLimitPerIp },
+    windowSeconds: auth.rateLimitWindowSeconds,
+    count: 'requests',
+    message: 'Too many sign-ups from this address, try again later',
+  }))
   register(@Body() body: RegisterDto): Promise<AuthResponseDto> {
     return this.auth.register(body);
   }
 
   @Post('login')
   @HttpCode(200)
-  @ApiOperation({ operationId: 'login', summary: 'Sign in', description: 'Throttled per client IP and per email (429 `rate_limited` with Retry-After).' })
+  @ApiOperation({
+    operationId: 'login',
+    summary: 'Sign in',
+    description: 'Failed attempts are counted per client IP and per email, across all instances (429 `rate_limited` with Retry-After); a successful sign-in does not count.',
+  })
   @ApiOkResponse({ type: AuthResponseDto })
-  @ApiErrors(ErrorCode.ValidationError, ErrorCode.Unauthorized, ErrorCode.RateLimited)
-  login(@Body() body: LoginDto, @Req() req: Request): Promise<AuthResponseDto> {
-    return this.auth.login(body, req.ip ?? 'unknown');
+  @ApiErrors(ErrorCode.ValidationError, ErrorCode.Unauthorized)
+  @RateLimit(({ auth }) => ({
+    name: 'login',
+    limits: { ip: auth.loginLimitPerIp, email: auth.loginLimitPerEmail },
+    windowSeconds: auth.loginWindowSeconds,
+    count: 'failures',
+    message: 'Too many login attempts, try again later',
+  }))
+  login(@Body() body: LoginDto): Promise<AuthResponseDto> {
+    return this.auth.login(body);
   }
 
   @Post('refresh')
@@ -40,6 +58,13 @@ export class AuthController {
   })
   @ApiOkResponse({ type: AuthResponseDto })
   @ApiErrors(ErrorCode.ValidationError, ErrorCode.Unauthorized)
+  @RateLimit(({ auth }) => ({
+    name: 'refresh',
+    limits: { ip: auth.refreshLimitPerIp },
+    windowSeconds: auth.rateLimitWindowSeconds,
+    count: 'failures',
+    message: 'Too many failed refreshes from this address, try again later',
+  }))
   refresh(@Body() body: RefreshDto): Promise<AuthResponseDto> {
     return this.auth.refresh(body.refreshToken);
   }

@@ -8,15 +8,14 @@ import { AuthService } from './auth.service.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
 import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
 import { RolesGuard } from './guards/roles.guard.js';
-import { LoginThrottleService } from './login-throttle.service.js';
 import { PasswordService } from './password.service.js';
 import { TokensService } from './tokens.service.js';
 
 @Module({
   imports: [JwtModule.register({}), TypeOrmModule.forFeature([RefreshToken]), UsersModule],
   controllers: [AuthController],
-  providers: [AuthService, TokensService, PasswordService, LoginThrottleService, JwtAuthGuard, RolesGuard, AdminBootstrapService],
-  // other modules use @Auth(), whose guards need TokensService
+  providers: [AuthService, TokensService, PasswordService, JwtAuthGuard, RolesGuard, AdminBootstrapService],
+  // other modules use @Auth(), whose guards need TokensService; retention uses TokensService.purgeStale
   exports: [TokensService, JwtAuthGuard, RolesGuard],
 })
 export class AuthModule {}

@@ -1,16 +1,18 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
-import type { User, UserRole } from '../users/user.entity.js';
+import { User, type UserRole } from '../users/user.entity.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
 
 export interface AccessClaims {
   sub: string;
   role: UserRole;
+  /** the user's token version when the token was signed; the guard refuses any other */
+  ver: number;
 }
 
 export interface TokenPair {
@@ -21,41 +23,47 @@ export interface TokenPair {
 }
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** the first key of the two-int advisory lock space: refresh-token families (distinct from the bigint job locks) */
+const FAMILY_LOCK_SPACE = 1796;
+const RETENTION_BATCH = 1000;
 
-/** Access tokens are short-lived HS256 JWTs; refresh tokens are random, stored hashed, and rotate on every use. */
+/**
+ * Access tokens are short-lived HS256 JWTs carrying the user's token version; refresh tokens are random,
+ * stored hashed, and rotate on every use.
+ *
+ * Lock order, everywhere: the family's advisory lock, then the user row, then token rows. The trigger that
+ * revokes a user's tokens on a role or password change takes the user row first, so it never deadlocks
+ * with a rotation and never misses the token a rotation inserts.
+ */
 @Injectable()
 export class TokensService {
+  private readonly logger = new Logger('Auth');
+
   constructor(
     private readonly jwt: JwtService,
     private readonly config: AppConfig,
     @InjectDataSource() private readonly db: DataSource,
   ) {}
 
-  async issue(user: Pick<User, 'id' | 'role'>, familyId: string = randomUUID()): Promise<TokenPair> {
-    const refreshToken = randomBytes(32).toString('base64url');
-    await this.db.getRepository(RefreshToken).insert({
-      userId: user.id,
-      familyId,
-      tokenHash: hashToken(refreshToken),
-      expiresAt: new Date(Date.now() + this.config.auth.refreshTtlSeconds * 1000),
-    });
-    return { accessToken: await this.signAccess(user), refreshToken, expiresIn: this.config.auth.accessTtlSeconds };
-  }
-
-  signAccess(user: Pick<User, 'id' | 'role'>): Promise<string> {
-    const claims: AccessClaims = { sub: user.id, role: user.role };
-    return this.jwt.signAsync(claims, {
-      secret: this.config.auth.jwtSecret,
-      algorithm: 'HS256',
-      expiresIn: this.config.auth.accessTtlSeconds,
+  /** A new pair for a fresh login (a new family). */
+  issue(userId: string): Promise<{ pair: TokenPair; user: User }> {
+    return this.db.transaction(async (manager) => {
+      // the token version read here is the one the access token carries; the lock keeps a concurrent password
+      // change from slipping between that read and the insert
+      const user = await lockUser(manager, userId);
+      if (!user) throw AppError.unauthorized('This account no longer exists');
+      return { pair: await this.insertPair(manager, user, randomUUID()), user };
     });
   }
 
-  /** Verifies signature, algorithm (HS256 only, so `alg: none` and other keys fail) and expiry. */
+  /** The claims of a valid access token: signature, algorithm (HS256 only, so `alg: none` and other keys fail), expiry and shape. */
   async verifyAccess(token: string): Promise<AccessClaims> {
     try {
       const claims = await this.jwt.verifyAsync<AccessClaims>(token, { secret: this.config.auth.jwtSecret, algorithms: ['HS256'] });
-      if (typeof claims.sub !== 'string' || (claims.role !== 'user' && claims.role !== 'admin')) throw new Error('bad claims');
+      if (typeof claims.sub !== 'string' || !UUID.test(claims.sub) || (claims.role !== 'user' && claims.role !== 'admin') || !Number.isInteger(claims.ver)) {
+        throw new Error('bad claims');
+      }
       return claims;
     } catch {
       throw AppError.unauthorized('Invalid or expired access token');
@@ -63,21 +71,42 @@ export class TokensService {
   }
 
   /**
-   * Exchanges a refresh token for a new pair. A token that was already used means it leaked (or a
-   * client raced itself): the whole family is revoked and both holders must log in again.
+   * A valid access token of a user whose token version has not moved since it was signed, with the role the
+   * database has now. One primary-key read per request: a role or password change logs every token out at once.
    */
-  async rotate(refreshToken: string): Promise<{ userId: string; familyId: string }> {
+  async authenticate(token: string): Promise<{ id: string; role: UserRole }> {
+    const claims = await this.verifyAccess(token);
+    const [row] = (await this.db.query('SELECT role, token_version FROM users WHERE id = $1', [claims.sub])) as Array<{ role: UserRole; token_version: number }>;
+    if (!row || row.token_version !== claims.ver) throw AppError.unauthorized('This session has ended (the account changed); sign in again');
+    return { id: claims.sub, role: row.role };
+  }
+
+  /**
+   * Exchanges a refresh token for a new pair in one transaction: the old token is marked used and the new one
+   * inserted together, under the family's lock. A token that was already used means it leaked (or a client
+   * raced itself): the whole family is revoked, including a new token another request just got from it, and
+   * both holders must log in again.
+   */
+  async rotate(refreshToken: string): Promise<{ pair: TokenPair; user: User }> {
+    const tokenHash = hashToken(refreshToken);
+    const found = await this.db.getRepository(RefreshToken).findOneBy({ tokenHash });
+    if (!found) throw AppError.unauthorized('Invalid refresh token');
     const outcome = await this.db.transaction(async (manager) => {
+      await lockFamily(manager, found.familyId);
+      const user = await lockUser(manager, found.userId);
       const repo = manager.getRepository(RefreshToken);
-      const row = await repo.findOne({ where: { tokenHash: hashToken(refreshToken) }, lock: { mode: 'pessimistic_write' } });
-      if (!row) return { error: 'Invalid refresh token' } as const;
-      if (row.usedAt || row.revokedAt) {
-        await repo.update({ familyId: row.familyId, revokedAt: IsNull() }, { revokedAt: new Date() });
+      const row = await repo.findOne({ where: { tokenHash }, lock: { mode: 'pessimistic_write' } });
+      if (!row || !user) return { error: 'Invalid refresh token' } as const;
+      const [{ revoked }] = (await manager.query('SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NOT NULL) AS revoked', [row.familyId])) as Array<{
+        revoked: boolean;
+      }>;
+      if (row.usedAt || row.revokedAt || revoked) {
+        await revokeFamily(manager, row.familyId);
         return { error: 'Refresh token was already used; every session of this login is revoked' } as const;
       }
       if (row.expiresAt.getTime() <= Date.now()) return { error: 'Refresh token expired' } as const;
       await repo.update({ id: row.id }, { usedAt: new Date() });
-      return { userId: row.userId, familyId: row.familyId } as const;
+      return { pair: await this.insertPair(manager, user, row.familyId), user };
     });
     // thrown after commit, so the family revocation above is kept
     if ('error' in outcome) throw AppError.unauthorized(outcome.error);
@@ -86,9 +115,62 @@ export class TokensService {
 
   /** Revokes the family of a refresh token that belongs to `userId`; unknown tokens are ignored. */
   async revoke(refreshToken: string, userId: string): Promise<void> {
-    const repo = this.db.getRepository(RefreshToken);
-    const row = await repo.findOneBy({ tokenHash: hashToken(refreshToken) });
+    const row = await this.db.getRepository(RefreshToken).findOneBy({ tokenHash: hashToken(refreshToken) });
     if (!row || row.userId !== userId) return;
-    await repo.update({ familyId: row.familyId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    await this.db.transaction(async (manager) => {
+      await lockFamily(manager, row.familyId);
+      await revokeFamily(manager, row.familyId);
+    });
   }
+
+  /**
+   * Retention: deletes refresh tokens that were used, revoked or expired more than REFRESH_TOKEN_GRACE_DAYS ago,
+   * in batches. Within the grace period a used token still reveals a replay (and revokes its family); after it,
+   * a replayed token is merely unknown.
+   */
+  async purgeStale(maxBatches = 100): Promise<number> {
+    const days = this.config.auth.refreshTokenGraceDays;
+    let deleted = 0;
+    for (let i = 0; i < maxBatches; i++) {
+      const [, count] = (await this.db.query(
+        `DELETE FROM refresh_tokens WHERE id IN (
+           SELECT id FROM refresh_tokens WHERE expires_at < now() - make_interval(days => $1)
+           UNION SELECT id FROM refresh_tokens WHERE used_at < now() - make_interval(days => $1)
+           UNION SELECT id FROM refresh_tokens WHERE revoked_at < now() - make_interval(days => $1)
+           LIMIT $2)`,
+        [days, RETENTION_BATCH],
+      )) as [unknown, number];
+      deleted += count ?? 0;
+      if ((count ?? 0) < RETENTION_BATCH) break;
+    }
+    if (deleted) this.logger.log(`Deleted ${deleted} refresh tokens used, revoked or expired more than ${days} days ago`);
+    return deleted;
+  }
+
+  private async insertPair(manager: EntityManager, user: User, familyId: string): Promise<TokenPair> {
+    const refreshToken = randomBytes(32).toString('base64url');
+    await manager.getRepository(RefreshToken).insert({
+      userId: user.id,
+      familyId,
+      tokenHash: hashToken(refreshToken),
+      expiresAt: new Date(Date.now() + this.config.auth.refreshTtlSeconds * 1000),
+    });
+    const claims: AccessClaims = { sub: user.id, role: user.role, ver: user.tokenVersion };
+    const accessToken = await this.jwt.signAsync(claims, { secret: this.config.auth.jwtSecret, algorithm: 'HS256', expiresIn: this.config.auth.accessTtlSeconds });
+    return { accessToken, refreshToken, expiresIn: this.config.auth.accessTtlSeconds };
+  }
+}
+
+/** Serialises everything that reads or changes one family's revoked state (rotation, reuse, logout) across instances. */
+function lockFamily(manager: EntityManager, familyId: string): Promise<unknown> {
+  return manager.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [FAMILY_LOCK_SPACE, familyId]);
+}
+
+/** FOR SHARE: a concurrent role or password change (and its trigger) waits for this transaction, and this one for it. */
+function lockUser(manager: EntityManager, userId: string): Promise<User | null> {
+  return manager.getRepository(User).findOne({ where: { id: userId }, lock: { mode: 'pessimistic_read' } });
+}
+
+function revokeFamily(manager: EntityManager, familyId: string): Promise<unknown> {
+  return manager.query('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL', [familyId]);
 }

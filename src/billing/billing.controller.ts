@@ -5,10 +5,13 @@ import type { AuthenticatedUser } from '../auth/guards/jwt-auth.guard.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
 import { PageQueryDto } from '../common/pagination/cursor.js';
+import { RateLimit } from '../common/rate-limit/rate-limit.decorator.js';
 import { CatalogueService } from './catalogue.service.js';
 import { CheckoutConfirmService } from './checkout-confirm.service.js';
 import { CheckoutService } from './checkout.service.js';
 import {
+  CancelSubscriptionDto,
+  ChangeSubscriptionDto,
   CheckoutSessionDto,
   CheckoutSessionPageDto,
   ConfirmedCheckoutSessionDto,
@@ -16,6 +19,8 @@ import {
   PlanDto,
   PortalSessionDto,
   SubscriptionDto,
+  SubscriptionPreviewDto,
+  SubscriptionPreviewQueryDto,
 } from './dto/billing.dto.js';
 import { IdempotencyKey } from './idempotency-key.decorator.js';
 import { SubscriptionService } from './subscription.service.js';
@@ -88,6 +93,14 @@ export class BillingController {
   @ApiParam(SESSION_ID)
   @ApiOkResponse({ type: ConfirmedCheckoutSessionDto })
   @ApiErrors(ErrorCode.NotFound, ...STRIPE_ERRORS)
+  // each confirmation reads Stripe: counted per user, shared by every instance
+  @RateLimit(({ auth }) => ({
+    name: 'confirm',
+    limits: { user: auth.billingLimitPerUser },
+    windowSeconds: auth.rateLimitWindowSeconds,
+    count: 'requests',
+    message: 'Too many confirmations, try again shortly',
+  }))
   confirm(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): Promise<ConfirmedCheckoutSessionDto> {
     return this.confirmation.confirm(user.id, id);
   }
@@ -97,6 +110,13 @@ export class BillingController {
   @ApiOperation({ operationId: 'createPortalSession', summary: 'Open the Stripe customer portal', description: 'Answers the portal `url`; 409 when the user has no Stripe customer yet.' })
   @ApiCreatedResponse({ type: PortalSessionDto })
   @ApiErrors(ErrorCode.Conflict, ...STRIPE_ERRORS)
+  @RateLimit(({ auth }) => ({
+    name: 'portal',
+    limits: { user: auth.billingLimitPerUser },
+    windowSeconds: auth.rateLimitWindowSeconds,
+    count: 'requests',
+    message: 'Too many portal sessions, try again shortly',
+  }))
   portal(@CurrentUser() user: AuthenticatedUser): Promise<PortalSessionDto> {
     return this.subscriptions.portal(user.id);
   }
@@ -107,5 +127,59 @@ export class BillingController {
   @ApiOkResponse({ type: SubscriptionDto })
   subscription(@CurrentUser() user: AuthenticatedUser): Promise<SubscriptionDto> {
     return this.subscriptions.current(user.id);
+  }
+
+  @Get('subscription/preview')
+  @Auth()
+  @ApiOperation({
+    operationId: 'previewSubscriptionChange',
+    summary: 'What a plan change would cost',
+    description: "Stripe's invoice preview of moving the live subscription to that plan and interval: what is charged now and what the next renewal will be.",
+  })
+  @ApiOkResponse({ type: SubscriptionPreviewDto })
+  @ApiErrors(ErrorCode.ValidationError, ErrorCode.Conflict, ...STRIPE_ERRORS)
+  preview(@CurrentUser() user: AuthenticatedUser, @Query() query: SubscriptionPreviewQueryDto): Promise<SubscriptionPreviewDto> {
+    return this.subscriptions.preview(user.id, query.plan, query.interval);
+  }
+
+  @Post('subscription/change')
+  @HttpCode(200)
+  @Auth()
+  @ApiOperation({
+    operationId: 'changeSubscription',
+    summary: 'Change the plan of my subscription',
+    description:
+      'Moves the live subscription to another plan or interval in place (one subscription, prorated per SUBSCRIPTION_PRORATION_BEHAVIOR). ' +
+      'The answer already shows the new plan; the webhook that follows changes nothing. 409 without a live subscription.',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Any unique string per change (1–255 visible ASCII characters)' })
+  @ApiOkResponse({ type: SubscriptionDto })
+  @ApiErrors(ErrorCode.ValidationError, ErrorCode.Conflict, ...STRIPE_ERRORS)
+  change(@CurrentUser() user: AuthenticatedUser, @Body() body: ChangeSubscriptionDto, @IdempotencyKey() key?: string): Promise<SubscriptionDto> {
+    return this.subscriptions.change(user.id, body.plan, body.interval, key);
+  }
+
+  @Post('subscription/cancel')
+  @HttpCode(200)
+  @Auth()
+  @ApiOperation({ operationId: 'cancelSubscription', summary: 'Cancel my subscription', description: '`atPeriodEnd: true` keeps access to the end of the paid period; false ends it now.' })
+  @ApiOkResponse({ type: SubscriptionDto })
+  @ApiErrors(ErrorCode.ValidationError, ErrorCode.Conflict, ...STRIPE_ERRORS)
+  cancel(@CurrentUser() user: AuthenticatedUser, @Body() body: CancelSubscriptionDto): Promise<SubscriptionDto> {
+    return this.subscriptions.cancel(user.id, body.atPeriodEnd);
+  }
+
+  @Post('subscription/resume')
+  @HttpCode(200)
+  @Auth()
+  @ApiOperation({
+    operationId: 'resumeSubscription',
+    summary: 'Resume my subscription',
+    description: 'Undoes a scheduled cancellation, resumes a paused subscription, or resumes paused payment collection. 409 when there is nothing to resume.',
+  })
+  @ApiOkResponse({ type: SubscriptionDto })
+  @ApiErrors(ErrorCode.Conflict, ...STRIPE_ERRORS)
+  resume(@CurrentUser() user: AuthenticatedUser): Promise<SubscriptionDto> {
+    return this.subscriptions.resume(user.id);
   }
 }

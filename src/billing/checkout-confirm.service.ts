@@ -1,10 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type Stripe from 'stripe';
-import { DataSource } from 'typeorm';
-import { STRIPE_CLIENT, requireStripe } from '../stripe/stripe.client.js';
+import { Injectable } from '@nestjs/common';
+import { StripeSessionSyncService } from '../entitlements/stripe-session-sync.service.js';
 import { User } from '../users/user.entity.js';
-import { CheckoutSessionApplier } from '../webhooks/apply/checkout-session.applier.js';
 import { CheckoutService } from './checkout.service.js';
 import { CheckoutSessionDto, ConfirmedCheckoutSessionDto } from './dto/billing.dto.js';
 
@@ -16,20 +12,13 @@ import { CheckoutSessionDto, ConfirmedCheckoutSessionDto } from './dto/billing.d
 @Injectable()
 export class CheckoutConfirmService {
   constructor(
-    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe | null,
-    @InjectDataSource() private readonly db: DataSource,
     private readonly checkout: CheckoutService,
-    private readonly applier: CheckoutSessionApplier,
+    private readonly sync: StripeSessionSyncService,
   ) {}
 
   async confirm(userId: string, id: string): Promise<ConfirmedCheckoutSessionDto> {
-    const stripe = requireStripe(this.stripe);
     const own = await this.checkout.findOwn(userId, id);
-    // read before the transaction: a Stripe failure changes nothing
-    const session = await stripe.checkout.sessions.retrieve(own.stripeSessionId, { expand: ['subscription'] });
-    const subscription = session.subscription && typeof session.subscription === 'object' ? session.subscription : null;
-    return this.db.transaction(async (manager) => {
-      const row = await this.applier.apply(manager, session, { source: 'confirm', eventId: null, eventCreated: null, subscription });
+    return this.sync.sync(own.stripeSessionId, 'confirm', async (manager, row) => {
       const user = await manager.getRepository(User).findOneByOrFail({ id: userId });
       return { ...CheckoutSessionDto.from(row), plan: user.plan, purchasedPlan: row.plan, subscriptionStatus: user.subscriptionStatus };
     });

@@ -5,15 +5,15 @@ import type Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
 import { decodeCursor, toPage } from '../common/pagination/cursor.js';
-import { AppConfig, type PriceInterval } from '../config/app-config.js';
+import { AppConfig, type CataloguePrice, type PriceInterval } from '../config/app-config.js';
 import { STRIPE_CLIENT, requireStripe } from '../stripe/stripe.client.js';
-import { User } from '../users/user.entity.js';
 import { CatalogueService } from './catalogue.service.js';
 import { CheckoutSessionDto } from './dto/billing.dto.js';
 import { CheckoutSession } from './entities/checkout-session.entity.js';
+import { CheckoutLeaseService } from './checkout-lease.service.js';
+import { OpenCheckoutSessionsService } from './open-checkout-sessions.service.js';
+import { PurchaseRulesService } from './purchase-rules.service.js';
 import { StripeCustomersService } from './stripe-customers.service.js';
-
-const SUBSCRIBED = new Set(['active', 'trialing', 'past_due']);
 
 /** Creates Checkout Sessions through Stripe and keeps each one, linked to its user. */
 @Injectable()
@@ -24,26 +24,40 @@ export class CheckoutService {
     private readonly config: AppConfig,
     private readonly catalogue: CatalogueService,
     private readonly customers: StripeCustomersService,
+    private readonly rules: PurchaseRulesService,
+    private readonly lease: CheckoutLeaseService,
+    private readonly openSessions: OpenCheckoutSessionsService,
   ) {}
 
   async create(userId: string, plan: string, interval: PriceInterval, idempotencyKey?: string): Promise<CheckoutSessionDto> {
     const stripe = requireStripe(this.stripe);
     const price = this.catalogue.resolve(plan, interval);
-    const sessions = this.db.getRepository(CheckoutSession);
-    if (idempotencyKey) {
-      const earlier = await sessions.findOneBy({ userId, idempotencyKey });
-      if (earlier && (earlier.plan !== price.plan || earlier.interval !== price.interval)) {
-        throw AppError.conflict('This Idempotency-Key was already used for another plan or interval');
+    const earlier = await this.byIdempotencyKey(userId, price, idempotencyKey);
+    if (earlier) return earlier;
+    // one checkout of a user at a time (across instances), without holding a connection across Stripe calls
+    return this.lease.run(userId, async () => {
+      const replayed = await this.byIdempotencyKey(userId, price, idempotencyKey);
+      if (replayed) return replayed;
+      const { trial } = await this.rules.assertCanBuy(userId, price);
+      if (price.mode === 'subscription') {
+        const open = await this.openSessions.reuseOrExpire(userId, price);
+        if (open) return CheckoutSessionDto.from(open);
       }
-      if (earlier) return CheckoutSessionDto.from(earlier);
+      return this.createInStripe(stripe, userId, price, trial, idempotencyKey);
+    });
+  }
+
+  private async byIdempotencyKey(userId: string, price: CataloguePrice, idempotencyKey?: string): Promise<CheckoutSessionDto | null> {
+    if (!idempotencyKey) return null;
+    const earlier = await this.db.getRepository(CheckoutSession).findOneBy({ userId, idempotencyKey });
+    if (earlier && (earlier.plan !== price.plan || earlier.interval !== price.interval)) {
+      throw AppError.conflict('This Idempotency-Key was already used for another plan or interval');
     }
-    const user = await this.db.getRepository(User).findOneBy({ id: userId });
-    if (!user) throw AppError.unauthorized('This account no longer exists');
-    if (price.mode === 'subscription' && user.plan === price.plan && SUBSCRIBED.has(user.subscriptionStatus ?? '')) {
-      throw AppError.conflict(`You already have a ${user.subscriptionStatus} subscription to ${price.plan}: manage it in the customer portal (POST /api/billing/portal)`, {
-        hint: 'POST /api/billing/portal',
-      });
-    }
+    return earlier ? CheckoutSessionDto.from(earlier) : null;
+  }
+
+  private async createInStripe(stripe: Stripe, userId: string, price: CataloguePrice, trialDays: number | null, idempotencyKey?: string): Promise<CheckoutSessionDto> {
+    const sessions = this.db.getRepository(CheckoutSession);
     const customer = await this.customers.ensure(userId);
     const metadata = { userId, plan: price.plan, interval: price.interval };
     const session = await stripe.checkout.sessions.create(
@@ -55,7 +69,9 @@ export class CheckoutService {
         line_items: [{ price: price.priceId, quantity: 1 }],
         success_url: this.config.billing.successUrl,
         cancel_url: this.config.billing.cancelUrl,
-        ...(price.mode === 'subscription' ? { subscription_data: { metadata } } : { payment_intent_data: { metadata } }),
+        ...(price.mode === 'subscription'
+          ? { subscription_data: { metadata, ...(trialDays ? { trial_period_days: trialDays } : {}) } }
+          : { payment_intent_data: { metadata } }),
       },
       // a retried request with the client's key gets Stripe's first answer back: no second session
       idempotencyKey ? { idempotencyKey: `checkout-${userId}-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}` } : undefined,

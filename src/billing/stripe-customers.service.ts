@@ -15,21 +15,26 @@ export class StripeCustomersService {
   ) {}
 
   /**
-   * Returns the user's customer id, creating the customer once. Two first checkouts racing serialise on
-   * the user row; the Stripe idempotency key makes even a retry after a lost answer return the same customer.
+   * Returns the user's customer id, creating the customer once. No transaction, row lock or pooled connection
+   * is held while Stripe answers (a slow Stripe would otherwise drain the pool): the customer is created with
+   * an idempotency key per user, so two first checkouts racing (or a retry after a lost answer) get the same
+   * customer back, and only a row that has no customer yet is updated.
    */
   async ensure(userId: string): Promise<string> {
     const stripe = requireStripe(this.stripe);
-    return this.db.transaction(async (manager) => {
-      const user = await manager.getRepository(User).findOne({ where: { id: userId }, lock: { mode: 'pessimistic_write' } });
-      if (!user) throw AppError.unauthorized('This account no longer exists');
-      if (user.stripeCustomerId) return user.stripeCustomerId;
-      const customer = await stripe.customers.create(
-        { email: user.email, name: user.name ?? undefined, metadata: { userId: user.id } },
-        { idempotencyKey: `customer-for-user-${user.id}` },
-      );
-      await manager.getRepository(User).update({ id: user.id }, { stripeCustomerId: customer.id });
-      return customer.id;
-    });
+    const users = this.db.getRepository(User);
+    const user = await users.findOneBy({ id: userId });
+    if (!user) throw AppError.unauthorized('This account no longer exists');
+    if (user.stripeCustomerId) return user.stripeCustomerId;
+    const customer = await stripe.customers.create(
+      { email: user.email, name: user.name ?? undefined, metadata: { userId: user.id } },
+      { idempotencyKey: `customer-for-user-${user.id}` },
+    );
+    const [, linked] = (await this.db.query('UPDATE users SET stripe_customer_id = $1 WHERE id = $2 AND stripe_customer_id IS NULL', [customer.id, user.id])) as [unknown, number];
+    if (linked) return customer.id;
+    // someone linked a customer first (a concurrent checkout, a webhook): theirs is the one
+    const current = await users.findOneBy({ id: userId });
+    if (!current) throw AppError.unauthorized('This account no longer exists');
+    return current.stripeCustomerId ?? customer.id;
   }
 }

@@ -1,38 +1,179 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
-import { DataSource } from 'typeorm';
+import { DataSource, Not, In } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
-import { AppConfig } from '../config/app-config.js';
+import { AppConfig, type PriceInterval } from '../config/app-config.js';
+import { Subscription } from '../entitlements/entities/subscription.entity.js';
+import { GrantsService } from '../entitlements/grants.service.js';
+import { SubscriptionSyncService } from '../entitlements/subscription-sync.service.js';
 import { STRIPE_CLIENT, requireStripe } from '../stripe/stripe.client.js';
-import { User } from '../users/user.entity.js';
-import type { PortalSessionDto, SubscriptionDto } from './dto/billing.dto.js';
+import { CatalogueService } from './catalogue.service.js';
+import type { PortalSessionDto, SubscriptionDto, SubscriptionPreviewDto } from './dto/billing.dto.js';
 
-/** The signed-in user's subscription as the webhooks left it, and the Stripe customer portal. */
+const ENDED = ['canceled', 'incomplete_expired', 'unpaid'];
+
+const lineIsProration = (line: Stripe.InvoiceLineItem): boolean =>
+  Boolean(line.parent?.subscription_item_details?.proration ?? line.parent?.invoice_item_details?.proration);
+
+/**
+ * The signed-in user's subscription: what it is (as the webhooks and our own Stripe calls left it), what a
+ * plan change would cost, and the changes themselves. Every change is one SDK call made outside any
+ * transaction; its answer is applied at once through the same applier as the webhooks, so the response shows
+ * the new state and the later webhook changes nothing.
+ */
 @Injectable()
 export class SubscriptionService {
   constructor(
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe | null,
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: AppConfig,
+    private readonly catalogue: CatalogueService,
+    private readonly grants: GrantsService,
+    private readonly sync: SubscriptionSyncService,
   ) {}
 
   async current(userId: string): Promise<SubscriptionDto> {
-    const user = await this.user(userId);
-    return { plan: user.plan, status: user.subscriptionStatus, currentPeriodEnd: user.currentPeriodEnd, cancelAtPeriodEnd: user.cancelAtPeriodEnd };
+    const user = await this.grants.freshUser(userId);
+    if (!user) throw AppError.unauthorized('This account no longer exists');
+    const subscription = await this.latest(userId);
+    return toDto(user.plan, subscription);
   }
 
   async portal(userId: string): Promise<PortalSessionDto> {
     const stripe = requireStripe(this.stripe);
-    const user = await this.user(userId);
+    const user = await this.grants.freshUser(userId);
+    if (!user) throw AppError.unauthorized('This account no longer exists');
     if (!user.stripeCustomerId) throw AppError.conflict('You have no Stripe customer yet: buy a plan first (POST /api/billing/checkout-sessions)');
     const session = await stripe.billingPortal.sessions.create({ customer: user.stripeCustomerId, return_url: this.config.billing.portalReturnUrl });
     return { url: session.url };
   }
 
-  private async user(userId: string): Promise<User> {
-    const user = await this.db.getRepository(User).findOneBy({ id: userId });
-    if (!user) throw AppError.unauthorized('This account no longer exists');
-    return user;
+  /**
+   * Stripe's invoice preview of the change, with prorations computed at one proration date. The answer splits it
+   * into what is charged now (under `always_invoice`) and what the next renewal invoice will be.
+   */
+  async preview(userId: string, plan: string, interval: PriceInterval): Promise<SubscriptionPreviewDto> {
+    const stripe = requireStripe(this.stripe);
+    const price = this.subscriptionPrice(plan, interval);
+    const live = await this.live(userId);
+    const itemId = await this.itemId(stripe, live);
+    const prorationDate = Math.floor(Date.now() / 1000);
+    const invoice = await stripe.invoices.createPreview({
+      customer: live.stripeCustomerId ?? undefined,
+      subscription: live.stripeSubscriptionId,
+      subscription_details: { items: [{ id: itemId, price: price.priceId }], proration_date: prorationDate, proration_behavior: 'create_prorations' },
+    });
+    const lines = invoice.lines.data.map((line) => ({ description: line.description ?? null, amount: line.amount, proration: lineIsProration(line) }));
+    const prorations = lines.filter((l) => l.proration).reduce((sum, l) => sum + l.amount, 0);
+    const renewal = lines.filter((l) => !l.proration).reduce((sum, l) => sum + l.amount, 0);
+    const behavior = this.config.billing.prorationBehavior;
+    return {
+      plan: price.plan,
+      interval,
+      currency: invoice.currency,
+      prorationBehavior: behavior,
+      prorationDate: new Date(prorationDate * 1000),
+      // a credit (a downgrade) goes to the customer's balance and is never paid out
+      amountDueNow: behavior === 'always_invoice' ? Math.max(0, prorations) : 0,
+      nextRenewalAmount: behavior === 'create_prorations' ? prorations + renewal : renewal,
+      nextRenewalAt: live.currentPeriodEnd,
+      lines,
+    };
   }
+
+  async change(userId: string, plan: string, interval: PriceInterval, idempotencyKey?: string): Promise<SubscriptionDto> {
+    const price = this.subscriptionPrice(plan, interval);
+    const live = await this.live(userId);
+    if (live.priceId === price.priceId) return this.current(userId);
+    const stripe = requireStripe(this.stripe);
+    const itemId = await this.itemId(stripe, live);
+    const metadata = { userId, plan: price.plan, interval: price.interval };
+    await this.sync.applyFromStripe(
+      (s) =>
+        s.subscriptions.update(
+          live.stripeSubscriptionId,
+          { items: [{ id: itemId, price: price.priceId }], proration_behavior: this.config.billing.prorationBehavior, metadata },
+          idempotencyKey ? { idempotencyKey: `change-${live.id}-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}` } : undefined,
+        ),
+      userId,
+    );
+    return this.current(userId);
+  }
+
+  /** `atPeriodEnd: true` schedules the end (access to the end of the paid period); false ends it now. */
+  async cancel(userId: string, atPeriodEnd: boolean): Promise<SubscriptionDto> {
+    const live = await this.live(userId);
+    await this.sync.applyFromStripe(
+      (s) => (atPeriodEnd ? s.subscriptions.update(live.stripeSubscriptionId, { cancel_at_period_end: true }) : s.subscriptions.cancel(live.stripeSubscriptionId)),
+      userId,
+    );
+    return this.current(userId);
+  }
+
+  /** Undoes a scheduled cancellation (`cancel_at_period_end` or `cancel_at`), resumes a paused subscription, or un-pauses collection. */
+  async resume(userId: string): Promise<SubscriptionDto> {
+    const live = await this.live(userId);
+    const id = live.stripeSubscriptionId;
+    let call: (s: Stripe) => Promise<Stripe.Subscription>;
+    if (live.status === 'paused') call = (s) => s.subscriptions.resume(id, { billing_cycle_anchor: { type: 'now' }, payment_behavior: 'resume_on_payment_success' });
+    else if (live.cancelAtPeriodEnd) call = (s) => s.subscriptions.update(id, { cancel_at_period_end: false });
+    else if (live.cancelAt) call = (s) => s.subscriptions.update(id, { cancel_at: '' });
+    else if (live.pauseBehavior) call = (s) => s.subscriptions.update(id, { pause_collection: '' });
+    else throw AppError.conflict('Your subscription is neither cancelling nor paused: there is nothing to resume');
+    await this.sync.applyFromStripe(call, userId);
+    return this.current(userId);
+  }
+
+  private subscriptionPrice(plan: string, interval: PriceInterval) {
+    const price = this.catalogue.resolve(plan, interval);
+    if (price.mode !== 'subscription') {
+      throw AppError.validation('A one-time plan is bought with POST /api/billing/checkout-sessions, not by changing a subscription', { interval: ['must be month or year'] });
+    }
+    return price;
+  }
+
+  /** The user's subscription that has not ended; 409 without one. */
+  private async live(userId: string): Promise<Subscription> {
+    const live = await this.db.getRepository(Subscription).findOne({ where: { userId, status: Not(In(ENDED)) }, order: { createdAt: 'DESC' } });
+    if (!live) throw AppError.conflict('You have no live subscription: buy a plan with POST /api/billing/checkout-sessions', { hint: 'POST /api/billing/checkout-sessions' });
+    return live;
+  }
+
+  private latest(userId: string): Promise<Subscription | null> {
+    return this.db
+      .getRepository(Subscription)
+      .createQueryBuilder('s')
+      .where('s.userId = :userId', { userId })
+      .orderBy(`s.status IN ('canceled', 'incomplete_expired', 'unpaid')`, 'ASC')
+      .addOrderBy('s.createdAt', 'DESC')
+      .getOne();
+  }
+
+  /** The item to change; a row known only from its checkout session does not have it yet. */
+  private async itemId(stripe: Stripe, live: Subscription): Promise<string> {
+    if (live.stripeItemId) return live.stripeItemId;
+    const remote = await stripe.subscriptions.retrieve(live.stripeSubscriptionId);
+    const item = remote.items.data[0];
+    if (!item) throw AppError.conflict('This subscription has no item to change');
+    return item.id;
+  }
+}
+
+function toDto(plan: string, s: Subscription | null): SubscriptionDto {
+  const cancelAt = s?.cancelAt ?? (s?.cancelAtPeriodEnd ? s.currentPeriodEnd : null);
+  return {
+    plan,
+    subscriptionPlan: s?.plan ?? null,
+    interval: s?.interval ?? null,
+    status: s?.status ?? null,
+    currentPeriodEnd: s?.currentPeriodEnd ?? null,
+    // flexible billing mode schedules a period-end cancellation as `cancel_at` equal to the period end
+    cancelAtPeriodEnd: Boolean(s?.cancelAtPeriodEnd || (s?.cancelAt && s.currentPeriodEnd && s.cancelAt.getTime() === s.currentPeriodEnd.getTime())),
+    cancelAt,
+    trialEnd: s?.trialEnd ?? null,
+    pausedCollection: s?.pauseBehavior ? { behavior: s.pauseBehavior, resumesAt: s.pauseResumesAt } : null,
+    actionRequired: null,
+  };
 }

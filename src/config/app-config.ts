@@ -30,6 +30,17 @@ export abstract class AppConfig {
     loginLimitPerIp: number;
     loginLimitPerEmail: number;
     loginWindowSeconds: number;
+    /** ADMIN_PROMOTE_EXISTING: the admin bootstrap may turn an existing non-admin account into the admin */
+    adminPromoteExisting: boolean;
+    /** registrations per client IP per RATE_LIMIT_WINDOW_SECONDS */
+    registerLimitPerIp: number;
+    /** failed refreshes per client IP per window */
+    refreshLimitPerIp: number;
+    /** checkout confirmations and portal sessions per user per window (each calls Stripe) */
+    billingLimitPerUser: number;
+    rateLimitWindowSeconds: number;
+    /** used, revoked and expired refresh tokens are deleted this many days after that happened */
+    refreshTokenGraceDays: number;
   };
   abstract admin?: { email: string; password: string };
   abstract stripe: {
@@ -40,19 +51,38 @@ export abstract class AppConfig {
     webhookToleranceSeconds: number;
     recoveryIntervalSeconds: number;
     eventRetentionDays: number;
+    /** how often each retention job runs (inbox, refresh tokens, throttle counters) */
+    retentionIntervalSeconds: number;
+    /** per-try timeout of a Stripe request */
+    timeoutMs: number;
+    maxNetworkRetries: number;
+    /** Stripe requests in flight per process; one more answers 503 at once */
+    maxConcurrency: number;
+    /** STRIPE_EMULATOR: `on` forces local mode, `off` forbids it, unset decides by the database (see bootstrap) */
+    emulator?: 'on' | 'off';
   };
   abstract billing: {
     catalogue: CataloguePrice[];
     successUrl: string;
     cancelUrl: string;
     portalReturnUrl: string;
+    /** plans from lowest to highest (PLAN_RANK); the user's plan is the highest active grant */
+    planRank: string[];
+    /** whether `past_due` keeps the plan while Stripe retries (SUBSCRIPTION_PAST_DUE_GRANTS) */
+    pastDueGrants: boolean;
+    /** STRIPE_TRIAL_DAYS_<PLAN>, by plan */
+    trialDays: Record<string, number>;
+    /** how a plan change is prorated (SUBSCRIPTION_PRORATION_BEHAVIOR) */
+    prorationBehavior: 'create_prorations' | 'always_invoice' | 'none';
   };
   abstract http: {
     corsOrigins: string[] | '*' | false;
     trustProxy: boolean | number | string;
     bodyLimit: string;
-    /** when set, GET /metrics needs `Authorization: Bearer <token>` */
+    /** when set, GET /metrics needs `Authorization: Bearer <token>`; required to serve in production */
     metricsToken?: string;
+    /** DOCS_ENABLED: serve /docs and /docs-json */
+    docsEnabled: boolean;
   };
   abstract logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -62,7 +92,8 @@ export class ConfigError extends Error {}
 type Env = Record<string, string | undefined>;
 
 const PRICE_VAR = /^STRIPE_PRICE_([A-Z0-9]+(?:_[A-Z0-9]+)*)_(MONTHLY|YEARLY|ONCE)$/;
-const INTERVALS: Record<string, PriceInterval> = { MONTHLY: 'month', YEARLY: 'year', ONCE: 'once' };
+/** `<INTERVAL>` of `STRIPE_PRICE_<PLAN>_<INTERVAL>` → the catalogue's interval (also read by local mode and the Stripe check) */
+export const INTERVALS: Record<string, PriceInterval> = { MONTHLY: 'month', YEARLY: 'year', ONCE: 'once' };
 
 function fail(name: string, problem: string): never {
   throw new ConfigError(`Invalid configuration: ${name} ${problem}`);
@@ -101,7 +132,8 @@ function url(env: Env, name: string, fallback: string, protocols: string[]): str
   return raw;
 }
 
-function catalogue(env: Env): CataloguePrice[] {
+/** The catalogue of the `STRIPE_PRICE_<PLAN>_<INTERVAL>` variables (the one parser; local mode seeds its emulator from it). */
+export function catalogue(env: Env): CataloguePrice[] {
   const prices: CataloguePrice[] = [];
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith('STRIPE_PRICE_') || raw === undefined || raw.trim() === '') continue;
@@ -119,6 +151,55 @@ function catalogue(env: Env): CataloguePrice[] {
   }
   const order: PriceInterval[] = ['month', 'year', 'once'];
   return prices.sort((a, b) => a.plan.localeCompare(b.plan) || order.indexOf(a.interval) - order.indexOf(b.interval));
+}
+
+const PLAN_NAME = /^[a-z0-9_]+$/;
+
+/**
+ * PLAN_RANK, or the documented default: plans sold only as subscriptions in alphabetical order, then plans with
+ * a one-time (ONCE) price, since a one-time purchase is usually the top tier (`lifetime`). Every catalogue plan
+ * must be ranked; extra names may rank plans that only admins grant.
+ */
+function planRank(env: Env, prices: CataloguePrice[]): string[] {
+  const plans = [...new Set(prices.map((p) => p.plan))];
+  const raw = str(env, 'PLAN_RANK');
+  if (raw === undefined) {
+    const once = new Set(prices.filter((p) => p.interval === 'once').map((p) => p.plan));
+    return [...plans.filter((p) => !once.has(p)).sort(), ...plans.filter((p) => once.has(p)).sort()];
+  }
+  const rank = raw.split(',').map((p) => p.trim().toLowerCase());
+  if (rank.some((p) => !PLAN_NAME.test(p))) fail('PLAN_RANK', `must be plan names separated by commas, lowest first (got "${raw}")`);
+  if (new Set(rank).size !== rank.length) fail('PLAN_RANK', 'names a plan twice');
+  if (rank.includes('free')) fail('PLAN_RANK', 'must not name free (it is what no grant gives)');
+  const missing = plans.filter((p) => !rank.includes(p));
+  if (missing.length) fail('PLAN_RANK', `must rank every catalogue plan (missing ${missing.join(', ')})`);
+  return rank;
+}
+
+function trialDays(env: Env, plans: string[]): Record<string, number> {
+  const days: Record<string, number> = {};
+  for (const name of Object.keys(env)) {
+    const match = /^STRIPE_TRIAL_DAYS_([A-Z0-9_]+)$/.exec(name);
+    if (!match || str(env, name) === undefined) continue;
+    const plan = match[1].toLowerCase();
+    if (!plans.includes(plan)) fail(name, `names no subscription plan of the catalogue (${plans.join(', ') || 'none'})`);
+    // Stripe accepts 1 to 730 trial days
+    days[plan] = int(env, name, 0, 1, 730);
+  }
+  return days;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (raw !== 'true' && raw !== 'false') fail(name, `must be true or false (got "${raw}")`);
+  return raw === 'true';
+}
+
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const raw = str(env, name) ?? fallback;
+  if (!values.includes(raw as T)) fail(name, `must be one of ${values.join(', ')} (got "${raw}")`);
+  return raw as T;
 }
 
 /** A random JWT key for development, generated once and kept in the data folder so sessions survive restarts. */
@@ -165,6 +246,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (webhookSecrets.some((s) => !/^whsec_[A-Za-z0-9+/=_-]+$/.test(s))) fail('STRIPE_WEBHOOK_SECRET', 'must be whsec_… values, comma-separated');
 
   const port = int(env, 'PORT', 3000, 0, 65535);
+  const prices = catalogue(env);
   const successUrl = url(env, 'CHECKOUT_SUCCESS_URL', `http://localhost:${port}/checkout/success?session_id={CHECKOUT_SESSION_ID}`, ['http:', 'https:']);
   const cancelUrl = url(env, 'CHECKOUT_CANCEL_URL', `http://localhost:${port}/checkout/cancel`, ['http:', 'https:']);
   const portalReturnUrl = url(env, 'BILLING_PORTAL_RETURN_URL', new URL(successUrl.replace('{CHECKOUT_SESSION_ID}', 'x')).origin + '/', ['http:', 'https:']);
@@ -181,6 +263,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const metricsToken = str(env, 'METRICS_TOKEN');
   if (metricsToken !== undefined && metricsToken.length < 16) fail('METRICS_TOKEN', 'must be at least 16 characters');
 
+  const emulatorMode = oneOf(env, 'STRIPE_EMULATOR', ['on', 'off', 'auto'] as const, 'auto');
+
   const trustRaw = str(env, 'TRUST_PROXY');
   const trustProxy = trustRaw === undefined || trustRaw === 'false' ? false : trustRaw === 'true' ? true : /^\d+$/.test(trustRaw) ? Number(trustRaw) : trustRaw;
 
@@ -196,6 +280,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
       loginLimitPerIp: int(env, 'LOGIN_RATE_LIMIT_PER_IP', 20, 1, 1_000_000),
       loginLimitPerEmail: int(env, 'LOGIN_RATE_LIMIT_PER_EMAIL', 5, 1, 1_000_000),
       loginWindowSeconds: int(env, 'LOGIN_RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86400),
+      adminPromoteExisting: bool(env, 'ADMIN_PROMOTE_EXISTING', false),
+      registerLimitPerIp: int(env, 'REGISTER_RATE_LIMIT_PER_IP', 10, 1, 1_000_000),
+      refreshLimitPerIp: int(env, 'REFRESH_RATE_LIMIT_PER_IP', 30, 1, 1_000_000),
+      billingLimitPerUser: int(env, 'BILLING_RATE_LIMIT_PER_USER', 20, 1, 1_000_000),
+      rateLimitWindowSeconds: int(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86400),
+      refreshTokenGraceDays: int(env, 'REFRESH_TOKEN_GRACE_DAYS', 7, 1, 3650),
     },
     admin: adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : undefined,
     stripe: {
@@ -206,10 +296,34 @@ export function loadConfig(env: Env = process.env): AppConfig {
       webhookToleranceSeconds: int(env, 'STRIPE_WEBHOOK_TOLERANCE_SECONDS', 300, 1, 86400),
       recoveryIntervalSeconds: int(env, 'STRIPE_RECOVERY_INTERVAL_SECONDS', 300, 0, 86400),
       eventRetentionDays: int(env, 'STRIPE_EVENT_RETENTION_DAYS', 90, 1, 3650),
+      retentionIntervalSeconds: int(env, 'RETENTION_INTERVAL_SECONDS', 3600, 1, 86400),
+      timeoutMs: int(env, 'STRIPE_TIMEOUT_MS', 8000, 500, 120_000),
+      maxNetworkRetries: int(env, 'STRIPE_MAX_NETWORK_RETRIES', 1, 0, 5),
+      maxConcurrency: int(env, 'STRIPE_MAX_CONCURRENCY', 16, 1, 10_000),
+      emulator: emulatorMode === 'auto' ? undefined : emulatorMode,
     },
-    billing: { catalogue: catalogue(env), successUrl, cancelUrl, portalReturnUrl },
-    http: { corsOrigins, trustProxy, bodyLimit: str(env, 'BODY_LIMIT') ?? '256kb', metricsToken },
+    billing: {
+      catalogue: prices,
+      successUrl,
+      cancelUrl,
+      portalReturnUrl,
+      planRank: planRank(env, prices),
+      pastDueGrants: bool(env, 'SUBSCRIPTION_PAST_DUE_GRANTS', true),
+      trialDays: trialDays(env, [...new Set(prices.filter((p) => p.mode === 'subscription').map((p) => p.plan))]),
+      prorationBehavior: oneOf(env, 'SUBSCRIPTION_PRORATION_BEHAVIOR', ['create_prorations', 'always_invoice', 'none'] as const, 'always_invoice'),
+    },
+    http: { corsOrigins, trustProxy, bodyLimit: str(env, 'BODY_LIMIT') ?? '256kb', metricsToken, docsEnabled: bool(env, 'DOCS_ENABLED', true) },
     logLevel,
   };
   return config;
+}
+
+/**
+ * What serving HTTP needs beyond a valid configuration. Kept apart from loadConfig because command-line
+ * scripts (migrate, recover) load the same configuration in production and serve nothing.
+ */
+export function assertServable(config: AppConfig): void {
+  if (config.env === 'production' && !config.http.metricsToken) {
+    fail('METRICS_TOKEN', 'is required when NODE_ENV=production (GET /metrics then needs Authorization: Bearer <METRICS_TOKEN>)');
+  }
 }

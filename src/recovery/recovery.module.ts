@@ -7,7 +7,7 @@ import { EventRetentionService } from './event-retention.service.js';
 import { RecoveryController } from './recovery.controller.js';
 import { RecoveryScheduler } from './recovery.scheduler.js';
 
-/** Missed-event recovery from Stripe's Events API, and inbox retention. */
+/** Missed-event recovery from Stripe's Events API, and the retention jobs (inbox, refresh tokens, throttle counters). */
 @Module({
   imports: [ScheduleModule.forRoot(), AuthModule, WebhooksModule],
   controllers: [RecoveryController],

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import Stripe from 'stripe';
-import { AppConfig, ConfigError, type CataloguePrice } from '../config/app-config.js';
+import { AppConfig, ConfigError, INTERVALS, type CataloguePrice } from '../config/app-config.js';
 import { redactKeys } from '../common/errors/all-exceptions.filter.js';
 import { STRIPE_CLIENT } from '../stripe/stripe.client.js';
 
@@ -15,6 +15,8 @@ export interface PriceCheck {
 export interface StripeConfigStatus {
   mode: 'test' | 'live' | null;
   webhookSecrets: number;
+  /** true while the check runs (outside production it runs in the background after start) */
+  pending: boolean;
   checkedAt: Date | null;
   problems: string[];
   prices: PriceCheck[];
@@ -24,20 +26,29 @@ export interface StripeConfigStatus {
 export function priceProblem(entry: CataloguePrice, price: Stripe.Price): string | null {
   if (!price.active) return 'the price is archived (inactive) in Stripe';
   if (entry.interval === 'once') return price.type === 'one_time' ? null : `ONCE needs a one-time price, Stripe has a recurring one (${price.recurring?.interval})`;
-  if (price.type !== 'recurring' || !price.recurring) return `${entry.interval === 'month' ? 'MONTHLY' : 'YEARLY'} needs a recurring price, Stripe has a one-time one`;
+  if (price.type !== 'recurring' || !price.recurring) return `${variableInterval(entry.interval)} needs a recurring price, Stripe has a one-time one`;
   if (price.recurring.interval !== entry.interval) return `the price recurs every ${price.recurring.interval}, the variable says ${entry.interval}`;
   return null;
 }
 
+/** Each price is asked once, with no retry and at most this long: an unreachable Stripe delays nothing for long. */
+export const CHECK_TIMEOUT_MS = 5000;
+
 /**
  * Checks the Stripe configuration once at start: the key's mode, webhook secrets, and each catalogue
- * price as Stripe returns it. Every problem is one log line; in production a missing webhook secret or a
- * price Stripe does not know stops the start. The result is served at GET /api/admin/stripe/status.
+ * price as Stripe returns it. Every problem is one log line. The result is served at GET /api/admin/stripe/status.
+ *
+ * Outside production the check runs in the background: the service listens at once and the status route says
+ * `pending: true, checkedAt: null` until it is done. In production (a documented choice) it still runs before
+ * listening, so that a missing webhook secret or a price Stripe does not know stops the start, but each price
+ * gets one try of at most CHECK_TIMEOUT_MS (concurrently): an unreachable Stripe delays the start by about 5 s,
+ * is logged as "could not be checked", and does not stop it.
  */
 @Injectable()
 export class StripeConfigCheckService implements OnApplicationBootstrap {
   private readonly logger = new Logger('StripeConfig');
   private status: StripeConfigStatus;
+  private running: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly config: AppConfig,
@@ -50,11 +61,26 @@ export class StripeConfigCheckService implements OnApplicationBootstrap {
     return this.status;
   }
 
+  /** Resolves once the start-up check has finished (at once without a key). */
+  settled(): Promise<void> {
+    return this.running;
+  }
+
   async onApplicationBootstrap(): Promise<void> {
-    if (!this.stripe) return;
-    this.status = await this.check(this.stripe);
-    for (const problem of this.status.problems) this.logger.warn(problem);
-    if (this.config.env !== 'production') return;
+    const stripe = this.stripe;
+    if (!stripe) return;
+    const run = async () => {
+      this.status = await this.check(stripe);
+      for (const problem of this.status.problems) this.logger.warn(problem);
+    };
+    if (this.config.env !== 'production') {
+      this.running = run().catch((error: unknown) => {
+        this.status = { ...this.status, pending: false };
+        this.logger.warn(`Stripe configuration check failed to run: ${error instanceof Error ? redactKeys(error.message) : String(error)}`);
+      });
+      return;
+    }
+    await (this.running = run());
     const fatal = this.status.problems.filter((p) => p.startsWith('STRIPE_WEBHOOK_SECRET') || p.includes('unknown to Stripe'));
     if (fatal.length) throw new ConfigError(`Stripe configuration check failed: ${fatal.join('; ')}`);
   }
@@ -67,13 +93,13 @@ export class StripeConfigCheckService implements OnApplicationBootstrap {
     if (!billing.catalogue.length) problems.push('No STRIPE_PRICE_<PLAN>_<INTERVAL> variable is set: the catalogue is empty');
     const prices = await Promise.all(billing.catalogue.map((entry) => this.checkPrice(stripe, entry)));
     for (const price of prices) if (price.problem) problems.push(`STRIPE_PRICE_${price.plan.toUpperCase()}_${variableInterval(price.interval)} (${price.priceId}): ${price.problem}`);
-    return { mode: s.mode, webhookSecrets: s.webhookSecrets.length, checkedAt: new Date(), problems, prices };
+    return { mode: s.mode, webhookSecrets: s.webhookSecrets.length, pending: false, checkedAt: new Date(), problems, prices };
   }
 
   private async checkPrice(stripe: Stripe, entry: CataloguePrice): Promise<PriceCheck> {
     const base = { plan: entry.plan, interval: entry.interval, priceId: entry.priceId };
     try {
-      const price = await stripe.prices.retrieve(entry.priceId);
+      const price = await stripe.prices.retrieve(entry.priceId, {}, { timeout: Math.min(CHECK_TIMEOUT_MS, this.config.stripe.timeoutMs), maxNetworkRetries: 0 });
       const problem = priceProblem(entry, price);
       return { ...base, ok: problem === null, problem };
     } catch (error) {
@@ -87,10 +113,11 @@ export class StripeConfigCheckService implements OnApplicationBootstrap {
 
   private unchecked(): StripeConfigStatus {
     const { stripe: s, billing } = this.config;
-    const problem = s.secretKey ? 'not checked yet' : 'STRIPE_SECRET_KEY is not set';
+    const problem = s.secretKey ? 'not checked yet (the check is pending)' : 'STRIPE_SECRET_KEY is not set';
     return {
       mode: s.mode,
       webhookSecrets: s.webhookSecrets.length,
+      pending: Boolean(s.secretKey),
       checkedAt: null,
       problems: s.secretKey ? [] : [problem],
       prices: billing.catalogue.map((p) => ({ plan: p.plan, interval: p.interval, priceId: p.priceId, ok: false, problem })),
@@ -98,6 +125,7 @@ export class StripeConfigCheckService implements OnApplicationBootstrap {
   }
 }
 
+/** `month` → `MONTHLY`: the `<INTERVAL>` of the price's variable, from the configuration's own table. */
 function variableInterval(interval: CataloguePrice['interval']): string {
-  return interval === 'month' ? 'MONTHLY' : interval === 'year' ? 'YEARLY' : 'ONCE';
+  return Object.keys(INTERVALS).find((name) => INTERVALS[name] === interval)!;
 }

@@ -14,7 +14,8 @@ export class StripeStatusController {
   @ApiOperation({
     operationId: 'getStripeStatus',
     summary: 'The start-up check of the Stripe configuration',
-    description: "The key's mode, how many webhook secrets are set, and each catalogue price as Stripe returned it at start.",
+    description:
+      "The key's mode, how many webhook secrets are set, and each catalogue price as Stripe returned it at start. Outside production the check runs in the background: `pending: true` and `checkedAt: null` until it is done.",
   })
   @ApiOkResponse({ type: StripeStatusDto })
   status(): StripeStatusDto {

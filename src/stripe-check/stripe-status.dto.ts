@@ -24,7 +24,10 @@ export class StripeStatusDto {
   @ApiProperty({ example: 1, description: 'How many webhook signing secrets are configured' })
   webhookSecrets!: number;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the start-up check ran' })
+  @ApiProperty({ description: 'True while the start-up check is still running (outside production it runs in the background after the service listens)' })
+  pending!: boolean;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the start-up check finished; null while it is pending or without a key' })
   checkedAt!: Date | null;
 
   @ApiProperty({ type: [String], description: 'Each problem found, as logged at start' })

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { catalogue } from '../config/app-config.js';
 import { createStripeEmulator, type StripeEmulator } from './server.js';
 import type { PriceSeed } from './store.js';
 
@@ -43,10 +44,9 @@ function loadOrCreateSecrets(dataDir: string): { secretKey: string; webhookSecre
  */
 export async function startLocalStripe(env: Record<string, string | undefined>, dataDir: string, preferredPort = 12111): Promise<LocalStripe> {
   const { secretKey, webhookSecret } = loadOrCreateSecrets(dataDir);
-  const namedPrices = Object.keys(env).filter((k) => k.startsWith('STRIPE_PRICE_') && env[k]);
-  const prices: PriceSeed[] = namedPrices.length
-    ? namedPrices.map((k) => ({ id: env[k]!, interval: k.endsWith('_ONCE') ? 'once' : k.endsWith('_YEARLY') ? 'year' : 'month' }))
-    : EXAMPLE_PRICES;
+  // the service's own parser of STRIPE_PRICE_<PLAN>_<INTERVAL> (a malformed variable stops the start, as it would anyway)
+  const namedPrices = catalogue(env);
+  const prices: PriceSeed[] = namedPrices.length ? namedPrices.map((p) => ({ id: p.priceId, interval: p.interval })) : EXAMPLE_PRICES;
   const options = { secretKey, webhookSecret, prices, host: '127.0.0.1' };
   const emulator = await createStripeEmulator({ ...options, port: preferredPort }).catch(() => createStripeEmulator({ ...options, port: 0 }));
   const state: LocalStripeState = { secretKey, webhookSecret, apiUrl: emulator.url };

@@ -19,7 +19,7 @@ const layout = (title: string, body: string) => `<!doctype html>
 </style></head><body><main><span class="badge">TEST MODE · local Stripe emulator</span>${body}</main></body></html>`;
 
 /** Stripe's hosted checkout page, reduced to what a person needs to test the flow. */
-export function checkoutPage(session: Stripe.Checkout.Session, price: Stripe.Price, quantity: number, paymentFailed = false): string {
+export function checkoutPage(session: Stripe.Checkout.Session, price: Stripe.Price, quantity: number, paymentFailed = false, trial?: string): string {
   const what = price.nickname ?? (session.metadata?.plan ? `${session.metadata.plan} plan` : price.id);
   const per = price.recurring ? ` / ${price.recurring.interval}` : '';
   const form = (action: string, label: string, id: string, cls = '') =>
@@ -38,7 +38,9 @@ export function checkoutPage(session: Stripe.Checkout.Session, price: Stripe.Pri
   return layout(
     `Checkout: ${what}`,
     `<h1 id="product">${escape(String(what))}</h1><p class="muted">${quantity} × ${escape(price.id)}</p>
-     <div class="amount" id="amount">${money(session.amount_total, session.currency)}${per}</div>${actions}`,
+     <div class="amount" id="amount">${money(session.amount_total, session.currency)}${per}</div>${
+       trial ? `<p class="muted" id="trial">${escape(trial)}, then ${money((price.unit_amount ?? 0) * quantity, price.currency)}${per}</p>` : ''
+     }${actions}`,
   );
 }
 

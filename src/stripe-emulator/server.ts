@@ -42,6 +42,18 @@ export interface StripeEmulator {
   settleAsyncPayment(sessionId: string, succeeded: boolean): Stripe.Checkout.Session;
   expireCheckout(sessionId: string): Stripe.Checkout.Session;
   cancelSubscription(subscriptionId: string, options?: { atPeriodEnd?: boolean }): Stripe.Subscription;
+  /** status `paused`; emits `customer.subscription.paused` and `customer.subscription.updated` */
+  pauseSubscription(subscriptionId: string): Stripe.Subscription;
+  /** like `stripe.subscriptions.resume`: a paused subscription becomes active with a new period (resumed, updated, invoice.paid) */
+  resumeSubscription(subscriptionId: string): Stripe.Subscription;
+  /** the period ends: the items move one interval on, `customer.subscription.updated` then `invoice.paid` (or the scheduled cancellation happens) */
+  renewSubscription(subscriptionId: string): Stripe.Subscription;
+  /** sets the status (e.g. past_due, unpaid) and emits `customer.subscription.updated` with `previous_attributes.status` */
+  setSubscriptionStatus(subscriptionId: string, status: Stripe.Subscription.Status): Stripe.Subscription;
+  /** emits `customer.subscription.trial_will_end` for a trialing subscription */
+  trialWillEnd(subscriptionId: string): Stripe.Subscription;
+  /** the trial ends now: paid → active + `invoice.paid`; not paid → past_due + `invoice.payment_failed` */
+  endTrial(subscriptionId: string, options?: { paid: boolean }): Stripe.Subscription;
   setDeliveryMode(mode: DeliveryMode): void;
   /** where events go (known once the service listens) */
   setWebhookUrl(url: string): void;
@@ -79,6 +91,26 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
     return out as unknown as Stripe.Checkout.Session;
   };
 
+  /** `expand[]=latest_invoice` / `customer` on a subscription (`prefix` is `data.` on lists). */
+  const expandSubscription = (subscription: Stripe.Subscription, expand: unknown, prefix = ''): Stripe.Subscription => {
+    const fields = Array.isArray(expand) ? (expand as string[]) : [];
+    const out: Record<string, unknown> = { ...subscription };
+    if (fields.includes(`${prefix}latest_invoice`) && typeof subscription.latest_invoice === 'string') out.latest_invoice = store.invoices.get(subscription.latest_invoice) ?? subscription.latest_invoice;
+    if (fields.includes(`${prefix}customer`) && typeof subscription.customer === 'string') out.customer = store.customers.get(subscription.customer) ?? subscription.customer;
+    return out as unknown as Stripe.Subscription;
+  };
+  const listSubscriptions = (p: Params) => {
+    const page = listPage(store.listSubscriptions(p), p, '/v1/subscriptions');
+    return { ...page, data: page.data.map((s) => expandSubscription(s, p.expand, 'data.')) };
+  };
+  const priceMatches = (price: Stripe.Price, p: Params) => {
+    if (p.active !== undefined && String(price.active) !== p.active) return false;
+    if (p.product !== undefined && price.product !== p.product) return false;
+    if (p.type !== undefined && price.type !== p.type) return false;
+    const keys = p.lookup_keys as string[] | undefined;
+    return !Array.isArray(keys) || keys.includes(price.lookup_key ?? '');
+  };
+
   const routes: Array<[string, RegExp, Handler]> = [
     ['POST', /^\/v1\/customers$/, (p) => store.createCustomer(p)],
     ['GET', /^\/v1\/customers$/, (p) => listPage([...store.customers.values()].filter((c) => !p.email || c.email === p.email).reverse(), p, '/v1/customers')],
@@ -87,12 +119,18 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
     ['GET', /^\/v1\/checkout\/sessions$/, (p) => listPage([...store.sessions.values()].map((r) => r.session).reverse(), p, '/v1/checkout/sessions')],
     ['GET', /^\/v1\/checkout\/sessions\/([^/]+)$/, (p, m) => expandSession(store.sessionRecord(m[1]).session, p.expand)],
     ['POST', /^\/v1\/checkout\/sessions\/([^/]+)\/expire$/, (_, m) => store.expireCheckout(m[1])],
-    ['GET', /^\/v1\/prices$/, (p) => listPage([...store.prices.values()].filter((x) => p.active === undefined || String(x.active) === p.active).reverse(), p, '/v1/prices')],
+    ['GET', /^\/v1\/prices$/, (p) => listPage([...store.prices.values()].filter((x) => priceMatches(x, p)).reverse(), p, '/v1/prices')],
     ['GET', /^\/v1\/prices\/([^/]+)$/, (_, m) => store.price(m[1])],
     ['POST', /^\/v1\/billing_portal\/sessions$/, (p) => store.createPortalSession(p)],
-    ['GET', /^\/v1\/subscriptions\/([^/]+)$/, (_, m) => store.subscription(m[1])],
-    ['POST', /^\/v1\/subscriptions\/([^/]+)$/, (p, m) => store.updateSubscription(m[1], p)],
-    ['DELETE', /^\/v1\/subscriptions\/([^/]+)$/, (_, m) => store.cancelSubscription(m[1])],
+    ['GET', /^\/v1\/subscriptions$/, (p) => listSubscriptions(p)],
+    ['GET', /^\/v1\/subscriptions\/([^/]+)$/, (p, m) => expandSubscription(store.subscription(m[1]), p.expand)],
+    ['POST', /^\/v1\/subscriptions\/([^/]+)$/, (p, m) => expandSubscription(store.updateSubscription(m[1], p), p.expand)],
+    ['DELETE', /^\/v1\/subscriptions\/([^/]+)$/, (p, m) => expandSubscription(store.cancelSubscription(m[1], p), p.expand)],
+    ['POST', /^\/v1\/subscriptions\/([^/]+)\/pause$/, (p, m) => expandSubscription(store.pauseSubscription(m[1]), p.expand)],
+    ['POST', /^\/v1\/subscriptions\/([^/]+)\/resume$/, (p, m) => expandSubscription(store.resumeSubscription(m[1], p), p.expand)],
+    ['POST', /^\/v1\/invoices\/create_preview$/, (p) => store.previewInvoice(p)],
+    ['GET', /^\/v1\/invoices$/, (p) => listPage(store.listInvoices(p), p, '/v1/invoices')],
+    ['GET', /^\/v1\/invoices\/([^/]+)$/, (_, m) => store.invoice(m[1])],
     ['GET', /^\/v1\/events$/, (p) => listPage(filterEvents(store.events, p, delivery.delivered), p, '/v1/events')],
     ['GET', /^\/v1\/events\/([^/]+)$/, (_, m) => store.event(m[1])],
   ];
@@ -148,13 +186,14 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
       if (!record) return false;
       const action = checkout[2];
       if (!action) {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(checkoutPage(record.session, record.price, record.quantity, record.paymentFailed));
+        const trial = record.trialPeriodDays ? `${record.trialPeriodDays}-day free trial` : record.trialEnd ? `Free trial until ${new Date(record.trialEnd * 1000).toISOString().slice(0, 10)}` : undefined;
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(checkoutPage(record.session, record.price, record.quantity, record.paymentFailed, trial));
         return true;
       }
       if (req.method !== 'POST') return false;
       await readBody(req);
       const session = record.session;
-      const success = (session.success_url ?? '/').replace('{CHECKOUT_SESSION_ID}', session.id);
+      const success = (session.success_url ?? session.return_url ?? '/').replace('{CHECKOUT_SESSION_ID}', session.id);
       if (action === 'pay') store.completeCheckout(session.id, 'paid');
       if (action === 'pay-delayed') store.completeCheckout(session.id, 'async_pending');
       if (action === 'succeed') store.settleAsyncPayment(session.id, true);
@@ -165,6 +204,13 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
       return true;
     }
     if (path === '/_emulator/trigger' && req.method === 'POST') {
+      // the emulator's own key, as the API wants it: a web page open in the developer's browser cannot send it
+      // (a cross-site form post carries no Authorization header), so it cannot make the emulator deliver events
+      if (header(req, 'authorization') !== `Bearer ${options.secretKey}`) {
+        await readBody(req);
+        send(res, 401, JSON.stringify({ error: { type: 'invalid_request_error', message: 'The trigger route needs Authorization: Bearer <the emulator secret key>' } }));
+        return true;
+      }
       const body = JSON.parse((await readBody(req)) || '{}') as { type?: string; email?: string };
       const events = store.trigger(String(body.type ?? ''), body.email);
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ events: events.map((e) => ({ id: e.id, type: e.type })) }));
@@ -222,6 +268,12 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
     settleAsyncPayment: (id, ok) => store.settleAsyncPayment(id, ok),
     expireCheckout: (id) => store.expireCheckout(id),
     cancelSubscription: (id, o) => (o?.atPeriodEnd ? store.updateSubscription(id, { cancel_at_period_end: 'true' }) : store.cancelSubscription(id)),
+    pauseSubscription: (id) => store.pauseSubscription(id),
+    resumeSubscription: (id) => store.resumeSubscription(id),
+    renewSubscription: (id) => store.renewSubscription(id),
+    setSubscriptionStatus: (id, status) => store.setSubscriptionStatus(id, status),
+    trialWillEnd: (id) => store.trialWillEnd(id),
+    endTrial: (id, o) => store.endTrial(id, { paid: o?.paid ?? true }),
     setDeliveryMode: (mode) => (delivery.mode = mode),
     setWebhookUrl: (url) => delivery.setUrl(url),
     failNextRequests: (count, failure = {}) => {

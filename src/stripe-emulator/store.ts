@@ -1,7 +1,18 @@
 import type Stripe from 'stripe';
 import { EmulatorError } from './errors.js';
 import { nowSeconds, stripeId } from './ids.js';
-import { checkoutSessionObject, customerObject, eventObject, invoiceObject, priceObject, subscriptionObject } from './objects.js';
+import {
+  addInterval,
+  checkoutSessionObject,
+  customerObject,
+  eventObject,
+  invoiceLineObject,
+  invoiceObject,
+  priceObject,
+  productIdFor,
+  subscriptionItemObject,
+  subscriptionObject,
+} from './objects.js';
 import type { WebhookDelivery } from './webhook-delivery.js';
 
 type Params = Record<string, unknown>;
@@ -12,6 +23,12 @@ interface SessionRecord {
   quantity: number;
   /** a delayed payment that failed (Stripe leaves payment_status unpaid) */
   paymentFailed?: boolean;
+  /** `subscription_data[metadata]`: the subscription's metadata (Stripe does not copy the session's) */
+  subscriptionMetadata?: Record<string, string>;
+  /** `subscription_data[trial_period_days]`: the trial runs that many days from the payment */
+  trialPeriodDays?: number;
+  /** `subscription_data[trial_end]` (unix seconds) */
+  trialEnd?: number;
 }
 
 export interface PriceSeed {
@@ -21,7 +38,21 @@ export interface PriceSeed {
   currency?: string;
   active?: boolean;
   nickname?: string;
+  /** the price's product (`prod_…`); by default derived from the id, one product per plan (see `productIdFor`) */
+  product?: string;
+  /** Stripe's `lookup_key` (`lookup_key` is accepted too, in Stripe's spelling) */
+  lookupKey?: string;
+  lookup_key?: string;
 }
+
+type SubscriptionStatus = Stripe.Subscription.Status;
+type ProrationBehavior = 'create_prorations' | 'always_invoice' | 'none';
+
+const SUBSCRIPTION_STATUSES: readonly string[] = ['active', 'canceled', 'incomplete', 'incomplete_expired', 'past_due', 'paused', 'trialing', 'unpaid'];
+/** statuses after which Stripe never changes a subscription again (only metadata and cancellation_details) */
+const ENDED: ReadonlySet<string> = new Set(['canceled', 'incomplete_expired']);
+/** `ui_mode` values of this API version, and the older names Stripe still maps onto them */
+const UI_MODES: Record<string, string> = { hosted_page: 'hosted_page', embedded_page: 'embedded_page', elements: 'elements', form: 'form', hosted: 'hosted_page', embedded: 'embedded_page', custom: 'elements' };
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
@@ -32,6 +63,10 @@ export class EmulatorStore {
   readonly sessions = new Map<string, SessionRecord>();
   readonly subscriptions = new Map<string, Stripe.Subscription>();
   readonly portalSessions = new Map<string, Stripe.BillingPortal.Session>();
+  /** every invoice the subscriptions made, by id */
+  readonly invoices = new Map<string, Stripe.Invoice>();
+  /** proration lines of `create_prorations` updates, by subscription: billed on its next invoice */
+  readonly pendingProrations = new Map<string, Stripe.InvoiceLineItem[]>();
   /** newest last */
   readonly events: Stripe.Event[] = [];
 
@@ -47,6 +82,8 @@ export class EmulatorStore {
       currency: seed.currency ?? 'usd',
       unit_amount: seed.unitAmount ?? (seed.interval === 'year' ? 20000 : seed.interval === 'once' ? 49900 : 2000),
       nickname: seed.nickname ?? null,
+      product: seed.product ?? productIdFor(seed.id),
+      lookup_key: seed.lookupKey ?? seed.lookup_key ?? null,
       type: seed.interval === 'once' ? 'one_time' : 'recurring',
       recurring: seed.interval === 'once' ? null : { interval: seed.interval, interval_count: 1, meter: null, usage_type: 'licensed', trial_period_days: null },
     } as Partial<Stripe.Price>);
@@ -79,8 +116,20 @@ export class EmulatorStore {
   createCheckoutSession(params: Params): Stripe.Checkout.Session {
     const mode = str(params.mode);
     if (mode !== 'payment' && mode !== 'subscription') throw EmulatorError.invalid('Invalid mode: must be one of payment, setup, or subscription', 'mode');
+    const uiModeParam = str(params.ui_mode);
+    const uiMode = uiModeParam === undefined ? 'hosted_page' : UI_MODES[uiModeParam];
+    if (!uiMode) throw EmulatorError.invalid('Invalid ui_mode: must be one of elements, embedded_page, form, or hosted_page', 'ui_mode');
+    const hosted = uiMode === 'hosted_page';
     const successUrl = str(params.success_url);
-    if (!successUrl) throw EmulatorError.invalid('Missing required param: success_url.', 'success_url');
+    const returnUrl = str(params.return_url);
+    if (hosted && !successUrl) throw EmulatorError.invalid('Missing required param: success_url.', 'success_url');
+    if (hosted && returnUrl) throw EmulatorError.invalid('You can only pass `return_url` when `ui_mode` is `embedded_page`, `elements` or `form`.', 'return_url');
+    if (!hosted && successUrl) throw EmulatorError.invalid(`You cannot pass \`success_url\` when \`ui_mode\` is \`${uiMode}\`; use \`return_url\` instead.`, 'success_url');
+    if (!hosted && !returnUrl && params.redirect_on_completion !== 'never') throw EmulatorError.invalid('Missing required param: return_url.', 'return_url');
+    const subscriptionData = params.subscription_data as Params | undefined;
+    if (subscriptionData !== undefined && mode !== 'subscription') throw EmulatorError.invalid('You can only pass `subscription_data` in `subscription` mode.', 'subscription_data');
+    const trial = this.checkoutTrial(subscriptionData);
+    const hasTrial = trial.trialPeriodDays !== undefined || trial.trialEnd !== undefined;
     const items = (params.line_items as Array<{ price?: string; quantity?: string }> | undefined) ?? [];
     if (items.length !== 1 || !items[0].price) throw EmulatorError.invalid('The emulator supports exactly one line item with a price', 'line_items');
     const price = this.price(items[0].price, 'line_items[0][price]');
@@ -92,6 +141,9 @@ export class EmulatorStore {
     const quantity = Number(items[0].quantity ?? 1);
     const created = nowSeconds();
     const id = stripeId('cs_test', 58);
+    // with a trial nothing is due today: Checkout's totals are those of the first ($0) invoice
+    const amount = hasTrial ? 0 : (price.unit_amount ?? 0) * quantity;
+    const automaticTax = (params.automatic_tax as Params | undefined)?.enabled === 'true';
     const session = checkoutSessionObject({
       id,
       created,
@@ -100,16 +152,43 @@ export class EmulatorStore {
       customer_email: str(params.customer_email) ?? null,
       client_reference_id: str(params.client_reference_id) ?? null,
       metadata: (params.metadata as Record<string, string>) ?? {},
-      success_url: successUrl,
+      success_url: successUrl ?? null,
       cancel_url: str(params.cancel_url) ?? null,
-      amount_subtotal: (price.unit_amount ?? 0) * quantity,
-      amount_total: (price.unit_amount ?? 0) * quantity,
+      amount_subtotal: amount,
+      amount_total: amount,
       currency: price.currency,
       expires_at: Number(params.expires_at) || created + 24 * 3600,
-      url: `${this.baseUrl()}/checkout/${id}`,
-    });
-    this.sessions.set(id, { session, price, quantity });
+      ui_mode: uiMode as Stripe.Checkout.Session.UiMode,
+      url: hosted ? `${this.baseUrl()}/checkout/${id}` : null,
+      client_secret: hosted ? null : `${id}_secret_${stripeId('x', 24).slice(2)}`,
+      ...(hosted ? {} : { return_url: returnUrl, redirect_on_completion: (str(params.redirect_on_completion) ?? 'always') as Stripe.Checkout.Session.RedirectOnCompletion }),
+      locale: (str(params.locale) ?? null) as Stripe.Checkout.Session.Locale | null,
+      allow_promotion_codes: params.allow_promotion_codes === undefined ? null : params.allow_promotion_codes === 'true',
+      automatic_tax: { enabled: automaticTax, liability: automaticTax ? { type: 'self' } : null, provider: automaticTax ? 'stripe' : null, status: automaticTax ? 'complete' : null },
+      payment_method_collection: (str(params.payment_method_collection) ?? 'always') as Stripe.Checkout.Session.PaymentMethodCollection,
+    } as Partial<Stripe.Checkout.Session>);
+    const subscriptionMetadata = (subscriptionData?.metadata as Record<string, string> | undefined) ?? {};
+    this.sessions.set(id, { session, price, quantity, subscriptionMetadata, ...trial });
     return session;
+  }
+
+  /** `subscription_data[trial_period_days]` (1–730) or `subscription_data[trial_end]` (a future unix time). */
+  private checkoutTrial(data: Params | undefined): { trialPeriodDays?: number; trialEnd?: number } {
+    const days = data?.trial_period_days;
+    const end = data?.trial_end;
+    const given = (v: unknown) => v !== undefined && v !== '';
+    if (given(days) && given(end)) throw EmulatorError.invalid('You may only specify one of these parameters: trial_end, trial_period_days.', 'subscription_data[trial_end]');
+    if (given(days)) {
+      const n = Number(days);
+      if (!Number.isInteger(n) || n < 1 || n > 730) throw EmulatorError.invalid('subscription_data[trial_period_days] must be an integer between 1 and 730.', 'subscription_data[trial_period_days]');
+      return { trialPeriodDays: n };
+    }
+    if (given(end)) {
+      const at = Number(end);
+      if (!Number.isInteger(at) || at <= nowSeconds()) throw EmulatorError.invalid('subscription_data[trial_end] must be a unix timestamp in the future.', 'subscription_data[trial_end]');
+      return { trialEnd: at };
+    }
+    return {};
   }
 
   sessionRecord(id: string): SessionRecord {
@@ -136,36 +215,50 @@ export class EmulatorStore {
   /** The customer pays on the hosted page: `async_pending` is a delayed method (bank debit) not yet settled. */
   completeCheckout(id: string, outcome: 'paid' | 'async_pending' = 'paid'): Stripe.Checkout.Session {
     const record = this.sessionRecord(id);
-    const { session, price } = record;
+    const { session, price, quantity } = record;
     if (session.status !== 'open') throw EmulatorError.invalid(`This Checkout Session is ${session.status}`);
     const customerId = (session.customer as string | null) ?? this.createCustomer({ email: session.customer_email ?? 'customer@example.com' }).id;
     const email = this.customers.get(customerId)?.email ?? session.customer_email ?? 'customer@example.com';
-    const paid = outcome === 'paid';
+    const now = nowSeconds();
+    const trialEnd = record.trialEnd ?? (record.trialPeriodDays === undefined ? undefined : now + record.trialPeriodDays * 86400);
+    // a trial charges nothing today, so whatever the method the session needs no payment
+    const paid = trialEnd !== undefined || outcome === 'paid';
     let subscription: Stripe.Subscription | null = null;
+    let invoice: Stripe.Invoice | null = null;
     if (session.mode === 'subscription') {
       subscription = subscriptionObject({
+        created: now,
         customer: customerId,
         price,
-        status: paid ? 'active' : 'incomplete',
-        metadata: session.metadata ?? {},
-        periodEnd: nowSeconds() + (price.recurring?.interval === 'year' ? 365 : 30) * 86400,
+        quantity,
+        status: trialEnd !== undefined ? 'trialing' : paid ? 'active' : 'incomplete',
+        metadata: record.subscriptionMetadata ?? {},
+        ...(trialEnd !== undefined ? { trial_start: now, trial_end: trialEnd, periodEnd: trialEnd, billing_cycle_anchor: trialEnd } : {}),
       });
+      const item = subscription.items.data[0];
+      const line =
+        trialEnd !== undefined
+          ? invoiceLineObject({ amount: 0, currency: price.currency, description: `Trial period for ${priceName(price)}`, price, quantity, period: { start: now, end: trialEnd }, subscription: subscription.id, subscriptionItem: item.id })
+          : periodLine(subscription.id, item, now, item.current_period_end);
+      invoice = this.createInvoice(subscription, { lines: [line], billingReason: 'subscription_create', status: paid ? 'paid' : 'open', periodStart: now, periodEnd: now });
+      subscription.latest_invoice = invoice.id;
       this.subscriptions.set(subscription.id, subscription);
     }
     record.session = {
       ...session,
       status: 'complete',
-      payment_status: paid ? 'paid' : 'unpaid',
+      payment_status: trialEnd !== undefined ? 'no_payment_required' : paid ? 'paid' : 'unpaid',
       customer: customerId,
       customer_details: { email, name: null, phone: null, address: null, tax_exempt: 'none', tax_ids: [] } as unknown as Stripe.Checkout.Session.CustomerDetails,
       subscription: subscription?.id ?? null,
+      invoice: invoice?.id ?? null,
       payment_intent: session.mode === 'payment' ? stripeId('pi') : null,
       url: null,
     };
     this.emit('checkout.session.completed', record.session);
     if (subscription) {
       this.emit('customer.subscription.created', subscription);
-      if (paid) this.emit('invoice.paid', this.invoiceFor(subscription));
+      if (paid && invoice) this.emit('invoice.paid', invoice);
     }
     return record.session;
   }
@@ -179,12 +272,15 @@ export class EmulatorStore {
       this.emit('checkout.session.async_payment_succeeded', record.session);
       if (subscriptionId) {
         const subscription = this.updateSubscriptionState(subscriptionId, { status: 'active' });
-        this.emit('invoice.paid', this.invoiceFor(subscription));
+        const invoice = this.settleInvoice(subscription.latest_invoice as string | null, 'paid') ?? this.createInvoice(subscription, { lines: subscription.items.data.map((i) => periodLine(subscription.id, i, i.current_period_start, i.current_period_end)), billingReason: 'subscription_create', status: 'paid', periodStart: nowSeconds(), periodEnd: nowSeconds() });
+        this.emit('invoice.paid', invoice);
       }
     } else {
       record.paymentFailed = true;
       this.emit('checkout.session.async_payment_failed', record.session);
       if (subscriptionId) {
+        const current = this.subscription(subscriptionId);
+        this.settleInvoice(current.latest_invoice as string | null, 'void');
         const subscription = this.updateSubscriptionState(subscriptionId, { status: 'incomplete_expired', ended_at: nowSeconds() });
         this.emit('customer.subscription.deleted', subscription);
       }
@@ -194,39 +290,470 @@ export class EmulatorStore {
 
   // --- subscriptions ---------------------------------------------------------------------------------
 
-  subscription(id: string): Stripe.Subscription {
+  subscription(id: string, param = 'id'): Stripe.Subscription {
     const subscription = this.subscriptions.get(id);
-    if (!subscription) throw EmulatorError.missing('subscription', id);
+    if (!subscription) throw EmulatorError.missing('subscription', id, param);
     return subscription;
+  }
+
+  /**
+   * GET /v1/subscriptions: newest first, filtered by `customer`, `price` and `status`. Like Stripe, without
+   * `status` every subscription but the canceled ones; `status=all` all of them; `status=ended` canceled and
+   * incomplete_expired.
+   */
+  listSubscriptions(params: Params): Stripe.Subscription[] {
+    const status = str(params.status);
+    if (status !== undefined && status !== 'all' && status !== 'ended' && !SUBSCRIPTION_STATUSES.includes(status)) {
+      throw EmulatorError.invalid(`Invalid status: must be one of active, all, canceled, ended, incomplete, incomplete_expired, past_due, paused, trialing, or unpaid`, 'status');
+    }
+    const customer = str(params.customer);
+    const price = str(params.price);
+    return [...this.subscriptions.values()]
+      .filter((s) => (customer ? s.customer === customer : true))
+      .filter((s) => (price ? s.items.data.some((i) => i.price.id === price) : true))
+      .filter((s) => (status === undefined ? s.status !== 'canceled' : status === 'all' ? true : status === 'ended' ? ENDED.has(s.status) : s.status === status))
+      .reverse();
+  }
+
+  /**
+   * Stores the new state of a subscription and emits one `customer.subscription.updated` carrying Stripe's
+   * `previous_attributes`; a state that changes nothing emits nothing. `before` are event types emitted with the
+   * new state just ahead of the update (e.g. `customer.subscription.paused`).
+   */
+  private commitSubscription(next: Stripe.Subscription, options: { emitUpdate?: boolean; before?: string[] } = {}): Stripe.Subscription {
+    const previous = previousAttributes(this.subscription(next.id) as unknown as Record<string, unknown>, next as unknown as Record<string, unknown>);
+    this.subscriptions.set(next.id, next);
+    if (!previous) return next;
+    for (const type of options.before ?? []) this.emit(type, next);
+    if (options.emitUpdate ?? true) this.emit('customer.subscription.updated', next, true, previous);
+    return next;
   }
 
   private updateSubscriptionState(id: string, changes: Partial<Stripe.Subscription>, emitUpdate = true): Stripe.Subscription {
-    const subscription = { ...this.subscription(id), ...changes } as Stripe.Subscription;
-    this.subscriptions.set(id, subscription);
-    if (emitUpdate && changes.status !== 'incomplete_expired') this.emit('customer.subscription.updated', subscription);
-    return subscription;
+    const next = { ...structuredClone(this.subscription(id)), ...changes } as Stripe.Subscription;
+    return this.commitSubscription(next, { emitUpdate: emitUpdate && changes.status !== 'incomplete_expired' });
   }
 
+  /**
+   * POST /v1/subscriptions/:id. Supports `items[i][id|price|quantity]` with `proration_behavior` and
+   * `proration_date` (see `planItemChange`), `cancel_at_period_end`, `cancel_at`, `pause_collection`, `metadata`
+   * and `cancellation_details`. Everything is checked before anything changes; one real change, one
+   * `customer.subscription.updated` (then `invoice.paid` when it invoices at once).
+   */
   updateSubscription(id: string, params: Params): Stripe.Subscription {
-    const cancelAtPeriodEnd = params.cancel_at_period_end;
-    if (cancelAtPeriodEnd === undefined) return this.subscription(id);
-    const flag = cancelAtPeriodEnd === 'true';
-    const end = this.subscription(id).items.data[0]?.current_period_end ?? null;
-    return this.updateSubscriptionState(id, { cancel_at_period_end: flag, cancel_at: flag ? end : null, canceled_at: flag ? nowSeconds() : null });
+    const current = this.subscription(id);
+    const keys = Object.keys(params).filter((k) => k !== 'expand');
+    if (ENDED.has(current.status) && keys.some((k) => k !== 'metadata' && k !== 'cancellation_details')) {
+      throw new EmulatorError(400, 'invalid_request_error', 'A canceled subscription can only update its cancellation_details and metadata.');
+    }
+    const now = nowSeconds();
+    const next = structuredClone(current);
+    if (params.metadata !== undefined) next.metadata = mergeMetadata(current.metadata, params.metadata);
+    if (params.cancellation_details !== undefined) {
+      const details = (typeof params.cancellation_details === 'object' ? params.cancellation_details : {}) as Params;
+      next.cancellation_details = {
+        ...(next.cancellation_details ?? { comment: null, feedback: null, feedback_option: null, reason: null }),
+        ...(details.comment !== undefined ? { comment: str(details.comment) ?? null } : {}),
+        ...(details.feedback !== undefined ? { feedback: (str(details.feedback) ?? null) as Stripe.Subscription.CancellationDetails.Feedback | null } : {}),
+      };
+    }
+    applyCancellation(next, params, now);
+    applyPauseCollection(next, params, now);
+    const behavior = prorationBehavior(params.proration_behavior, 'proration_behavior');
+    let invoice: Stripe.Invoice | null = null;
+    if (params.items !== undefined) {
+      const date = prorationDate(params.proration_date, current, now, 'proration_date');
+      const change = this.planItemChange(current, params.items, behavior, date, now, 'items');
+      if (change.changed) {
+        next.items = { ...next.items, data: change.items };
+        if (change.anchor !== null) next.billing_cycle_anchor = change.anchor;
+        const pending = this.pendingProrations.get(id) ?? [];
+        if (change.invoiceNow) {
+          const at = change.anchor ?? date;
+          invoice = this.createInvoice(next, { lines: [...pending, ...change.lines], billingReason: 'subscription_update', status: 'paid', periodStart: at, periodEnd: at, prorationDate: date });
+          this.pendingProrations.delete(id);
+          next.latest_invoice = invoice.id;
+        } else if (change.lines.length) {
+          this.pendingProrations.set(id, [...pending, ...change.lines]);
+        }
+      }
+    }
+    const saved = this.commitSubscription(next);
+    if (invoice) this.emit('invoice.paid', invoice);
+    return saved;
   }
 
-  cancelSubscription(id: string): Stripe.Subscription {
+  /**
+   * A change of items, shared by the update and the invoice preview; changes nothing itself.
+   *
+   * - The item keeps its id; its price and/or quantity are replaced.
+   * - Same interval: the period is kept. Unless `proration_behavior=none` (or the subscription is trialing: a
+   *   trial is free, so there is nothing to prorate) two proration lines cover [proration_date, period end]:
+   *     fraction = (period_end − proration_date) / (period_end − period_start)
+   *     credit   = −round(old unit_amount × old quantity × fraction)   "Unused time on <old> after <date>"
+   *     charge   = +round(new unit_amount × new quantity × fraction)   "Remaining time on <new> after <date>"
+   *   (whole seconds, one rounding per line, integer minor units). `always_invoice` bills them at once;
+   *   `create_prorations` leaves them pending for the next invoice.
+   * - Another interval (e.g. month → year): like Stripe, the billing cycle restarts now and is invoiced at
+   *   once: the credit for the unused time (unless `none`) and the new price for a whole new period.
+   */
+  private planItemChange(sub: Stripe.Subscription, specs: unknown, behavior: ProrationBehavior, date: number, now: number, param: string) {
+    if (!Array.isArray(specs)) throw EmulatorError.invalid('Invalid array', param);
+    const items = [...sub.items.data];
+    const lines: Stripe.InvoiceLineItem[] = [];
+    const trialing = sub.status === 'trialing';
+    let invoiceNow = false;
+    let anchor: number | null = null;
+    let changed = false;
+    (specs as Params[]).forEach((spec, i) => {
+      const p = `${param}[${i}]`;
+      const itemId = str(spec?.id);
+      if (!itemId) throw EmulatorError.invalid(`The emulator only changes existing subscription items: pass ${p}[id].`, `${p}[id]`);
+      const index = items.findIndex((x) => x.id === itemId);
+      if (index === -1) throw EmulatorError.missing('subscription item', itemId, `${p}[id]`);
+      if (spec.deleted === 'true') throw EmulatorError.invalid('The emulator cannot remove subscription items.', `${p}[deleted]`);
+      const old = items[index];
+      const priceId = str(spec.price);
+      const price = priceId ? this.price(priceId, `${p}[price]`) : old.price;
+      if (!price.active) throw EmulatorError.invalid(`The price specified (${price.id}) is inactive. This field only accepts active prices.`, `${p}[price]`);
+      if (price.type !== 'recurring') throw EmulatorError.invalid('The price specified is set to `type=one_time` but this field only accepts prices with `type=recurring`.', `${p}[price]`);
+      if (price.currency !== sub.currency) throw EmulatorError.invalid(`The price specified (${price.id}) is in ${price.currency}, but this subscription bills in ${sub.currency}.`, `${p}[price]`);
+      const quantity = spec.quantity === undefined ? (old.quantity ?? 1) : Number(spec.quantity);
+      if (!Number.isInteger(quantity) || quantity < 0) throw EmulatorError.invalid(`Invalid integer: ${String(spec.quantity)}`, `${p}[quantity]`);
+      if (price.id === old.price.id && quantity === (old.quantity ?? 1)) return;
+      changed = true;
+      const intervalChanged = price.recurring?.interval !== old.price.recurring?.interval || price.recurring?.interval_count !== old.price.recurring?.interval_count;
+      if (intervalChanged && !trialing) {
+        if (behavior !== 'none') lines.push(...prorationLines(sub.id, old, null, date));
+        const end = addInterval(now, price.recurring);
+        const next = subscriptionItemObject({ id: old.id, subscription: sub.id, price, quantity, created: old.created, periodStart: now, periodEnd: end });
+        lines.push(periodLine(sub.id, next, now, end));
+        items[index] = next;
+        invoiceNow = true;
+        anchor = now;
+        return;
+      }
+      const next = subscriptionItemObject({ id: old.id, subscription: sub.id, price, quantity, created: old.created, periodStart: old.current_period_start, periodEnd: old.current_period_end });
+      if (!trialing && behavior !== 'none') {
+        lines.push(...prorationLines(sub.id, old, next, date));
+        if (behavior === 'always_invoice') invoiceNow = true;
+      }
+      items[index] = next;
+    });
+    return { items, lines, invoiceNow, anchor, changed };
+  }
+
+  /** DELETE /v1/subscriptions/:id: cancels now (`canceled_at` = `ended_at` = now) and emits `customer.subscription.deleted`. */
+  cancelSubscription(id: string, params: Params = {}): Stripe.Subscription {
     const current = this.subscription(id);
-    if (current.status === 'canceled') throw EmulatorError.invalid(`This subscription is already canceled`);
-    const subscription = { ...current, status: 'canceled', canceled_at: nowSeconds(), ended_at: nowSeconds() } as Stripe.Subscription;
+    if (ENDED.has(current.status)) throw EmulatorError.invalid(`This subscription is already canceled`);
+    const details = (typeof params.cancellation_details === 'object' ? params.cancellation_details : {}) as Params;
+    return this.endSubscription(id, nowSeconds(), nowSeconds(), details);
+  }
+
+  private endSubscription(id: string, canceledAt: number, endedAt: number, details: Params = {}): Stripe.Subscription {
+    const current = this.subscription(id);
+    const subscription: Stripe.Subscription = {
+      ...structuredClone(current),
+      status: 'canceled',
+      canceled_at: canceledAt,
+      ended_at: endedAt,
+      cancellation_details: {
+        comment: str(details.comment) ?? current.cancellation_details?.comment ?? null,
+        feedback: (str(details.feedback) ?? current.cancellation_details?.feedback ?? null) as Stripe.Subscription.CancellationDetails.Feedback | null,
+        feedback_option: current.cancellation_details?.feedback_option ?? null,
+        reason: 'cancellation_requested',
+      },
+    };
     this.subscriptions.set(id, subscription);
+    this.pendingProrations.delete(id);
     this.emit('customer.subscription.deleted', subscription);
     return subscription;
   }
 
-  private invoiceFor(subscription: Stripe.Subscription): Stripe.Invoice {
-    const price = subscription.items.data[0]?.price;
-    return invoiceObject({ customer: subscription.customer as string, subscriptionId: subscription.id, amount_paid: price?.unit_amount ?? 0, total: price?.unit_amount ?? 0, currency: price?.currency ?? 'usd' });
+  /** POST /v1/subscriptions/:id/pause and the test control: status `paused`; emits `customer.subscription.paused` and `.updated`. */
+  pauseSubscription(id: string): Stripe.Subscription {
+    const current = this.subscription(id);
+    if (current.status === 'paused') throw EmulatorError.invalid('This subscription is already paused.');
+    if (ENDED.has(current.status) || current.status === 'incomplete') {
+      throw EmulatorError.invalid(`A subscription with a status of \`${current.status}\` cannot be paused.`);
+    }
+    const now = nowSeconds();
+    const next: Stripe.Subscription = {
+      ...structuredClone(current),
+      status: 'paused',
+      status_details: { paused: { subscription: { type: 'pause_requested' }, transitioned_at: now, type: 'subscription' } },
+    };
+    return this.commitSubscription(next, { before: ['customer.subscription.paused'] });
+  }
+
+  /**
+   * POST /v1/subscriptions/:id/resume: only a `paused` subscription. `billing_cycle_anchor=now` (Stripe's default)
+   * starts a new period now and invoices it in full; `unchanged` moves to the period around now, keeping the
+   * anchor, and invoices its remaining fraction (nothing with `proration_behavior=none`). Emits
+   * `customer.subscription.resumed`, `customer.subscription.updated`, then `invoice.paid`.
+   */
+  resumeSubscription(id: string, params: Params = {}): Stripe.Subscription {
+    const current = this.subscription(id);
+    if (current.status !== 'paused') {
+      throw EmulatorError.invalid(`Only subscriptions with a status of \`paused\` can be resumed. This subscription has a status of \`${current.status}\`.`);
+    }
+    const anchorParam = str(params.billing_cycle_anchor) ?? 'now';
+    if (anchorParam !== 'now' && anchorParam !== 'unchanged') throw EmulatorError.invalid('Invalid billing_cycle_anchor: must be one of now or unchanged', 'billing_cycle_anchor');
+    const behavior = prorationBehavior(params.proration_behavior, 'proration_behavior');
+    const now = nowSeconds();
+    const next = structuredClone(current);
+    delete next.status_details;
+    next.status = 'active';
+    const lines: Stripe.InvoiceLineItem[] = [...(this.pendingProrations.get(id) ?? [])];
+    next.items = {
+      ...next.items,
+      data: next.items.data.map((item) => {
+        if (anchorParam === 'now') {
+          const fresh = subscriptionItemObject({ id: item.id, subscription: id, price: item.price, quantity: item.quantity, created: item.created, periodStart: now, periodEnd: addInterval(now, item.price.recurring) });
+          lines.push(periodLine(id, fresh, now, fresh.current_period_end));
+          return fresh;
+        }
+        let start = item.current_period_start;
+        let end = item.current_period_end;
+        while (end <= now) [start, end] = [end, addInterval(end, item.price.recurring)];
+        const moved = subscriptionItemObject({ id: item.id, subscription: id, price: item.price, quantity: item.quantity, created: item.created, periodStart: start, periodEnd: end });
+        if (behavior !== 'none' && end > now) {
+          const amount = Math.round(((item.price.unit_amount ?? 0) * (item.quantity ?? 1) * (end - now)) / (end - start));
+          lines.push(invoiceLineObject({ amount, currency: item.price.currency, description: `Remaining time on ${priceName(item.price)} after ${day(now)}`, price: item.price, quantity: item.quantity ?? 1, period: { start: now, end }, subscription: id, subscriptionItem: item.id, proration: true }));
+        }
+        return moved;
+      }),
+    };
+    if (anchorParam === 'now') next.billing_cycle_anchor = now;
+    let invoice: Stripe.Invoice | null = null;
+    if (lines.length) {
+      invoice = this.createInvoice(next, { lines, billingReason: 'subscription_update', status: 'paid', periodStart: now, periodEnd: now });
+      this.pendingProrations.delete(id);
+      next.latest_invoice = invoice.id;
+    }
+    const saved = this.commitSubscription(next, { before: ['customer.subscription.resumed'] });
+    if (invoice) this.emit('invoice.paid', invoice);
+    return saved;
+  }
+
+  /**
+   * Test control: time reaches the end of the current period. The items move one interval on and the new period
+   * is invoiced (with any pending prorations): `customer.subscription.updated`, then `invoice.paid` — unless
+   * `pause_collection` holds the invoice (draft, void or uncollectible per its behavior, no `invoice.paid`). A
+   * renewal is a successful payment, so past_due/unpaid become active. A subscription set to cancel by then
+   * ends instead (`customer.subscription.deleted`, `ended_at` = the cancel time); a trialing one ends its trial.
+   */
+  renewSubscription(id: string): Stripe.Subscription {
+    const current = this.subscription(id);
+    if (ENDED.has(current.status)) throw EmulatorError.invalid('A canceled subscription does not renew.');
+    if (current.status === 'paused' || current.status === 'incomplete') throw EmulatorError.invalid(`A subscription with a status of \`${current.status}\` does not renew.`);
+    if (current.status === 'trialing') return this.endTrial(id, { paid: true });
+    const end = currentPeriodEnd(current);
+    if (current.cancel_at !== null && current.cancel_at <= end) return this.endSubscription(id, current.canceled_at ?? current.cancel_at, current.cancel_at);
+    const next = structuredClone(current);
+    if (next.pause_collection?.resumes_at && next.pause_collection.resumes_at <= end) next.pause_collection = null;
+    next.items = {
+      ...next.items,
+      data: next.items.data.map((item) =>
+        subscriptionItemObject({ id: item.id, subscription: id, price: item.price, quantity: item.quantity, created: item.created, periodStart: item.current_period_end, periodEnd: addInterval(item.current_period_end, item.price.recurring) }),
+      ),
+    };
+    if (next.status === 'past_due' || next.status === 'unpaid') next.status = 'active';
+    const held = next.pause_collection?.behavior;
+    const status = held === 'void' ? 'void' : held === 'mark_uncollectible' ? 'uncollectible' : held === 'keep_as_draft' ? 'draft' : 'paid';
+    const lines = [...(this.pendingProrations.get(id) ?? []), ...next.items.data.map((i) => periodLine(id, i, i.current_period_start, i.current_period_end))];
+    const invoice = this.createInvoice(next, { lines, billingReason: 'subscription_cycle', status, periodStart: current.items.data[0]?.current_period_start ?? end, periodEnd: end, created: end > nowSeconds() ? nowSeconds() : end });
+    this.pendingProrations.delete(id);
+    next.latest_invoice = invoice.id;
+    const saved = this.commitSubscription(next);
+    if (status === 'paid') this.emit('invoice.paid', invoice);
+    return saved;
+  }
+
+  /**
+   * Test control: sets the status and emits `customer.subscription.updated` (with `previous_attributes.status`).
+   * `canceled` cancels now (`customer.subscription.deleted`), `paused` pauses (`customer.subscription.paused` too).
+   */
+  setSubscriptionStatus(id: string, status: SubscriptionStatus): Stripe.Subscription {
+    if (!SUBSCRIPTION_STATUSES.includes(status)) throw EmulatorError.invalid(`Invalid status: ${status}`, 'status');
+    const current = this.subscription(id);
+    if (status === current.status) return current;
+    if (status === 'canceled') return this.cancelSubscription(id);
+    if (status === 'paused') return this.pauseSubscription(id);
+    if (status === 'incomplete_expired') {
+      const ended = this.updateSubscriptionState(id, { status, ended_at: nowSeconds() }, false);
+      this.emit('customer.subscription.deleted', ended);
+      return ended;
+    }
+    const next = structuredClone(current);
+    next.status = status;
+    if (current.status === 'paused') delete next.status_details;
+    return this.commitSubscription(next);
+  }
+
+  /** Test control: Stripe's reminder three days before a trial ends, `customer.subscription.trial_will_end`. */
+  trialWillEnd(id: string): Stripe.Subscription {
+    const current = this.subscription(id);
+    if (current.status !== 'trialing' || current.trial_end === null) throw EmulatorError.invalid(`This subscription is not trialing (status \`${current.status}\`).`);
+    this.emit('customer.subscription.trial_will_end', current);
+    return current;
+  }
+
+  /**
+   * Test control: the trial ends now (or at `trial_end` if that has passed). A new period starts there and is
+   * invoiced; `paid` → status `active`, `customer.subscription.updated` then `invoice.paid`; not paid → status
+   * `past_due`, `customer.subscription.updated` then `invoice.payment_failed` (the invoice stays open).
+   */
+  endTrial(id: string, options: { paid: boolean } = { paid: true }): Stripe.Subscription {
+    const current = this.subscription(id);
+    if (current.status !== 'trialing') throw EmulatorError.invalid(`This subscription is not trialing (status \`${current.status}\`).`);
+    const now = nowSeconds();
+    const end = Math.min(current.trial_end ?? now, now);
+    const next = structuredClone(current);
+    next.trial_end = end;
+    next.billing_cycle_anchor = end;
+    next.status = options.paid ? 'active' : 'past_due';
+    next.items = {
+      ...next.items,
+      data: next.items.data.map((item) => subscriptionItemObject({ id: item.id, subscription: id, price: item.price, quantity: item.quantity, created: item.created, periodStart: end, periodEnd: addInterval(end, item.price.recurring) })),
+    };
+    const lines = [...(this.pendingProrations.get(id) ?? []), ...next.items.data.map((i) => periodLine(id, i, i.current_period_start, i.current_period_end))];
+    const invoice = this.createInvoice(next, { lines, billingReason: 'subscription_cycle', status: options.paid ? 'paid' : 'open', periodStart: current.trial_start ?? end, periodEnd: end, attempted: true });
+    this.pendingProrations.delete(id);
+    next.latest_invoice = invoice.id;
+    const saved = this.commitSubscription(next);
+    this.emit(options.paid ? 'invoice.paid' : 'invoice.payment_failed', invoice);
+    return saved;
+  }
+
+  // --- invoices --------------------------------------------------------------------------------------
+
+  invoice(id: string): Stripe.Invoice {
+    const invoice = this.invoices.get(id);
+    if (!invoice) throw EmulatorError.missing('invoice', id);
+    return invoice;
+  }
+
+  /** GET /v1/invoices: newest first, by `customer`, `subscription`, `status`. */
+  listInvoices(params: Params): Stripe.Invoice[] {
+    const customer = str(params.customer);
+    const subscription = str(params.subscription);
+    const status = str(params.status);
+    return [...this.invoices.values()]
+      .filter((i) => (customer ? i.customer === customer : true))
+      .filter((i) => (subscription ? i.parent?.subscription_details?.subscription === subscription : true))
+      .filter((i) => (status ? i.status === status : true))
+      .reverse();
+  }
+
+  /** A subscription's invoice, stored (unless a preview), its lines pointing at it. */
+  private createInvoice(
+    owner: Pick<Stripe.Subscription, 'id' | 'customer' | 'currency' | 'metadata'> | { id: null; customer: string; currency: string; metadata: null },
+    spec: { lines: Stripe.InvoiceLineItem[]; billingReason: Stripe.Invoice.BillingReason; status: 'paid' | 'open' | 'draft' | 'void' | 'uncollectible'; periodStart: number; periodEnd: number; created?: number; prorationDate?: number; preview?: boolean; attempted?: boolean },
+  ): Stripe.Invoice {
+    const id = spec.preview ? stripeId('upcoming_in') : stripeId('in');
+    const customerId = owner.customer as string;
+    const customer = this.customers.get(customerId);
+    const lines = spec.lines.map((l) => ({ ...structuredClone(l), invoice: spec.preview ? null : id }));
+    const total = lines.reduce((sum, l) => sum + l.amount, 0);
+    const invoice = invoiceObject({
+      id,
+      created: spec.created ?? nowSeconds(),
+      customer: customerId,
+      customer_email: customer?.email ?? null,
+      customer_name: customer?.name ?? null,
+      subscriptionId: owner.id ?? undefined,
+      subscriptionMetadata: owner.metadata ?? null,
+      billing_reason: spec.billingReason,
+      status: spec.status,
+      total,
+      currency: owner.currency,
+      period_start: spec.periodStart,
+      period_end: spec.periodEnd,
+      number: spec.status === 'draft' || spec.preview ? null : `${customer?.invoice_prefix ?? 'EMU'}-${String(this.invoices.size + 1).padStart(4, '0')}`,
+      lines: { object: 'list', data: lines, has_more: false, url: spec.preview ? '/v1/invoices/upcoming/lines' : `/v1/invoices/${id}/lines` },
+      ...(spec.attempted ? { attempted: true, attempt_count: 1 } : {}),
+    });
+    if (invoice.parent?.subscription_details && spec.prorationDate !== undefined) invoice.parent.subscription_details.subscription_proration_date = spec.prorationDate;
+    if (!spec.preview) this.invoices.set(id, invoice);
+    return invoice;
+  }
+
+  /** Marks a stored invoice paid or void; returns it (null when there is none). */
+  private settleInvoice(id: string | null, status: 'paid' | 'void'): Stripe.Invoice | null {
+    const invoice = id ? this.invoices.get(id) : undefined;
+    if (!invoice) return null;
+    const now = nowSeconds();
+    const settled: Stripe.Invoice = {
+      ...invoice,
+      status,
+      amount_paid: status === 'paid' ? invoice.amount_due : 0,
+      amount_remaining: status === 'paid' ? 0 : invoice.amount_remaining,
+      attempted: true,
+      attempt_count: Math.max(1, invoice.attempt_count),
+      status_transitions: { ...invoice.status_transitions, paid_at: status === 'paid' ? now : null, voided_at: status === 'void' ? now : null },
+    };
+    this.invoices.set(settled.id, settled);
+    return settled;
+  }
+
+  /**
+   * POST /v1/invoices/create_preview: the invoice a change would make, stored nowhere (id `upcoming_in_…`).
+   * With `subscription` and `subscription_details[items]`, `[proration_date]`, `[proration_behavior]`:
+   * - `always_invoice`, or a change of interval: the invoice made at once — pending prorations, the proration
+   *   lines (and for a new interval the whole new period); `period_start` = `period_end` = the change time.
+   * - `create_prorations` (default) and `none`: the next regular invoice — pending prorations, this change's
+   *   proration lines (not with `none`), then each item's next period at its (new) price; period_start/end =
+   *   the current period, `next_payment_attempt` = its end. A trialing subscription's next invoice comes at
+   *   `trial_end` with no prorations.
+   * `amount_due` = max(0, total); `total` may be negative (a downgrade's credit). Without `subscription`:
+   * a first invoice for `subscription_details[items][i][price]`. Nothing to invoice → Stripe's
+   * `invoice_upcoming_none`.
+   */
+  previewInvoice(params: Params): Stripe.Invoice {
+    const now = nowSeconds();
+    const details = (params.subscription_details && typeof params.subscription_details === 'object' ? params.subscription_details : {}) as Params;
+    const customerId = str(params.customer);
+    const subscriptionId = str(params.subscription);
+    const behavior = prorationBehavior(details.proration_behavior, 'subscription_details[proration_behavior]');
+    if (!subscriptionId) {
+      if (!customerId) throw EmulatorError.invalid('Missing required param: customer.', 'customer');
+      this.customer(customerId);
+      const specs = details.items;
+      if (!Array.isArray(specs) || specs.length === 0) throw EmulatorError.invalid('Missing required param: subscription_details[items].', 'subscription_details[items]');
+      const lines = (specs as Params[]).map((spec, i) => {
+        const price = this.price(str(spec.price) ?? '', `subscription_details[items][${i}][price]`);
+        if (price.type !== 'recurring') throw EmulatorError.invalid('The price specified is set to `type=one_time` but this field only accepts prices with `type=recurring`.', `subscription_details[items][${i}][price]`);
+        const quantity = Number(spec.quantity ?? 1);
+        const end = addInterval(now, price.recurring);
+        return invoiceLineObject({ amount: (price.unit_amount ?? 0) * quantity, currency: price.currency, description: periodDescription(price, quantity), price, quantity, period: { start: now, end }, subscription: null, subscriptionItem: null });
+      });
+      const invoice = this.createInvoice({ id: null, customer: customerId, currency: lines[0].currency, metadata: null }, { lines, billingReason: 'subscription_create', status: 'draft', periodStart: now, periodEnd: now, preview: true });
+      return { ...invoice, next_payment_attempt: now, auto_advance: true };
+    }
+    const sub = this.subscription(subscriptionId, 'subscription');
+    if (customerId && sub.customer !== customerId) throw EmulatorError.invalid(`The subscription ${sub.id} does not belong to the customer ${customerId}.`, 'subscription');
+    const none = () => new EmulatorError(404, 'invalid_request_error', `No upcoming invoices for customer: ${sub.customer as string}`, 'invoice_upcoming_none');
+    if (ENDED.has(sub.status) || sub.status === 'paused') throw none();
+    const date = prorationDate(details.proration_date, sub, now, 'subscription_details[proration_date]');
+    const change = details.items === undefined ? null : this.planItemChange(sub, details.items, behavior, date, now, 'subscription_details[items]');
+    const pending = this.pendingProrations.get(sub.id) ?? [];
+    const preview = { ...structuredClone(sub), items: { ...sub.items, data: change?.items ?? sub.items.data } };
+    const prorationAt = change?.changed ? date : undefined;
+    if (change?.changed && change.invoiceNow) {
+      const at = change.anchor ?? date;
+      const invoice = this.createInvoice(preview, { lines: [...pending, ...change.lines], billingReason: 'subscription_update', status: 'draft', periodStart: at, periodEnd: at, created: at, prorationDate: prorationAt, preview: true });
+      return { ...invoice, next_payment_attempt: at, auto_advance: true };
+    }
+    const start = sub.items.data[0]?.current_period_start ?? now;
+    const end = sub.status === 'trialing' && sub.trial_end !== null ? sub.trial_end : currentPeriodEnd(sub);
+    const cancels = sub.cancel_at !== null && sub.cancel_at <= end;
+    const nextPeriod = cancels ? [] : preview.items.data.map((item) => periodLine(sub.id, item, end, addInterval(end, item.price.recurring)));
+    const lines = [...pending, ...(change?.lines ?? []), ...nextPeriod];
+    if (!lines.length) throw none();
+    const invoice = this.createInvoice(preview, { lines, billingReason: 'upcoming', status: 'draft', periodStart: start, periodEnd: end, created: end, prorationDate: prorationAt, preview: true });
+    return { ...invoice, next_payment_attempt: end, auto_advance: true };
   }
 
   // --- billing portal ------------------------------------------------------------------------------------
@@ -267,7 +794,15 @@ export class EmulatorStore {
     if (!recurring) throw EmulatorError.invalid('The emulator has no recurring price to trigger with');
     const newSession = () =>
       this.createCheckoutSession({ mode: 'subscription', customer: customer.id, line_items: [{ price: recurring.id, quantity: '1' }], success_url: `${this.baseUrl()}/return/success?session_id={CHECKOUT_SESSION_ID}` });
-    const latest = () => this.customerSubscriptions(customer.id).filter((s) => s.status !== 'canceled').pop() ?? this.subscription(this.completeCheckout(newSession().id).subscription as string);
+    const latest = () => this.customerSubscriptions(customer.id).filter((s) => !ENDED.has(s.status)).pop() ?? this.subscription(this.completeCheckout(newSession().id).subscription as string);
+    const unpaused = () => this.customerSubscriptions(customer.id).filter((s) => !ENDED.has(s.status) && s.status !== 'paused' && s.status !== 'incomplete').pop() ?? this.subscription(this.completeCheckout(newSession().id).subscription as string);
+    const trialing = () =>
+      this.customerSubscriptions(customer.id).filter((s) => s.status === 'trialing').pop() ??
+      this.subscription(
+        this.completeCheckout(
+          this.createCheckoutSession({ mode: 'subscription', customer: customer.id, line_items: [{ price: recurring.id, quantity: '1' }], subscription_data: { trial_period_days: '7' }, success_url: `${this.baseUrl()}/return/success?session_id={CHECKOUT_SESSION_ID}` }).id,
+        ).subscription as string,
+      );
     switch (type) {
       case 'checkout.session.completed':
       case 'customer.subscription.created':
@@ -282,19 +817,36 @@ export class EmulatorStore {
       case 'checkout.session.expired':
         this.expireCheckout(newSession().id);
         break;
-      case 'customer.subscription.updated':
-        this.updateSubscription(latest().id, { cancel_at_period_end: 'true' });
+      case 'customer.subscription.updated': {
+        const subscription = latest();
+        this.updateSubscription(subscription.id, { cancel_at_period_end: subscription.cancel_at_period_end ? 'false' : 'true' });
+        break;
+      }
+      case 'customer.subscription.paused':
+        this.pauseSubscription(unpaused().id);
+        break;
+      case 'customer.subscription.resumed': {
+        const subscription = latest();
+        if (subscription.status !== 'paused') this.pauseSubscription(subscription.id);
+        this.resumeSubscription(subscription.id);
+        break;
+      }
+      case 'customer.subscription.trial_will_end':
+        this.trialWillEnd(trialing().id);
         break;
       case 'customer.subscription.deleted':
         this.cancelSubscription(latest().id);
         break;
-      case 'invoice.paid':
-        this.emit('invoice.paid', this.invoiceFor(latest()));
+      case 'invoice.paid': {
+        const subscription = latest();
+        this.emit('invoice.paid', this.invoiceFor(subscription, 'paid'));
         break;
+      }
       case 'invoice.payment_failed': {
         const subscription = latest();
-        this.emit('invoice.payment_failed', { ...this.invoiceFor(subscription), status: 'open', amount_paid: 0 } as Stripe.Invoice);
-        this.updateSubscriptionState(subscription.id, { status: 'past_due' });
+        const invoice = this.invoiceFor(subscription, 'open');
+        this.emit('invoice.payment_failed', invoice);
+        this.updateSubscriptionState(subscription.id, { status: 'past_due', latest_invoice: invoice.id });
         break;
       }
       default:
@@ -305,10 +857,21 @@ export class EmulatorStore {
 
   // --- events ---------------------------------------------------------------------------------------------
 
-  /** Records an event like Stripe does and hands it to the webhook delivery (unless recording only). */
-  emit(type: string, object: { id: string }, deliver = true): Stripe.Event {
+  /** An invoice billing the subscription's current period (for triggers), stored. */
+  private invoiceFor(subscription: Stripe.Subscription, status: 'paid' | 'open'): Stripe.Invoice {
+    const lines = subscription.items.data.map((i) => periodLine(subscription.id, i, i.current_period_start, i.current_period_end));
+    const start = subscription.items.data[0]?.current_period_start ?? nowSeconds();
+    return this.createInvoice(subscription, { lines, billingReason: 'subscription_cycle', status, periodStart: start, periodEnd: start, attempted: true });
+  }
+
+  /**
+   * Records an event like Stripe does and hands it to the webhook delivery (unless recording only);
+   * `previousAttributes` becomes `data.previous_attributes` (updated events). `created` never goes back.
+   */
+  emit(type: string, object: { id: string }, deliver = true, previousAttributes?: Record<string, unknown>): Stripe.Event {
     const last = this.events[this.events.length - 1];
     const event = eventObject(type, structuredClone(object), { created: Math.max(nowSeconds(), last?.created ?? 0) });
+    if (previousAttributes) (event.data as { previous_attributes?: Record<string, unknown> }).previous_attributes = structuredClone(previousAttributes);
     this.events.push(event);
     if (deliver) this.delivery.send(event);
     else this.delivery.delivered.set(event.id, false);
@@ -320,4 +883,180 @@ export class EmulatorStore {
     if (!event) throw EmulatorError.missing('event', id);
     return event;
   }
+}
+
+// --- subscription helpers ------------------------------------------------------------------------------
+
+const priceName = (price: Stripe.Price): string => price.nickname ?? price.id;
+
+const money = (amount: number, currency: string): string => new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.toUpperCase() }).format(amount / 100);
+
+/** Stripe's date in line descriptions: "15 Jan 2026" (UTC). */
+const day = (at: number): string => new Date(at * 1000).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+
+function periodDescription(price: Stripe.Price, quantity: number): string {
+  const every = price.recurring ? ` / ${price.recurring.interval_count > 1 ? `${price.recurring.interval_count} ${price.recurring.interval}s` : price.recurring.interval}` : '';
+  return `${quantity} × ${priceName(price)} (at ${money(price.unit_amount ?? 0, price.currency)}${every})`;
+}
+
+/** The line billing an item's whole period at its price. */
+function periodLine(subscription: string, item: Stripe.SubscriptionItem, start: number, end: number): Stripe.InvoiceLineItem {
+  const quantity = item.quantity ?? 1;
+  return invoiceLineObject({ amount: (item.price.unit_amount ?? 0) * quantity, currency: item.price.currency, description: periodDescription(item.price, quantity), price: item.price, quantity, period: { start, end }, subscription, subscriptionItem: item.id });
+}
+
+/** The credit for `old` (and the charge for `next`, when given) over [date, period end]; see `planItemChange`. */
+function prorationLines(subscription: string, old: Stripe.SubscriptionItem, next: Stripe.SubscriptionItem | null, date: number): Stripe.InvoiceLineItem[] {
+  const start = old.current_period_start;
+  const end = old.current_period_end;
+  if (end <= date || end <= start) return [];
+  const fraction = (end - date) / (end - start);
+  const oldQuantity = old.quantity ?? 1;
+  const lines = [
+    invoiceLineObject({
+      amount: -Math.round((old.price.unit_amount ?? 0) * oldQuantity * fraction),
+      currency: old.price.currency,
+      description: `Unused time on ${oldQuantity > 1 ? `${oldQuantity} × ` : ''}${priceName(old.price)} after ${day(date)}`,
+      price: old.price,
+      quantity: oldQuantity,
+      period: { start: date, end },
+      subscription,
+      subscriptionItem: old.id,
+      proration: true,
+    }),
+  ];
+  if (next) {
+    const quantity = next.quantity ?? 1;
+    lines.push(
+      invoiceLineObject({
+        amount: Math.round((next.price.unit_amount ?? 0) * quantity * fraction),
+        currency: next.price.currency,
+        description: `Remaining time on ${quantity > 1 ? `${quantity} × ` : ''}${priceName(next.price)} after ${day(date)}`,
+        price: next.price,
+        quantity,
+        period: { start: date, end },
+        subscription,
+        subscriptionItem: next.id,
+        proration: true,
+      }),
+    );
+  }
+  return lines;
+}
+
+/** The end of the subscription's current period: in this API version the latest of its items'. */
+function currentPeriodEnd(subscription: Stripe.Subscription): number {
+  const ends = subscription.items.data.map((i) => i.current_period_end);
+  return ends.length ? Math.max(...ends) : subscription.created;
+}
+
+function prorationBehavior(value: unknown, param: string): ProrationBehavior {
+  if (value === undefined || value === '') return 'create_prorations';
+  if (value === 'create_prorations' || value === 'always_invoice' || value === 'none') return value;
+  throw EmulatorError.invalid(`Invalid ${param}: must be one of always_invoice, create_prorations, or none`, param);
+}
+
+/** `proration_date`: now by default; otherwise a unix time inside the current period. */
+function prorationDate(value: unknown, subscription: Stripe.Subscription, now: number, param: string): number {
+  if (value === undefined || value === '') return now;
+  const at = Number(value);
+  if (!Number.isInteger(at)) throw EmulatorError.invalid(`Invalid integer: ${String(value)}`, param);
+  const start = Math.min(...subscription.items.data.map((i) => i.current_period_start));
+  if (at < start || at > currentPeriodEnd(subscription)) throw EmulatorError.invalid(`The ${param} must be within the subscription's current billing period.`, param);
+  return at;
+}
+
+/** Stripe's metadata update: keys merge, a key set to '' is removed, `metadata=''` clears all. */
+function mergeMetadata(current: Stripe.Metadata, value: unknown): Stripe.Metadata {
+  if (value === '') return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw EmulatorError.invalid('Invalid metadata: must be a hash', 'metadata');
+  const merged: Stripe.Metadata = { ...current };
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    if (v === '') delete merged[key];
+    else merged[key] = String(v);
+  }
+  return merged;
+}
+
+/**
+ * `cancel_at_period_end` and `cancel_at`. `cancel_at_period_end=true` sets `cancel_at` to the period end;
+ * `cancel_at=<unix>` (or `max_period_end` / `min_period_end`) schedules the end and leaves
+ * `cancel_at_period_end` false, as in Stripe's flexible billing mode; `false` or `cancel_at=''` clears both.
+ * A scheduled cancellation sets `canceled_at` to the time of the request (Stripe's reference) and
+ * `cancellation_details.reason = cancellation_requested`.
+ */
+function applyCancellation(next: Stripe.Subscription, params: Params, now: number): void {
+  const atPeriodEnd = params.cancel_at_period_end;
+  const cancelAt = params.cancel_at;
+  if (atPeriodEnd !== undefined && atPeriodEnd !== 'true' && atPeriodEnd !== 'false') throw EmulatorError.invalid(`Invalid boolean: ${String(atPeriodEnd)}`, 'cancel_at_period_end');
+  if (atPeriodEnd === 'true' && cancelAt !== undefined && cancelAt !== '') throw EmulatorError.invalid('You may only specify one of these parameters: cancel_at, cancel_at_period_end.', 'cancel_at');
+  const schedule = (at: number | null, periodEnd: boolean) => {
+    next.cancel_at = at;
+    next.cancel_at_period_end = periodEnd;
+    next.canceled_at = at === null ? null : now;
+    next.cancellation_details = {
+      comment: next.cancellation_details?.comment ?? null,
+      feedback: next.cancellation_details?.feedback ?? null,
+      feedback_option: next.cancellation_details?.feedback_option ?? null,
+      reason: at === null ? null : 'cancellation_requested',
+    };
+  };
+  if (atPeriodEnd === 'true') schedule(currentPeriodEnd(next), true);
+  if (atPeriodEnd === 'false') schedule(null, false);
+  if (cancelAt === undefined) return;
+  if (cancelAt === '') return schedule(null, false);
+  if (cancelAt === 'max_period_end' || cancelAt === 'min_period_end') return schedule(currentPeriodEnd(next), false);
+  const at = Number(cancelAt);
+  if (!Number.isInteger(at)) throw EmulatorError.invalid(`Invalid cancel_at: must be a unix timestamp, max_period_end or min_period_end`, 'cancel_at');
+  if (at <= now) throw EmulatorError.invalid('cancel_at must be in the future.', 'cancel_at');
+  schedule(at, false);
+}
+
+/** `pause_collection[behavior]` (keep_as_draft, mark_uncollectible, void) with optional `[resumes_at]`; `pause_collection=''` clears it. The status does not change. */
+function applyPauseCollection(next: Stripe.Subscription, params: Params, now: number): void {
+  const value = params.pause_collection;
+  if (value === undefined) return;
+  if (value === '') {
+    next.pause_collection = null;
+    return;
+  }
+  const spec = (typeof value === 'object' && value !== null ? value : {}) as Params;
+  const behavior = str(spec.behavior);
+  if (behavior !== 'keep_as_draft' && behavior !== 'mark_uncollectible' && behavior !== 'void') {
+    throw EmulatorError.invalid('Invalid pause_collection[behavior]: must be one of keep_as_draft, mark_uncollectible, or void', 'pause_collection[behavior]');
+  }
+  let resumesAt: number | null = null;
+  if (spec.resumes_at !== undefined && spec.resumes_at !== '') {
+    resumesAt = Number(spec.resumes_at);
+    if (!Number.isInteger(resumesAt) || resumesAt <= now) throw EmulatorError.invalid('pause_collection[resumes_at] must be a unix timestamp in the future.', 'pause_collection[resumes_at]');
+  }
+  next.pause_collection = { behavior, resumes_at: resumesAt };
+}
+
+const isHash = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameValue(x, b[i]));
+  if (isHash(a) && isHash(b)) {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((k) => k in b && sameValue(a[k], b[k]));
+  }
+  return false;
+}
+
+/**
+ * Stripe's `data.previous_attributes` of an `*.updated` event: the old values of what changed — nested hashes
+ * with only their changed keys, arrays and scalars whole (so a plan change gives `items: { data: [old items] }`);
+ * a field that did not exist before is null. Null when nothing changed.
+ */
+export function previousAttributes(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> | null {
+  const out: Record<string, unknown> = {};
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const a = before[key];
+    const b = after[key];
+    if (sameValue(a, b)) continue;
+    out[key] = isHash(a) && isHash(b) ? (previousAttributes(a, b) ?? {}) : a === undefined ? null : structuredClone(a);
+  }
+  return Object.keys(out).length ? out : null;
 }

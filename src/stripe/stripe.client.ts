@@ -9,9 +9,63 @@ export const STRIPE_CLIENT = Symbol('STRIPE_CLIENT');
 /** The API version every request pins, so Stripe's answers keep the shape this code was written for. */
 export const STRIPE_API_VERSION = Stripe.API_VERSION;
 
-/** Builds the SDK client from configuration: the API URL (real Stripe, stripe-mock or the local emulator), retries, timeout. */
+/**
+ * Thrown (inside the SDK, which wraps it in a StripeConnectionError) when STRIPE_MAX_CONCURRENCY requests
+ * are already in flight: a slow Stripe then costs callers a quick 503, not a queue of sockets and memory.
+ */
+export class StripeBusyError extends Error {
+  readonly code = 'stripe_concurrency_limit';
+  constructor(limit: number) {
+    super(`${limit} Stripe requests are already in flight on this instance (STRIPE_MAX_CONCURRENCY)`);
+    this.name = 'StripeBusyError';
+  }
+}
+
+/** True for the SDK's error around a StripeBusyError. */
+export function isStripeBusy(error: unknown): boolean {
+  return error instanceof Stripe.errors.StripeConnectionError && (error as { detail?: unknown }).detail instanceof StripeBusyError;
+}
+
+/** The SDK's Node HTTP client with a cap on requests in flight (each try counts once). */
+export class ConcurrencyLimitedHttpClient extends Stripe.HttpClient {
+  private inFlight = 0;
+  private readonly inner = Stripe.createNodeHttpClient();
+
+  constructor(private readonly limit: number) {
+    super();
+  }
+
+  get active(): number {
+    return this.inFlight;
+  }
+
+  override getClientName(): string {
+    return 'node-limited';
+  }
+
+  override makeRequest(...args: Parameters<InstanceType<typeof Stripe.HttpClient>['makeRequest']>): ReturnType<InstanceType<typeof Stripe.HttpClient>['makeRequest']> {
+    // a rejected promise, never a throw: the SDK only handles failures of the returned promise
+    if (this.inFlight >= this.limit) return Promise.reject(new StripeBusyError(this.limit));
+    this.inFlight += 1;
+    const release = () => (this.inFlight -= 1);
+    return this.inner.makeRequest(...args).then(
+      (response) => (release(), response),
+      (error: unknown) => {
+        release();
+        throw error;
+      },
+    );
+  }
+}
+
+/**
+ * Builds the SDK client from configuration: the API URL (real Stripe, stripe-mock or the local emulator), and what
+ * keeps a slow Stripe from taking the service down with it: a short per-try timeout (STRIPE_TIMEOUT_MS), few retries
+ * (STRIPE_MAX_NETWORK_RETRIES) and a cap on requests in flight (STRIPE_MAX_CONCURRENCY). No caller holds a
+ * transaction or a pooled connection across a call (see StripeCustomersService).
+ */
 export function createStripeClient(config: AppConfig): Stripe | null {
-  const { secretKey, apiUrl } = config.stripe;
+  const { secretKey, apiUrl, timeoutMs, maxNetworkRetries, maxConcurrency } = config.stripe;
   if (!secretKey) return null;
   const url = new URL(apiUrl);
   return new Stripe(secretKey, {
@@ -19,8 +73,9 @@ export function createStripeClient(config: AppConfig): Stripe | null {
     host: url.hostname,
     port: url.port || (url.protocol === 'https:' ? 443 : 80),
     protocol: url.protocol === 'https:' ? 'https' : 'http',
-    maxNetworkRetries: 2,
-    timeout: 10_000,
+    maxNetworkRetries,
+    timeout: timeoutMs,
+    httpClient: new ConcurrencyLimitedHttpClient(maxConcurrency),
     telemetry: false,
     appInfo: { name: 'stripe-checkout-service', version: '0.1.0' },
   });

@@ -25,10 +25,27 @@ export class User {
   @Column({ type: 'varchar', length: 16, default: 'user' })
   role!: UserRole;
 
+  /**
+   * Carried in every access token (`ver`) and compared by the guard on each request. A database trigger
+   * (migration SecurityRound2) increments it and revokes every refresh token of the user whenever the role
+   * or the password hash changes, so older tokens of either kind stop working at once.
+   */
+  @Column({ name: 'token_version', type: 'integer', default: 0 })
+  tokenVersion!: number;
+
+  /** A cached copy of the highest-ranked active grant (see GrantsService.recompute), kept in the same transaction as any grant change. */
   @Column({ type: 'varchar', length: 64, default: FREE_PLAN })
   plan!: string;
 
-  /** Stripe's subscription status (`active`, `past_due`, …), or null without a subscription. */
+  /** When the cached plan must be recomputed: the earliest end of an active grant (null: no end). */
+  @Column({ name: 'plan_valid_until', type: 'timestamptz', precision: 3, nullable: true })
+  planValidUntil!: Date | null;
+
+  /** A short lease while one checkout of this user is being created, so two at once cannot both reach Stripe. */
+  @Column({ name: 'checkout_lease_until', type: 'timestamptz', precision: 3, nullable: true })
+  checkoutLeaseUntil!: Date | null;
+
+  /** The status of the user's current subscription (cached from `subscriptions`), or null without one. */
   @Column({ name: 'subscription_status', type: 'varchar', length: 32, nullable: true })
   subscriptionStatus!: string | null;
 

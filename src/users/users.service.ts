@@ -37,6 +37,10 @@ export class UsersService {
     return this.users.findOneByOrFail({ id: (result.raw[0] as { id: string }).id });
   }
 
+  /**
+   * Changing either bumps the user's token version and revokes all their refresh tokens (a trigger on `users`,
+   * migration SecurityRound2), whatever path makes the change: every earlier session ends at once.
+   */
   async setRoleAndPassword(id: string, role: UserRole, passwordHash: string): Promise<void> {
     await this.users.update({ id }, { role, passwordHash });
   }

@@ -1,9 +1,20 @@
 import { Injectable, OnModuleInit, SetMetadata } from '@nestjs/common';
 import { DiscoveryService, Reflector } from '@nestjs/core';
 import type Stripe from 'stripe';
-import type { HandlerContext } from './apply/apply-context.js';
+import type { EntityManager } from 'typeorm';
+import type { FulfillmentSource } from '../entitlements/entities/fulfillment.entity.js';
 
 const STRIPE_EVENT_TYPES = 'stripe:event-types';
+
+/** What every event handler receives: the transaction's manager and where the event came from. */
+export interface HandlerContext {
+  manager: EntityManager;
+  source: FulfillmentSource;
+  eventId: string;
+  eventCreated: Date;
+  /** work to run once the event's transaction has committed (a Stripe read, never inside the transaction) */
+  afterCommit: Array<() => Promise<void>>;
+}
 
 /** Marks a provider as the handler of these Stripe event types. */
 export const OnStripeEvent = (...types: Stripe.Event['type'][]) => SetMetadata(STRIPE_EVENT_TYPES, types);

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { FulfillmentSource } from '../billing/entities/fulfillment.entity.js';
+import type { FulfillmentSource } from '../entitlements/entities/fulfillment.entity.js';
 import { AppError } from '../common/errors/app-error.js';
 import { redactKeys } from '../common/errors/all-exceptions.filter.js';
 import { AppConfig } from '../config/app-config.js';
@@ -10,7 +10,8 @@ import { MetricsService } from '../observability/metrics.service.js';
 import type { WebhookOutcome } from '../observability/metrics.service.js';
 import { StripeEvent, type StripeEventStatus } from './entities/stripe-event.entity.js';
 import { eventObjectId } from './event-shape.js';
-import { HandlerRegistry } from './handler-registry.js';
+import { isUnstorableText, withoutNul } from './unstorable-text.js';
+import { HandlerRegistry, type HandlerContext } from './handler-registry.js';
 
 export type EventArrival = 'webhook' | 'recovery';
 
@@ -58,7 +59,9 @@ export class WebhookProcessorService {
     const observe = (outcome: WebhookOutcome) =>
       this.metrics.webhookProcessed({ type: event.type, outcome, createdAt: source === 'replay' ? Date.now() / 1000 : event.created, durationSeconds: (performance.now() - started) / 1000 });
     try {
-      const result = await this.db.transaction((manager) => this.processInTransaction(manager, event, arrival, source));
+      const afterCommit: HandlerContext['afterCommit'] = [];
+      const result = await this.db.transaction((manager) => this.processInTransaction(manager, event, arrival, source, afterCommit));
+      for (const work of afterCommit) await work();
       const outcome = result.duplicate ? 'duplicate' : result.status === 'ignored' ? 'ignored' : 'processed';
       observe(outcome);
       this.logger.log({ msg: 'stripe event', eventId: event.id, type: event.type, outcome, source });
@@ -72,7 +75,13 @@ export class WebhookProcessorService {
     }
   }
 
-  private async processInTransaction(manager: EntityManager, event: Stripe.Event, arrival: EventArrival, source: FulfillmentSource): Promise<IngestResult> {
+  private async processInTransaction(
+    manager: EntityManager,
+    event: Stripe.Event,
+    arrival: EventArrival,
+    source: FulfillmentSource,
+    afterCommit: HandlerContext['afterCommit'],
+  ): Promise<IngestResult> {
     const ignoredReason = this.ignoredReason(event);
     const status: StripeEventStatus = ignoredReason ? 'ignored' : 'processed';
     // A new event is stored with its outcome up front: the insert locks the row until this transaction
@@ -92,7 +101,7 @@ export class WebhookProcessorService {
       );
     }
     if (!ignoredReason) {
-      await this.registry.get(event.type)!.handle(event, { manager, source, eventId: event.id, eventCreated: new Date(event.created * 1000) });
+      await this.registry.get(event.type)!.handle(event, { manager, source, eventId: event.id, eventCreated: new Date(event.created * 1000), afterCommit });
     }
     return { status, duplicate: false };
   }
@@ -106,15 +115,28 @@ export class WebhookProcessorService {
     return null;
   }
 
-  /** The transaction rolled back; the failure is kept on the event (outside it) for retries and admins. */
+  /**
+   * The transaction rolled back; the failure is kept on the event (outside it) for retries and admins. An event
+   * PostgreSQL cannot store as it came (a NUL character) is kept with each NUL replaced and last_error saying so.
+   */
   private async recordFailure(event: Stripe.Event, arrival: EventArrival, message: string): Promise<void> {
-    await this.db.query(
-      `INSERT INTO stripe_events (id, type, stripe_created_at, livemode, api_version, object_id, payload, source, status, attempts, last_error)
-       VALUES ($1, $2, to_timestamp($3), $4, $5, $6, $7, $8, 'failed', 1, $9)
-       ON CONFLICT (id) DO UPDATE SET status = 'failed', attempts = stripe_events.attempts + 1, last_error = EXCLUDED.last_error
-       WHERE stripe_events.status NOT IN ('processed', 'ignored')`,
-      [event.id, event.type, event.created, event.livemode, event.api_version ?? null, eventObjectId(event), event, arrival, message],
-    );
+    const store = (stored: Stripe.Event, lastError: string) =>
+      this.db.query(
+        `INSERT INTO stripe_events (id, type, stripe_created_at, livemode, api_version, object_id, payload, source, status, attempts, last_error)
+         VALUES ($1, $2, to_timestamp($3), $4, $5, $6, $7, $8, 'failed', 1, $9)
+         ON CONFLICT (id) DO UPDATE SET status = 'failed', attempts = stripe_events.attempts + 1, last_error = EXCLUDED.last_error
+         WHERE stripe_events.status NOT IN ('processed', 'ignored')`,
+        [stored.id, stored.type, stored.created, stored.livemode, stored.api_version ?? null, eventObjectId(stored), stored, arrival, lastError],
+      );
+    try {
+      await store(event, message);
+    } catch (error) {
+      if (!isUnstorableText(error)) throw error;
+      await store(
+        withoutNul(event),
+        `The payload holds a NUL character (\\u0000), which PostgreSQL cannot store: kept with each NUL replaced by U+FFFD, not processed. ${withoutNul(message)}`,
+      );
+    }
   }
 }
 

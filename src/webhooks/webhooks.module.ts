@@ -1,8 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { CheckoutSessionApplier } from './apply/checkout-session.applier.js';
-import { FulfillmentService } from './apply/fulfillment.service.js';
-import { SubscriptionApplier } from './apply/subscription.applier.js';
+import { EntitlementsModule } from '../entitlements/entitlements.module.js';
 import { HandlerRegistry } from './handler-registry.js';
 import { CheckoutSessionHandler } from './handlers/checkout-session.handler.js';
 import { InvoiceHandler } from './handlers/invoice.handler.js';
@@ -10,20 +8,12 @@ import { SubscriptionHandler } from './handlers/subscription.handler.js';
 import { WebhookProcessorService } from './webhook-processor.service.js';
 import { WebhooksController } from './webhooks.controller.js';
 
+/** Webhook transport: the signature check, the inbox, and the handler registry; what events mean is in EntitlementsModule. */
 @Module({
-  imports: [DiscoveryModule],
+  imports: [DiscoveryModule, EntitlementsModule],
   controllers: [WebhooksController],
-  providers: [
-    WebhookProcessorService,
-    HandlerRegistry,
-    FulfillmentService,
-    CheckoutSessionApplier,
-    SubscriptionApplier,
-    CheckoutSessionHandler,
-    SubscriptionHandler,
-    InvoiceHandler,
-  ],
-  // confirm, admin sync/replay and recovery reuse the same transactional path
-  exports: [WebhookProcessorService, CheckoutSessionApplier, SubscriptionApplier, HandlerRegistry],
+  providers: [WebhookProcessorService, HandlerRegistry, CheckoutSessionHandler, SubscriptionHandler, InvoiceHandler],
+  // admin replay and recovery reuse the same transactional path
+  exports: [WebhookProcessorService, HandlerRegistry],
 })
 export class WebhooksModule {}

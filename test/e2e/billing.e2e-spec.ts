@@ -133,11 +133,13 @@ describe('Billing', () => {
       expect(new Set(rows.map((r: { stripe_customer_id: string }) => r.stripe_customer_id))).toEqual(new Set([customers[0].id]));
     });
 
-    it('answers 409 to a user who already has an active subscription to the plan', async () => {
+    it('answers 409 to a user who already has a live subscription, pointing to the plan-change route, and calls Stripe for nothing', async () => {
       const user = await registerUser(t);
-      await t.db.query(`UPDATE users SET plan = 'pro', subscription_status = 'active' WHERE id = $1`, [user.id]);
+      await t.db.query(`INSERT INTO subscriptions (stripe_subscription_id, user_id, status, plan, state_at) VALUES ($1, $2, 'active', 'pro', now())`, [`sub_${user.id.slice(0, 8)}`, user.id]);
+      const before = stripe.requests.length;
       const res = await create(user, { plan: 'pro', interval: 'year' }).expect(409);
-      expect(res.body).toMatchObject({ error: 'conflict', details: { hint: 'POST /api/billing/portal' } });
+      expect(res.body).toMatchObject({ error: 'conflict', details: { hint: 'POST /api/billing/subscription/change' } });
+      expect(stripe.requests.length).toBe(before);
       await create(user, { plan: 'lifetime', interval: 'once' }).expect(201);
     });
   });
@@ -146,7 +148,8 @@ describe('Billing', () => {
     it('lists my sessions newest first with cursor pages', async () => {
       const user = await registerUser(t);
       const ids: string[] = [];
-      for (let i = 0; i < 5; i++) ids.push((await create(user)).body.id);
+      // one-time sessions: an open subscription session would be answered again instead of a new one
+      for (let i = 0; i < 5; i++) ids.push((await create(user, { plan: 'lifetime', interval: 'once' })).body.id);
       const page1 = await request(t.http).get('/api/billing/checkout-sessions?limit=2').set(bearer(user.accessToken)).expect(200);
       expect(page1.body.items.map((s: { id: string }) => s.id)).toEqual([ids[4], ids[3]]);
       const page2 = await request(t.http).get(`/api/billing/checkout-sessions?limit=2&cursor=${page1.body.nextCursor}`).set(bearer(user.accessToken)).expect(200);
@@ -192,9 +195,15 @@ describe('Billing', () => {
       const user = await registerUser(t);
       expect((await request(t.http).get('/api/billing/subscription').set(bearer(user.accessToken)).expect(200)).body).toEqual({
         plan: 'free',
+        subscriptionPlan: null,
+        interval: null,
         status: null,
         currentPeriodEnd: null,
         cancelAtPeriodEnd: false,
+        cancelAt: null,
+        trialEnd: null,
+        pausedCollection: null,
+        actionRequired: null,
       });
     });
   });
@@ -202,7 +211,7 @@ describe('Billing', () => {
   describe('when Stripe fails', () => {
     it('answers 502 stripe_error with Stripe\'s message and writes nothing', async () => {
       const user = await registerUser(t);
-      await create(user).expect(201); // the customer exists, so the next call is the session
+      await create(user, { plan: 'lifetime', interval: 'once' }).expect(201); // the customer exists, so the next call is the session
       stripe.failNextRequests(1, { status: 400, type: 'invalid_request_error', message: 'No such price: price_pro_monthly' });
       const res = await create(user).expect(502);
       expect(res.body).toMatchObject({ error: 'stripe_error', message: 'No such price: price_pro_monthly' });

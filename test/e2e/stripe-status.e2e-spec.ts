@@ -2,6 +2,7 @@ import request from 'supertest';
 import { Test } from '@nestjs/testing';
 import { AppModule } from '../../src/app.module.js';
 import { loadConfig } from '../../src/config/app-config.js';
+import { StripeConfigCheckService } from '../../src/stripe-check/stripe-config-check.service.js';
 import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
 import { baseTestEnv, createTestApp } from '../support/app.js';
 import { createTestDatabase } from '../support/database.js';
@@ -30,8 +31,10 @@ describe('Stripe configuration self-check', () => {
     });
     try {
       const admin = await registerAdmin(t);
+      // outside production the check runs in the background after start
+      await t.app.get(StripeConfigCheckService).settled();
       const res = await request(t.http).get('/api/admin/stripe/status').set(bearer(admin.accessToken)).expect(200);
-      expect(res.body).toMatchObject({ mode: 'test', webhookSecrets: 1 });
+      expect(res.body).toMatchObject({ mode: 'test', webhookSecrets: 1, pending: false });
       const byPrice = Object.fromEntries(res.body.prices.map((p: { priceId: string }) => [p.priceId, p]));
       expect(byPrice[PRICES.proMonthly]).toEqual({ plan: 'pro', interval: 'month', priceId: PRICES.proMonthly, ok: true, problem: null });
       expect(byPrice.price_yearly_but_monthly).toMatchObject({ ok: false, problem: 'the price recurs every month, the variable says year' });

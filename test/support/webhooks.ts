@@ -1,16 +1,13 @@
-import { createHmac } from 'node:crypto';
 import type Stripe from 'stripe';
 import request from 'supertest';
+import { stripeSignature } from '../../src/stripe-emulator/webhook-delivery.js';
 import type { TestApp } from './app.js';
 
 export const WEBHOOK_SECRET = 'whsec_test_primary_secret_0123456789';
 export const ROTATED_SECRET = 'whsec_test_rotated_secret_9876543210';
 
-/** Stripe's scheme: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`. */
-export function signPayload(payload: string, secret: string, timestamp = Math.floor(Date.now() / 1000)): string {
-  const signature = createHmac('sha256', secret).update(`${timestamp}.${payload}`).digest('hex');
-  return `t=${timestamp},v1=${signature}`;
-}
+/** Stripe's scheme: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` (the emulator's signer, the one copy). */
+export const signPayload = stripeSignature;
 
 /** Posts an event to the webhook exactly as Stripe would: raw JSON bytes and a signature over them. */
 export function deliver(t: TestApp, event: Stripe.Event | Record<string, unknown>, options: { secret?: string; timestamp?: number; header?: string | null } = {}) {

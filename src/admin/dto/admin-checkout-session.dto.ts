@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { CheckoutMode, CheckoutPaymentStatus, CheckoutSession, CheckoutSessionStatus } from '../../billing/entities/checkout-session.entity.js';
-import type { FulfillmentSource } from '../../billing/entities/fulfillment.entity.js';
+import type { FulfillmentSource } from '../../entitlements/entities/fulfillment.entity.js';
 import type { StripeEventStatus } from '../../webhooks/entities/stripe-event.entity.js';
 import { AdminUserDto } from './admin-user.dto.js';
 import { EVENT_STATUSES, FULFILLMENT_SOURCES, PAYMENT_STATUSES, SESSION_MODES, SESSION_STATUSES } from './enums.js';

@@ -1,5 +1,6 @@
 import type { CheckoutMode, CheckoutPaymentStatus, CheckoutSessionStatus } from '../../billing/entities/checkout-session.entity.js';
-import type { FulfillmentSource } from '../../billing/entities/fulfillment.entity.js';
+import { KNOWN_SUBSCRIPTION_STATUSES } from '../../common/openapi/subscription-status.js';
+import type { FulfillmentSource } from '../../entitlements/entities/fulfillment.entity.js';
 import type { UserRole } from '../../users/user.entity.js';
 import type { StripeEventStatus } from '../../webhooks/entities/stripe-event.entity.js';
 
@@ -10,6 +11,6 @@ export const SESSION_MODES: readonly CheckoutMode[] = ['payment', 'subscription'
 export const EVENT_STATUSES: readonly StripeEventStatus[] = ['received', 'processed', 'failed', 'ignored'];
 export const FULFILLMENT_SOURCES: readonly FulfillmentSource[] = ['webhook', 'confirm', 'sync', 'replay', 'recovery'];
 export const USER_ROLES: readonly UserRole[] = ['user', 'admin'];
-/** Stripe's subscription statuses. */
-export const SUBSCRIPTION_STATUSES = ['incomplete', 'incomplete_expired', 'trialing', 'active', 'past_due', 'canceled', 'unpaid', 'paused'] as const;
+/** Stripe's subscription statuses: the one list, kept with the OpenAPI property that documents them. */
+export const SUBSCRIPTION_STATUSES = KNOWN_SUBSCRIPTION_STATUSES;
 export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];

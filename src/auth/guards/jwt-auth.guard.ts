@@ -10,7 +10,10 @@ export interface AuthenticatedUser {
 
 export type AuthenticatedRequest = Request & { user: AuthenticatedUser };
 
-/** Requires a valid `Authorization: Bearer <accessToken>`; puts `{id, role}` on the request. */
+/**
+ * Requires a valid `Authorization: Bearer <accessToken>` whose token version is still the user's (one
+ * primary-key read, no cache); puts `{id, role}` on the request, with the role as the database has it now.
+ */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
   constructor(private readonly tokens: TokensService) {}
@@ -20,8 +23,7 @@ export class JwtAuthGuard implements CanActivate {
     const header = req.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_\-.]{10,4096})$/.exec(header.trim()) : null;
     if (!match) throw AppError.unauthorized('Missing or malformed bearer token');
-    const claims = await this.tokens.verifyAccess(match[1]);
-    req.user = { id: claims.sub, role: claims.role };
+    req.user = await this.tokens.authenticate(match[1]);
     return true;
   }
 }

@@ -1,7 +1,7 @@
 import { SUBSCRIPTION_STATUS_PROPERTY } from '../../common/openapi/subscription-status.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsString, Matches, MaxLength } from 'class-validator';
+import { IsBoolean, IsIn, IsString, Matches, MaxLength } from 'class-validator';
 import type { CheckoutSession } from '../entities/checkout-session.entity.js';
 
 export const INTERVALS = ['month', 'year', 'once'] as const;
@@ -116,16 +116,97 @@ export class PortalSessionDto {
   url!: string;
 }
 
+export class PausedCollectionDto {
+  @ApiProperty({ enum: ['keep_as_draft', 'mark_uncollectible', 'void'], example: 'void', description: "Stripe's `pause_collection.behavior`" })
+  behavior!: string;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  resumesAt!: Date | null;
+}
+
+export class ActionRequiredDto {
+  @ApiProperty({ example: 'https://invoice.stripe.com/i/acct_1/test_YWNjdF8x', description: "Stripe's hosted page where the customer completes the payment (3-D Secure)" })
+  hostedInvoiceUrl!: string;
+}
+
 export class SubscriptionDto {
-  @ApiProperty({ example: 'pro' })
+  @ApiProperty({ example: 'pro', description: "The user's plan: the highest-ranked active grant (a subscription, a one-time purchase or an admin's grant); `free` when none" })
   plan!: string;
 
-  @ApiProperty({ ...SUBSCRIPTION_STATUS_PROPERTY, description: "Stripe's subscription status; null without a subscription" })
+  @ApiProperty({ type: String, nullable: true, example: 'pro', description: "The plan of the user's current subscription (null without one, or when its price maps to no plan)" })
+  subscriptionPlan!: string | null;
+
+  @ApiProperty({ type: String, enum: ['month', 'year'], nullable: true })
+  interval!: 'month' | 'year' | null;
+
+  @ApiProperty({ ...SUBSCRIPTION_STATUS_PROPERTY, description: "Stripe's status of the current subscription; null without a subscription" })
   status!: string | null;
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
   currentPeriodEnd!: Date | null;
 
-  @ApiProperty({ example: false })
+  @ApiProperty({ example: false, description: 'True when the subscription ends at the end of the current period (`cancel_at_period_end`, or `cancel_at` at the period end)' })
   cancelAtPeriodEnd!: boolean;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the subscription is scheduled to end; null when it is not cancelling' })
+  cancelAt!: Date | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'End of the trial, when the subscription has or had one' })
+  trialEnd!: Date | null;
+
+  @ApiProperty({ type: PausedCollectionDto, nullable: true, description: 'Set while payment collection is paused (the status stays as Stripe has it)' })
+  pausedCollection!: PausedCollectionDto | null;
+
+  @ApiProperty({ type: ActionRequiredDto, nullable: true, description: 'Set when the latest invoice needs the customer (3-D Secure): send them to the URL' })
+  actionRequired!: ActionRequiredDto | null;
+}
+
+export class ChangeSubscriptionDto extends CreateCheckoutSessionDto {}
+
+export class SubscriptionPreviewQueryDto extends CreateCheckoutSessionDto {}
+
+export class CancelSubscriptionDto {
+  @ApiProperty({ example: true, description: 'true: end at the end of the paid period (access until then); false: end now' })
+  @IsBoolean()
+  atPeriodEnd!: boolean;
+}
+
+export class PreviewLineDto {
+  @ApiProperty({ type: String, nullable: true, example: 'Remaining time on Team after 01 Dec 2026' })
+  description!: string | null;
+
+  @ApiProperty({ example: 1500, description: "In the currency's minor unit; negative for a credit" })
+  amount!: number;
+
+  @ApiProperty({ description: 'A proration for the part of the period already paid' })
+  proration!: boolean;
+}
+
+export class SubscriptionPreviewDto {
+  @ApiProperty({ example: 'team' })
+  plan!: string;
+
+  @ApiProperty({ enum: ['month', 'year'] })
+  interval!: string;
+
+  @ApiProperty({ example: 'usd' })
+  currency!: string;
+
+  @ApiProperty({ enum: ['create_prorations', 'always_invoice', 'none'], description: 'SUBSCRIPTION_PRORATION_BEHAVIOR: how the change would be billed' })
+  prorationBehavior!: string;
+
+  @ApiProperty({ type: String, format: 'date-time', description: 'The moment the prorations are computed for' })
+  prorationDate!: Date;
+
+  @ApiProperty({ example: 1500, description: 'Charged at once when the change is made (0 unless prorations are invoiced at once)' })
+  amountDueNow!: number;
+
+  @ApiProperty({ example: 5000, description: 'The next renewal invoice after the change' })
+  nextRenewalAmount!: number;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  nextRenewalAt!: Date | null;
+
+  @ApiProperty({ type: [PreviewLineDto] })
+  lines!: PreviewLineDto[];
 }

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { Request, Response } from 'express';
 import { QueryFailedError } from 'typeorm';
 import Stripe from 'stripe';
+import { isStripeBusy } from '../../stripe/stripe.client.js';
 import { AppError } from './app-error.js';
 import { ERROR_STATUS, ErrorCode } from './error-code.js';
 
@@ -35,9 +36,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
-    const req = ctx.getRequest<Request & { id?: string }>();
+    const req = ctx.getRequest<Request & { id?: string; user?: { role?: string } }>();
     const res = ctx.getResponse<Response>();
-    const { status, body, retryAfter } = this.toBody(exception, req.id ?? '');
+    // Stripe's own words go to admins (and to the log line below), never to end users
+    const { status, body, retryAfter } = this.toBody(exception, req.id ?? '', req.user?.role === 'admin');
     if (status >= 500) {
       this.logger.error(`${req.method} ${req.originalUrl?.split('?')[0]} -> ${status} ${body.error}: ${describe(exception)}`);
     }
@@ -46,7 +48,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     res.status(status).json(body);
   }
 
-  private toBody(exception: unknown, requestId: string): { status: number; body: ErrorBody; retryAfter?: number } {
+  private toBody(exception: unknown, requestId: string, admin = false): { status: number; body: ErrorBody; retryAfter?: number } {
     if (exception instanceof AppError) {
       return {
         status: ERROR_STATUS[exception.code],
@@ -54,7 +56,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
         retryAfter: exception.retryAfter,
       };
     }
-    if (exception instanceof Stripe.errors.StripeError) return this.fromStripe(exception, requestId);
+    if (exception instanceof Stripe.errors.StripeError) return this.fromStripe(exception, requestId, admin);
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const code = STATUS_CODES[status] ?? (status >= 500 ? ErrorCode.InternalError : ErrorCode.ValidationError);
@@ -83,7 +85,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
     return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: { error: ErrorCode.InternalError, message: 'Internal server error', requestId } };
   }
 
-  private fromStripe(error: InstanceType<typeof Stripe.errors.StripeError>, requestId: string) {
+  private fromStripe(error: InstanceType<typeof Stripe.errors.StripeError>, requestId: string, admin: boolean) {
+    if (isStripeBusy(error)) {
+      return {
+        status: 503,
+        body: { error: ErrorCode.ServiceUnavailable, message: 'The service is busy talking to Stripe, try again shortly', requestId },
+        retryAfter: 1,
+      };
+    }
     if (error instanceof Stripe.errors.StripeConnectionError || error instanceof Stripe.errors.StripeRateLimitError) {
       return {
         status: 503,
@@ -95,12 +104,22 @@ export class AllExceptionsFilter implements ExceptionFilter {
       // never echo what Stripe says about the key: it can quote part of it
       return { status: 502, body: { error: ErrorCode.StripeError, message: 'Stripe rejected the configured API key', requestId } };
     }
-    const message = redactKeys(error.message || 'Stripe answered with an error');
+    // Stripe's message can name objects and ids ("No such customer: 'cus_…'"): users get a stable sentence per type
+    const message = admin ? redactKeys(error.message || 'Stripe answered with an error') : userMessage(error);
     return {
       status: 502,
       body: { error: ErrorCode.StripeError, message, details: { type: error.type, code: error.code, requestId: error.requestId }, requestId },
     };
   }
+}
+
+/** What an end user reads for each kind of Stripe error; the log line and admins get Stripe's own message. */
+function userMessage(error: InstanceType<typeof Stripe.errors.StripeError>): string {
+  if (error instanceof Stripe.errors.StripeCardError) return 'The payment method was declined';
+  if (error instanceof Stripe.errors.StripeIdempotencyError) return 'This request conflicts with an earlier one with the same Idempotency-Key';
+  if (error instanceof Stripe.errors.StripeInvalidRequestError) return 'Stripe could not carry out this request; contact support if it keeps happening';
+  if (error instanceof Stripe.errors.StripeAPIError) return 'Stripe had a problem with this request, try again shortly';
+  return 'Stripe answered with an error';
 }
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006']);

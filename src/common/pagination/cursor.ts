@@ -13,14 +13,22 @@ export function encodeCursor(position: CursorPosition): string {
   return Buffer.from(JSON.stringify([position.createdAt.toISOString(), position.id])).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): CursorPosition {
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The one cursor decoder of every list. A cursor we did not make is a 400 `validation_error`, never a 500:
+ * its time must be one PostgreSQL can hold (JS dates reach far further), and on tables keyed by uuid
+ * (`idKind: 'uuid'`, the default) its id must be a uuid, or the comparison would fail as a cast error.
+ */
+export function decodeCursor(cursor: string, idKind: 'uuid' | 'text' = 'uuid'): CursorPosition {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === 'string' && typeof parsed[1] === 'string') {
       const createdAt = new Date(parsed[0]);
-      if (!Number.isNaN(createdAt.getTime()) && parsed[1].length > 0 && parsed[1].length <= 255) {
-        return { createdAt, id: parsed[1] };
-      }
+      const year = createdAt.getUTCFullYear();
+      const id = parsed[1];
+      const idOk = idKind === 'uuid' ? UUID_PATTERN.test(id) : id.length > 0 && id.length <= 255 && !id.includes('\u0000');
+      if (!Number.isNaN(createdAt.getTime()) && year >= 1900 && year <= 9999 && idOk) return { createdAt, id };
     }
   } catch {
     // fall through to the validation error

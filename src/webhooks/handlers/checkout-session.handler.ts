@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
-import type { HandlerContext } from '../apply/apply-context.js';
-import { CheckoutSessionApplier } from '../apply/checkout-session.applier.js';
-import { OnStripeEvent, type StripeEventHandler } from '../handler-registry.js';
+import { CheckoutSessionApplier } from '../../entitlements/checkout-session.applier.js';
+import { OnStripeEvent, type HandlerContext, type StripeEventHandler } from '../handler-registry.js';
 
 /** Completed, async succeeded/failed and expired sessions: the session object says it all. */
 @Injectable()

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { CheckoutSession } from '../../billing/entities/checkout-session.entity.js';
-import { Fulfillment } from '../../billing/entities/fulfillment.entity.js';
+import type { CheckoutSession } from '../billing/entities/checkout-session.entity.js';
+import { Fulfillment } from './entities/fulfillment.entity.js';
 import type { ApplyContext } from './apply-context.js';
 
 /**

@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
 import type { EntityManager } from 'typeorm';
-import { findPriceById } from '../../billing/catalogue.js';
-import { CheckoutSession } from '../../billing/entities/checkout-session.entity.js';
-import { AppConfig } from '../../config/app-config.js';
-import { User } from '../../users/user.entity.js';
-import { isFulfillable, mergePaymentStatus, mergeSessionStatus, sessionFacts, type SessionFacts } from '../mappers/stripe-session.mapper.js';
-import { subscriptionFacts } from '../mappers/stripe-subscription.mapper.js';
+import { CheckoutSession } from '../billing/entities/checkout-session.entity.js';
+import { User } from '../users/user.entity.js';
 import type { ApplyContext } from './apply-context.js';
 import { FulfillmentService } from './fulfillment.service.js';
+import { GrantsService } from './grants.service.js';
+import { isFulfillable, mergePaymentStatus, mergeSessionStatus, sessionFacts, type SessionFacts } from './mappers/stripe-session.mapper.js';
+import { subscriptionFacts } from './mappers/stripe-subscription.mapper.js';
+import { PlanCatalogueService } from './plan-catalogue.service.js';
 import { SubscriptionApplier, UUID } from './subscription.applier.js';
 
 /**
@@ -19,9 +19,10 @@ import { SubscriptionApplier, UUID } from './subscription.applier.js';
 @Injectable()
 export class CheckoutSessionApplier {
   constructor(
-    private readonly config: AppConfig,
+    private readonly plans: PlanCatalogueService,
     private readonly fulfillments: FulfillmentService,
     private readonly subscriptions: SubscriptionApplier,
+    private readonly grants: GrantsService,
   ) {}
 
   async apply(manager: EntityManager, session: Stripe.Checkout.Session, ctx: ApplyContext): Promise<CheckoutSession> {
@@ -62,6 +63,10 @@ export class CheckoutSessionApplier {
       },
     );
     if (won) await this.grant(manager, row, ctx);
+    else if (row.userId && ctx.subscription) {
+      // already fulfilled: a fresh read of its subscription (confirm, sync) is still the newest state
+      await this.subscriptions.apply(manager, ctx.subscription, { at: ctx.readAt ?? new Date(), userId: row.userId });
+    }
     return row;
   }
 
@@ -83,7 +88,7 @@ export class CheckoutSessionApplier {
         mode: facts.mode,
         plan: facts.metadataPlan ?? (ctx.subscription ? this.planOfSubscription(ctx.subscription) : null),
         interval: interval === 'month' || interval === 'year' || interval === 'once' ? interval : null,
-        priceId: ctx.subscription ? subscriptionFacts(ctx.subscription).priceId : null,
+        priceId: ctx.subscription ? subscriptionFacts(ctx.subscription).price.id : null,
         status: 'open',
         paymentStatus: 'unpaid',
         url: facts.url,
@@ -114,35 +119,54 @@ export class CheckoutSessionApplier {
 
   /** Gives the user what the session bought; runs once per session (after the ledger claim). */
   private async grant(manager: EntityManager, row: CheckoutSession, ctx: ApplyContext): Promise<void> {
-    const repo = manager.getRepository(User);
-    const user = await repo.findOne({ where: { id: row.userId! }, lock: { mode: 'pessimistic_write' } });
-    if (!user) return;
-    if (!user.stripeCustomerId && row.stripeCustomerId && !(await repo.existsBy({ stripeCustomerId: row.stripeCustomerId }))) {
-      user.stripeCustomerId = row.stripeCustomerId;
+    const userId = row.userId!;
+    if (row.stripeCustomerId) {
+      await manager.query(
+        `UPDATE users SET stripe_customer_id = $2 WHERE id = $1 AND stripe_customer_id IS NULL AND NOT EXISTS (SELECT 1 FROM users WHERE stripe_customer_id = $2)`,
+        [userId, row.stripeCustomerId],
+      );
     }
     if (row.mode === 'subscription') {
       if (ctx.subscription) {
-        await this.subscriptions.applyToUser(manager, user, subscriptionFacts(ctx.subscription), ctx.eventCreated ?? new Date());
-        return;
+        await this.subscriptions.apply(manager, ctx.subscription, { at: ctx.eventCreated ?? ctx.readAt ?? new Date(), userId });
+      } else if (row.stripeSubscriptionId) {
+        // Until an event about the subscription arrives, the completed session says what it is: active when
+        // paid, trialing when nothing was due. Provisional: any subscription event replaces it.
+        await this.subscriptions.applyFacts(
+          manager,
+          {
+            id: row.stripeSubscriptionId,
+            customerId: row.stripeCustomerId,
+            status: row.paymentStatus === 'no_payment_required' ? 'trialing' : 'active',
+            price: { id: row.priceId, productId: null, lookupKey: null, metadataPlan: row.plan },
+            interval: row.interval === 'month' || row.interval === 'year' ? row.interval : null,
+            itemId: null,
+            quantity: row.quantity,
+            currentPeriodEnd: null,
+            cancelAt: null,
+            cancelAtPeriodEnd: false,
+            canceledAt: null,
+            endedAt: null,
+            trialEnd: null,
+            pauseBehavior: null,
+            pauseResumesAt: null,
+            latestInvoiceId: null,
+            metadataPlan: row.plan,
+            metadataUserId: userId,
+          },
+          { at: null, userId },
+        );
       }
-      // Subscription events are the authority on status; until one about this subscription arrives, the paid session says "active".
-      if (row.stripeSubscriptionId && (user.stripeSubscriptionId !== row.stripeSubscriptionId || !user.subscriptionEventAt)) {
-        user.stripeSubscriptionId = row.stripeSubscriptionId;
-        user.subscriptionStatus = 'active';
-        user.subscriptionPriceId = row.priceId ?? user.subscriptionPriceId;
-        user.plan = row.plan ?? user.plan;
-      }
-    } else if (row.plan) {
-      user.plan = row.plan;
+      return;
     }
-    await repo.update(
-      { id: user.id },
-      { plan: user.plan, stripeCustomerId: user.stripeCustomerId, stripeSubscriptionId: user.stripeSubscriptionId, subscriptionStatus: user.subscriptionStatus, subscriptionPriceId: user.subscriptionPriceId },
-    );
+    if (row.plan) {
+      await this.grants.grantPurchase(manager, { userId, checkoutSessionId: row.id, plan: row.plan });
+      await this.grants.recompute(manager, userId);
+    }
   }
 
   private planOfSubscription(subscription: Stripe.Subscription): string | null {
     const facts = subscriptionFacts(subscription);
-    return findPriceById(this.config.billing.catalogue, facts.priceId)?.plan ?? facts.metadataPlan;
+    return this.plans.planOf(facts.price, facts.metadataPlan);
   }
 }

@@ -1,6 +1,5 @@
 import type Stripe from 'stripe';
-import type { EntityManager } from 'typeorm';
-import type { FulfillmentSource } from '../../billing/entities/fulfillment.entity.js';
+import type { FulfillmentSource } from './entities/fulfillment.entity.js';
 
 /** What an applier knows about the path that brought a Stripe object. */
 export interface ApplyContext {
@@ -11,14 +10,8 @@ export interface ApplyContext {
   /** that event's Stripe `created`; null for reads from the API (confirm, sync), which are the newest state */
   eventCreated: Date | null;
   eventType?: string;
+  /** the moment just before the caller read the object from Stripe (orders it against events) */
+  readAt?: Date;
   /** the session's subscription, when the caller read it from Stripe */
   subscription?: Stripe.Subscription | null;
-}
-
-/** What every event handler receives: the transaction's manager and where the event came from. */
-export interface HandlerContext {
-  manager: EntityManager;
-  source: FulfillmentSource;
-  eventId: string;
-  eventCreated: Date;
 }

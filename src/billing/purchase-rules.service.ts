@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AppError } from '../common/errors/app-error.js';
+import type { CataloguePrice } from '../config/app-config.js';
+import { AppConfig } from '../config/app-config.js';
+import { GrantsService } from '../entitlements/grants.service.js';
+import { PlanCatalogueService } from '../entitlements/plan-catalogue.service.js';
+import { queryRows } from '../database/query-rows.js';
+
+/** Statuses after which a subscription is over: a new one may be bought. */
+const ENDED = ['canceled', 'incomplete_expired', 'unpaid'];
+
+/**
+ * What a user may buy. One live subscription per user: while one has not ended, plan changes go through
+ * POST /api/billing/subscription/change, never a second subscription. A one-time plan is refused when a
+ * permanent grant of at least its rank already covers it.
+ */
+@Injectable()
+export class PurchaseRulesService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: AppConfig,
+    private readonly grants: GrantsService,
+    private readonly plans: PlanCatalogueService,
+  ) {}
+
+  /** Throws 409 when the purchase is not allowed; answers the trial days a subscription gets. */
+  async assertCanBuy(userId: string, price: CataloguePrice): Promise<{ trial: number | null }> {
+    if (price.mode === 'subscription') {
+      const subscriptions = queryRows<{ status: string; plan: string | null }>(
+        await this.db.query('SELECT status, plan FROM subscriptions WHERE user_id = $1 ORDER BY created_at DESC', [userId]),
+      );
+      const live = subscriptions.find((s) => !ENDED.includes(s.status));
+      if (live) {
+        throw AppError.conflict(
+          `You already have a ${live.status} subscription${live.plan ? ` to ${live.plan}` : ''}: change its plan with POST /api/billing/subscription/change instead of buying a second one`,
+          { hint: 'POST /api/billing/subscription/change' },
+        );
+      }
+      // one trial per account: a returning subscriber pays from the first day
+      const trial = subscriptions.length ? null : (this.config.billing.trialDays[price.plan] ?? null);
+      return { trial };
+    }
+    const rank = this.plans.rankOf(price.plan);
+    const covering = (await this.grants.active(userId)).find((g) => g.source !== 'subscription' && g.endsAt === null && this.plans.rankOf(g.plan) >= rank);
+    if (covering) {
+      throw AppError.conflict(`Your ${covering.plan} plan already covers ${price.plan}: there is nothing more to buy`, { coveredBy: covering.plan });
+    }
+    return { trial: null };
+  }
+}

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { CheckoutSessionApplier } from './checkout-session.applier.js';
+import { FulfillmentService } from './fulfillment.service.js';
+import { GrantsService } from './grants.service.js';
+import { PlanCatalogueService } from './plan-catalogue.service.js';
+import { StripeSessionSyncService } from './stripe-session-sync.service.js';
+import { SubscriptionApplier } from './subscription.applier.js';
+import { SubscriptionSyncService } from './subscription-sync.service.js';
+
+/**
+ * What a user owns, as Stripe says: applies Stripe's checkout sessions and subscriptions to our rows, keeps the
+ * fulfilment ledger and the grants, and derives the user's plan. Billing, webhooks, admin and recovery use it;
+ * it imports none of them (it needs only the database and the global Stripe client).
+ */
+@Module({
+  providers: [PlanCatalogueService, GrantsService, FulfillmentService, SubscriptionApplier, CheckoutSessionApplier, StripeSessionSyncService, SubscriptionSyncService],
+  exports: [PlanCatalogueService, GrantsService, SubscriptionApplier, CheckoutSessionApplier, StripeSessionSyncService, SubscriptionSyncService],
+})
+export class EntitlementsModule {}

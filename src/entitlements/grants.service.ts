@@ -1,0 +1,138 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AppError } from '../common/errors/app-error.js';
+import { queryRows } from '../database/query-rows.js';
+import { FREE_PLAN, User } from '../users/user.entity.js';
+import { Grant } from './entities/grant.entity.js';
+import { PlanCatalogueService } from './plan-catalogue.service.js';
+
+/** A grant gives its plan now: not revoked, started, not ended. */
+const ACTIVE = `g.revoked_at IS NULL AND g.starts_at <= now() AND (g.ends_at IS NULL OR g.ends_at > now())`;
+
+/**
+ * The grants ledger and the user's cached plan. Every change to a grant runs inside the caller's transaction
+ * and is followed by `recompute`, which writes `users.plan` (the highest-ranked active grant, `free` when
+ * none) and the user's current subscription fields in one statement, so readers need one indexed read.
+ */
+@Injectable()
+export class GrantsService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly plans: PlanCatalogueService,
+  ) {}
+
+  /** The grant of a subscription follows its status: restored while it grants, revoked (with why) while not. */
+  async setSubscriptionGrant(manager: EntityManager, input: { userId: string; subscriptionId: string; plan: string | null; grants: boolean; reason: string }): Promise<void> {
+    if (input.grants && input.plan) {
+      await manager.query(
+        `INSERT INTO grants (user_id, plan, source, subscription_id, reason) VALUES ($1, $2, 'subscription', $3, $4)
+         ON CONFLICT (subscription_id) WHERE subscription_id IS NOT NULL
+         DO UPDATE SET plan = EXCLUDED.plan, user_id = EXCLUDED.user_id, revoked_at = NULL, revoked_reason = NULL`,
+        [input.userId, input.plan, input.subscriptionId, input.reason],
+      );
+      return;
+    }
+    await manager.query(`UPDATE grants SET revoked_at = now(), revoked_reason = $2 WHERE subscription_id = $1 AND revoked_at IS NULL`, [input.subscriptionId, input.reason]);
+  }
+
+  /** The grant of a fulfilled one-time purchase; the session id is unique, so it is given once. */
+  async grantPurchase(manager: EntityManager, input: { userId: string; checkoutSessionId: string; plan: string }): Promise<void> {
+    await manager.query(
+      `INSERT INTO grants (user_id, plan, source, checkout_session_id, reason) VALUES ($1, $2, 'purchase', $3, 'one-time purchase')
+       ON CONFLICT (checkout_session_id) WHERE checkout_session_id IS NOT NULL DO NOTHING`,
+      [input.userId, input.plan, input.checkoutSessionId],
+    );
+  }
+
+  async grantManually(input: { userId: string; plan: string; endsAt: Date | null; reason: string; actorId: string }): Promise<Grant> {
+    if (!this.plans.isKnown(input.plan)) {
+      throw AppError.validation(`plan must be one of ${this.plans.ranking().join(', ')}`, { plan: ['is not a ranked plan (PLAN_RANK)'] });
+    }
+    if (input.endsAt && input.endsAt.getTime() <= Date.now()) throw AppError.validation('endsAt must be in the future', { endsAt: ['must be in the future'] });
+    return this.db.transaction(async (manager) => {
+      await this.lockUser(manager, input.userId);
+      const grant = await manager.getRepository(Grant).save(
+        manager.getRepository(Grant).create({ userId: input.userId, plan: input.plan, source: 'admin', endsAt: input.endsAt, reason: input.reason, actorId: input.actorId }),
+      );
+      await this.recompute(manager, input.userId);
+      return grant;
+    });
+  }
+
+  async revokeManually(input: { userId: string; grantId: string; reason: string; actorId: string }): Promise<Grant> {
+    return this.db.transaction(async (manager) => {
+      await this.lockUser(manager, input.userId);
+      const repo = manager.getRepository(Grant);
+      const grant = await repo.findOneBy({ id: input.grantId, userId: input.userId });
+      if (!grant) throw AppError.notFound('Grant');
+      if (grant.source !== 'admin' && grant.source !== 'purchase') {
+        throw AppError.conflict('A subscription grant follows its subscription: cancel the subscription instead');
+      }
+      if (!grant.revokedAt) {
+        await repo.update({ id: grant.id }, { revokedAt: new Date(), revokedReason: input.reason, actorId: input.actorId });
+        await this.recompute(manager, input.userId);
+      }
+      return repo.findOneByOrFail({ id: grant.id });
+    });
+  }
+
+  /**
+   * Writes the user's cached plan from the grants, and the cached current subscription (the newest one that has
+   * not ended, else the newest). Returns the plan.
+   */
+  async recompute(manager: EntityManager, userId: string): Promise<string> {
+    const rows: unknown = await manager.query(
+      `UPDATE users u SET
+         plan = coalesce(b.plan, $3), plan_valid_until = b.valid_until,
+         stripe_subscription_id = s.stripe_subscription_id, subscription_status = s.status, subscription_price_id = s.price_id,
+         current_period_end = s.current_period_end, cancel_at_period_end = coalesce(s.cancel_at_period_end, false),
+         subscription_event_at = s.state_at, updated_at = now()
+       FROM (SELECT $1::uuid AS id) k
+       LEFT JOIN LATERAL (
+         SELECT g.plan, (SELECT min(e.ends_at) FROM grants e WHERE e.user_id = k.id AND e.revoked_at IS NULL AND e.ends_at > now()) AS valid_until
+         FROM grants g WHERE g.user_id = k.id AND ${ACTIVE}
+         ORDER BY coalesce(array_position($2::text[], g.plan::text), 0) DESC, g.created_at LIMIT 1
+       ) b ON true
+       LEFT JOIN LATERAL (
+         SELECT * FROM subscriptions x WHERE x.user_id = k.id
+         ORDER BY x.status IN ('canceled', 'incomplete_expired', 'unpaid'), x.created_at DESC LIMIT 1
+       ) s ON true
+       WHERE u.id = k.id RETURNING u.plan`,
+      [userId, this.plans.ranking(), FREE_PLAN],
+    );
+    return queryRows<{ plan: string }>(rows)[0]?.plan ?? FREE_PLAN;
+  }
+
+  /** The user, with the cached plan recomputed first when a grant of it has ended since it was written. */
+  async freshUser(userId: string): Promise<User | null> {
+    const user = await this.db.getRepository(User).findOneBy({ id: userId });
+    if (!user?.planValidUntil || user.planValidUntil.getTime() > Date.now()) return user;
+    await this.db.transaction(async (manager) => {
+      await this.lockUser(manager, userId);
+      await this.recompute(manager, userId);
+    });
+    return this.db.getRepository(User).findOneBy({ id: userId });
+  }
+
+  /** The user's active grants, highest rank first. */
+  async active(userId: string, manager: EntityManager = this.db.manager): Promise<Grant[]> {
+    return manager
+      .getRepository(Grant)
+      .createQueryBuilder('g')
+      .where(`g.user_id = :userId AND ${ACTIVE}`, { userId })
+      .orderBy(`coalesce(array_position(:ranking::text[], g.plan::text), 0)`, 'DESC')
+      .setParameter('ranking', this.plans.ranking())
+      .getMany();
+  }
+
+  async all(userId: string): Promise<Grant[]> {
+    return this.db.getRepository(Grant).find({ where: { userId }, order: { createdAt: 'DESC' } });
+  }
+
+  /** Serialises grant changes of one user (and checks the user exists). */
+  async lockUser(manager: EntityManager, userId: string): Promise<void> {
+    const rows = (await manager.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [userId])) as unknown[];
+    if (!rows.length) throw AppError.notFound('User');
+  }
+}

@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import type Stripe from 'stripe';
+import { AppConfig, type CataloguePrice } from '../config/app-config.js';
+import { FREE_PLAN } from '../users/user.entity.js';
+
+/** What a Stripe price says about itself, as a subscription item or a session line carries it. */
+export interface PriceFacts {
+  id: string | null;
+  productId: string | null;
+  lookupKey: string | null;
+  metadataPlan: string | null;
+}
+
+export function priceFacts(price: Stripe.Price | string | null | undefined): PriceFacts {
+  if (!price) return { id: null, productId: null, lookupKey: null, metadataPlan: null };
+  if (typeof price === 'string') return { id: price, productId: null, lookupKey: null, metadataPlan: null };
+  const product = price.product as string | { id: string } | null | undefined;
+  return {
+    id: price.id,
+    productId: product ? (typeof product === 'string' ? product : product.id) : null,
+    lookupKey: price.lookup_key ?? null,
+    metadataPlan: price.metadata?.plan ?? null,
+  };
+}
+
+/**
+ * Plans: which plan a Stripe price belongs to, and how plans rank. A price maps by, in order: its id in the
+ * catalogue (STRIPE_PRICE_*); its product, when a catalogue price has that product (learnt by the start-up
+ * check); its `lookup_key` (`<plan>` or `<plan>_<interval>`); then `metadata.plan` of the price or subscription.
+ * So a new or grandfathered price of the same product still gives its plan.
+ */
+@Injectable()
+export class PlanCatalogueService {
+  private readonly productPlans = new Map<string, string>();
+  private readonly rank: Map<string, number>;
+
+  constructor(private readonly config: AppConfig) {
+    this.rank = new Map(config.billing.planRank.map((plan, i) => [plan, i + 1]));
+  }
+
+  /** Called by the start-up check with each catalogue price as Stripe returned it. */
+  learnProduct(entry: CataloguePrice, price: Stripe.Price): void {
+    const { productId } = priceFacts(price);
+    if (productId) this.productPlans.set(productId, entry.plan);
+  }
+
+  planOf(price: PriceFacts, metadataPlan: string | null = null): string | null {
+    const catalogue = this.config.billing.catalogue;
+    const byId = price.id ? catalogue.find((p) => p.priceId === price.id) : undefined;
+    if (byId) return byId.plan;
+    const byProduct = price.productId ? this.productPlans.get(price.productId) : undefined;
+    if (byProduct) return byProduct;
+    const plans = this.config.billing.planRank;
+    const key = price.lookupKey?.toLowerCase().replace(/_(month|monthly|year|yearly|once)$/, '');
+    if (key && plans.includes(key)) return key;
+    for (const candidate of [price.metadataPlan, metadataPlan]) {
+      const plan = candidate?.trim().toLowerCase();
+      if (plan && plans.includes(plan)) return plan;
+    }
+    return null;
+  }
+
+  /** 0 for free (or an unranked name), 1 for the lowest ranked plan, and so on. */
+  rankOf(plan: string): number {
+    return plan === FREE_PLAN ? 0 : (this.rank.get(plan) ?? 0);
+  }
+
+  isKnown(plan: string): boolean {
+    return this.rank.has(plan);
+  }
+
+  /** PLAN_RANK lowest first, for SQL that orders grants (`array_position`). */
+  ranking(): string[] {
+    return this.config.billing.planRank;
+  }
+}

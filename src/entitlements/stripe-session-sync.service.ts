@@ -1,0 +1,34 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type Stripe from 'stripe';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { CheckoutSession } from '../billing/entities/checkout-session.entity.js';
+import { STRIPE_CLIENT, requireStripe } from '../stripe/stripe.client.js';
+import { CheckoutSessionApplier } from './checkout-session.applier.js';
+import type { FulfillmentSource } from './entities/fulfillment.entity.js';
+
+/**
+ * "Read the session from Stripe and apply it", for the success page's confirm and the admin's sync: Stripe is
+ * read first, outside any transaction (a Stripe failure changes nothing and holds no connection), then the
+ * session and its subscription go through the same applier as a webhook, so fulfilment happens at most once.
+ */
+@Injectable()
+export class StripeSessionSyncService {
+  constructor(
+    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe | null,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly applier: CheckoutSessionApplier,
+  ) {}
+
+  /** `then` runs in the same transaction, after the session was applied (to read what it changed). */
+  async sync<T>(stripeSessionId: string, source: Extract<FulfillmentSource, 'confirm' | 'sync'>, then: (manager: EntityManager, row: CheckoutSession) => Promise<T>): Promise<T> {
+    const stripe = requireStripe(this.stripe);
+    const readAt = new Date();
+    const session = await stripe.checkout.sessions.retrieve(stripeSessionId, { expand: ['subscription'] });
+    const subscription = session.subscription && typeof session.subscription === 'object' ? session.subscription : null;
+    return this.db.transaction(async (manager) => {
+      const row = await this.applier.apply(manager, session, { source, eventId: null, eventCreated: null, readAt, subscription });
+      return then(manager, row);
+    });
+  }
+}

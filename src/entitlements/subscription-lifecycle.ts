@@ -1,0 +1,84 @@
+/**
+ * What a Stripe subscription status means for access, and how its states are ordered. Stripe's reference
+ * (Subscription object, `status`): `trialing` and `active` are in good standing; `past_due` is Stripe retrying
+ * a failed renewal; `paused` is a trial that ended without a payment method (no invoices are made while paused);
+ * `incomplete` waits for the first payment; `incomplete_expired`, `canceled` and `unpaid` end the service.
+ */
+
+/** Statuses from which Stripe never moves a subscription again. */
+const TERMINAL = new Set(['canceled', 'incomplete_expired']);
+
+/** Statuses that give the subscribed plan; `past_due` only while configured so (SUBSCRIPTION_PAST_DUE_GRANTS). */
+export function statusGrants(status: string, pastDueGrants: boolean): boolean {
+  if (status === 'active' || status === 'trialing') return true;
+  return status === 'past_due' && pastDueGrants;
+}
+
+/** A subscription that has ended: a new one may be bought. */
+export const isEndedStatus = (status: string | null | undefined): boolean => TERMINAL.has(status ?? '') || status === 'unpaid';
+
+export const isTerminalStatus = (status: string | null | undefined): boolean => TERMINAL.has(status ?? '');
+
+/**
+ * The lifecycle stage of a status, used only to break same-second ties (Stripe's `created` has whole seconds):
+ * a subscription is first incomplete, then trialing, then in service (active, past_due, paused), then unpaid,
+ * then ended. Within one stage the later delivery wins.
+ */
+export function lifecycleStage(status: string | null | undefined): number {
+  switch (status) {
+    case 'incomplete':
+      return 0;
+    case 'trialing':
+      return 1;
+    case 'active':
+    case 'past_due':
+    case 'paused':
+      return 2;
+    case 'unpaid':
+      return 3;
+    case 'canceled':
+    case 'incomplete_expired':
+      return 4;
+    default:
+      return 2;
+  }
+}
+
+export interface SubscriptionState {
+  /**
+   * When Stripe was in this state: an event's `created` (whole seconds), or the moment just before an API read
+   * (milliseconds); null for a provisional state (from a paid session, before any subscription event).
+   */
+  at: Date | null;
+  status: string;
+}
+
+export interface Ordering {
+  replace: boolean;
+  /** the order could not be proven: read the subscription from Stripe (after the transaction) to be sure */
+  ambiguous: boolean;
+}
+
+const second = (d: Date) => Math.floor(d.getTime() / 1000);
+
+/**
+ * Whether an incoming state replaces the stored one. A provisional state never replaces anything; an ended
+ * subscription never comes back; otherwise the newer state wins. Stripe's `created` has whole seconds, so
+ * within one second the later lifecycle stage wins (a late `created` with `incomplete` or `trialing` never
+ * undoes an `updated` with `active`), then the state whose `previous_attributes.status` is the stored status.
+ * What is still undecided is applied and flagged ambiguous, and the caller reads the subscription from Stripe.
+ */
+export function orderStates(incoming: SubscriptionState & { previousStatus?: string | null }, current: SubscriptionState | null): Ordering {
+  const yes = { replace: true, ambiguous: false };
+  const no = { replace: false, ambiguous: false };
+  if (!current) return yes;
+  if (incoming.at === null) return no;
+  if (isTerminalStatus(current.status) && incoming.status !== current.status) return no;
+  if (current.at === null) return yes;
+  if (second(incoming.at) !== second(current.at)) return incoming.at > current.at ? yes : no;
+  const stage = lifecycleStage(incoming.status) - lifecycleStage(current.status);
+  if (stage !== 0) return stage > 0 ? yes : no;
+  if (incoming.previousStatus && incoming.status !== current.status) return incoming.previousStatus === current.status ? yes : no;
+  // an API read (milliseconds) and an event of the same second, or two events of the same second
+  return { replace: incoming.at >= current.at, ambiguous: true };
+}
