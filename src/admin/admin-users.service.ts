@@ -1,9 +1,14 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { In, type Repository } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
 import { decodeCursor, toPage } from '../common/pagination/cursor.js';
+import type { Grant } from '../entitlements/entities/grant.entity.js';
+import { Subscription } from '../entitlements/entities/subscription.entity.js';
+import { GrantsService } from '../entitlements/grants.service.js';
 import { User } from '../users/user.entity.js';
+import { StripeEvent } from '../webhooks/entities/stripe-event.entity.js';
+import { AdminGrantDto, AdminSubscriptionDto, type CreateGrantDto, type UserTimelineEntryDto } from './dto/admin-grants.dto.js';
 import { AdminCheckoutSessionsService } from './admin-checkout-sessions.service.js';
 import type { AdminUserDetailDto } from './dto/admin-user-detail.dto.js';
 import { AdminUserDto, type AdminUserPageDto } from './dto/admin-user.dto.js';
@@ -11,15 +16,19 @@ import type { ListUsersQueryDto } from './dto/list-users.query.js';
 import { DEFAULT_LIMIT } from './keyset.js';
 
 const USER_SESSIONS_SHOWN = 50;
+const TIMELINE_LIMIT = 500;
 
 /** `%` and `_` typed by an admin are literal characters, not wildcards. */
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 @Injectable()
 export class AdminUsersService {
+  private readonly logger = new Logger('AdminGrants');
+
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly sessions: AdminCheckoutSessionsService,
+    private readonly grants: GrantsService,
   ) {}
 
   async list(query: ListUsersQueryDto): Promise<AdminUserPageDto> {
@@ -37,9 +46,61 @@ export class AdminUsersService {
   }
 
   async get(id: string): Promise<AdminUserDetailDto> {
-    const user = await this.users.findOneBy({ id });
+    const user = await this.grants.freshUser(id);
     if (!user) throw AppError.notFound('User');
-    const sessions = await this.sessions.listForUser(user.id, USER_SESSIONS_SHOWN);
-    return { ...AdminUserDto.from(user), sessions: sessions.items, sessionsNextCursor: sessions.nextCursor };
+    const [sessions, subscriptions, grants] = await Promise.all([
+      this.sessions.listForUser(user.id, USER_SESSIONS_SHOWN),
+      this.users.manager.getRepository(Subscription).find({ where: { userId: id }, order: { createdAt: 'DESC' } }),
+      this.grants.all(id),
+    ]);
+    return {
+      ...AdminUserDto.from(user),
+      sessions: sessions.items,
+      sessionsNextCursor: sessions.nextCursor,
+      subscriptions: subscriptions.map(AdminSubscriptionDto.from),
+      grants: grants.map(AdminGrantDto.from),
+      timeline: await this.timeline(grants, subscriptions),
+    };
+  }
+
+  async addGrant(userId: string, body: CreateGrantDto, actorId: string): Promise<AdminGrantDto> {
+    const grant = await this.grants.grantManually({ userId, plan: body.plan, endsAt: body.endsAt ? new Date(body.endsAt) : null, reason: body.reason, actorId });
+    this.logger.log(`admin ${actorId} granted ${grant.plan} to user ${userId} (grant ${grant.id})`);
+    return AdminGrantDto.from(grant);
+  }
+
+  async revokeGrant(userId: string, grantId: string, reason: string, actorId: string): Promise<AdminGrantDto> {
+    const grant = await this.grants.revokeManually({ userId, grantId, reason, actorId });
+    this.logger.log(`admin ${actorId} revoked grant ${grantId} of user ${userId}`);
+    return AdminGrantDto.from(grant);
+  }
+
+  /** Grants given and revoked, and the Stripe events about the user's subscriptions, oldest first. */
+  private async timeline(grants: Grant[], subscriptions: Subscription[]): Promise<UserTimelineEntryDto[]> {
+    const entry = (at: Date, kind: UserTimelineEntryDto['kind'], extra: Partial<UserTimelineEntryDto>): UserTimelineEntryDto => ({
+      at: at.toISOString(),
+      kind,
+      grantId: null,
+      plan: null,
+      reason: null,
+      eventId: null,
+      type: null,
+      ...extra,
+    });
+    const entries = grants.flatMap((g) => [
+      entry(g.createdAt, 'grant_added', { grantId: g.id, plan: g.plan, reason: g.reason }),
+      ...(g.revokedAt ? [entry(g.revokedAt, 'grant_revoked', { grantId: g.id, plan: g.plan, reason: g.revokedReason })] : []),
+    ]);
+    const objectIds = subscriptions.map((s) => s.stripeSubscriptionId);
+    if (objectIds.length) {
+      const events = await this.users.manager.getRepository(StripeEvent).find({
+        select: { id: true, type: true, stripeCreatedAt: true },
+        where: { objectId: In(objectIds) },
+        order: { stripeCreatedAt: 'ASC' },
+        take: TIMELINE_LIMIT,
+      });
+      entries.push(...events.map((e) => entry(e.stripeCreatedAt, 'stripe_event', { eventId: e.id, type: e.type })));
+    }
+    return entries.sort((a, b) => a.at.localeCompare(b.at)).slice(0, TIMELINE_LIMIT);
   }
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { EntitlementsModule } from '../entitlements/entitlements.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AdminBootstrapService } from './admin-bootstrap.service.js';
 import { AuthController } from './auth.controller.js';
@@ -12,7 +13,7 @@ import { PasswordService } from './password.service.js';
 import { TokensService } from './tokens.service.js';
 
 @Module({
-  imports: [JwtModule.register({}), TypeOrmModule.forFeature([RefreshToken]), UsersModule],
+  imports: [JwtModule.register({}), TypeOrmModule.forFeature([RefreshToken]), UsersModule, EntitlementsModule],
   controllers: [AuthController],
   providers: [AuthService, TokensService, PasswordService, JwtAuthGuard, RolesGuard, AdminBootstrapService],
   // other modules use @Auth(), whose guards need TokensService; retention uses TokensService.purgeStale

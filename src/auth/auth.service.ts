@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/errors/app-error.js';
+import { GrantsService } from '../entitlements/grants.service.js';
 import { UsersService } from '../users/users.service.js';
 import type { LoginDto, RegisterDto } from './dto/auth.dto.js';
 import { UserDto } from './dto/auth-response.dto.js';
@@ -15,6 +16,7 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly passwords: PasswordService,
     private readonly tokens: TokensService,
+    private readonly grants: GrantsService,
   ) {}
 
   async register(input: RegisterDto): Promise<AuthResult> {
@@ -42,7 +44,8 @@ export class AuthService {
   }
 
   async me(userId: string): Promise<UserDto> {
-    const user = await this.users.findById(userId);
+    // the cached plan, recomputed first when one of the user's grants has ended since it was written
+    const user = await this.grants.freshUser(userId);
     if (!user) throw AppError.unauthorized('This account no longer exists');
     return UserDto.from(user);
   }

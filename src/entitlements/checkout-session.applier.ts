@@ -167,6 +167,6 @@ export class CheckoutSessionApplier {
 
   private planOfSubscription(subscription: Stripe.Subscription): string | null {
     const facts = subscriptionFacts(subscription);
-    return this.plans.planOf(facts.price, facts.metadataPlan);
+    return this.plans.planOf(facts.price);
   }
 }

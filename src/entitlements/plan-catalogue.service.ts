@@ -26,8 +26,9 @@ export function priceFacts(price: Stripe.Price | string | null | undefined): Pri
 /**
  * Plans: which plan a Stripe price belongs to, and how plans rank. A price maps by, in order: its id in the
  * catalogue (STRIPE_PRICE_*); its product, when a catalogue price has that product (learnt by the start-up
- * check); its `lookup_key` (`<plan>` or `<plan>_<interval>`); then `metadata.plan` of the price or subscription.
- * So a new or grandfathered price of the same product still gives its plan.
+ * check); its `lookup_key` (`<plan>` or `<plan>_<interval>`); then the price's `metadata.plan`. So a new or
+ * grandfathered price of the same product still gives its plan. The subscription's own `metadata.plan` is not
+ * used: it was written when the subscription was created and goes stale when the price is switched in the portal.
  */
 @Injectable()
 export class PlanCatalogueService {
@@ -44,7 +45,7 @@ export class PlanCatalogueService {
     if (productId) this.productPlans.set(productId, entry.plan);
   }
 
-  planOf(price: PriceFacts, metadataPlan: string | null = null): string | null {
+  planOf(price: PriceFacts): string | null {
     const catalogue = this.config.billing.catalogue;
     const byId = price.id ? catalogue.find((p) => p.priceId === price.id) : undefined;
     if (byId) return byId.plan;
@@ -53,11 +54,8 @@ export class PlanCatalogueService {
     const plans = this.config.billing.planRank;
     const key = price.lookupKey?.toLowerCase().replace(/_(month|monthly|year|yearly|once)$/, '');
     if (key && plans.includes(key)) return key;
-    for (const candidate of [price.metadataPlan, metadataPlan]) {
-      const plan = candidate?.trim().toLowerCase();
-      if (plan && plans.includes(plan)) return plan;
-    }
-    return null;
+    const plan = price.metadataPlan?.trim().toLowerCase();
+    return plan && plans.includes(plan) ? plan : null;
   }
 
   /** 0 for free (or an unranked name), 1 for the lowest ranked plan, and so on. */

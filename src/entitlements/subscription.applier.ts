@@ -57,7 +57,7 @@ export class SubscriptionApplier {
       if (!current.userId && userId) await this.adopt(manager, current, userId);
       return { row: current, ambiguous: order.ambiguous };
     }
-    const plan = this.plans.planOf(facts.price, facts.metadataPlan);
+    const plan = this.plans.planOf(facts.price);
     const values = {
       stripeSubscriptionId: facts.id,
       userId,

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import Stripe from 'stripe';
 import { AppConfig, ConfigError, INTERVALS, type CataloguePrice } from '../config/app-config.js';
 import { redactKeys } from '../common/errors/all-exceptions.filter.js';
+import { PlanCatalogueService } from '../entitlements/plan-catalogue.service.js';
 import { STRIPE_CLIENT } from '../stripe/stripe.client.js';
 
 export interface PriceCheck {
@@ -53,6 +54,7 @@ export class StripeConfigCheckService implements OnApplicationBootstrap {
   constructor(
     private readonly config: AppConfig,
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe | null,
+    private readonly plans: PlanCatalogueService,
   ) {
     this.status = this.unchecked();
   }
@@ -100,6 +102,8 @@ export class StripeConfigCheckService implements OnApplicationBootstrap {
     const base = { plan: entry.plan, interval: entry.interval, priceId: entry.priceId };
     try {
       const price = await stripe.prices.retrieve(entry.priceId, {}, { timeout: Math.min(CHECK_TIMEOUT_MS, this.config.stripe.timeoutMs), maxNetworkRetries: 0 });
+      // other prices of the same product (new or grandfathered ones) then map to this plan too
+      this.plans.learnProduct(entry, price);
       const problem = priceProblem(entry, price);
       return { ...base, ok: problem === null, problem };
     } catch (error) {

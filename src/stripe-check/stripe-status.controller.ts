@@ -2,12 +2,16 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth } from '../auth/decorators/auth.decorator.js';
 import { StripeConfigCheckService } from './stripe-config-check.service.js';
+import { UnmappedSubscriptionsService } from './unmapped-subscriptions.service.js';
 import { StripeStatusDto } from './stripe-status.dto.js';
 
 @ApiTags('admin')
 @Controller('admin/stripe')
 export class StripeStatusController {
-  constructor(private readonly check: StripeConfigCheckService) {}
+  constructor(
+    private readonly check: StripeConfigCheckService,
+    private readonly unmapped: UnmappedSubscriptionsService,
+  ) {}
 
   @Get('status')
   @Auth('admin')
@@ -15,10 +19,10 @@ export class StripeStatusController {
     operationId: 'getStripeStatus',
     summary: 'The start-up check of the Stripe configuration',
     description:
-      "The key's mode, how many webhook secrets are set, and each catalogue price as Stripe returned it at start. Outside production the check runs in the background: `pending: true` and `checkedAt: null` until it is done.",
+      "The key's mode, how many webhook secrets are set, each catalogue price as Stripe returned it at start, and the live subscriptions whose price maps to no plan (they grant nothing). Outside production the check runs in the background: `pending: true` and `checkedAt: null` until it is done.",
   })
   @ApiOkResponse({ type: StripeStatusDto })
-  status(): StripeStatusDto {
-    return this.check.current();
+  async status(): Promise<StripeStatusDto> {
+    return { ...this.check.current(), unmappedSubscriptions: await this.unmapped.list() };
   }
 }

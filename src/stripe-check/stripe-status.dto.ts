@@ -17,6 +17,26 @@ export class PriceCheckDto {
   problem!: string | null;
 }
 
+export class UnmappedSubscriptionDto {
+  @ApiProperty({ example: 'sub_1MowQVLkdIwHu7ixeRlqHVzs' })
+  stripeSubscriptionId!: string;
+
+  @ApiProperty({ type: String, nullable: true, format: 'uuid' })
+  userId!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: 'price_1Pgb2nB7WZ01zgkW' })
+  priceId!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: 'prod_NWjs8kKbJWmuuc' })
+  productId!: string | null;
+
+  @ApiProperty({ example: 'active' })
+  status!: string;
+
+  @ApiProperty({ example: 'the price maps to no plan: add it to STRIPE_PRICE_*, give its product a catalogue price, or set lookup_key or metadata.plan' })
+  problem!: string;
+}
+
 export class StripeStatusDto {
   @ApiProperty({ enum: ['test', 'live'], nullable: true, description: "The secret key's mode; null without a key" })
   mode!: 'test' | 'live' | null;
@@ -35,4 +55,7 @@ export class StripeStatusDto {
 
   @ApiProperty({ type: [PriceCheckDto] })
   prices!: PriceCheckDto[];
+
+  @ApiProperty({ type: [UnmappedSubscriptionDto], description: 'Subscriptions that have not ended whose price maps to no plan: they grant nothing until it does' })
+  unmappedSubscriptions!: UnmappedSubscriptionDto[];
 }

@@ -488,7 +488,7 @@ export class EmulatorStore {
   }
 
   /**
-   * POST /v1/subscriptions/:id/resume: only a `paused` subscription. `billing_cycle_anchor=now` (Stripe's default)
+   * POST /v1/subscriptions/:id/resume: only a `paused` subscription. `billing_cycle_anchor[type]=now` (Stripe's default)
    * starts a new period now and invoices it in full; `unchanged` moves to the period around now, keeping the
    * anchor, and invoices its remaining fraction (nothing with `proration_behavior=none`). Emits
    * `customer.subscription.resumed`, `customer.subscription.updated`, then `invoice.paid`.
@@ -498,7 +498,9 @@ export class EmulatorStore {
     if (current.status !== 'paused') {
       throw EmulatorError.invalid(`Only subscriptions with a status of \`paused\` can be resumed. This subscription has a status of \`${current.status}\`.`);
     }
-    const anchorParam = str(params.billing_cycle_anchor) ?? 'now';
+    // this SDK sends `billing_cycle_anchor[type]=now|unchanged`; older ones a bare string
+    const anchorValue = params.billing_cycle_anchor;
+    const anchorParam = (isHash(anchorValue) ? str(anchorValue.type) : str(anchorValue)) ?? 'now';
     if (anchorParam !== 'now' && anchorParam !== 'unchanged') throw EmulatorError.invalid('Invalid billing_cycle_anchor: must be one of now or unchanged', 'billing_cycle_anchor');
     const behavior = prorationBehavior(params.proration_behavior, 'proration_behavior');
     const now = nowSeconds();
@@ -826,9 +828,8 @@ export class EmulatorStore {
         this.pauseSubscription(unpaused().id);
         break;
       case 'customer.subscription.resumed': {
-        const subscription = latest();
-        if (subscription.status !== 'paused') this.pauseSubscription(subscription.id);
-        this.resumeSubscription(subscription.id);
+        const paused = this.customerSubscriptions(customer.id).filter((s) => s.status === 'paused').pop() ?? this.pauseSubscription(unpaused().id);
+        this.resumeSubscription(paused.id);
         break;
       }
       case 'customer.subscription.trial_will_end':

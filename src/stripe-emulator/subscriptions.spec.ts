@@ -366,6 +366,22 @@ describe('pause and resume', () => {
     expect((events[2].data.object as Stripe.Invoice).amount_paid).toBe(2000);
   });
 
+  it("takes the SDK's billing_cycle_anchor[type]: now (the service's call) or unchanged (period kept, its remainder billed)", async () => {
+    const a = await subscribe();
+    emulator.pauseSubscription(a.subscription.id);
+    const now = await stripe.subscriptions.resume(a.subscription.id, { billing_cycle_anchor: { type: 'now' }, payment_behavior: 'resume_on_payment_success' });
+    expect(now.status).toBe('active');
+
+    const b = await subscribe();
+    emulator.pauseSubscription(b.subscription.id);
+    const mark = emulator.store.events.length;
+    const kept = await stripe.subscriptions.resume(b.subscription.id, { billing_cycle_anchor: { type: 'unchanged' } });
+    expect(kept.items.data[0]).toMatchObject({ current_period_start: b.item.current_period_start, current_period_end: b.item.current_period_end });
+    expect(kept.billing_cycle_anchor).toBe(b.subscription.billing_cycle_anchor);
+    const [invoice] = invoicesOf(eventsSince(mark), b.subscription.id);
+    expect(invoice.amount_paid).toBe(prorate(2000, b.item, invoice.lines.data[0].period.start));
+  });
+
   it('subscriptions.pause through the SDK pauses too', async () => {
     const { subscription } = await subscribe();
     expect((await stripe.subscriptions.pause(subscription.id)).status).toBe('paused');

@@ -166,6 +166,17 @@ describe('Auth', () => {
     });
   });
 
+  it('answers 401 for a well-signed token whose version the user no longer has, or that carries none', async () => {
+    const user = await registerUser(t);
+    const exp = Math.floor(Date.now() / 1000) + 60;
+    await request(t.http).get('/api/auth/me').set(bearer(signJwt({ sub: user.id, role: 'user', ver: 0, exp }, TEST_JWT_SECRET))).expect(200);
+    await request(t.http).get('/api/auth/me').set(bearer(signJwt({ sub: user.id, role: 'user', ver: 1, exp }, TEST_JWT_SECRET))).expect(401);
+    await request(t.http).get('/api/auth/me').set(bearer(signJwt({ sub: user.id, role: 'user', exp }, TEST_JWT_SECRET))).expect(401);
+    // the role comes from the database, not from the token
+    const claimsAdmin = signJwt({ sub: user.id, role: 'admin', ver: 0, exp }, TEST_JWT_SECRET);
+    await request(t.http).get('/api/admin/users').set(bearer(claimsAdmin)).expect(403);
+  });
+
   it('ensures the admin account from ADMIN_EMAIL/ADMIN_PASSWORD', async () => {
     const res = await request(t.http).post('/api/auth/login').send({ email: 'root@example.com', password: 'admin-password-1' }).expect(200);
     expect(res.body.user.role).toBe('admin');
@@ -192,7 +203,7 @@ describe('Login throttling', () => {
     for (let i = 0; i < 4; i++) {
       statuses.push((await request(t.http).post('/api/auth/login').send({ email: `spray${i}@example.com`, password: 'whatever1' })).status);
     }
-    // the previous test already made 4 attempts from this IP; the limit is 6
+    // the previous test already counted 4 against this IP (3 failures, and the attempt refused with 429); the limit is 6
     expect(statuses).toEqual([401, 401, 429, 429]);
   });
 });

@@ -82,8 +82,8 @@ describe('Fulfilment exactly once, and recovery', () => {
     const user = await registerUser(t);
     const session = await checkout(user);
     stripe.completeCheckout(session.stripeSessionId);
-    // the SDK retries 500s; make every attempt fail
-    stripe.failNextRequests(3, { status: 500, type: 'api_error', message: 'Stripe is having a bad day' });
+    // the SDK retries 500s (STRIPE_MAX_NETWORK_RETRIES, 1 by default); make every attempt fail
+    stripe.failNextRequests(2, { status: 500, type: 'api_error', message: 'Stripe is having a bad day' });
     const res = await confirm(user, session.id).expect(502);
     expect(res.body.error).toBe('stripe_error');
     const [row] = await t.db.query(`SELECT status, fulfilled_at FROM checkout_sessions WHERE id = $1`, [session.id]);
