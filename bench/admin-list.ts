@@ -102,7 +102,16 @@ async function main(): Promise<void> {
     );
     console.log(
       JSON.stringify(
-        { route: 'GET /api/admin/checkout-sessions', requests: all.length, connections, p50Ms: round(percentile(all, 50)), p95Ms: round(percentile(all, 95)), p99Ms: round(percentile(all, 99)), maxMs: round(all[all.length - 1]), perCombo },
+        {
+          route: 'GET /api/admin/checkout-sessions',
+          requests: all.length,
+          connections,
+          p50Ms: round(percentile(all, 50)),
+          p95Ms: round(percentile(all, 95)),
+          p99Ms: round(percentile(all, 99)),
+          maxMs: round(all[all.length - 1]),
+          perCombo,
+        },
         null,
         2,
       ),

@@ -108,10 +108,12 @@ async function main(): Promise<void> {
     let nextSession = 1;
     const sessionOf = (n: number) => `cs_test_bench_${String(n).padStart(20, '0')}`;
     const userIds = new Map<string, string>(
-      ((await db.query(`SELECT stripe_session_id, user_id FROM checkout_sessions WHERE stripe_session_id LIKE 'cs_test_bench_%'`)).rows as Array<{ stripe_session_id: string; user_id: string }>).map((r) => [
-        r.stripe_session_id,
-        r.user_id,
-      ]),
+      (
+        (await db.query(`SELECT stripe_session_id, user_id FROM checkout_sessions WHERE stripe_session_id LIKE 'cs_test_bench_%'`)).rows as Array<{
+          stripe_session_id: string;
+          user_id: string;
+        }>
+      ).map((r) => [r.stripe_session_id, r.user_id]),
     );
     const fresh = (): SignedDelivery => {
       const id = sessionOf(nextSession++);
@@ -161,7 +163,7 @@ async function main(): Promise<void> {
     // (a duplicate for most), then every unique event must have been applied exactly once
     const redelivery = await runLoad({ url: service.url, connections: CONNECTIONS, amount: sent.length, next: cycle(sent.map(post)) });
     const uniqueSent = new Set(sent.map((d) => d.sessionId)).size;
-    const { rows: check } = await db.query(
+    const { rows: check } = await db.query<{ fulfillments: number; complete: number; processed: number; pro: number }>(
       `SELECT (SELECT count(*)::int FROM fulfillments) AS fulfillments,
               (SELECT count(*)::int FROM checkout_sessions WHERE stripe_session_id LIKE 'cs_test_bench_%' AND status = 'complete') AS complete,
               (SELECT count(*)::int FROM stripe_events WHERE status = 'processed') AS processed,
@@ -194,7 +196,7 @@ async function main(): Promise<void> {
 
     // 4: admin list with filters and cursor pages over 1,000,000 sessions
     const auth = { authorization: `Bearer ${admin.accessToken}` };
-    const [{ id: someUser, email: someEmail }] = (await db.query(`SELECT id, email FROM users WHERE email = 'member777@bench.test'`)).rows;
+    const [{ id: someUser, email: someEmail }] = (await db.query<{ id: string; email: string }>(`SELECT id, email FROM users WHERE email = 'member777@bench.test'`)).rows;
     const filters = [
       'status=complete',
       'paymentStatus=paid&mode=subscription',
@@ -229,20 +231,37 @@ async function main(): Promise<void> {
       url: service.url,
       connections: 4,
       seconds: SECONDS,
-      next: () => ({ method: 'POST', path: '/api/auth/login', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'buyer@bench.test', password: 'bench-password-1' }) }),
+      next: () => ({
+        method: 'POST',
+        path: '/api/auth/login',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'buyer@bench.test', password: 'bench-password-1' }),
+      }),
     });
     rows.push({ workload: 'POST /api/auth/login', result: login, note: `argon2id m=${ARGON2_PARAMS.memoryCost} KiB, t=${ARGON2_PARAMS.timeCost}, p=${ARGON2_PARAMS.parallelism}` });
 
     const peakRss = service.peakRssMiB();
     const ratio = unique.perSecond / limit.perSecond;
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
-    const results = { date: new Date().toISOString(), machine, secondsPerWorkload: SECONDS, connections: CONNECTIONS, rows, dbLimit: limit, webhookToLimitRatio: ratio, peakRssMiB: peakRss, verified: { ...check[0], uniqueSent, ok: verified } };
+    const results = {
+      date: new Date().toISOString(),
+      machine,
+      secondsPerWorkload: SECONDS,
+      connections: CONNECTIONS,
+      rows,
+      dbLimit: limit,
+      webhookToLimitRatio: ratio,
+      peakRssMiB: peakRss,
+      verified: { ...check[0], uniqueSent, ok: verified },
+    };
     writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
     const table = [
       '| workload | requests/s | p50 ms | p99 ms | errors / non-2xx | note |',
       '| --- | ---: | ---: | ---: | ---: | --- |',
       ...rows.map((r) =>
-        r.result ? `| ${r.workload} | ${r.result.perSecond} | ${r.result.p50Ms} | ${r.result.p99Ms} | ${r.result.errors} / ${r.result.non2xx} | ${r.note} |` : `| ${r.workload} | – | – | – | – | ${r.note} |`,
+        r.result
+          ? `| ${r.workload} | ${r.result.perSecond} | ${r.result.p50Ms} | ${r.result.p99Ms} | ${r.result.errors} / ${r.result.non2xx} | ${r.note} |`
+          : `| ${r.workload} | – | – | – | – | ${r.note} |`,
       ),
       `| database-only limit of the webhook work (pg, same statements) | ${limit.perSecond} | ${limit.p50Ms} | ${limit.p99Ms} | – | ${CONNECTIONS} connections |`,
     ].join('\n');

@@ -3,4 +3,6 @@ import { InitialSchema1795572785393 } from './1795572785393-InitialSchema.js';
 import { AdminIndexes1795575706110 } from './1795575706110-AdminIndexes.js';
 import { SubscriptionsAndGrants1795900000000 } from './1795900000000-SubscriptionsAndGrants.js';
 import { SecurityRound21796000000000 } from './1796000000000-SecurityRound2.js';
-export const MIGRATIONS = [InitialSchema1795572785393, AdminIndexes1795575706110, SubscriptionsAndGrants1795900000000, SecurityRound21796000000000];
+import { CheckoutOptions1796100000000 } from './1796100000000-CheckoutOptions.js';
+import { AfterTheSale1796200000000 } from './1796200000000-AfterTheSale.js';
+export const MIGRATIONS = [InitialSchema1795572785393, AdminIndexes1795575706110, SubscriptionsAndGrants1795900000000, SecurityRound21796000000000, CheckoutOptions1796100000000, AfterTheSale1796200000000];

@@ -40,11 +40,29 @@ async function generate(ds: DataSource, name: string): Promise<void> {
   const timestamp = Date.now();
   const className = `${name}${timestamp}`;
   const file = `${timestamp}-${name}`;
-  writeFileSync(join(MIGRATIONS_DIR, `${file}.ts`), render(name, className, sql.upQueries.map((q) => q.query), sql.downQueries.map((q) => q.query).reverse()));
+  writeFileSync(
+    join(MIGRATIONS_DIR, `${file}.ts`),
+    render(
+      name,
+      className,
+      sql.upQueries.map((q) => q.query),
+      sql.downQueries.map((q) => q.query).reverse(),
+    ),
+  );
   const index = join(MIGRATIONS_DIR, 'index.ts');
   const source = readFileSync(index, 'utf8')
     .replace(/(\/\/ Every migration[^\n]*\n)/, `$1import { ${className} } from './${file}.js';\n`)
-    .replace(/export const MIGRATIONS = \[([^\]]*)\];/, (_, list: string) => `export const MIGRATIONS = [${[...list.split(',').map((s) => s.trim()).filter(Boolean), className].join(', ')}];`);
+    .replace(
+      /export const MIGRATIONS = \[([^\]]*)\];/,
+      (_, list: string) =>
+        `export const MIGRATIONS = [${[
+          ...list
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+          className,
+        ].join(', ')}];`,
+    );
   writeFileSync(index, source);
   console.log(`Wrote migrations/${file}.ts and registered it in migrations/index.ts: read it before committing.`);
 }

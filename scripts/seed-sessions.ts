@@ -79,7 +79,7 @@ async function seed(ds: DataSource, sessions: number, users: number): Promise<vo
   await ds.query('ANALYZE users');
   await ds.query('ANALYZE checkout_sessions');
   console.log(`analyze: ${Date.now() - started} ms`);
-  const [{ count }] = (await ds.query('SELECT count(*)::int AS count FROM checkout_sessions')) as Array<{ count: number }>;
+  const [{ count }] = await ds.query<Array<{ count: number }>>('SELECT count(*)::int AS count FROM checkout_sessions');
   console.log(`done: checkout_sessions now holds ${count} rows (run tag ${tag})`);
 }
 

@@ -35,7 +35,9 @@ export async function startService(env: NodeJS.ProcessEnv = process.env): Promis
     const local = await startLocalStripe(env, config.dataDir, Number(env.STRIPE_EMULATOR_PORT) || 12111);
     emulator = local.emulator;
     config = loadConfig({ ...env, ...local.env });
-    logger.log(`No STRIPE_SECRET_KEY: Stripe emulator on ${emulator.url} with a generated test key and webhook secret; nothing leaves this machine (STRIPE_EMULATOR=off to disable)`);
+    logger.log(
+      `No STRIPE_SECRET_KEY: Stripe emulator on ${emulator.url} with a generated test key and webhook secret; nothing leaves this machine (STRIPE_EMULATOR=off to disable)`,
+    );
   }
   if (!config.stripe.secretKey && !emulator) logger.warn(withoutStripeWarning(config));
   let embedded: EmbeddedDatabase | undefined;

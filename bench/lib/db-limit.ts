@@ -34,9 +34,17 @@ export async function runDbLimit(url: string, connections: number, seconds: numb
           [work.eventId, work.sessionId, work.payload],
         );
         if (inserted.rowCount) {
-          const session = (await client.query('SELECT * FROM checkout_sessions WHERE stripe_session_id = $1 LIMIT 1 FOR UPDATE', [work.sessionId])).rows[0];
+          const session = (
+            await client.query<{ id: string; user_id: string; price_id: string; stripe_customer_id: string | null }>(
+              'SELECT * FROM checkout_sessions WHERE stripe_session_id = $1 LIMIT 1 FOR UPDATE',
+              [work.sessionId],
+            )
+          ).rows[0];
           const won = (
-            await client.query(`INSERT INTO fulfillments (checkout_session_id, source, event_id) VALUES ($1, 'webhook', $2) ON CONFLICT DO NOTHING RETURNING at`, [session.id, work.eventId])
+            await client.query<{ at: Date }>(`INSERT INTO fulfillments (checkout_session_id, source, event_id) VALUES ($1, 'webhook', $2) ON CONFLICT DO NOTHING RETURNING at`, [
+              session.id,
+              work.eventId,
+            ])
           ).rows[0];
           await client.query(
             `UPDATE checkout_sessions SET status = 'complete', payment_status = 'paid', amount_total = 2000, currency = 'usd', stripe_customer_id = $2,

@@ -17,7 +17,16 @@ export async function startService(env: Record<string, string>, port: number, ti
     timeoutMs,
     echoStderr: true,
     // production needs METRICS_TOKEN; every workload comes from one IP, far over the per-IP throttles
-    env: { METRICS_TOKEN: 'bench-metrics-token-0123456789', REGISTER_RATE_LIMIT_PER_IP: '1000000', REFRESH_RATE_LIMIT_PER_IP: '1000000', BILLING_RATE_LIMIT_PER_USER: '1000000', ...process.env, ...env, NODE_ENV: 'production', LOG_LEVEL: 'warn' },
+    env: {
+      METRICS_TOKEN: 'bench-metrics-token-0123456789',
+      REGISTER_RATE_LIMIT_PER_IP: '1000000',
+      REFRESH_RATE_LIMIT_PER_IP: '1000000',
+      BILLING_RATE_LIMIT_PER_USER: '1000000',
+      ...process.env,
+      ...env,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+    },
   });
   const pid = service.process.pid!;
   return {

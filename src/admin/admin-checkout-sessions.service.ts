@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository, SelectQueryBuilder } from 'typeorm';
+import { In, type Repository, type SelectQueryBuilder } from 'typeorm';
 import { CheckoutSession } from '../billing/entities/checkout-session.entity.js';
+import { Dispute } from '../entitlements/entities/dispute.entity.js';
 import { Fulfillment } from '../entitlements/entities/fulfillment.entity.js';
 import { AppError } from '../common/errors/app-error.js';
 import { decodeCursor, toPage } from '../common/pagination/cursor.js';
 import { User } from '../users/user.entity.js';
 import { StripeEvent } from '../webhooks/entities/stripe-event.entity.js';
-import { AdminCheckoutSessionDto, type AdminCheckoutSessionDetailDto, type AdminCheckoutSessionPageDto, type TimelineEventDto } from './dto/admin-checkout-session.dto.js';
+import { AdminCheckoutSessionDto, type SessionDisputeDto, type AdminCheckoutSessionDetailDto, type AdminCheckoutSessionPageDto, type TimelineEventDto } from './dto/admin-checkout-session.dto.js';
 import { AdminUserDto } from './dto/admin-user.dto.js';
 import type { ListCheckoutSessionsQueryDto } from './dto/list-checkout-sessions.query.js';
 import { WebhookEventDto } from './dto/webhook-event.dto.js';
@@ -39,6 +40,8 @@ export class AdminCheckoutSessionsService {
     if (query.userId) qb.andWhere('s.userId = :userId', { userId: query.userId });
     // users.email is unique and stored lower-cased: one index probe, then the user_id index
     if (query.email) qb.andWhere('s.userId = (SELECT id FROM users WHERE email = :email)', { email: query.email.toLowerCase() });
+    if (query.unmatched) qb.andWhere('s.unmatched = :unmatched', { unmatched: query.unmatched === 'true' });
+    if (query.disputed) qb.andWhere(`${query.disputed === 'true' ? '' : 'NOT '}EXISTS (SELECT 1 FROM disputes d WHERE d.checkout_session_id = s.id)`);
     if (from) qb.andWhere('s.createdAt >= :from', { from });
     if (to) qb.andWhere('s.createdAt < :to', { to });
     if (query.cursor) {
@@ -46,7 +49,8 @@ export class AdminCheckoutSessionsService {
       qb.andWhere('(s.createdAt, s.id) < (:cursorAt, :cursorId)', { cursorAt: position.createdAt, cursorId: position.id });
     }
     const rows = await qb.orderBy('s.createdAt', 'DESC').addOrderBy('s.id', 'DESC').limit(limit + 1).getMany();
-    return toPage(rows, limit, (row) => AdminCheckoutSessionDto.from(row, row.user?.email ?? null));
+    const disputes = await this.disputesOf(rows.map((r) => r.id));
+    return toPage(rows, limit, (row) => AdminCheckoutSessionDto.from(row, row.user?.email ?? null, disputes.get(row.id) ?? []));
   }
 
   /** Newest sessions of one user, for the user detail. */
@@ -61,8 +65,9 @@ export class AdminCheckoutSessionsService {
       this.timeline(session),
       this.fulfillments.findOneBy({ checkoutSessionId: session.id }),
     ]);
+    const disputes = await this.disputesOf([session.id]);
     return {
-      ...AdminCheckoutSessionDto.from(session, user?.email ?? null),
+      ...AdminCheckoutSessionDto.from(session, user?.email ?? null, disputes.get(session.id) ?? []),
       user: user ? AdminUserDto.from(user) : null,
       timeline,
       fulfillments: fulfillment ? [{ at: fulfillment.at.toISOString(), source: fulfillment.source, eventId: fulfillment.eventId }] : [],
@@ -93,6 +98,19 @@ export class AdminCheckoutSessionsService {
       const { livemode: _l, apiVersion: _a, ...entry } = WebhookEventDto.from(row);
       return entry;
     });
+  }
+
+  /** The disputes of these sessions' payments, oldest first, by session id (one query per page). */
+  private async disputesOf(sessionIds: string[]): Promise<Map<string, SessionDisputeDto[]>> {
+    const bySession = new Map<string, SessionDisputeDto[]>();
+    if (!sessionIds.length) return bySession;
+    const rows = await this.sessions.manager.getRepository(Dispute).find({ where: { checkoutSessionId: In(sessionIds) }, order: { stripeCreatedAt: 'ASC' } });
+    for (const d of rows) {
+      const list = bySession.get(d.checkoutSessionId!) ?? [];
+      list.push({ id: d.stripeDisputeId, status: d.status, reason: d.reason, amount: d.amount, currency: d.currency, evidenceDueBy: d.evidenceDueBy?.toISOString() ?? null });
+      bySession.set(d.checkoutSessionId!, list);
+    }
+    return bySession;
   }
 
   private baseQuery(): SelectQueryBuilder<CheckoutSession> {

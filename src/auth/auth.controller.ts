@@ -6,7 +6,7 @@ import { RateLimit } from '../common/rate-limit/rate-limit.decorator.js';
 import { AuthService } from './auth.service.js';
 import { Auth, CurrentUser } from './decorators/auth.decorator.js';
 import { LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto.js';
-import { AuthResponseDto, UserDto } from './dto/auth-response.dto.js';
+import { AuthResponseDto, MeDto } from './dto/auth-response.dto.js';
 import type { AuthenticatedUser } from './guards/jwt-auth.guard.js';
 
 @ApiTags('auth')
@@ -82,8 +82,8 @@ export class AuthController {
   @Get('me')
   @Auth()
   @ApiOperation({ operationId: 'getMe', summary: 'The signed-in user, with plan and subscription status', description: 'Read from the database on every call, so a purchase shows here as soon as it is confirmed or its webhook arrives.' })
-  @ApiOkResponse({ type: UserDto })
-  me(@CurrentUser() user: AuthenticatedUser): Promise<UserDto> {
+  @ApiOkResponse({ type: MeDto })
+  me(@CurrentUser() user: AuthenticatedUser): Promise<MeDto> {
     return this.auth.me(user.id);
   }
 }

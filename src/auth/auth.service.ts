@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/errors/app-error.js';
+import { FeaturesService } from '../entitlements/features.service.js';
 import { GrantsService } from '../entitlements/grants.service.js';
 import { UsersService } from '../users/users.service.js';
 import type { LoginDto, RegisterDto } from './dto/auth.dto.js';
-import { UserDto } from './dto/auth-response.dto.js';
+import { UserDto, type MeDto } from './dto/auth-response.dto.js';
 import { PasswordService } from './password.service.js';
 import { TokensService, type TokenPair } from './tokens.service.js';
 
@@ -17,6 +18,7 @@ export class AuthService {
     private readonly passwords: PasswordService,
     private readonly tokens: TokensService,
     private readonly grants: GrantsService,
+    private readonly features: FeaturesService,
   ) {}
 
   async register(input: RegisterDto): Promise<AuthResult> {
@@ -43,11 +45,11 @@ export class AuthService {
     return this.tokens.revoke(refreshToken, userId);
   }
 
-  async me(userId: string): Promise<UserDto> {
+  async me(userId: string): Promise<MeDto> {
     // the cached plan, recomputed first when one of the user's grants has ended since it was written
     const user = await this.grants.freshUser(userId);
     if (!user) throw AppError.unauthorized('This account no longer exists');
-    return UserDto.from(user);
+    return { ...UserDto.from(user), features: await this.features.forUser(userId) };
   }
 
   private async session(userId: string): Promise<AuthResult> {

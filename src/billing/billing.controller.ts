@@ -6,6 +6,7 @@ import { ErrorCode } from '../common/errors/error-code.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
 import { PageQueryDto } from '../common/pagination/cursor.js';
 import { RateLimit } from '../common/rate-limit/rate-limit.decorator.js';
+import { FeaturesService } from '../entitlements/features.service.js';
 import { CatalogueService } from './catalogue.service.js';
 import { CheckoutConfirmService } from './checkout-confirm.service.js';
 import { CheckoutService } from './checkout.service.js';
@@ -22,7 +23,9 @@ import {
   SubscriptionPreviewDto,
   SubscriptionPreviewQueryDto,
 } from './dto/billing.dto.js';
+import { InvoicePageDto } from './dto/invoice.dto.js';
 import { IdempotencyKey } from './idempotency-key.decorator.js';
+import { InvoicesService } from './invoices.service.js';
 import { SubscriptionService } from './subscription.service.js';
 
 const STRIPE_ERRORS = [ErrorCode.StripeError, ErrorCode.StripeNotConfigured, ErrorCode.ServiceUnavailable] as const;
@@ -36,13 +39,19 @@ export class BillingController {
     private readonly checkout: CheckoutService,
     private readonly confirmation: CheckoutConfirmService,
     private readonly subscriptions: SubscriptionService,
+    private readonly features: FeaturesService,
+    private readonly invoiceList: InvoicesService,
   ) {}
 
   @Get('plans')
-  @ApiOperation({ operationId: 'listPlans', summary: 'The price catalogue', description: 'Every plan and interval that can be bought. Clients name a plan and interval, never a price id.' })
+  @ApiOperation({
+    operationId: 'listPlans',
+    summary: 'The price catalogue',
+    description: "Every plan and interval that can be bought, with the plan's features (PLAN_FEATURES_<PLAN>). Clients name a plan and interval, never a price id.",
+  })
   @ApiOkResponse({ type: [PlanDto] })
   plans(): PlanDto[] {
-    return this.catalogue.list();
+    return this.catalogue.list().map((price) => ({ ...price, features: this.features.ofPlan(price.plan) }));
   }
 
   @Post('checkout-sessions')
@@ -51,14 +60,16 @@ export class BillingController {
     operationId: 'createCheckoutSession',
     summary: 'Start a purchase',
     description:
-      'Creates a Stripe Checkout Session for a catalogue plan and answers its hosted page `url`: redirect the browser there. ' +
+      'Creates a Stripe Checkout Session for a catalogue plan. `uiMode: hosted` (the default) answers its hosted page `url`: redirect the browser there. ' +
+      '`embedded` and `elements` answer `clientSecret` (and `url: null`): mount Stripe.js with it; Stripe sends the browser to CHECKOUT_RETURN_URL. ' +
+      'The CHECKOUT_* options (promotion codes, automatic tax, tax ids, billing address, terms of service) apply to every mode. ' +
       'With an `Idempotency-Key`, a retried request answers the same session and creates no second one.',
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Any unique string per purchase attempt (1–255 visible ASCII characters)' })
   @ApiCreatedResponse({ type: CheckoutSessionDto })
   @ApiErrors(ErrorCode.ValidationError, ErrorCode.Conflict, ...STRIPE_ERRORS)
   create(@CurrentUser() user: AuthenticatedUser, @Body() body: CreateCheckoutSessionDto, @IdempotencyKey() key?: string): Promise<CheckoutSessionDto> {
-    return this.checkout.create(user.id, body.plan, body.interval, key);
+    return this.checkout.create(user.id, body.plan, body.interval, key, { uiMode: body.uiMode, locale: body.locale });
   }
 
   @Get('checkout-sessions')
@@ -119,6 +130,15 @@ export class BillingController {
   }))
   portal(@CurrentUser() user: AuthenticatedUser): Promise<PortalSessionDto> {
     return this.subscriptions.portal(user.id);
+  }
+
+  @Get('invoices')
+  @Auth()
+  @ApiOperation({ operationId: 'listMyInvoices', summary: 'My invoices', description: "Newest first by Stripe's `created`, cursor-paginated; as the invoice webhooks left them." })
+  @ApiOkResponse({ type: InvoicePageDto })
+  @ApiErrors(ErrorCode.ValidationError)
+  invoices(@CurrentUser() user: AuthenticatedUser, @Query() query: PageQueryDto): Promise<InvoicePageDto> {
+    return this.invoiceList.list(user.id, query.limit ?? 20, query.cursor);
   }
 
   @Get('subscription')

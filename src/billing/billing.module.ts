@@ -6,6 +6,7 @@ import { CatalogueService } from './catalogue.service.js';
 import { CheckoutConfirmService } from './checkout-confirm.service.js';
 import { CheckoutLeaseService } from './checkout-lease.service.js';
 import { CheckoutService } from './checkout.service.js';
+import { InvoicesService } from './invoices.service.js';
 import { OpenCheckoutSessionsService } from './open-checkout-sessions.service.js';
 import { PurchaseRulesService } from './purchase-rules.service.js';
 import { StripeCustomersService } from './stripe-customers.service.js';
@@ -14,6 +15,6 @@ import { SubscriptionService } from './subscription.service.js';
 @Module({
   imports: [AuthModule, EntitlementsModule],
   controllers: [BillingController],
-  providers: [CatalogueService, CheckoutService, CheckoutConfirmService, StripeCustomersService, SubscriptionService, PurchaseRulesService, CheckoutLeaseService, OpenCheckoutSessionsService],
+  providers: [CatalogueService, CheckoutService, CheckoutConfirmService, StripeCustomersService, SubscriptionService, PurchaseRulesService, CheckoutLeaseService, OpenCheckoutSessionsService, InvoicesService],
 })
 export class BillingModule {}

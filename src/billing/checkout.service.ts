@@ -8,8 +8,8 @@ import { decodeCursor, toPage } from '../common/pagination/cursor.js';
 import { AppConfig, type CataloguePrice, type PriceInterval } from '../config/app-config.js';
 import { STRIPE_CLIENT, requireStripe } from '../stripe/stripe.client.js';
 import { CatalogueService } from './catalogue.service.js';
-import { CheckoutSessionDto } from './dto/billing.dto.js';
-import { CheckoutSession } from './entities/checkout-session.entity.js';
+import { CheckoutSessionDto, STRIPE_UI_MODES, type CheckoutLocale } from './dto/billing.dto.js';
+import { CheckoutSession, type CheckoutUiMode } from './entities/checkout-session.entity.js';
 import { CheckoutLeaseService } from './checkout-lease.service.js';
 import { OpenCheckoutSessionsService } from './open-checkout-sessions.service.js';
 import { PurchaseRulesService } from './purchase-rules.service.js';
@@ -29,37 +29,45 @@ export class CheckoutService {
     private readonly openSessions: OpenCheckoutSessionsService,
   ) {}
 
-  async create(userId: string, plan: string, interval: PriceInterval, idempotencyKey?: string): Promise<CheckoutSessionDto> {
+  async create(userId: string, plan: string, interval: PriceInterval, idempotencyKey?: string, options: CheckoutOptions = {}): Promise<CheckoutSessionDto> {
     const stripe = requireStripe(this.stripe);
     const price = this.catalogue.resolve(plan, interval);
-    const earlier = await this.byIdempotencyKey(userId, price, idempotencyKey);
+    const earlier = await this.byIdempotencyKey(userId, price, idempotencyKey, options.uiMode);
     if (earlier) return earlier;
     // one checkout of a user at a time (across instances), without holding a connection across Stripe calls
     return this.lease.run(userId, async () => {
-      const replayed = await this.byIdempotencyKey(userId, price, idempotencyKey);
+      const replayed = await this.byIdempotencyKey(userId, price, idempotencyKey, options.uiMode);
       if (replayed) return replayed;
       const { trial } = await this.rules.assertCanBuy(userId, price);
       if (price.mode === 'subscription') {
-        const open = await this.openSessions.reuseOrExpire(userId, price);
+        const open = await this.openSessions.reuseOrExpire(userId, price, options.uiMode);
         if (open) return CheckoutSessionDto.from(open);
       }
-      return this.createInStripe(stripe, userId, price, trial, idempotencyKey);
+      return this.createInStripe(stripe, userId, price, trial, idempotencyKey, options);
     });
   }
 
-  private async byIdempotencyKey(userId: string, price: CataloguePrice, idempotencyKey?: string): Promise<CheckoutSessionDto | null> {
+  private async byIdempotencyKey(userId: string, price: CataloguePrice, idempotencyKey?: string, uiMode: CheckoutUiMode = 'hosted'): Promise<CheckoutSessionDto | null> {
     if (!idempotencyKey) return null;
     const earlier = await this.db.getRepository(CheckoutSession).findOneBy({ userId, idempotencyKey });
-    if (earlier && (earlier.plan !== price.plan || earlier.interval !== price.interval)) {
-      throw AppError.conflict('This Idempotency-Key was already used for another plan or interval');
+    if (earlier && (earlier.plan !== price.plan || earlier.interval !== price.interval || earlier.uiMode !== uiMode)) {
+      throw AppError.conflict('This Idempotency-Key was already used for another plan, interval or uiMode');
     }
     return earlier ? CheckoutSessionDto.from(earlier) : null;
   }
 
-  private async createInStripe(stripe: Stripe, userId: string, price: CataloguePrice, trialDays: number | null, idempotencyKey?: string): Promise<CheckoutSessionDto> {
+  private async createInStripe(
+    stripe: Stripe,
+    userId: string,
+    price: CataloguePrice,
+    trialDays: number | null,
+    idempotencyKey?: string,
+    options: CheckoutOptions = {},
+  ): Promise<CheckoutSessionDto> {
     const sessions = this.db.getRepository(CheckoutSession);
     const customer = await this.customers.ensure(userId);
     const metadata = { userId, plan: price.plan, interval: price.interval };
+    const uiMode = options.uiMode ?? 'hosted';
     const session = await stripe.checkout.sessions.create(
       {
         mode: price.mode,
@@ -67,8 +75,10 @@ export class CheckoutService {
         client_reference_id: userId,
         metadata,
         line_items: [{ price: price.priceId, quantity: 1 }],
-        success_url: this.config.billing.successUrl,
-        cancel_url: this.config.billing.cancelUrl,
+        ui_mode: STRIPE_UI_MODES[uiMode],
+        // embedded and elements sessions come back to one URL (Stripe refuses success_url and cancel_url for them)
+        ...(uiMode === 'hosted' ? { success_url: this.config.billing.successUrl, cancel_url: this.config.billing.cancelUrl } : { return_url: this.config.checkout.returnUrl }),
+        ...this.checkoutOptions(options.locale),
         ...(price.mode === 'subscription'
           ? { subscription_data: { metadata, ...(trialDays ? { trial_period_days: trialDays } : {}) } }
           : { payment_intent_data: { metadata } }),
@@ -89,9 +99,15 @@ export class CheckoutService {
         quantity: 1,
         status: 'open',
         paymentStatus: session.payment_status === 'paid' ? 'paid' : 'unpaid',
+        amountSubtotal: session.amount_subtotal,
+        amountDiscount: session.total_details?.amount_discount ?? null,
+        amountTax: session.total_details?.amount_tax ?? null,
         amountTotal: session.amount_total,
         currency: session.currency,
         url: session.url,
+        uiMode,
+        // a bearer credential for this session: stored for its owner, never logged
+        clientSecret: session.client_secret ?? null,
         expiresAt: session.expires_at ? new Date(session.expires_at * 1000) : null,
         stripeCustomerId: customer,
         idempotencyKey: idempotencyKey ?? null,
@@ -100,6 +116,21 @@ export class CheckoutService {
       .orIgnore()
       .execute();
     return CheckoutSessionDto.from(await sessions.findOneByOrFail({ stripeSessionId: session.id }));
+  }
+
+  /** The CHECKOUT_* options, in the names Stripe wants, and the request's locale. */
+  private checkoutOptions(locale: CheckoutLocale | undefined): Partial<Stripe.Checkout.SessionCreateParams> {
+    const c = this.config.checkout;
+    return {
+      ...(locale ? { locale } : {}),
+      ...(c.allowPromotionCodes ? { allow_promotion_codes: true } : {}),
+      ...(c.automaticTax ? { automatic_tax: { enabled: true } } : {}),
+      ...(c.taxIdCollection ? { tax_id_collection: { enabled: true } } : {}),
+      // with an existing customer, Stripe Tax needs the address Checkout collects saved to it, and tax ids need the name
+      ...(c.automaticTax || c.taxIdCollection ? { customer_update: { ...(c.automaticTax ? { address: 'auto' as const } : {}), name: 'auto' as const } } : {}),
+      ...(c.billingAddressCollection ? { billing_address_collection: c.billingAddressCollection } : {}),
+      ...(c.termsOfService ? { consent_collection: { terms_of_service: c.termsOfService } } : {}),
+    };
   }
 
   async list(userId: string, limit = 20, cursor?: string): Promise<{ items: CheckoutSessionDto[]; nextCursor: string | null }> {
@@ -124,6 +155,12 @@ export class CheckoutService {
     if (!row) throw AppError.notFound('Checkout session');
     return row;
   }
+}
+
+/** What the buyer chose beyond plan and interval. */
+export interface CheckoutOptions {
+  uiMode?: CheckoutUiMode;
+  locale?: CheckoutLocale;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

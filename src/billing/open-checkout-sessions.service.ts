@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
 import type { CataloguePrice } from '../config/app-config.js';
 import { STRIPE_CLIENT, requireStripe } from '../stripe/stripe.client.js';
-import { CheckoutSession } from './entities/checkout-session.entity.js';
+import { CheckoutSession, type CheckoutUiMode } from './entities/checkout-session.entity.js';
 
 const REUSE_MARGIN_MS = 5 * 60_000;
 
@@ -23,10 +23,12 @@ export class OpenCheckoutSessionsService {
   ) {}
 
   /** Runs under the user's checkout lease. */
-  async reuseOrExpire(userId: string, price: CataloguePrice): Promise<CheckoutSession | null> {
+  async reuseOrExpire(userId: string, price: CataloguePrice, uiMode: CheckoutUiMode = 'hosted'): Promise<CheckoutSession | null> {
     const open = await this.db.getRepository(CheckoutSession).find({ where: { userId, mode: 'subscription', status: 'open' }, order: { createdAt: 'DESC' } });
-    // a session about to expire by itself is not handed out again
-    const reusable = (s: CheckoutSession) => s.plan === price.plan && s.interval === price.interval && !!s.url && (s.expiresAt?.getTime() ?? 0) > Date.now() + REUSE_MARGIN_MS;
+    // a session about to expire by itself is not handed out again; one of another UI mode cannot be paid the way the caller wants
+    const payable = (s: CheckoutSession) => (s.uiMode === 'hosted' ? !!s.url : !!s.clientSecret);
+    const reusable = (s: CheckoutSession) =>
+      s.plan === price.plan && s.interval === price.interval && s.uiMode === uiMode && payable(s) && (s.expiresAt?.getTime() ?? 0) > Date.now() + REUSE_MARGIN_MS;
     const same = open.find(reusable) ?? null;
     for (const session of open) if (session !== same) await this.expire(session);
     return same;
@@ -46,7 +48,7 @@ export class OpenCheckoutSessionsService {
         });
       }
     }
-    await this.db.getRepository(CheckoutSession).update({ id: session.id, status: 'open' }, { status: 'expired', url: null });
+    await this.db.getRepository(CheckoutSession).update({ id: session.id, status: 'open' }, { status: 'expired', url: null, clientSecret: null });
     this.logger.log(`expired the open checkout session ${session.stripeSessionId} before creating another`);
   }
 }

@@ -10,6 +10,7 @@ import { GrantsService } from '../entitlements/grants.service.js';
 import { SubscriptionSyncService } from '../entitlements/subscription-sync.service.js';
 import { STRIPE_CLIENT, requireStripe } from '../stripe/stripe.client.js';
 import { CatalogueService } from './catalogue.service.js';
+import { InvoicesService } from './invoices.service.js';
 import type { PortalSessionDto, SubscriptionDto, SubscriptionPreviewDto } from './dto/billing.dto.js';
 
 const ENDED = ['canceled', 'incomplete_expired', 'unpaid'];
@@ -32,13 +33,15 @@ export class SubscriptionService {
     private readonly catalogue: CatalogueService,
     private readonly grants: GrantsService,
     private readonly sync: SubscriptionSyncService,
+    private readonly invoices: InvoicesService,
   ) {}
 
   async current(userId: string): Promise<SubscriptionDto> {
     const user = await this.grants.freshUser(userId);
     if (!user) throw AppError.unauthorized('This account no longer exists');
     const subscription = await this.latest(userId);
-    return toDto(user.plan, subscription);
+    const actionRequired = subscription ? await this.invoices.actionRequired(subscription.stripeSubscriptionId, subscription.latestInvoiceId) : null;
+    return { ...toDto(user.plan, subscription), actionRequired };
   }
 
   async portal(userId: string): Promise<PortalSessionDto> {

@@ -74,6 +74,29 @@ export abstract class AppConfig {
     trialDays: Record<string, number>;
     /** how a plan change is prorated (SUBSCRIPTION_PRORATION_BEHAVIOR) */
     prorationBehavior: 'create_prorations' | 'always_invoice' | 'none';
+    /** a full refund of a one-time purchase revokes its grant (REFUND_REVOKES_GRANT) */
+    refundRevokesGrant: boolean;
+    /** an open dispute suspends the purchase's grant until it is won (DISPUTE_SUSPENDS_GRANT) */
+    disputeSuspendsGrant: boolean;
+  };
+  /** Options sent with every Checkout Session (the CHECKOUT_* variables beyond the redirect URLs). */
+  abstract checkout: {
+    /** CHECKOUT_RETURN_URL: where embedded and elements sessions return; `{CHECKOUT_SESSION_ID}` is kept for Stripe */
+    returnUrl: string;
+    /** CHECKOUT_ALLOW_PROMOTION_CODES: customers may enter promotion codes */
+    allowPromotionCodes: boolean;
+    /** CHECKOUT_AUTOMATIC_TAX: Stripe Tax computes tax (the address and name Checkout collects are saved to the customer) */
+    automaticTax: boolean;
+    /** CHECKOUT_TAX_ID_COLLECTION: business customers may enter a tax id */
+    taxIdCollection: boolean;
+    /** CHECKOUT_BILLING_ADDRESS; unset: Stripe's default (`auto`) */
+    billingAddressCollection?: 'auto' | 'required';
+    /** CHECKOUT_TERMS_OF_SERVICE; unset: no consent checkbox */
+    termsOfService?: 'required' | 'none';
+  };
+  /** Features to gate on, by plan (PLAN_FEATURES_<PLAN>); Stripe Entitlements add to them per customer. */
+  abstract features: {
+    byPlan: Record<string, string[]>;
   };
   abstract http: {
     corsOrigins: string[] | '*' | false;
@@ -189,6 +212,26 @@ function trialDays(env: Env, plans: string[]): Record<string, number> {
   return days;
 }
 
+/** A feature key as Stripe's Entitlements name them (`lookup_key`: up to 80 characters). */
+const FEATURE_KEY = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}$/;
+
+/** PLAN_FEATURES_<PLAN>=a,b for ranked plans (PLAN_RANK, which holds every catalogue plan and those only admins grant). */
+function planFeatures(env: Env, plans: string[]): Record<string, string[]> {
+  const byPlan: Record<string, string[]> = {};
+  for (const name of Object.keys(env).sort()) {
+    const match = /^PLAN_FEATURES_([A-Z0-9_]+)$/.exec(name);
+    const raw = str(env, name);
+    if (!match || raw === undefined) continue;
+    const plan = match[1].toLowerCase();
+    if (!plans.includes(plan)) fail(name, `names no ranked plan (${plans.join(', ') || 'none'})`);
+    const features = raw.split(',').map((f) => f.trim());
+    const bad = features.find((f) => !FEATURE_KEY.test(f));
+    if (bad !== undefined) fail(name, `must be feature keys (letters, digits, _ . : -, up to 80 characters) separated by commas (got "${bad}")`);
+    byPlan[plan] = [...new Set(features)].sort();
+  }
+  return byPlan;
+}
+
 function bool(env: Env, name: string, fallback: boolean): boolean {
   const raw = str(env, name);
   if (raw === undefined) return fallback;
@@ -200,6 +243,10 @@ function oneOf<T extends string>(env: Env, name: string, values: readonly T[], f
   const raw = str(env, name) ?? fallback;
   if (!values.includes(raw as T)) fail(name, `must be one of ${values.join(', ')} (got "${raw}")`);
   return raw as T;
+}
+
+function optionalOneOf<T extends string>(env: Env, name: string, values: readonly T[]): T | undefined {
+  return str(env, name) === undefined ? undefined : oneOf(env, name, values, values[0]);
 }
 
 /** A random JWT key for development, generated once and kept in the data folder so sessions survive restarts. */
@@ -311,7 +358,18 @@ export function loadConfig(env: Env = process.env): AppConfig {
       pastDueGrants: bool(env, 'SUBSCRIPTION_PAST_DUE_GRANTS', true),
       trialDays: trialDays(env, [...new Set(prices.filter((p) => p.mode === 'subscription').map((p) => p.plan))]),
       prorationBehavior: oneOf(env, 'SUBSCRIPTION_PRORATION_BEHAVIOR', ['create_prorations', 'always_invoice', 'none'] as const, 'always_invoice'),
+      refundRevokesGrant: bool(env, 'REFUND_REVOKES_GRANT', true),
+      disputeSuspendsGrant: bool(env, 'DISPUTE_SUSPENDS_GRANT', true),
     },
+    checkout: {
+      returnUrl: url(env, 'CHECKOUT_RETURN_URL', successUrl, ['http:', 'https:']),
+      allowPromotionCodes: bool(env, 'CHECKOUT_ALLOW_PROMOTION_CODES', false),
+      automaticTax: bool(env, 'CHECKOUT_AUTOMATIC_TAX', false),
+      taxIdCollection: bool(env, 'CHECKOUT_TAX_ID_COLLECTION', false),
+      billingAddressCollection: optionalOneOf(env, 'CHECKOUT_BILLING_ADDRESS', ['auto', 'required'] as const),
+      termsOfService: optionalOneOf(env, 'CHECKOUT_TERMS_OF_SERVICE', ['required', 'none'] as const),
+    },
+    features: { byPlan: planFeatures(env, planRank(env, prices)) },
     http: { corsOrigins, trustProxy, bodyLimit: str(env, 'BODY_LIMIT') ?? '256kb', metricsToken, docsEnabled: bool(env, 'DOCS_ENABLED', true) },
     logLevel,
   };

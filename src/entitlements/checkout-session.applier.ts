@@ -8,6 +8,7 @@ import { FulfillmentService } from './fulfillment.service.js';
 import { GrantsService } from './grants.service.js';
 import { isFulfillable, mergePaymentStatus, mergeSessionStatus, sessionFacts, type SessionFacts } from './mappers/stripe-session.mapper.js';
 import { subscriptionFacts } from './mappers/stripe-subscription.mapper.js';
+import { RefundsApplier } from './payments/refunds.applier.js';
 import { PlanCatalogueService } from './plan-catalogue.service.js';
 import { SubscriptionApplier, UUID } from './subscription.applier.js';
 
@@ -23,6 +24,7 @@ export class CheckoutSessionApplier {
     private readonly fulfillments: FulfillmentService,
     private readonly subscriptions: SubscriptionApplier,
     private readonly grants: GrantsService,
+    private readonly refunds: RefundsApplier,
   ) {}
 
   async apply(manager: EntityManager, session: Stripe.Checkout.Session, ctx: ApplyContext): Promise<CheckoutSession> {
@@ -31,6 +33,9 @@ export class CheckoutSessionApplier {
     row.status = mergeSessionStatus(row.status, facts.status);
     row.paymentStatus = mergePaymentStatus(row.paymentStatus, facts.paymentStatus);
     row.amountTotal = facts.amountTotal ?? row.amountTotal;
+    row.amountSubtotal = facts.amountSubtotal ?? row.amountSubtotal;
+    row.amountDiscount = facts.amountDiscount ?? row.amountDiscount;
+    row.amountTax = facts.amountTax ?? row.amountTax;
     row.currency = facts.currency ?? row.currency;
     row.stripeCustomerId = facts.customerId ?? row.stripeCustomerId;
     row.stripeSubscriptionId = facts.subscriptionId ?? row.stripeSubscriptionId;
@@ -50,6 +55,11 @@ export class CheckoutSessionApplier {
         status: row.status,
         paymentStatus: row.paymentStatus,
         amountTotal: row.amountTotal,
+        amountSubtotal: row.amountSubtotal,
+        amountDiscount: row.amountDiscount,
+        amountTax: row.amountTax,
+        // the client secret only mounts an open session: not kept once it is complete or expired
+        ...(row.status === 'open' ? {} : { clientSecret: null }),
         currency: row.currency,
         stripeCustomerId: row.stripeCustomerId,
         stripeSubscriptionId: row.stripeSubscriptionId,
@@ -63,6 +73,7 @@ export class CheckoutSessionApplier {
       },
     );
     if (won) await this.grant(manager, row, ctx);
+    if (won && row.stripePaymentIntentId) await this.refunds.attach(manager, { checkoutSessionId: row.id, userId: row.userId }, row.stripePaymentIntentId, ctx.eventCreated ?? new Date());
     else if (row.userId && ctx.subscription) {
       // already fulfilled: a fresh read of its subscription (confirm, sync) is still the newest state
       await this.subscriptions.apply(manager, ctx.subscription, { at: ctx.readAt ?? new Date(), userId: row.userId });
@@ -92,6 +103,7 @@ export class CheckoutSessionApplier {
         status: 'open',
         paymentStatus: 'unpaid',
         url: facts.url,
+        uiMode: facts.uiMode,
         expiresAt: facts.expiresAt,
         customerEmail: facts.customerEmail,
       })
@@ -100,7 +112,11 @@ export class CheckoutSessionApplier {
     return repo.findOneOrFail({ where: { stripeSessionId: facts.stripeSessionId }, lock });
   }
 
-  /** client_reference_id, metadata.userId, the Stripe customer, then the email: the first that names a user. */
+  /**
+   * client_reference_id, metadata.userId, then the Stripe customer: the first that names a user. Never the email
+   * alone: accounts are not email-verified, so anyone could register a buyer's address first and receive what
+   * they buy. A session that matches no user stays unmatched until an admin links it.
+   */
   private async linkUser(manager: EntityManager, facts: SessionFacts): Promise<string | null> {
     const users = manager.getRepository(User);
     for (const id of [facts.clientReferenceId, facts.metadataUserId]) {
@@ -109,10 +125,6 @@ export class CheckoutSessionApplier {
     if (facts.customerId) {
       const byCustomer = await users.findOne({ where: { stripeCustomerId: facts.customerId }, select: { id: true } });
       if (byCustomer) return byCustomer.id;
-    }
-    if (facts.customerEmail) {
-      const byEmail = await users.findOne({ where: { email: facts.customerEmail }, select: { id: true } });
-      if (byEmail) return byEmail.id;
     }
     return null;
   }

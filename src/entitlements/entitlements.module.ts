@@ -1,7 +1,14 @@
 import { Module } from '@nestjs/common';
 import { CheckoutSessionApplier } from './checkout-session.applier.js';
+import { FeaturesService } from './features.service.js';
 import { FulfillmentService } from './fulfillment.service.js';
 import { GrantsService } from './grants.service.js';
+import { CustomersApplier } from './payments/customers.applier.js';
+import { DisputesApplier } from './payments/disputes.applier.js';
+import { InvoicesApplier } from './payments/invoices.applier.js';
+import { PaymentTargetsService } from './payments/payment-targets.service.js';
+import { PurchaseAccessService } from './payments/purchase-access.service.js';
+import { RefundsApplier } from './payments/refunds.applier.js';
 import { PlanCatalogueService } from './plan-catalogue.service.js';
 import { StripeSessionSyncService } from './stripe-session-sync.service.js';
 import { SubscriptionApplier } from './subscription.applier.js';
@@ -13,7 +20,34 @@ import { SubscriptionSyncService } from './subscription-sync.service.js';
  * it imports none of them (it needs only the database and the global Stripe client).
  */
 @Module({
-  providers: [PlanCatalogueService, GrantsService, FulfillmentService, SubscriptionApplier, CheckoutSessionApplier, StripeSessionSyncService, SubscriptionSyncService],
-  exports: [PlanCatalogueService, GrantsService, SubscriptionApplier, CheckoutSessionApplier, StripeSessionSyncService, SubscriptionSyncService],
+  providers: [
+    PlanCatalogueService,
+    GrantsService,
+    FulfillmentService,
+    SubscriptionApplier,
+    CheckoutSessionApplier,
+    StripeSessionSyncService,
+    SubscriptionSyncService,
+    PaymentTargetsService,
+    PurchaseAccessService,
+    RefundsApplier,
+    DisputesApplier,
+    InvoicesApplier,
+    CustomersApplier,
+    FeaturesService,
+  ],
+  exports: [
+    PlanCatalogueService,
+    GrantsService,
+    SubscriptionApplier,
+    CheckoutSessionApplier,
+    StripeSessionSyncService,
+    SubscriptionSyncService,
+    RefundsApplier,
+    DisputesApplier,
+    InvoicesApplier,
+    CustomersApplier,
+    FeaturesService,
+  ],
 })
 export class EntitlementsModule {}

@@ -18,7 +18,11 @@ export class HealthController {
 
   @Get()
   @HttpCode(200)
-  @ApiOperation({ operationId: 'getHealth', summary: 'Readiness: the process and the database answer', description: 'For load balancers and orchestrators: 200 when PostgreSQL answers `SELECT 1`, else 503 with Retry-After.' })
+  @ApiOperation({
+    operationId: 'getHealth',
+    summary: 'Readiness: the process and the database answer',
+    description: 'For load balancers and orchestrators: 200 when PostgreSQL answers `SELECT 1`, else 503 with Retry-After.',
+  })
   @ApiOkResponse({ type: HealthDto })
   @ApiErrors(ErrorCode.ServiceUnavailable)
   async health(): Promise<HealthDto> {

@@ -6,8 +6,9 @@ const logger = new Logger('HTTP');
 
 /** The route pattern (`/api/billing/checkout-sessions/:id`), never the raw URL with its ids and query. */
 function routeOf(req: Request): string {
-  const route = (req as Request & { route?: { path?: string } }).route?.path;
-  return route ? `${req.baseUrl}${route}` : 'unmatched';
+  // Express types `req.route` as any: it is the matched Route, whose `path` is the pattern
+  const route = (req.route as { path?: unknown } | undefined)?.path;
+  return typeof route === 'string' ? `${req.baseUrl}${route}` : 'unmatched';
 }
 
 /** One structured access-log line and one histogram observation per request, when the response is done. */

@@ -23,7 +23,10 @@ export class MetricsController {
     description: 'Prometheus text format. When METRICS_TOKEN is set, send it as `Authorization: Bearer <token>`.',
   })
   @ApiHeader({ name: 'Authorization', required: false, description: '`Bearer <METRICS_TOKEN>` when that variable is set' })
-  @ApiOkResponse({ description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string', example: 'http_request_duration_seconds_bucket{le="0.005",method="GET",route="/api/health",status="200"} 3' } } } })
+  @ApiOkResponse({
+    description: 'Prometheus text exposition format',
+    content: { 'text/plain': { schema: { type: 'string', example: 'http_request_duration_seconds_bucket{le="0.005",method="GET",route="/api/health",status="200"} 3' } } },
+  })
   @ApiErrors(ErrorCode.Unauthorized)
   async scrape(@Res({ passthrough: true }) res: Response, @Headers('authorization') authorization?: string): Promise<string> {
     const token = this.config.http.metricsToken;

@@ -54,11 +54,10 @@ export class MetricsService {
     // one query per scrape serves both failed-event gauges (prom-client collects them concurrently)
     let pending: Promise<{ count: number; age: number }> | null = null;
     const readFailed = () =>
-      (pending ??= (
-        db.query(`SELECT count(*)::int AS count, COALESCE(extract(epoch FROM now() - min(received_at)), 0)::float AS age FROM stripe_events WHERE status = 'failed'`) as Promise<
-          Array<{ count: number; age: number }>
-        >
-      )
+      (pending ??= db
+        .query<Array<{ count: number; age: number }>>(
+          `SELECT count(*)::int AS count, COALESCE(extract(epoch FROM now() - min(received_at)), 0)::float AS age FROM stripe_events WHERE status = 'failed'`,
+        )
         .then(([row]) => row)
         .catch(() => ({ count: 0, age: 0 }))
         .finally(() => setTimeout(() => (pending = null), 100).unref()));

@@ -40,10 +40,12 @@ export class RecoveryController {
   @ApiOperation({
     operationId: 'recoverWebhookEvents',
     summary: 'Apply events that Stripe never delivered',
-    description: "Reads Stripe's Events API for the handled types and applies every event the inbox does not have, exactly like a delivery. One instance runs it at a time.",
+    description:
+      "Reads Stripe's Events API for the handled types and applies every event the inbox does not have, exactly like a delivery. One instance runs it at a time: " +
+      'a call waits for a run in progress elsewhere (409 `conflict` if that takes over two minutes).',
   })
   @ApiOkResponse({ type: RecoveryResultDto })
-  @ApiErrors(ErrorCode.ValidationError, ErrorCode.StripeError, ErrorCode.StripeNotConfigured, ErrorCode.ServiceUnavailable)
+  @ApiErrors(ErrorCode.ValidationError, ErrorCode.Conflict, ErrorCode.StripeError, ErrorCode.StripeNotConfigured, ErrorCode.ServiceUnavailable)
   async recover(@Body() body: RecoverEventsDto): Promise<RecoveryResultDto> {
     return (await this.recovery.recover({ since: body.since, wait: true }))!;
   }

@@ -35,10 +35,6 @@ export class ConcurrencyLimitedHttpClient extends Stripe.HttpClient {
     super();
   }
 
-  get active(): number {
-    return this.inFlight;
-  }
-
   override getClientName(): string {
     return 'node-limited';
   }

@@ -52,6 +52,10 @@ export class User {
   @Column({ name: 'stripe_customer_id', type: 'varchar', length: 255, unique: true, nullable: true })
   stripeCustomerId!: string | null;
 
+  /** The customer Stripe deleted (customer.deleted): a new one is created on the next checkout, with a new idempotency key. */
+  @Column({ name: 'previous_stripe_customer_id', type: 'varchar', length: 255, nullable: true })
+  previousStripeCustomerId!: string | null;
+
   @Column({ name: 'stripe_subscription_id', type: 'varchar', length: 255, unique: true, nullable: true })
   stripeSubscriptionId!: string | null;
 

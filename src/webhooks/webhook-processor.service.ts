@@ -89,7 +89,7 @@ export class WebhookProcessorService {
     const inserted = (await manager.query(
       `INSERT INTO stripe_events (id, type, stripe_created_at, livemode, api_version, object_id, payload, source, status, ignored_reason, attempts, processed_at)
        VALUES ($1, $2, to_timestamp($3), $4, $5, $6, $7, $8, $9, $10, 1, now()) ON CONFLICT (id) DO NOTHING RETURNING id`,
-      [event.id, event.type, event.created, event.livemode, event.api_version ?? null, eventObjectId(event), event, arrival, status, ignoredReason],
+      [event.id, event.type, event.created, event.livemode, event.api_version ?? null, eventObjectId(event), ignoredReason ? trimmedPayload(event) : event, arrival, status, ignoredReason],
     )) as unknown[];
     if (!inserted.length) {
       // known already: wait for any delivery of it in flight, then only a failed one is processed again
@@ -143,4 +143,22 @@ export class WebhookProcessorService {
 function describe(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return redactKeys(text).slice(0, 1000);
+}
+
+/**
+ * What the inbox keeps of an event it ignores: enough for the event log (id, type, created, the object's id and
+ * type), none of the card, address or customer details the object may carry.
+ */
+export function trimmedPayload(event: Stripe.Event): Record<string, unknown> {
+  const object = event.data?.object as { id?: unknown; object?: unknown } | undefined;
+  return {
+    id: event.id,
+    object: 'event',
+    type: event.type,
+    created: event.created,
+    livemode: event.livemode,
+    api_version: event.api_version ?? null,
+    data: { object: { id: typeof object?.id === 'string' ? object.id : null, object: typeof object?.object === 'string' ? object.object : null } },
+    trimmed: true,
+  };
 }

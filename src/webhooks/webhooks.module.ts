@@ -3,7 +3,10 @@ import { DiscoveryModule } from '@nestjs/core';
 import { EntitlementsModule } from '../entitlements/entitlements.module.js';
 import { HandlerRegistry } from './handler-registry.js';
 import { CheckoutSessionHandler } from './handlers/checkout-session.handler.js';
+import { EntitlementsHandler } from './handlers/entitlements.handler.js';
+import { CustomerHandler } from './handlers/customer.handler.js';
 import { InvoiceHandler } from './handlers/invoice.handler.js';
+import { DisputeHandler, RefundHandler } from './handlers/payments.handler.js';
 import { SubscriptionHandler } from './handlers/subscription.handler.js';
 import { WebhookProcessorService } from './webhook-processor.service.js';
 import { WebhooksController } from './webhooks.controller.js';
@@ -12,7 +15,7 @@ import { WebhooksController } from './webhooks.controller.js';
 @Module({
   imports: [DiscoveryModule, EntitlementsModule],
   controllers: [WebhooksController],
-  providers: [WebhookProcessorService, HandlerRegistry, CheckoutSessionHandler, SubscriptionHandler, InvoiceHandler],
+  providers: [WebhookProcessorService, HandlerRegistry, CheckoutSessionHandler, SubscriptionHandler, InvoiceHandler, EntitlementsHandler, RefundHandler, DisputeHandler, CustomerHandler],
   // admin replay and recovery reuse the same transactional path
   exports: [WebhookProcessorService, HandlerRegistry],
 })

@@ -28,11 +28,20 @@ describe('Commands', () => {
       await t.close();
       await stripe.close();
     });
-    const env = (): Record<string, string> => ({ NODE_ENV: 'test', LOG_LEVEL: 'warn', DATABASE_URL: t.database.url, JWT_SECRET: TEST_JWT_SECRET, STRIPE_RECOVERY_INTERVAL_SECONDS: '0', ...stripeEnv(stripe) });
+    const env = (): Record<string, string> => ({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: t.database.url,
+      JWT_SECRET: TEST_JWT_SECRET,
+      STRIPE_RECOVERY_INTERVAL_SECONDS: '0',
+      ...stripeEnv(stripe),
+    });
 
     it('applies the events Stripe never delivered, prints the counts as JSON, and a second run applies none', async () => {
       const user = await registerUser(t);
-      const session = (await request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send({ plan: 'pro', interval: 'month' }).expect(201)).body as { stripeSessionId: string };
+      const session = (await request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send({ plan: 'pro', interval: 'month' }).expect(201)).body as {
+        stripeSessionId: string;
+      };
       const before = stripe.store.events.length;
       stripe.completeCheckout(session.stripeSessionId); // recorded, never delivered
       const types = new Set(t.app.get(HandlerRegistry).types());
@@ -81,7 +90,8 @@ describe('Commands', () => {
     afterAll(async () => {
       await t.close();
     });
-    const trigger = (args: string[], env: Record<string, string> = {}) => runCommand('scripts/stripe-trigger.js', args, { STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, STRIPE_TRIGGER_URL: webhookUrl, ...env });
+    const trigger = (args: string[], env: Record<string, string> = {}) =>
+      runCommand('scripts/stripe-trigger.js', args, { STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, STRIPE_TRIGGER_URL: webhookUrl, ...env });
 
     it('every type it offers: signed with STRIPE_WEBHOOK_SECRET, accepted (200) and stored by the service', async () => {
       // the types come from the command's own usage line, and each must be one the service handles
@@ -95,7 +105,7 @@ describe('Commands', () => {
         const result = await trigger([type, '--user', 'trigger@example.com']);
         expect({ type, ...result }).toMatchObject({ type, code: 0 });
         expect(result.stdout).toContain(`Sent ${type} to ${webhookUrl}: 200 {"received":true}`);
-        const rows = (await t.db.query(`SELECT type, status FROM stripe_events WHERE type = $1 AND received_at >= $2`, [type, before])) as Array<{ type: string; status: string }>;
+        const rows = await t.db.query<Array<{ type: string; status: string }>>(`SELECT type, status FROM stripe_events WHERE type = $1 AND received_at >= $2`, [type, before]);
         expect(rows).toHaveLength(1);
         expect(['processed', 'ignored']).toContain(rows[0].status);
       }

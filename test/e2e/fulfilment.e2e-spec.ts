@@ -26,7 +26,8 @@ describe('Fulfilment exactly once, and recovery', () => {
     return (await request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send(body).expect(201)).body as { id: string; stripeSessionId: string };
   }
   const confirm = (user: RegisteredUser, id: string) => request(t.http).post(`/api/billing/checkout-sessions/${id}/confirm`).set(bearer(user.accessToken));
-  const ledger = (sessionId: string) => t.db.query(`SELECT f.* FROM fulfillments f JOIN checkout_sessions s ON s.id = f.checkout_session_id WHERE s.stripe_session_id = $1`, [sessionId]);
+  const ledger = (sessionId: string) =>
+    t.db.query(`SELECT f.* FROM fulfillments f JOIN checkout_sessions s ON s.id = f.checkout_session_id WHERE s.stripe_session_id = $1`, [sessionId]);
   const eventsFor = (sessionId: string) => stripe.store.events.filter((e) => (e.data.object as { id: string }).id === sessionId);
   /** Pays the session on the emulator and answers the events that payment emitted (recorded, not delivered). */
   const pay = (sessionId: string): Stripe.Event[] => {
@@ -41,7 +42,9 @@ describe('Fulfilment exactly once, and recovery', () => {
   };
   /** Inbox rows of these event ids: what was applied, how, and how often it was tried. */
   const inbox = async (ids: string[]) =>
-    ((await t.db.query(`SELECT id, source, status, attempts FROM stripe_events WHERE id = ANY($1) ORDER BY id`, [ids])) as Array<{ id: string; source: string; status: string; attempts: number }>);
+    t.db.query<Array<{ id: string; source: string; status: string; attempts: number }>>(`SELECT id, source, status, attempts FROM stripe_events WHERE id = ANY($1) ORDER BY id`, [
+      ids,
+    ]);
   const recover = (app: TestApp, body: object = {}) => request(app.http).post('/api/admin/webhook-events/recover').set(bearer(admin.accessToken)).send(body);
 
   it('a confirmation before the webhook grants at once, and the later webhook changes nothing', async () => {
@@ -99,10 +102,13 @@ describe('Fulfilment exactly once, and recovery', () => {
       const [completed] = eventsFor(session.stripeSessionId).filter((e) => e.type === 'checkout.session.completed');
       const duplicateObject = { ...completed, id: `${completed.id}dup` };
       // a replay needs a stored event: store one copy first as failed-then-pending by delivering to nowhere
-      await t.db.query(
-        `INSERT INTO stripe_events (id, type, stripe_created_at, livemode, object_id, payload, status) VALUES ($1, $2, to_timestamp($3), false, $4, $5, 'failed')`,
-        [`${completed.id}replay`, completed.type, completed.created, session.stripeSessionId, { ...completed, id: `${completed.id}replay` }],
-      );
+      await t.db.query(`INSERT INTO stripe_events (id, type, stripe_created_at, livemode, object_id, payload, status) VALUES ($1, $2, to_timestamp($3), false, $4, $5, 'failed')`, [
+        `${completed.id}replay`,
+        completed.type,
+        completed.created,
+        session.stripeSessionId,
+        { ...completed, id: `${completed.id}replay` },
+      ]);
       const results = await Promise.all([
         confirm(user, session.id),
         deliver(t, completed),
@@ -157,7 +163,10 @@ describe('Fulfilment exactly once, and recovery', () => {
         // whatever else the two runs found, each of these events was applied exactly once, by one of them
         expect(await inbox(mine)).toEqual(mine.sort().map((id) => ({ id, source: 'recovery', status: 'processed', attempts: 1 })));
         expect(a.body.recovered + b.body.recovered).toBeGreaterThanOrEqual(mine.length);
-        const [{ count }] = await t.db.query(`SELECT count(*)::int AS count FROM fulfillments f JOIN checkout_sessions s ON s.id = f.checkout_session_id WHERE s.user_id = ANY($1)`, [users.map((u) => u.id)]);
+        const [{ count }] = await t.db.query(
+          `SELECT count(*)::int AS count FROM fulfillments f JOIN checkout_sessions s ON s.id = f.checkout_session_id WHERE s.user_id = ANY($1)`,
+          [users.map((u) => u.id)],
+        );
         expect(count).toBe(2);
       } finally {
         await other.close();

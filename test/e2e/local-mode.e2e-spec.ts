@@ -32,7 +32,10 @@ describe('Local mode (no STRIPE_SECRET_KEY, no DATABASE_URL)', () => {
     chmodSync(dataDir, 0o755); // under root, PostgreSQL runs as its own OS user and must reach its folder
     emulatorPort = await freePort();
     // development, as `npm start` runs: no DATABASE_URL, no Stripe variables, no JWT_SECRET (generated into DATA_DIR)
-    service = await spawnService({ NODE_ENV: 'development', LOG_LEVEL: 'info', DATA_DIR: dataDir, JWT_SECRET: '', STRIPE_EMULATOR_PORT: String(emulatorPort) }, { timeoutMs: 120_000 });
+    service = await spawnService(
+      { NODE_ENV: 'development', LOG_LEVEL: 'info', DATA_DIR: dataDir, JWT_SECRET: '', STRIPE_EMULATOR_PORT: String(emulatorPort) },
+      { timeoutMs: 120_000 },
+    );
   }, 300_000);
   // stopping is checked here, after the tests (in any order) have used the running service
   afterAll(async () => {
@@ -71,7 +74,12 @@ describe('Local mode (no STRIPE_SECRET_KEY, no DATABASE_URL)', () => {
   it('sells the example catalogue, and a purchase on the emulator page makes the user pro', async () => {
     const plans = await api('/api/billing/plans');
     expect(plans.status).toBe(200);
-    expect((plans.body as unknown as Array<{ plan: string; interval: string }>).map((p) => `${p.plan}/${p.interval}`).sort()).toEqual(['lifetime/once', 'pro/month', 'pro/year', 'team/month']);
+    expect((plans.body as unknown as Array<{ plan: string; interval: string }>).map((p) => `${p.plan}/${p.interval}`).sort()).toEqual([
+      'lifetime/once',
+      'pro/month',
+      'pro/year',
+      'team/month',
+    ]);
 
     const email = `local-${Date.now()}@example.com`;
     const registered = await api('/api/auth/register', { method: 'POST', body: { email, password: 'correct horse battery staple' } });

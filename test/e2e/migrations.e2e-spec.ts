@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /** Everything a migration can make in the public schema, as comparable text. */
 async function schema(ds: DataSource): Promise<Record<string, string[]>> {
-  const rows = async (sql: string) => ((await ds.query(sql)) as Array<{ item: string }>).map((r) => r.item);
+  const rows = async (sql: string) => (await ds.query<Array<{ item: string }>>(sql)).map((r) => r.item);
   return {
     tables: await rows(`SELECT table_name AS item FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'migrations' ORDER BY 1`),
     columns: await rows(
@@ -18,7 +18,9 @@ async function schema(ds: DataSource): Promise<Record<string, string[]>> {
          FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
         WHERE n.nspname = 'public' AND c.conrelid::regclass::text <> 'migrations' ORDER BY 1`,
     ),
-    types: await rows(`SELECT t.typname AS item FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'public' AND t.typtype IN ('e', 'd', 'c') AND t.typrelid = 0 ORDER BY 1`),
+    types: await rows(
+      `SELECT t.typname AS item FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'public' AND t.typtype IN ('e', 'd', 'c') AND t.typrelid = 0 ORDER BY 1`,
+    ),
     functions: await rows(`SELECT p.proname AS item FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public' ORDER BY 1`),
     sequences: await rows(`SELECT sequence_name AS item FROM information_schema.sequences WHERE sequence_schema = 'public' AND sequence_name <> 'migrations_id_seq' ORDER BY 1`),
   };
@@ -27,7 +29,7 @@ async function schema(ds: DataSource): Promise<Record<string, string[]>> {
 const EMPTY = { tables: [], columns: [], indexes: [], constraints: [], types: [], functions: [], sequences: [] };
 
 /** A fresh, empty database and a data source on it, for one test. */
-async function fresh(): Promise<{ ds: DataSource; close(): Promise<void> }> {
+async function fresh(): Promise<{ ds: DataSource; close: () => Promise<void> }> {
   const database: TestDatabase = await createTestDatabase();
   const ds = new DataSource(dataSourceOptions(database.url, 2));
   await ds.initialize();
@@ -90,11 +92,14 @@ describe('Migrations, up and down', () => {
 
 /** Runs only the oldest pending migration (TypeORM has no "up one" call: a data source limited to the next one). */
 async function runOne(ds: DataSource) {
-  const [{ exists }] = (await ds.query(`SELECT to_regclass('migrations') IS NOT NULL AS exists`)) as Array<{ exists: boolean }>;
-  const done = new Set(exists ? ((await ds.query(`SELECT name FROM migrations`)) as Array<{ name: string }>).map((r) => r.name) : []);
+  const [{ exists }] = await ds.query<Array<{ exists: boolean }>>(`SELECT to_regclass('migrations') IS NOT NULL AS exists`);
+  const done = new Set(exists ? (await ds.query<Array<{ name: string }>>(`SELECT name FROM migrations`)).map((r) => r.name) : []);
   const next = MIGRATIONS.find((m) => !done.has(new m().name ?? m.name));
   if (!next) return [];
-  const single = new DataSource({ ...dataSourceOptions(String((ds.options as { url: string }).url), 1), migrations: [...MIGRATIONS.filter((m) => done.has(new m().name ?? m.name)), next] });
+  const single = new DataSource({
+    ...dataSourceOptions(String((ds.options as { url: string }).url), 1),
+    migrations: [...MIGRATIONS.filter((m) => done.has(new m().name ?? m.name)), next],
+  });
   await single.initialize();
   try {
     return await single.runMigrations({ transaction: 'each' });

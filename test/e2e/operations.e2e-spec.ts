@@ -25,7 +25,9 @@ describe('The recovery schedule', () => {
 
   it('applies, by itself, the events of a payment Stripe never delivered', async () => {
     const user = await registerUser(t);
-    const session = (await request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send({ plan: 'pro', interval: 'month' }).expect(201)).body as { stripeSessionId: string };
+    const session = (await request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send({ plan: 'pro', interval: 'month' }).expect(201)).body as {
+      stripeSessionId: string;
+    };
     const before = stripe.store.events.length;
     stripe.completeCheckout(session.stripeSessionId); // recorded by the emulator, never delivered
     const types = new Set(t.app.get(HandlerRegistry).types());
@@ -40,7 +42,7 @@ describe('The recovery schedule', () => {
     const deadline = Date.now() + 20_000;
     let rows: Array<{ id: string; source: string; status: string }> = [];
     while (Date.now() < deadline) {
-      rows = (await t.db.query(`SELECT id, source, status FROM stripe_events WHERE id = ANY($1) ORDER BY id`, [mine])) as typeof rows;
+      rows = await t.db.query<typeof rows>(`SELECT id, source, status FROM stripe_events WHERE id = ANY($1) ORDER BY id`, [mine]);
       if (rows.length === mine.length && rows.every((r) => r.status === 'processed')) break;
       await sleep(250);
     }
@@ -81,7 +83,7 @@ describe('Inbox retention', () => {
 
     const deleted = await t.app.get(EventRetentionService).purge();
     expect(deleted).toBe(2);
-    const kept = ((await t.db.query(`SELECT id FROM stripe_events WHERE id = ANY($1)`, [ids])) as Array<{ id: string }>).map((r) => r.id).sort();
+    const kept = (await t.db.query<Array<{ id: string }>>(`SELECT id FROM stripe_events WHERE id = ANY($1)`, [ids])).map((r) => r.id).sort();
     expect(kept).toEqual([oldFailed, oldReceived, recentProcessed, recentIgnored].sort());
     // nothing left to delete: a second run deletes none
     expect(await t.app.get(EventRetentionService).purge()).toBe(0);
@@ -94,7 +96,7 @@ describe('Inbox retention', () => {
        FROM generate_series(1, 2500) g`,
     );
     expect(await t.app.get(EventRetentionService).purge()).toBe(2500);
-    const [{ count }] = (await t.db.query(`SELECT count(*)::int AS count FROM stripe_events WHERE id LIKE 'evt_retention_batch_%'`)) as Array<{ count: number }>;
+    const [{ count }] = await t.db.query<Array<{ count: number }>>(`SELECT count(*)::int AS count FROM stripe_events WHERE id LIKE 'evt_retention_batch_%'`);
     expect(count).toBe(0);
   });
 });

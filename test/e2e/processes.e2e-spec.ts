@@ -35,7 +35,15 @@ function completed(sessionId: string, userId: string): Stripe.Event {
   const suffix = sessionId.replace(/[^A-Za-z0-9]/g, '').slice(-20);
   return eventObject(
     'checkout.session.completed',
-    checkoutSessionObject({ id: sessionId, mode: 'subscription', status: 'complete', payment_status: 'paid', client_reference_id: userId, customer: `cus_x${suffix}`, subscription: `sub_${suffix}` }),
+    checkoutSessionObject({
+      id: sessionId,
+      mode: 'subscription',
+      status: 'complete',
+      payment_status: 'paid',
+      client_reference_id: userId,
+      customer: `cus_x${suffix}`,
+      subscription: `sub_${suffix}`,
+    }),
   );
 }
 
@@ -86,13 +94,9 @@ describe('Real service processes', () => {
       const events = sessions.map((s) => completed(s.sessionId, s.userId));
       const duplicated = events.slice(0, 60);
       const fresh = events.slice(60);
-      const statuses = await Promise.all([
-        ...duplicated.flatMap((e) => instances.map((instance) => post(instance, e))),
-        ...fresh.map((e, i) => post(instances[i % 3], e)),
-      ]);
+      const statuses = await Promise.all([...duplicated.flatMap((e) => instances.map((instance) => post(instance, e))), ...fresh.map((e, i) => post(instances[i % 3], e))]);
       expect(statuses.every((s) => s === 200)).toBe(true);
       expect(await counts(database.url, 'multi')).toEqual({ fulfilments: 90, complete: 90, pro: 90, processed: 90, maxAttempts: 1 });
-      // eslint-disable-next-line no-console
       console.log(`multi-instance: 3 instances, ${events.length} events, ${duplicated.length * 2} duplicate deliveries, effects doubled: 0`);
     } finally {
       await Promise.all(instances.map((i) => i.stop()));
@@ -144,7 +148,6 @@ describe('Real service processes', () => {
       expect(pending).toHaveLength(0);
       const state = await counts(database.url, 'restart');
       expect(state).toMatchObject({ fulfilments: 200, complete: 200, pro: 200, processed: 200 });
-      // eslint-disable-next-line no-console
       console.log(
         `postgres restart: ${events.length} events sent, ${redeliveries} redeliveries (duplicates), outage ${outageMs} ms, ` +
           `${failedDuringOutage.length} deliveries answered 5xx/refused during it, events lost: ${200 - state.processed}, effects doubled: ${state.fulfilments - 200}`,

@@ -196,7 +196,6 @@ describe('Stripe webhooks', () => {
     it.each([
       ['client_reference_id', (u: RegisteredUser) => ({ client_reference_id: u.id })],
       ['metadata.userId', (u: RegisteredUser) => ({ metadata: { userId: u.id, plan: 'lifetime' } })],
-      ['the email', (u: RegisteredUser) => ({ customer_details: { email: u.email.toUpperCase() } as Stripe.Checkout.Session.CustomerDetails })],
     ])('links a Payment Link session to its user through %s', async (_, link) => {
       const user = await registerUser(t);
       const session = outside(link(user));
@@ -212,6 +211,14 @@ describe('Stripe webhooks', () => {
       const session = outside({ customer: 'cus_known_customer', customer_details: null });
       await deliver(t, eventObject('checkout.session.completed', session)).expect(200);
       expect((await sessionRow(session.id)).user_id).toBe(user.id);
+    });
+
+    it('never links by the email alone (accounts are not email-verified): the session stays unmatched and grants nothing', async () => {
+      const user = await registerUser(t);
+      const session = outside({ customer_details: { email: user.email.toUpperCase() } as Stripe.Checkout.Session.CustomerDetails });
+      await deliver(t, eventObject('checkout.session.completed', session)).expect(200);
+      expect(await sessionRow(session.id)).toMatchObject({ user_id: null, unmatched: true, status: 'complete' });
+      expect((await me(user)).plan).toBe('free');
     });
 
     it('keeps and flags a session that matches no user', async () => {

@@ -59,13 +59,13 @@ export async function buildService(): Promise<void> {
 }
 
 /**
- * One compiled service process (`node main.js` of this run's build) on a free port, in production mode
+ * One compiled service process (`node main.js` of this run's build, or `entry`) on a free port, in production mode
  * against the given database unless `env` says otherwise (local mode passes NODE_ENV=development and no
  * DATABASE_URL). Only PATH is inherited from the test's environment.
  */
-export async function spawnService(env: Record<string, string>, options: { timeoutMs?: number } = {}): Promise<ServiceProcess> {
+export async function spawnService(env: Record<string, string>, options: { timeoutMs?: number; entry?: string } = {}): Promise<ServiceProcess> {
   return spawnCompiled({
-    entry: compiled('main.js'),
+    entry: options.entry ?? compiled('main.js'),
     port: await freePort(),
     timeoutMs: options.timeoutMs ?? 30_000,
     env: {

@@ -7,6 +7,15 @@ import { EVENT_STATUSES, FULFILLMENT_SOURCES, PAYMENT_STATUSES, SESSION_MODES, S
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
+export class SessionDisputeDto {
+  @ApiProperty({ example: 'dp_1Pgc71B7WZ01zgkWMevJiAUx' }) id!: string;
+  @ApiProperty({ example: 'needs_response', description: "Stripe's dispute status" }) status!: string;
+  @ApiProperty({ type: String, nullable: true, example: 'fraudulent' }) reason!: string | null;
+  @ApiProperty({ example: 49900, description: "In the currency's minor unit" }) amount!: number;
+  @ApiProperty({ example: 'usd' }) currency!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) evidenceDueBy!: string | null;
+}
+
 /** One checkout session in the admin history, with its user's email. */
 export class AdminCheckoutSessionDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -24,6 +33,12 @@ export class AdminCheckoutSessionDto {
   @ApiProperty({ enum: PAYMENT_STATUSES, enumName: 'CheckoutPaymentStatus' }) paymentStatus!: CheckoutPaymentStatus;
   @ApiProperty({ type: Number, nullable: true, description: "In the currency's minor unit" }) amountTotal!: number | null;
   @ApiProperty({ type: String, nullable: true, example: 'usd' }) currency!: string | null;
+  @ApiProperty({ description: 'Refunded so far (minor units); 0 until refunded' }) amountRefunded!: number;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) refundedAt!: string | null;
+  @ApiProperty({ type: [SessionDisputeDto], description: "Disputes of the session's payment" }) disputes!: SessionDisputeDto[];
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When an admin linked this unmatched session to its user' }) linkedAt!: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The admin who linked it' }) linkedBy!: string | null;
+  @ApiProperty({ type: String, nullable: true }) linkReason!: string | null;
   @ApiProperty({ type: String, format: 'email', nullable: true, description: 'The email Stripe collected' }) customerEmail!: string | null;
   @ApiProperty({ type: String, nullable: true }) stripeCustomerId!: string | null;
   @ApiProperty({ type: String, nullable: true }) stripeSubscriptionId!: string | null;
@@ -38,7 +53,7 @@ export class AdminCheckoutSessionDto {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 
-  static from(session: CheckoutSession, userEmail: string | null): AdminCheckoutSessionDto {
+  static from(session: CheckoutSession, userEmail: string | null, disputes: SessionDisputeDto[] = []): AdminCheckoutSessionDto {
     return {
       id: session.id,
       stripeSessionId: session.stripeSessionId,
@@ -53,6 +68,12 @@ export class AdminCheckoutSessionDto {
       paymentStatus: session.paymentStatus,
       amountTotal: session.amountTotal,
       currency: session.currency,
+      amountRefunded: session.amountRefunded,
+      refundedAt: iso(session.refundedAt),
+      disputes,
+      linkedAt: iso(session.linkedAt),
+      linkedBy: session.linkedBy,
+      linkReason: session.linkReason,
       customerEmail: session.customerEmail,
       stripeCustomerId: session.stripeCustomerId,
       stripeSubscriptionId: session.stripeSubscriptionId,

@@ -39,4 +39,14 @@ export class ListCheckoutSessionsQueryDto extends IntersectionType(PageQueryDto,
   @MaxLength(255)
   @Matches(/^[A-Za-z0-9_-]+$/, { message: 'must be a Stripe price id' })
   priceId?: string;
+
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'true: only sessions no user could be linked to (link them with POST …/:id/link); false: only linked ones' })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  unmatched?: 'true' | 'false';
+
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: "true: only sessions whose payment has a dispute (open or closed); false: only those without" })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  disputed?: 'true' | 'false';
 }

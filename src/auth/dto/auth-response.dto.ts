@@ -44,6 +44,18 @@ export class UserDto {
   }
 }
 
+/** GET /api/auth/me: the user and what they may use now. */
+export class MeDto extends UserDto {
+  @ApiProperty({
+    type: [String],
+    example: ['api_access', 'priority_support'],
+    description:
+      'Features to gate the UI on: the union of PLAN_FEATURES_<PLAN> of every active grant (purchase, subscription or admin) and the ' +
+      "Stripe customer's active Entitlements (lookup_keys). A revoked or ended grant's features are gone at once.",
+  })
+  features!: string[];
+}
+
 export class TokenPairDto {
   @ApiProperty({ description: 'Send as `Authorization: Bearer <accessToken>`' })
   accessToken!: string;

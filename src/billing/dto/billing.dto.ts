@@ -1,10 +1,37 @@
 import { SUBSCRIPTION_STATUS_PROPERTY } from '../../common/openapi/subscription-status.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsString, Matches, MaxLength } from 'class-validator';
-import type { CheckoutSession } from '../entities/checkout-session.entity.js';
+import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import type Stripe from 'stripe';
+import type { CheckoutSession, CheckoutUiMode } from '../entities/checkout-session.entity.js';
 
 export const INTERVALS = ['month', 'year', 'once'] as const;
+
+/** The named members of an SDK union that also admits any string (`… | OtherString`). */
+type Named<T> = T extends string ? (string extends T ? never : T) : never;
+/** Compiles only when T is never: a check on the SDK's types that costs nothing at run time. */
+type AssertNever<T extends never> = T;
+
+export const UI_MODES = ['hosted', 'embedded', 'elements'] as const satisfies readonly CheckoutUiMode[];
+
+/** Our `uiMode` → the pinned API version's `ui_mode` (older versions said hosted, embedded, custom). */
+export const STRIPE_UI_MODES = {
+  hosted: 'hosted_page',
+  embedded: 'embedded_page',
+  elements: 'elements',
+} as const satisfies Record<CheckoutUiMode, Named<Stripe.Checkout.SessionCreateParams.UiMode>>;
+
+type StripeLocale = Named<Stripe.Checkout.SessionCreateParams.Locale>;
+
+/** Stripe Checkout's locales, as the SDK's `SessionCreateParams.Locale` lists them (checked both ways at compile time). */
+export const CHECKOUT_LOCALES = [
+  'auto', 'bg', 'cs', 'da', 'de', 'el', 'en', 'en-GB', 'es', 'es-419', 'et', 'fi', 'fil', 'fr', 'fr-CA', 'hi-IN', 'hr', 'hu', 'id', 'it', 'ja', 'ko',
+  'lt', 'lv', 'ms', 'mt', 'nb', 'nl', 'pl', 'pt', 'pt-BR', 'ro', 'ru', 'sk', 'sl', 'sv', 'th', 'tr', 'vi', 'zh', 'zh-HK', 'zh-TW',
+] as const satisfies readonly StripeLocale[];
+
+/** A locale the SDK gains and this list lacks fails the type check here. */
+export type EveryStripeLocaleListed = AssertNever<Exclude<StripeLocale, (typeof CHECKOUT_LOCALES)[number]>>;
+export type CheckoutLocale = (typeof CHECKOUT_LOCALES)[number];
 
 export class PlanDto {
   @ApiProperty({ example: 'pro', description: 'Lower-cased <PLAN> of STRIPE_PRICE_<PLAN>_<INTERVAL>' })
@@ -18,9 +45,17 @@ export class PlanDto {
 
   @ApiProperty({ enum: ['subscription', 'payment'], enumName: 'CheckoutMode', description: 'month/year are subscriptions, once a one-time payment' })
   mode!: 'subscription' | 'payment';
+
+  @ApiProperty({
+    type: [String],
+    example: ['api_access', 'priority_support'],
+    description: "The plan's features (PLAN_FEATURES_<PLAN>); gate the UI on `features` of GET /api/auth/me, which also has the customer's Stripe Entitlements",
+  })
+  features!: string[];
 }
 
-export class CreateCheckoutSessionDto {
+/** A plan and interval of the catalogue: what a purchase, a plan change or its preview names. */
+export class PlanChoiceDto {
   @ApiProperty({ example: 'pro', maxLength: 64 })
   @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
   @IsString()
@@ -33,6 +68,26 @@ export class CreateCheckoutSessionDto {
   interval!: 'month' | 'year' | 'once';
 }
 
+export class CreateCheckoutSessionDto extends PlanChoiceDto {
+  @ApiPropertyOptional({
+    enum: UI_MODES,
+    enumName: 'CheckoutUiMode',
+    default: 'hosted',
+    example: 'embedded',
+    description:
+      "`hosted`: redirect the browser to `url` (Stripe's page). `embedded`: mount Stripe's embedded page with `clientSecret` (`initEmbeddedCheckout`). " +
+      '`elements`: your own Payment Element on the Checkout Sessions API (`initCheckout`) with `clientSecret`. Embedded and elements sessions return to CHECKOUT_RETURN_URL.',
+  })
+  @IsOptional()
+  @IsIn(UI_MODES, { message: 'uiMode must be one of hosted, embedded, elements' })
+  uiMode?: CheckoutUiMode;
+
+  @ApiPropertyOptional({ enum: CHECKOUT_LOCALES, enumName: 'CheckoutLocale', example: 'de', description: "Checkout's language; unset or `auto`: the browser's" })
+  @IsOptional()
+  @IsIn(CHECKOUT_LOCALES, { message: `locale must be one of Stripe Checkout's locales (${CHECKOUT_LOCALES.join(', ')})` })
+  locale?: CheckoutLocale;
+}
+
 export class CheckoutSessionDto {
   @ApiProperty({ format: 'uuid', description: 'Our id of the session' })
   id!: string;
@@ -40,8 +95,26 @@ export class CheckoutSessionDto {
   @ApiProperty({ example: 'cs_test_a1YS1URlnyQCN5fUUduORoQ7Pw41PJqDWkIVQCpJPqkfIhd6tVY8XB1OLY' })
   stripeSessionId!: string;
 
-  @ApiProperty({ type: String, nullable: true, description: "Stripe's hosted page: redirect the browser here", example: 'https://checkout.stripe.com/c/pay/cs_test_a1…' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "Hosted sessions: Stripe's page, redirect the browser here (null once the session is no longer open, and for embedded and elements sessions)",
+    example: 'https://checkout.stripe.com/c/pay/cs_test_a1…',
+  })
   url!: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      'Embedded and elements sessions: pass to Stripe.js (`initEmbeddedCheckout({ fetchClientSecret })` or `initCheckout`). A bearer credential for this session, ' +
+      'answered only to its owner and only while it is open; null for hosted sessions',
+    example: 'cs_test_a1YS1URlnyQCN5fUUduORoQ7Pw41PJqDWkIVQCpJPqkfIhd6tVY8XB1OLY_secret_fidwbEhqYWAnPydmcHZxamgneCUl',
+  })
+  clientSecret!: string | null;
+
+  @ApiProperty({ enum: UI_MODES, enumName: 'CheckoutUiMode', example: 'hosted', description: 'How the session is paid: `url` for hosted, `clientSecret` for the others' })
+  uiMode!: CheckoutUiMode;
 
   @ApiProperty({ enum: ['open', 'complete', 'expired'], enumName: 'CheckoutSessionStatus' })
   status!: string;
@@ -58,11 +131,23 @@ export class CheckoutSessionDto {
   @ApiProperty({ enum: INTERVALS, enumName: 'PriceInterval', nullable: true })
   interval!: string | null;
 
-  @ApiProperty({ type: Number, nullable: true, example: 2000, description: "In the currency's minor unit" })
+  @ApiProperty({ type: Number, nullable: true, example: 2000, description: "Before discounts and tax, in the currency's minor unit, as Stripe reports it" })
+  amountSubtotal!: number | null;
+
+  @ApiProperty({ type: Number, nullable: true, example: 400, description: 'What promotion codes or coupons took off (`total_details.amount_discount`)' })
+  amountDiscount!: number | null;
+
+  @ApiProperty({ type: Number, nullable: true, example: 304, description: 'Tax (`total_details.amount_tax`); 0 without CHECKOUT_AUTOMATIC_TAX or until the address is known' })
+  amountTax!: number | null;
+
+  @ApiProperty({ type: Number, nullable: true, example: 1904, description: "What the customer pays (subtotal − discount + tax), in the currency's minor unit" })
   amountTotal!: number | null;
 
   @ApiProperty({ type: String, nullable: true, example: 'usd' })
   currency!: string | null;
+
+  @ApiProperty({ example: 0, description: "Refunded so far, in the currency's minor unit (partial refunds add up); 0 until refunded" })
+  amountRefunded!: number;
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
   expiresAt!: Date | null;
@@ -78,13 +163,19 @@ export class CheckoutSessionDto {
       id: row.id,
       stripeSessionId: row.stripeSessionId,
       url: row.status === 'open' ? row.url : null,
+      clientSecret: row.status === 'open' ? row.clientSecret : null,
+      uiMode: row.uiMode,
       status: row.status,
       paymentStatus: row.paymentStatus,
       mode: row.mode,
       plan: row.plan,
       interval: row.interval,
+      amountSubtotal: row.amountSubtotal,
+      amountDiscount: row.amountDiscount,
+      amountTax: row.amountTax,
       amountTotal: row.amountTotal,
       currency: row.currency,
+      amountRefunded: row.amountRefunded,
       expiresAt: row.expiresAt,
       fulfilledAt: row.fulfilledAt,
       createdAt: row.createdAt,
@@ -161,9 +252,9 @@ export class SubscriptionDto {
   actionRequired!: ActionRequiredDto | null;
 }
 
-export class ChangeSubscriptionDto extends CreateCheckoutSessionDto {}
+export class ChangeSubscriptionDto extends PlanChoiceDto {}
 
-export class SubscriptionPreviewQueryDto extends CreateCheckoutSessionDto {}
+export class SubscriptionPreviewQueryDto extends PlanChoiceDto {}
 
 export class CancelSubscriptionDto {
   @ApiProperty({ example: true, description: 'true: end at the end of the paid period (access until then); false: end now' })

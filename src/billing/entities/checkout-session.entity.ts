@@ -5,6 +5,8 @@ import { bigintNumber } from '../../database/transformers.js';
 export type CheckoutSessionStatus = 'open' | 'complete' | 'expired';
 export type CheckoutPaymentStatus = 'paid' | 'unpaid' | 'no_payment_required';
 export type CheckoutMode = 'payment' | 'subscription' | 'setup';
+/** How the customer pays: Stripe's hosted page, the embedded page, or the team's own Payment Element. */
+export type CheckoutUiMode = 'hosted' | 'embedded' | 'elements';
 
 /** Our record of one Stripe Checkout Session: created by the service or first seen in a webhook. */
 @Entity({ name: 'checkout_sessions' })
@@ -56,6 +58,28 @@ export class CheckoutSession {
   @Column({ name: 'amount_total', type: 'bigint', nullable: true, transformer: bigintNumber })
   amountTotal!: number | null;
 
+  /** Before discounts and tax, as Stripe reports it (`amount_subtotal`). */
+  @Column({ name: 'amount_subtotal', type: 'bigint', nullable: true, transformer: bigintNumber })
+  amountSubtotal!: number | null;
+
+  /** `total_details.amount_discount`: what promotion codes and coupons took off. */
+  @Column({ name: 'amount_discount', type: 'bigint', nullable: true, transformer: bigintNumber })
+  amountDiscount!: number | null;
+
+  /** `total_details.amount_tax`. */
+  @Column({ name: 'amount_tax', type: 'bigint', nullable: true, transformer: bigintNumber })
+  amountTax!: number | null;
+
+  @Column({ name: 'ui_mode', type: 'varchar', length: 16, default: 'hosted' })
+  uiMode!: CheckoutUiMode;
+
+  /**
+   * Embedded and elements sessions: what Stripe.js mounts the session with. A bearer credential for this one
+   * session: answered only to its owner, never logged, and not shown to admins.
+   */
+  @Column({ name: 'client_secret', type: 'text', nullable: true })
+  clientSecret!: string | null;
+
   @Column({ type: 'char', length: 3, nullable: true })
   currency!: string | null;
 
@@ -80,6 +104,24 @@ export class CheckoutSession {
   /** The client's Idempotency-Key, scoped to the user, so a retried create returns this row. */
   @Column({ name: 'idempotency_key', type: 'varchar', length: 255, nullable: true })
   idempotencyKey!: string | null;
+
+  /** Refunded so far, in the currency's minor unit: the larger of the refunds stored and the charge's own total. */
+  @Column({ name: 'amount_refunded', type: 'bigint', default: 0, transformer: bigintNumber })
+  amountRefunded!: number;
+
+  /** When the first refund of this session's payment was seen. */
+  @Column({ name: 'refunded_at', type: 'timestamptz', nullable: true })
+  refundedAt!: Date | null;
+
+  /** An admin linked this unmatched session to its user (POST /api/admin/checkout-sessions/:id/link). */
+  @Column({ name: 'linked_at', type: 'timestamptz', nullable: true })
+  linkedAt!: Date | null;
+
+  @Column({ name: 'linked_by', type: 'uuid', nullable: true })
+  linkedBy!: string | null;
+
+  @Column({ name: 'link_reason', type: 'varchar', length: 500, nullable: true })
+  linkReason!: string | null;
 
   /** True when a webhook brought a session that no user could be linked to. */
   @Column({ type: 'boolean', default: false })

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
-import type { CheckoutMode, CheckoutPaymentStatus, CheckoutSessionStatus } from '../../billing/entities/checkout-session.entity.js';
+import type { CheckoutMode, CheckoutPaymentStatus, CheckoutSessionStatus, CheckoutUiMode } from '../../billing/entities/checkout-session.entity.js';
+import { idOf, seconds } from './stripe-values.js';
 
 /** What our row needs from a Stripe Checkout Session, whatever path brought it. */
 export interface SessionFacts {
@@ -8,6 +9,13 @@ export interface SessionFacts {
   status: CheckoutSessionStatus;
   paymentStatus: CheckoutPaymentStatus;
   amountTotal: number | null;
+  /** before discounts and tax */
+  amountSubtotal: number | null;
+  /** `total_details.amount_discount` */
+  amountDiscount: number | null;
+  /** `total_details.amount_tax` */
+  amountTax: number | null;
+  uiMode: CheckoutUiMode;
   currency: string | null;
   customerId: string | null;
   subscriptionId: string | null;
@@ -21,8 +29,6 @@ export interface SessionFacts {
   metadataInterval: string | null;
 }
 
-const idOf = (value: string | { id: string } | null | undefined): string | null => (value ? (typeof value === 'string' ? value : value.id) : null);
-const seconds = (value: number | null | undefined): Date | null => (typeof value === 'number' ? new Date(value * 1000) : null);
 
 export function sessionFacts(session: Stripe.Checkout.Session): SessionFacts {
   const status = (['open', 'complete', 'expired'] as const).includes(session.status as CheckoutSessionStatus) ? (session.status as CheckoutSessionStatus) : 'open';
@@ -36,6 +42,10 @@ export function sessionFacts(session: Stripe.Checkout.Session): SessionFacts {
     status,
     paymentStatus,
     amountTotal: session.amount_total ?? null,
+    amountSubtotal: session.amount_subtotal ?? null,
+    amountDiscount: session.total_details?.amount_discount ?? null,
+    amountTax: session.total_details?.amount_tax ?? null,
+    uiMode: uiModeOf(session.ui_mode),
     currency: session.currency ? session.currency.toLowerCase() : null,
     customerId: idOf(session.customer as string | { id: string } | null),
     subscriptionId: idOf(session.subscription as string | { id: string } | null),
@@ -48,6 +58,13 @@ export function sessionFacts(session: Stripe.Checkout.Session): SessionFacts {
     metadataPlan: metadata.plan ?? null,
     metadataInterval: metadata.interval ?? null,
   };
+}
+
+/** Stripe's `ui_mode`, in this API version's names or the older ones (`hosted`, `embedded`, `custom`); unset is the hosted page. */
+export function uiModeOf(uiMode: string | null | undefined): CheckoutUiMode {
+  if (uiMode === 'embedded_page' || uiMode === 'embedded') return 'embedded';
+  if (uiMode === 'elements' || uiMode === 'custom') return 'elements';
+  return 'hosted';
 }
 
 const STATUS_RANK: Record<CheckoutSessionStatus, number> = { open: 0, expired: 1, complete: 2 };

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import { priceFacts, type PriceFacts } from '../plan-catalogue.service.js';
+import { idOf, seconds } from './stripe-values.js';
 
 export interface SubscriptionFacts {
   id: string;
@@ -23,8 +24,6 @@ export interface SubscriptionFacts {
   metadataUserId: string | null;
 }
 
-const idOf = (value: string | { id: string } | null | undefined): string | null => (value ? (typeof value === 'string' ? value : value.id) : null);
-const seconds = (value: number | null | undefined): Date | null => (typeof value === 'number' ? new Date(value * 1000) : null);
 
 export function subscriptionFacts(subscription: Stripe.Subscription): SubscriptionFacts {
   const items = subscription.items?.data ?? [];

@@ -1,0 +1,89 @@
+import { Injectable } from '@nestjs/common';
+import type Stripe from 'stripe';
+import type { EntityManager } from 'typeorm';
+import { queryRows } from '../../database/query-rows.js';
+import { Refund } from '../entities/refund.entity.js';
+import { idOf, seconds } from '../mappers/stripe-values.js';
+import { isNewerState, REFUND } from './payment-lifecycles.js';
+import { PaymentTargetsService, type PaymentTarget } from './payment-targets.service.js';
+import { PurchaseAccessService } from './purchase-access.service.js';
+
+/** Refunds that count toward the refunded amount: money returned or on its way. */
+const COUNTED = ['pending', 'requires_action', 'succeeded'];
+
+/**
+ * Refunds of a session's or invoice's payment. Each refund is stored once by its id, so partial refunds add up
+ * and a repeated or re-ordered delivery never counts one twice. The refunded amount only grows: it is the
+ * larger of what the refunds stored add up to and the charge's own `amount_refunded` (a `charge.refunded` may
+ * arrive before, after or instead of the refund events). A refund that later fails is kept as failed but does
+ * not lower an amount already shown (Stripe then sends the charge again with its own, lower, total — see README).
+ */
+@Injectable()
+export class RefundsApplier {
+  constructor(
+    private readonly targets: PaymentTargetsService,
+    private readonly access: PurchaseAccessService,
+  ) {}
+
+  async applyRefund(manager: EntityManager, refund: Stripe.Refund, at: Date): Promise<void> {
+    const paymentIntentId = idOf(refund.payment_intent as string | { id: string } | null);
+    const target = await this.targets.resolve(manager, paymentIntentId, idOf(refund.customer as string | { id: string } | null));
+    const repo = manager.getRepository(Refund);
+    const current = await repo.findOne({ where: { stripeRefundId: refund.id }, lock: { mode: 'pessimistic_write' } });
+    if (isNewerState(REFUND, { at, status: refund.status ?? 'pending' }, current ? { at: current.stateAt, status: current.status } : null)) {
+      await repo.upsert(
+        {
+          stripeRefundId: refund.id,
+          chargeId: idOf(refund.charge as string | { id: string } | null),
+          paymentIntentId,
+          amount: refund.amount,
+          currency: refund.currency.toLowerCase(),
+          status: refund.status ?? 'pending',
+          reason: refund.reason ?? null,
+          checkoutSessionId: target.checkoutSessionId,
+          invoiceId: target.invoiceId,
+          userId: target.userId,
+          stateAt: at,
+          stripeCreatedAt: seconds(refund.created) ?? at,
+        },
+        ['stripeRefundId'],
+      );
+    }
+    await this.settle(manager, target, null, at);
+  }
+
+  /** `charge.refunded`: the charge's total refunded, and any refunds it lists. */
+  async applyCharge(manager: EntityManager, charge: Stripe.Charge, at: Date): Promise<void> {
+    for (const refund of charge.refunds?.data ?? []) await this.applyRefund(manager, refund, at);
+    const target = await this.targets.resolve(manager, idOf(charge.payment_intent as string | { id: string } | null), idOf(charge.customer as string | { id: string } | null));
+    await this.settle(manager, target, charge.amount_refunded, at);
+  }
+
+  private async settle(manager: EntityManager, target: PaymentTarget, chargeRefunded: number | null, at: Date): Promise<void> {
+    const table = target.checkoutSessionId ? 'checkout_sessions' : target.invoiceId ? 'invoices' : null;
+    if (!table) return;
+    const id = target.checkoutSessionId ?? target.invoiceId;
+    const column = table === 'checkout_sessions' ? 'checkout_session_id' : 'invoice_id';
+    const refundedAt = table === 'checkout_sessions' ? `, refunded_at = CASE WHEN refunded_at IS NULL AND GREATEST(amount_refunded, $2, r.total) > 0 THEN $4 ELSE refunded_at END` : '';
+    await manager.query(
+      `UPDATE ${table} SET amount_refunded = GREATEST(amount_refunded, $2, r.total)${refundedAt}
+       FROM (SELECT coalesce(sum(amount), 0) AS total FROM refunds WHERE ${column} = $1 AND status = ANY($3)) r WHERE ${table}.id = $1`,
+      [id, chargeRefunded ?? 0, COUNTED, at],
+    );
+    if (target.checkoutSessionId) await this.access.sync(manager, target.checkoutSessionId);
+  }
+
+  /**
+   * A session or invoice that just learnt its PaymentIntent takes the refunds and disputes that arrived before it
+   * (Stripe does not promise any order between a payment's events), then settles its amounts and access.
+   */
+  async attach(manager: EntityManager, target: { checkoutSessionId?: string; invoiceId?: string; userId: string | null }, paymentIntentId: string, at: Date): Promise<void> {
+    const column = target.checkoutSessionId ? 'checkout_session_id' : 'invoice_id';
+    const id = target.checkoutSessionId ?? target.invoiceId;
+    const params = [id, target.userId, paymentIntentId];
+    const refunds = queryRows(await manager.query(`UPDATE refunds SET ${column} = $1, user_id = coalesce(user_id, $2) WHERE payment_intent_id = $3 AND ${column} IS NULL RETURNING 1`, params));
+    const disputes = queryRows(await manager.query(`UPDATE disputes SET ${column} = $1, user_id = coalesce(user_id, $2) WHERE payment_intent_id = $3 AND ${column} IS NULL RETURNING 1`, params));
+    if (!refunds.length && !disputes.length) return;
+    await this.settle(manager, { checkoutSessionId: target.checkoutSessionId ?? null, invoiceId: target.invoiceId ?? null, userId: target.userId }, null, at);
+  }
+}
