@@ -5,12 +5,17 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type Stripe from 'stripe';
 import { loadDotEnv } from '../src/bootstrap.js';
 import { checkoutSessionObject, eventObject, invoiceObject, subscriptionObject } from '../src/stripe-emulator/objects.js';
 import { localStateFile, type LocalStripeState } from '../src/stripe-emulator/local-mode.js';
 import { stripeSignature } from '../src/stripe-emulator/webhook-delivery.js';
 
-const TYPES = [
+/**
+ * What this command can make: the events of a checkout, a subscription and its invoices (each one a type the
+ * service handles; test/e2e/commands.e2e-spec.ts checks that against the running handler registry).
+ */
+const TYPES: readonly Stripe.Event['type'][] = [
   'checkout.session.completed',
   'checkout.session.async_payment_succeeded',
   'checkout.session.async_payment_failed',
@@ -27,7 +32,7 @@ function args(): { type: string; email?: string } {
   const type = argv.find((a) => !a.startsWith('--') && argv[argv.indexOf(a) - 1] !== '--user');
   const userIndex = argv.indexOf('--user');
   const email = userIndex === -1 ? undefined : argv[userIndex + 1];
-  if (!type || !TYPES.includes(type)) throw new Error(`usage: npm run stripe:trigger -- <${TYPES.join('|')}> [--user EMAIL]`);
+  if (!type || !(TYPES as readonly string[]).includes(type)) throw new Error(`usage: npm run stripe:trigger -- <${TYPES.join('|')}> [--user EMAIL]`);
   if (userIndex !== -1 && !/^[^\s@]+@[^\s@]+$/.test(email ?? '')) throw new Error('--user needs an email');
   return { type, email };
 }

@@ -1,13 +1,16 @@
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Auth } from '../auth/decorators/auth.decorator.js';
+import { Auth, CurrentUser } from '../auth/decorators/auth.decorator.js';
+import type { AuthenticatedUser } from '../auth/guards/jwt-auth.guard.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { AdminCheckoutSessionsService } from './admin-checkout-sessions.service.js';
 import { AdminCheckoutSessionDetailDto, AdminCheckoutSessionPageDto } from './dto/admin-checkout-session.dto.js';
 import { SessionIdParamDto } from './dto/id-params.js';
 import { ListCheckoutSessionsQueryDto } from './dto/list-checkout-sessions.query.js';
+import { CheckoutSessionLinkService } from './checkout-session-link.service.js';
 import { CheckoutSessionSyncService } from './checkout-session-sync.service.js';
+import { LinkCheckoutSessionDto } from './dto/link-checkout-session.dto.js';
 
 @ApiTags('admin')
 @Controller('admin/checkout-sessions')
@@ -16,6 +19,7 @@ export class AdminCheckoutSessionsController {
   constructor(
     private readonly sessions: AdminCheckoutSessionsService,
     private readonly syncing: CheckoutSessionSyncService,
+    private readonly linking: CheckoutSessionLinkService,
   ) {}
 
   @Get()
@@ -58,5 +62,20 @@ export class AdminCheckoutSessionsController {
   @ApiErrors(ErrorCode.ValidationError, ErrorCode.NotFound, ErrorCode.StripeError, ErrorCode.StripeNotConfigured, ErrorCode.ServiceUnavailable)
   sync(@Param() params: SessionIdParamDto): Promise<AdminCheckoutSessionDetailDto> {
     return this.syncing.sync(params.id);
+  }
+
+  @Post(':id/link')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'linkCheckoutSession',
+    summary: 'Link an unmatched session to a user and fulfil it',
+    description:
+      'For a session no user could be linked to (never linked by email alone: accounts are not email-verified). Reads the session from Stripe, ' +
+      'links it to `userId` and grants what it bought exactly once (fulfilment source `sync`), in one transaction. 409 when it belongs to another user.',
+  })
+  @ApiOkResponse({ type: AdminCheckoutSessionDetailDto })
+  @ApiErrors(ErrorCode.ValidationError, ErrorCode.NotFound, ErrorCode.Conflict, ErrorCode.StripeError, ErrorCode.StripeNotConfigured, ErrorCode.ServiceUnavailable)
+  link(@Param() params: SessionIdParamDto, @Body() body: LinkCheckoutSessionDto, @CurrentUser() admin: AuthenticatedUser): Promise<AdminCheckoutSessionDetailDto> {
+    return this.linking.link(params.id, body.userId, body.reason, admin.id);
   }
 }

@@ -26,16 +26,18 @@ export class AdminStatsService {
     // UTC day, status, payment status and currency; everything in the answer is folded from these groups
     const groups = (await this.db.query(
       `SELECT (created_at AT TIME ZONE 'UTC')::date::text AS day, status, payment_status, lower(currency) AS currency,
-              count(*)::int AS count, coalesce(sum(amount_total), 0)::text AS amount
+              count(*)::int AS count, coalesce(sum(amount_total), 0)::text AS amount,
+              count(*) FILTER (WHERE amount_discount > 0)::int AS discounted, coalesce(sum(amount_discount), 0)::text AS discount
          FROM checkout_sessions
         WHERE created_at >= $1 AND created_at < $2
         GROUP BY 1, 2, 3, 4`,
       [from, to],
-    )) as Array<{ day: string; status: string; payment_status: string; currency: string | null; count: number; amount: string }>;
+    )) as Array<{ day: string; status: string; payment_status: string; currency: string | null; count: number; amount: string; discounted: number; discount: string }>;
 
     const byStatus = { open: 0, complete: 0, expired: 0 };
     const byPaymentStatus = { paid: 0, unpaid: 0, no_payment_required: 0 };
     const totals = new Map<string, { currency: string; amount: number; count: number }>();
+    const discounts = new Map<string, { currency: string; amount: number; count: number }>();
     const days = new Map<string, { day: string; currency: string; amount: number; count: number }>();
     let total = 0;
     for (const row of groups) {
@@ -46,6 +48,10 @@ export class AdminStatsService {
       const amount = Number(row.amount);
       const sum = totals.get(row.currency) ?? { currency: row.currency, amount: 0, count: 0 };
       totals.set(row.currency, { ...sum, amount: sum.amount + amount, count: sum.count + row.count });
+      if (row.discounted > 0) {
+        const off = discounts.get(row.currency) ?? { currency: row.currency, amount: 0, count: 0 };
+        discounts.set(row.currency, { ...off, amount: off.amount + Number(row.discount), count: off.count + row.discounted });
+      }
       const key = `${row.day} ${row.currency}`;
       const day = days.get(key) ?? { day: row.day, currency: row.currency, amount: 0, count: 0 };
       days.set(key, { ...day, amount: day.amount + amount, count: day.count + row.count });
@@ -58,6 +64,7 @@ export class AdminStatsService {
       byStatus,
       byPaymentStatus,
       paidTotals: [...totals.values()].sort((a, b) => a.currency.localeCompare(b.currency)),
+      paidDiscounts: [...discounts.values()].sort((a, b) => a.currency.localeCompare(b.currency)),
       paidByDay,
     };
   }

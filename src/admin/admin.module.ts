@@ -10,17 +10,19 @@ import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { AdminCheckoutSessionsController } from './admin-checkout-sessions.controller.js';
 import { AdminCheckoutSessionsService } from './admin-checkout-sessions.service.js';
 import { AdminStatsController } from './admin-stats.controller.js';
+import { AdminRevenueService } from './admin-revenue.service.js';
 import { AdminStatsService } from './admin-stats.service.js';
 import { AdminUsersController } from './admin-users.controller.js';
 import { AdminUsersService } from './admin-users.service.js';
 import { AdminWebhookEventsController } from './admin-webhook-events.controller.js';
 import { AdminWebhookEventsService } from './admin-webhook-events.service.js';
+import { CheckoutSessionLinkService } from './checkout-session-link.service.js';
 import { CheckoutSessionSyncService } from './checkout-session-sync.service.js';
 
 /** Admin read side over sessions, users and received events, and the two repair tools (sync, replay). */
 @Module({
   imports: [AuthModule, EntitlementsModule, WebhooksModule, TypeOrmModule.forFeature([CheckoutSession, Fulfillment, User, StripeEvent])],
   controllers: [AdminCheckoutSessionsController, AdminUsersController, AdminWebhookEventsController, AdminStatsController],
-  providers: [AdminCheckoutSessionsService, AdminUsersService, AdminWebhookEventsService, AdminStatsService, CheckoutSessionSyncService],
+  providers: [AdminCheckoutSessionsService, AdminUsersService, AdminWebhookEventsService, AdminStatsService, CheckoutSessionSyncService, CheckoutSessionLinkService, AdminRevenueService],
 })
 export class AdminModule {}

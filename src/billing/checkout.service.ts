@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type Stripe from 'stripe';
+import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
 import { decodeCursor, toPage } from '../common/pagination/cursor.js';
@@ -43,8 +43,22 @@ export class CheckoutService {
         const open = await this.openSessions.reuseOrExpire(userId, price, options.uiMode);
         if (open) return CheckoutSessionDto.from(open);
       }
-      return this.createInStripe(stripe, userId, price, trial, idempotencyKey, options);
+      return this.createForCustomer(stripe, userId, price, trial, idempotencyKey, options);
     });
+  }
+
+  /**
+   * A customer deleted in Stripe (whose customer.deleted we missed) answers resource_missing on `customer`: it is
+   * forgotten and the session created once more for a new customer, instead of failing the same way forever.
+   */
+  private async createForCustomer(stripe: Stripe, userId: string, price: CataloguePrice, trial: number | null, idempotencyKey?: string, options: CheckoutOptions = {}): Promise<CheckoutSessionDto> {
+    try {
+      return await this.createInStripe(stripe, userId, price, trial, idempotencyKey, options);
+    } catch (error) {
+      if (!(error instanceof Stripe.errors.StripeInvalidRequestError) || error.code !== 'resource_missing' || error.param !== 'customer') throw error;
+      await this.customers.forget(userId, await this.customers.ensure(userId));
+      return this.createInStripe(stripe, userId, price, trial, idempotencyKey, options);
+    }
   }
 
   private async byIdempotencyKey(userId: string, price: CataloguePrice, idempotencyKey?: string, uiMode: CheckoutUiMode = 'hosted'): Promise<CheckoutSessionDto | null> {

@@ -28,7 +28,8 @@ export class StripeCustomersService {
     if (user.stripeCustomerId) return user.stripeCustomerId;
     const customer = await stripe.customers.create(
       { email: user.email, name: user.name ?? undefined, metadata: { userId: user.id } },
-      { idempotencyKey: `customer-for-user-${user.id}` },
+      // after Stripe deleted the user's customer, the key changes, or Stripe would answer the deleted one again
+      { idempotencyKey: `customer-for-user-${user.id}${user.previousStripeCustomerId ? `-after-${user.previousStripeCustomerId}` : ''}` },
     );
     const [, linked] = (await this.db.query('UPDATE users SET stripe_customer_id = $1 WHERE id = $2 AND stripe_customer_id IS NULL', [customer.id, user.id])) as [unknown, number];
     if (linked) return customer.id;
@@ -36,5 +37,10 @@ export class StripeCustomersService {
     const current = await users.findOneBy({ id: userId });
     if (!current) throw AppError.unauthorized('This account no longer exists');
     return current.stripeCustomerId ?? customer.id;
+  }
+
+  /** Forgets a customer Stripe no longer knows (deleted in the Dashboard): the next `ensure` creates a new one. */
+  async forget(userId: string, customerId: string): Promise<void> {
+    await this.db.query(`UPDATE users SET previous_stripe_customer_id = stripe_customer_id, stripe_customer_id = NULL WHERE id = $1 AND stripe_customer_id = $2`, [userId, customerId]);
   }
 }

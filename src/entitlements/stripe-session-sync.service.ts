@@ -20,13 +20,19 @@ export class StripeSessionSyncService {
     private readonly applier: CheckoutSessionApplier,
   ) {}
 
-  /** `then` runs in the same transaction, after the session was applied (to read what it changed). */
-  async sync<T>(stripeSessionId: string, source: Extract<FulfillmentSource, 'confirm' | 'sync'>, then: (manager: EntityManager, row: CheckoutSession) => Promise<T>): Promise<T> {
+  /** `before` and `then` run in the same transaction, before and after the session is applied. */
+  async sync<T>(
+    stripeSessionId: string,
+    source: Extract<FulfillmentSource, 'confirm' | 'sync'>,
+    then: (manager: EntityManager, row: CheckoutSession) => Promise<T>,
+    before?: (manager: EntityManager) => Promise<void>,
+  ): Promise<T> {
     const stripe = requireStripe(this.stripe);
     const readAt = new Date();
     const session = await stripe.checkout.sessions.retrieve(stripeSessionId, { expand: ['subscription'] });
     const subscription = session.subscription && typeof session.subscription === 'object' ? session.subscription : null;
     return this.db.transaction(async (manager) => {
+      if (before) await before(manager);
       const row = await this.applier.apply(manager, session, { source, eventId: null, eventCreated: null, readAt, subscription });
       return then(manager, row);
     });

@@ -95,7 +95,28 @@ export class StripeConfigCheckService implements OnApplicationBootstrap {
     if (!billing.catalogue.length) problems.push('No STRIPE_PRICE_<PLAN>_<INTERVAL> variable is set: the catalogue is empty');
     const prices = await Promise.all(billing.catalogue.map((entry) => this.checkPrice(stripe, entry)));
     for (const price of prices) if (price.problem) problems.push(`STRIPE_PRICE_${price.plan.toUpperCase()}_${variableInterval(price.interval)} (${price.priceId}): ${price.problem}`);
+    problems.push(...(await this.checkoutOptionProblems(stripe)));
     return { mode: s.mode, webhookSecrets: s.webhookSecrets.length, pending: false, checkedAt: new Date(), problems, prices };
+  }
+
+  /**
+   * CHECKOUT_* settings Stripe would refuse on every session. CHECKOUT_AUTOMATIC_TAX needs Stripe Tax set up on the
+   * account (tax settings `active`: a head office address, a default tax behaviour): otherwise Stripe answers
+   * every session create with an error. The other options need nothing Stripe's API can show.
+   */
+  private async checkoutOptionProblems(stripe: Stripe): Promise<string[]> {
+    if (!this.config.checkout.automaticTax) return [];
+    try {
+      const settings = await stripe.tax.settings.retrieve({}, { timeout: Math.min(CHECK_TIMEOUT_MS, this.config.stripe.timeoutMs), maxNetworkRetries: 0 });
+      if (settings.status === 'active') return [];
+      const missing = settings.status_details?.pending?.missing_fields ?? [];
+      return [
+        `CHECKOUT_AUTOMATIC_TAX=true, but Stripe Tax is not active on this account (status ${settings.status}${missing.length ? `, missing ${missing.join(', ')}` : ''}): ` +
+          'Stripe refuses every checkout session until it is set up (Dashboard → Settings → Tax) or the variable is turned off',
+      ];
+    } catch (error) {
+      return [`CHECKOUT_AUTOMATIC_TAX=true: the account's tax settings could not be checked: ${error instanceof Error ? redactKeys(error.message) : 'unknown error'}`];
+    }
   }
 
   private async checkPrice(stripe: Stripe, entry: CataloguePrice): Promise<PriceCheck> {

@@ -411,6 +411,21 @@ export function customerObject(overrides: Partial<Stripe.Customer> = {}): Stripe
   } as unknown as Stripe.Customer;
 }
 
+/** One of a customer's active entitlements (`GET /v1/entitlements/active_entitlements`). */
+export function activeEntitlementObject(overrides: Partial<Stripe.Entitlements.ActiveEntitlement> & { lookup_key: string }): Stripe.Entitlements.ActiveEntitlement {
+  return { id: stripeId('ent_test'), object: 'entitlements.active_entitlement', feature: stripeId('feat_test'), livemode: false, ...overrides } as Stripe.Entitlements.ActiveEntitlement;
+}
+
+/** The object of `entitlements.active_entitlement_summary.updated`: the customer's active entitlements (it has no id). */
+export function activeEntitlementSummaryObject(customer: string, entitlements: Stripe.Entitlements.ActiveEntitlement[], hasMore = false): Stripe.Entitlements.ActiveEntitlementSummary {
+  return {
+    object: 'entitlements.active_entitlement_summary',
+    customer,
+    entitlements: { object: 'list', data: entitlements, has_more: hasMore, url: `/v1/customer/${customer}/entitlements` },
+    livemode: false,
+  } as unknown as Stripe.Entitlements.ActiveEntitlementSummary;
+}
+
 /** An Event object around `object`, as Stripe delivers it. */
 export function eventObject<T extends { id: string }>(type: string, object: T, overrides: Partial<Stripe.Event> = {}): Stripe.Event {
   return {

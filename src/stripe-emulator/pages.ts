@@ -16,18 +16,47 @@ const layout = (title: string, body: string) => `<!doctype html>
  h1{font-size:20px;margin:0 0 4px} .amount{font-size:32px;font-weight:600;margin:8px 0 24px}
  button{width:100%;padding:12px;border:0;border-radius:6px;font-size:16px;margin-top:10px;cursor:pointer;background:#635bff;color:#fff}
  button.secondary{background:#e3e8ee;color:#1a1f36} .muted{color:#697386;font-size:14px}
+ input{width:100%;box-sizing:border-box;padding:10px;border:1px solid #e3e8ee;border-radius:6px;font-size:16px;margin-top:10px}
 </style></head><body><main><span class="badge">TEST MODE · local Stripe emulator</span>${body}</main></body></html>`;
 
-/** Stripe's hosted checkout page, reduced to what a person needs to test the flow. */
-export function checkoutPage(session: Stripe.Checkout.Session, price: Stripe.Price, quantity: number, paymentFailed = false, trial?: string): string {
+/** Where a checkout page's forms post: the hosted page by session id, the embedded stand-in by client secret. */
+export interface CheckoutPageTarget {
+  /** `/checkout/<session id>` or `/embedded/<client secret>` */
+  base: string;
+  /** the stand-in for what Stripe.js mounts (embedded or elements): no cancel button, forms navigate the top window */
+  embedded?: boolean;
+  /** a promotion code the page refused */
+  promotionError?: string;
+}
+
+/** Stripe's hosted checkout page (or the embedded one), reduced to what a person needs to test the flow. */
+export function checkoutPage(session: Stripe.Checkout.Session, price: Stripe.Price, quantity: number, paymentFailed = false, trial?: string, target?: CheckoutPageTarget): string {
+  const base = target?.base ?? `/checkout/${session.id}`;
+  const embedded = target?.embedded ?? false;
   const what = price.nickname ?? (session.metadata?.plan ? `${session.metadata.plan} plan` : price.id);
   const per = price.recurring ? ` / ${price.recurring.interval}` : '';
+  // inside an iframe (Stripe.js mounts one) the payment navigates the whole page to the return URL
   const form = (action: string, label: string, id: string, cls = '') =>
-    `<form method="post" action="/checkout/${session.id}/${action}"><button id="${id}" class="${cls}" type="submit">${label}</button></form>`;
+    `<form method="post" action="${base}/${action}"${embedded ? ' target="_top"' : ''}><button id="${id}" class="${cls}" type="submit">${label}</button></form>`;
+  const details = session.total_details;
+  const lines =
+    (details?.amount_discount ? `<p class="muted" id="discount">Discount: −${money(details.amount_discount, session.currency)}</p>` : '') +
+    (session.automatic_tax?.enabled ? `<p class="muted" id="tax">Tax: ${session.automatic_tax.status === 'complete' ? money(details?.amount_tax ?? 0, session.currency) : 'computed from your address'}</p>` : '');
+  const promotion =
+    session.status === 'open' && session.allow_promotion_codes
+      ? `<form method="post" action="${base}/promotion-code"><input id="promotion-code" name="code" placeholder="Promotion code" autocomplete="off"><button id="apply-code" class="secondary" type="submit">Apply</button></form>${
+          target?.promotionError ? `<p class="muted" id="promotion-error">${escape(target.promotionError)}</p>` : ''
+        }`
+      : '';
+  const terms = session.consent_collection?.terms_of_service === 'required' ? `<p class="muted" id="terms">By paying you agree to the terms of service.</p>` : '';
   let actions: string;
   if (session.status === 'open') {
     actions =
-      form('pay', 'Pay', 'pay') + form('pay-delayed', 'Pay with a delayed method (bank debit)', 'pay-delayed', 'secondary') + form('cancel', 'Cancel and go back', 'cancel', 'secondary');
+      promotion +
+      terms +
+      form('pay', 'Pay', 'pay') +
+      form('pay-delayed', 'Pay with a delayed method (bank debit)', 'pay-delayed', 'secondary') +
+      (embedded ? '' : form('cancel', 'Cancel and go back', 'cancel', 'secondary'));
   } else if (paymentFailed) {
     actions = `<p class="muted" id="state">The delayed payment failed: nothing was charged.</p>`;
   } else if (session.status === 'complete' && session.payment_status === 'unpaid') {
@@ -35,10 +64,11 @@ export function checkoutPage(session: Stripe.Checkout.Session, price: Stripe.Pri
   } else {
     actions = `<p class="muted" id="state">This checkout session is ${escape(session.status ?? '')} (${escape(session.payment_status)}).</p>`;
   }
+  const badge = embedded ? `<p class="muted" id="mode">Embedded checkout (${escape(session.ui_mode ?? '')}): a stand-in for what Stripe.js mounts</p>` : '';
   return layout(
     `Checkout: ${what}`,
-    `<h1 id="product">${escape(String(what))}</h1><p class="muted">${quantity} × ${escape(price.id)}</p>
-     <div class="amount" id="amount">${money(session.amount_total, session.currency)}${per}</div>${
+    `${badge}<h1 id="product">${escape(String(what))}</h1><p class="muted">${quantity} × ${escape(price.id)}</p>
+     <div class="amount" id="amount">${money(session.amount_total, session.currency)}${per}</div>${lines}${
        trial ? `<p class="muted" id="trial">${escape(trial)}, then ${money((price.unit_amount ?? 0) * quantity, price.currency)}${per}</p>` : ''
      }${actions}`,
   );

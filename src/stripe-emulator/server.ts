@@ -5,7 +5,7 @@ import { EmulatorError } from './errors.js';
 import { parseForm } from './form.js';
 import { filterEvents, listPage } from './list.js';
 import { checkoutPage, portalPage, redirect, returnPage } from './pages.js';
-import { EmulatorStore, type PriceSeed } from './store.js';
+import { EmulatorStore, type PriceSeed, type PromotionCodeSeed } from './store.js';
 import { WebhookDelivery, type DeliveryMode } from './webhook-delivery.js';
 
 export interface EmulatorOptions {
@@ -19,6 +19,10 @@ export interface EmulatorOptions {
   port?: number;
   host?: string;
   retryBaseMs?: number;
+  /** codes customers can enter on sessions with `allow_promotion_codes`; default WELCOME20 (20% off) */
+  promotionCodes?: PromotionCodeSeed[];
+  /** the account's Stripe Tax status (`GET /v1/tax/settings`); `pending` refuses `automatic_tax`. Default active */
+  taxSettingsStatus?: 'active' | 'pending';
 }
 
 export interface RecordedRequest {
@@ -54,6 +58,10 @@ export interface StripeEmulator {
   trialWillEnd(subscriptionId: string): Stripe.Subscription;
   /** the trial ends now: paid → active + `invoice.paid`; not paid → past_due + `invoice.payment_failed` */
   endTrial(subscriptionId: string, options?: { paid: boolean }): Stripe.Subscription;
+  /** the customer enters a promotion code on the checkout page (the session needs `allow_promotion_codes`) */
+  applyPromotionCode(sessionId: string, code: string): Stripe.Checkout.Session;
+  /** Stripe Entitlements: the customer's active features become these; emits `entitlements.active_entitlement_summary.updated` */
+  setActiveEntitlements(customerId: string, lookupKeys: string[]): Stripe.Event;
   setDeliveryMode(mode: DeliveryMode): void;
   /** where events go (known once the service listens) */
   setWebhookUrl(url: string): void;
@@ -75,6 +83,8 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
   delivery.mode = options.deliveryMode ?? 'deliver';
   const store = new EmulatorStore(() => baseUrl, delivery);
   for (const price of options.prices ?? []) store.seedPrice(price);
+  for (const code of options.promotionCodes ?? [{ code: 'WELCOME20', percentOff: 20 }]) store.seedPromotionCode(code);
+  store.taxSettingsStatus = options.taxSettingsStatus ?? 'active';
   const requests: RecordedRequest[] = [];
   const idempotent = new Map<string, { status: number; body: string; fingerprint: string }>();
   let failures: Array<{ status: number; type: EmulatorError['type']; message: string; drop: boolean }> = [];
@@ -133,6 +143,8 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
     ['GET', /^\/v1\/invoices\/([^/]+)$/, (_, m) => store.invoice(m[1])],
     ['GET', /^\/v1\/events$/, (p) => listPage(filterEvents(store.events, p, delivery.delivered), p, '/v1/events')],
     ['GET', /^\/v1\/events\/([^/]+)$/, (_, m) => store.event(m[1])],
+    ['GET', /^\/v1\/entitlements\/active_entitlements$/, (p) => listPage(store.listActiveEntitlements(p), p, '/v1/entitlements/active_entitlements')],
+    ['GET', /^\/v1\/tax\/settings$/, () => store.taxSettings()],
   ];
 
   const send = (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) => {
@@ -180,27 +192,43 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
   }
 
   async function page(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
-    const checkout = /^\/checkout\/([^/]+)(?:\/(pay|pay-delayed|succeed|fail|cancel))?$/.exec(path);
+    // the hosted page by session id; the embedded/elements stand-in by client secret (what Stripe.js mounts with)
+    const checkout = /^\/(checkout|embedded)\/([A-Za-z0-9_]+)(?:\/(pay|pay-delayed|succeed|fail|cancel|promotion-code))?$/.exec(path);
     if (checkout) {
-      const record = store.sessions.get(checkout[1]);
-      if (!record) return false;
-      const action = checkout[2];
-      if (!action) {
+      const embedded = checkout[1] === 'embedded';
+      const record = embedded ? store.sessionByClientSecret(checkout[2]) : store.sessions.get(checkout[2]);
+      // a hosted page has no client secret, an embedded session no hosted page
+      if (!record || (record.session.ui_mode === 'hosted_page') === embedded) return false;
+      const base = `/${checkout[1]}/${checkout[2]}`;
+      const action = checkout[3];
+      const render = (status: number, promotionError?: string) => {
         const trial = record.trialPeriodDays ? `${record.trialPeriodDays}-day free trial` : record.trialEnd ? `Free trial until ${new Date(record.trialEnd * 1000).toISOString().slice(0, 10)}` : undefined;
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(checkoutPage(record.session, record.price, record.quantity, record.paymentFailed, trial));
+        res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' }).end(checkoutPage(record.session, record.price, record.quantity, record.paymentFailed, trial, { base, embedded, promotionError }));
         return true;
-      }
+      };
+      if (!action) return render(200);
       if (req.method !== 'POST') return false;
-      await readBody(req);
+      const form = parseForm(await readBody(req));
+      if (action === 'promotion-code') {
+        try {
+          store.applyPromotionCode(record.session.id, String(form.code ?? ''));
+        } catch (error) {
+          if (!(error instanceof EmulatorError)) throw error;
+          return render(400, error.message);
+        }
+        return redirect(res, base), true;
+      }
       const session = record.session;
-      const success = (session.success_url ?? session.return_url ?? '/').replace('{CHECKOUT_SESSION_ID}', session.id);
+      // embedded with redirect_on_completion=never: the page itself shows the result
+      const success =
+        session.redirect_on_completion === 'never' ? `${baseUrl}${base}` : (session.success_url ?? session.return_url ?? '/').replace('{CHECKOUT_SESSION_ID}', session.id);
       if (action === 'pay') store.completeCheckout(session.id, 'paid');
       if (action === 'pay-delayed') store.completeCheckout(session.id, 'async_pending');
       if (action === 'succeed') store.settleAsyncPayment(session.id, true);
       if (action === 'fail') store.settleAsyncPayment(session.id, false);
-      if (action === 'cancel') return redirect(res, session.cancel_url ?? '/'), true;
+      if (action === 'cancel') return embedded ? false : (redirect(res, session.cancel_url ?? '/'), true);
       // like Stripe: paying (even by a delayed method) returns to the success URL; settling is simulated on this page
-      redirect(res, action === 'succeed' || action === 'fail' ? `${baseUrl}/checkout/${session.id}` : success);
+      redirect(res, action === 'succeed' || action === 'fail' ? `${baseUrl}${base}` : success);
       return true;
     }
     if (path === '/_emulator/trigger' && req.method === 'POST') {
@@ -211,8 +239,9 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
         send(res, 401, JSON.stringify({ error: { type: 'invalid_request_error', message: 'The trigger route needs Authorization: Bearer <the emulator secret key>' } }));
         return true;
       }
-      const body = JSON.parse((await readBody(req)) || '{}') as { type?: string; email?: string };
-      const events = store.trigger(String(body.type ?? ''), body.email);
+      const body = JSON.parse((await readBody(req)) || '{}') as { type?: string; email?: string; lookupKeys?: unknown };
+      const lookupKeys = Array.isArray(body.lookupKeys) ? body.lookupKeys.map(String) : undefined;
+      const events = store.trigger(String(body.type ?? ''), body.email, lookupKeys);
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ events: events.map((e) => ({ id: e.id, type: e.type })) }));
       return true;
     }
@@ -274,6 +303,8 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
     setSubscriptionStatus: (id, status) => store.setSubscriptionStatus(id, status),
     trialWillEnd: (id) => store.trialWillEnd(id),
     endTrial: (id, o) => store.endTrial(id, { paid: o?.paid ?? true }),
+    applyPromotionCode: (id, code) => store.applyPromotionCode(id, code),
+    setActiveEntitlements: (customer, keys) => store.setActiveEntitlements(customer, keys),
     setDeliveryMode: (mode) => (delivery.mode = mode),
     setWebhookUrl: (url) => delivery.setUrl(url),
     failNextRequests: (count, failure = {}) => {

@@ -2,6 +2,8 @@ import type Stripe from 'stripe';
 import { EmulatorError } from './errors.js';
 import { nowSeconds, stripeId } from './ids.js';
 import {
+  activeEntitlementObject,
+  activeEntitlementSummaryObject,
   addInterval,
   checkoutSessionObject,
   customerObject,
@@ -29,7 +31,31 @@ interface SessionRecord {
   trialPeriodDays?: number;
   /** `subscription_data[trial_end]` (unix seconds) */
   trialEnd?: number;
+  /** `customer_update`: what Checkout saves onto the customer when it completes */
+  customerUpdate?: { address?: string; name?: string };
+  /** the promotion code the customer entered on the page */
+  promotionCode?: PromotionCode;
 }
+
+export interface PromotionCodeSeed {
+  /** what the customer types, e.g. WELCOME20 */
+  code: string;
+  percentOff?: number;
+  /** in the price's minor unit */
+  amountOff?: number;
+}
+
+interface PromotionCode extends PromotionCodeSeed {
+  id: string;
+  coupon: string;
+}
+
+/** The emulator's Stripe Tax: this share of the discounted subtotal, for any address. */
+export const EMULATOR_TAX_RATE = 0.1;
+/** Where a customer who types no address lives, when Checkout collects one (Stripe's own test address). */
+const TEST_ADDRESS: Stripe.Address = { city: 'South San Francisco', country: 'US', line1: '354 Oyster Point Blvd', line2: null, postal_code: '94080', state: 'CA' };
+/** How many entitlements a summary event carries before it says `has_more` (the rest: GET /v1/entitlements/active_entitlements). */
+const SUMMARY_PAGE = 10;
 
 export interface PriceSeed {
   id: string;
@@ -69,6 +95,14 @@ export class EmulatorStore {
   readonly pendingProrations = new Map<string, Stripe.InvoiceLineItem[]>();
   /** newest last */
   readonly events: Stripe.Event[] = [];
+  /** promotion codes customers can enter on sessions with `allow_promotion_codes`, by code */
+  readonly promotionCodes = new Map<string, PromotionCode>();
+  /** Stripe Entitlements: each customer's active entitlements */
+  readonly activeEntitlements = new Map<string, Stripe.Entitlements.ActiveEntitlement[]>();
+  /** one feature per lookup_key, as Stripe's Features API keeps them */
+  private readonly features = new Map<string, string>();
+  /** the account's Stripe Tax settings (`GET /v1/tax/settings`): `pending` refuses `automatic_tax` */
+  taxSettingsStatus: 'active' | 'pending' = 'active';
 
   constructor(
     private readonly baseUrl: () => string,
@@ -89,6 +123,11 @@ export class EmulatorStore {
     } as Partial<Stripe.Price>);
     this.prices.set(price.id, price);
     return price;
+  }
+
+  seedPromotionCode(seed: PromotionCodeSeed): void {
+    if ((seed.percentOff === undefined) === (seed.amountOff === undefined)) throw new Error('A promotion code needs one of percentOff and amountOff');
+    this.promotionCodes.set(seed.code.toUpperCase(), { ...seed, code: seed.code.toUpperCase(), id: stripeId('promo', 14), coupon: stripeId('coupon', 8).replace('coupon_', '') });
   }
 
   // --- customers ---------------------------------------------------------------------------------
@@ -137,13 +176,39 @@ export class EmulatorStore {
     if (mode === 'subscription' && price.type !== 'recurring') throw EmulatorError.invalid('You must provide at least one recurring price in `subscription` mode when using prices.', 'line_items');
     if (mode === 'payment' && price.type === 'recurring') throw EmulatorError.invalid('You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.', 'line_items');
     const customerId = str(params.customer);
-    if (customerId) this.customer(customerId);
+    // like Stripe: an unknown (e.g. deleted) customer is resource_missing on the `customer` parameter
+    if (customerId && !this.customers.has(customerId)) throw EmulatorError.missing('customer', customerId, 'customer');
     const quantity = Number(items[0].quantity ?? 1);
     const created = nowSeconds();
     const id = stripeId('cs_test', 58);
     // with a trial nothing is due today: Checkout's totals are those of the first ($0) invoice
     const amount = hasTrial ? 0 : (price.unit_amount ?? 0) * quantity;
     const automaticTax = (params.automatic_tax as Params | undefined)?.enabled === 'true';
+    const customerUpdate = (params.customer_update as { address?: string; name?: string } | undefined) ?? {};
+    if (params.customer_update !== undefined && !customerId) throw EmulatorError.invalid('`customer_update` can only be used with `customer`.', 'customer_update');
+    const existing = customerId ? this.customer(customerId) : null;
+    if (automaticTax) {
+      if (this.taxSettingsStatus !== 'active') {
+        throw EmulatorError.invalid('Stripe Tax has not been activated on your account. Please visit https://dashboard.stripe.com/settings/tax/activate to get started.', 'automatic_tax[enabled]');
+      }
+      if (existing && !existing.address && customerUpdate.address !== 'auto' && (customerUpdate as { shipping?: string }).shipping !== 'auto') {
+        throw EmulatorError.invalid(
+          "Automatic tax calculation in Checkout requires a valid address on the Customer. Add a valid address to the Customer or set either `customer_update[address]` to 'auto' or `customer_update[shipping]` to 'auto' to save the address entered in Checkout to the Customer.",
+          'customer_update[address]',
+        );
+      }
+    }
+    const taxIds = (params.tax_id_collection as Params | undefined)?.enabled === 'true';
+    if (taxIds && existing && customerUpdate.name !== 'auto') {
+      throw EmulatorError.invalid("`tax_id_collection[enabled]=true` with an existing customer requires `customer_update[name]` to be 'auto'.", 'customer_update[name]');
+    }
+    const billingAddress = str(params.billing_address_collection);
+    if (billingAddress !== undefined && billingAddress !== 'auto' && billingAddress !== 'required') throw EmulatorError.invalid('Invalid billing_address_collection: must be one of auto or required', 'billing_address_collection');
+    const termsOfService = str((params.consent_collection as Params | undefined)?.terms_of_service);
+    if (termsOfService !== undefined && termsOfService !== 'none' && termsOfService !== 'required') throw EmulatorError.invalid('Invalid consent_collection[terms_of_service]: must be one of none or required', 'consent_collection[terms_of_service]');
+    // Stripe computes tax at once when the customer's address is known, otherwise when Checkout collects it
+    const taxNow = automaticTax && !!existing?.address;
+    const totals = checkoutTotals(amount, undefined, taxNow);
     const session = checkoutSessionObject({
       id,
       created,
@@ -154,8 +219,9 @@ export class EmulatorStore {
       metadata: (params.metadata as Record<string, string>) ?? {},
       success_url: successUrl ?? null,
       cancel_url: str(params.cancel_url) ?? null,
-      amount_subtotal: amount,
-      amount_total: amount,
+      amount_subtotal: totals.subtotal,
+      amount_total: totals.total,
+      total_details: { amount_discount: totals.discount, amount_shipping: 0, amount_tax: totals.tax },
       currency: price.currency,
       expires_at: Number(params.expires_at) || created + 24 * 3600,
       ui_mode: uiMode as Stripe.Checkout.Session.UiMode,
@@ -164,12 +230,38 @@ export class EmulatorStore {
       ...(hosted ? {} : { return_url: returnUrl, redirect_on_completion: (str(params.redirect_on_completion) ?? 'always') as Stripe.Checkout.Session.RedirectOnCompletion }),
       locale: (str(params.locale) ?? null) as Stripe.Checkout.Session.Locale | null,
       allow_promotion_codes: params.allow_promotion_codes === undefined ? null : params.allow_promotion_codes === 'true',
-      automatic_tax: { enabled: automaticTax, liability: automaticTax ? { type: 'self' } : null, provider: automaticTax ? 'stripe' : null, status: automaticTax ? 'complete' : null },
+      automatic_tax: { enabled: automaticTax, liability: automaticTax ? { type: 'self' } : null, provider: automaticTax ? 'stripe' : null, status: automaticTax ? (taxNow ? 'complete' : 'requires_location_inputs') : null },
+      tax_id_collection: { enabled: taxIds, required: 'never' },
+      billing_address_collection: (billingAddress ?? null) as Stripe.Checkout.Session.BillingAddressCollection | null,
+      consent_collection: termsOfService ? { payment_method_reuse_agreement: null, promotions: null, terms_of_service: termsOfService as Stripe.Checkout.Session.ConsentCollection.TermsOfService } : null,
       payment_method_collection: (str(params.payment_method_collection) ?? 'always') as Stripe.Checkout.Session.PaymentMethodCollection,
     } as Partial<Stripe.Checkout.Session>);
     const subscriptionMetadata = (subscriptionData?.metadata as Record<string, string> | undefined) ?? {};
-    this.sessions.set(id, { session, price, quantity, subscriptionMetadata, ...trial });
+    this.sessions.set(id, { session, price, quantity, subscriptionMetadata, customerUpdate, ...trial });
     return session;
+  }
+
+  /** The record of an embedded or elements session, found by its client secret (what Stripe.js mounts with). */
+  sessionByClientSecret(clientSecret: string): SessionRecord | undefined {
+    return [...this.sessions.values()].find((r) => r.session.client_secret !== null && r.session.client_secret === clientSecret);
+  }
+
+  /** The customer enters a promotion code on the page (sessions with `allow_promotion_codes` only); the totals change. */
+  applyPromotionCode(id: string, code: string): Stripe.Checkout.Session {
+    const record = this.sessionRecord(id);
+    if (record.session.status !== 'open') throw EmulatorError.invalid(`This Checkout Session is ${record.session.status}`);
+    if (!record.session.allow_promotion_codes) throw EmulatorError.invalid('This Checkout Session does not accept promotion codes.', 'promotion_code');
+    const promotion = this.promotionCodes.get(code.trim().toUpperCase());
+    if (!promotion) throw EmulatorError.invalid('This code is invalid.', 'promotion_code');
+    record.promotionCode = promotion;
+    const totals = checkoutTotals(record.session.amount_subtotal ?? 0, promotion, record.session.automatic_tax.status === 'complete');
+    record.session = {
+      ...record.session,
+      amount_total: totals.total,
+      total_details: { ...record.session.total_details!, amount_discount: totals.discount, amount_tax: totals.tax },
+      discounts: [{ coupon: promotion.coupon, promotion_code: promotion.id }],
+    } as Stripe.Checkout.Session;
+    return record.session;
   }
 
   /** `subscription_data[trial_period_days]` (1–730) or `subscription_data[trial_end]` (a future unix time). */
@@ -219,6 +311,12 @@ export class EmulatorStore {
     if (session.status !== 'open') throw EmulatorError.invalid(`This Checkout Session is ${session.status}`);
     const customerId = (session.customer as string | null) ?? this.createCustomer({ email: session.customer_email ?? 'customer@example.com' }).id;
     const email = this.customers.get(customerId)?.email ?? session.customer_email ?? 'customer@example.com';
+    // Checkout collects an address for tax (or when asked to), and saves it (and the name) when customer_update says so
+    const collectsAddress = session.automatic_tax.enabled || session.billing_address_collection === 'required';
+    const known = this.customers.get(customerId);
+    const address = known?.address ?? (collectsAddress ? TEST_ADDRESS : null);
+    if (known && record.customerUpdate?.address === 'auto' && address && !known.address) this.customers.set(customerId, { ...known, address });
+    const totals = checkoutTotals(session.amount_subtotal ?? 0, record.promotionCode, session.automatic_tax.enabled);
     const now = nowSeconds();
     const trialEnd = record.trialEnd ?? (record.trialPeriodDays === undefined ? undefined : now + record.trialPeriodDays * 86400);
     // a trial charges nothing today, so whatever the method the session needs no payment
@@ -246,10 +344,13 @@ export class EmulatorStore {
     }
     record.session = {
       ...session,
+      amount_total: totals.total,
+      total_details: { ...session.total_details!, amount_discount: totals.discount, amount_tax: totals.tax },
+      automatic_tax: session.automatic_tax.enabled ? { ...session.automatic_tax, status: 'complete' } : session.automatic_tax,
       status: 'complete',
       payment_status: trialEnd !== undefined ? 'no_payment_required' : paid ? 'paid' : 'unpaid',
       customer: customerId,
-      customer_details: { email, name: null, phone: null, address: null, tax_exempt: 'none', tax_ids: [] } as unknown as Stripe.Checkout.Session.CustomerDetails,
+      customer_details: { email, name: known?.name ?? null, phone: null, address, tax_exempt: 'none', tax_ids: [] } as unknown as Stripe.Checkout.Session.CustomerDetails,
       subscription: subscription?.id ?? null,
       invoice: invoice?.id ?? null,
       payment_intent: session.mode === 'payment' ? stripeId('pi') : null,
@@ -789,7 +890,7 @@ export class EmulatorStore {
   // --- triggers (like `stripe trigger`) ------------------------------------------------------------------------
 
   /** Makes the objects behind an event type for the customer of `email`, like Stripe CLI's `trigger`; returns the events emitted. */
-  trigger(type: string, email = 'customer@example.com'): Stripe.Event[] {
+  trigger(type: string, email = 'customer@example.com', lookupKeys?: string[]): Stripe.Event[] {
     const before = this.events.length;
     const customer = [...this.customers.values()].find((c) => c.email === email) ?? this.createCustomer({ email });
     const recurring = [...this.prices.values()].find((p) => p.active && p.type === 'recurring');
@@ -850,10 +951,52 @@ export class EmulatorStore {
         this.updateSubscriptionState(subscription.id, { status: 'past_due', latest_invoice: invoice.id });
         break;
       }
+      case 'entitlements.active_entitlement_summary.updated':
+        this.setActiveEntitlements(customer.id, lookupKeys ?? ['premium_support']);
+        break;
       default:
         throw EmulatorError.invalid(`The emulator cannot trigger ${type}`, 'type');
     }
     return this.events.slice(before);
+  }
+
+  // --- entitlements and tax settings ---------------------------------------------------------------------
+
+  /**
+   * Stripe Entitlements: the customer's active features become exactly these lookup_keys, and
+   * `entitlements.active_entitlement_summary.updated` is emitted (its list cut at SUMMARY_PAGE, `has_more` beyond).
+   */
+  setActiveEntitlements(customerId: string, lookupKeys: string[]): Stripe.Event {
+    this.customer(customerId);
+    const entitlements = [...new Set(lookupKeys)].map((key) => {
+      const feature = this.features.get(key) ?? stripeId('feat_test');
+      this.features.set(key, feature);
+      return activeEntitlementObject({ feature, lookup_key: key });
+    });
+    this.activeEntitlements.set(customerId, entitlements);
+    const summary = activeEntitlementSummaryObject(customerId, entitlements.slice(0, SUMMARY_PAGE), entitlements.length > SUMMARY_PAGE);
+    return this.emit('entitlements.active_entitlement_summary.updated', summary as unknown as { id: string });
+  }
+
+  /** GET /v1/entitlements/active_entitlements?customer= (oldest first, as Stripe lists them). */
+  listActiveEntitlements(params: Params): Stripe.Entitlements.ActiveEntitlement[] {
+    const customer = str(params.customer);
+    if (!customer) throw EmulatorError.invalid('Missing required param: customer.', 'customer');
+    this.customer(customer);
+    return this.activeEntitlements.get(customer) ?? [];
+  }
+
+  /** GET /v1/tax/settings. */
+  taxSettings(): Stripe.Tax.Settings {
+    const active = this.taxSettingsStatus === 'active';
+    return {
+      object: 'tax.settings',
+      defaults: { provider: 'stripe', tax_behavior: active ? 'exclusive' : null, tax_code: null },
+      head_office: active ? { address: TEST_ADDRESS } : null,
+      livemode: false,
+      status: this.taxSettingsStatus,
+      status_details: active ? { active: {} } : { pending: { missing_fields: ['head_office'] } },
+    } as Stripe.Tax.Settings;
   }
 
   // --- events ---------------------------------------------------------------------------------------------
@@ -884,6 +1027,15 @@ export class EmulatorStore {
     if (!event) throw EmulatorError.missing('event', id);
     return event;
   }
+}
+
+// --- checkout helpers ----------------------------------------------------------------------------------
+
+/** Checkout's totals: the promotion code's discount off the subtotal, then (once an address is known) tax on the rest. */
+function checkoutTotals(subtotal: number, promotion: PromotionCodeSeed | undefined, taxed: boolean): { subtotal: number; discount: number; tax: number; total: number } {
+  const discount = !promotion ? 0 : promotion.percentOff !== undefined ? Math.round((subtotal * promotion.percentOff) / 100) : Math.min(promotion.amountOff ?? 0, subtotal);
+  const tax = taxed ? Math.round((subtotal - discount) * EMULATOR_TAX_RATE) : 0;
+  return { subtotal, discount, tax, total: subtotal - discount + tax };
 }
 
 // --- subscription helpers ------------------------------------------------------------------------------

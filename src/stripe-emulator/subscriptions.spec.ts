@@ -123,6 +123,7 @@ describe('checkout', () => {
       success_url: 'http://localhost/success',
       allow_promotion_codes: true,
       automatic_tax: { enabled: true },
+      customer_update: { address: 'auto' },
       locale: 'de',
     });
     expect(hosted).toMatchObject({ ui_mode: 'hosted_page', allow_promotion_codes: true, locale: 'de', automatic_tax: { enabled: true } });

@@ -415,6 +415,7 @@ describe('Admin read side', () => {
           { day: '2026-07-01', currency: 'usd', amount: 1500, count: 2 },
           { day: '2026-07-02', currency: 'usd', amount: 2000, count: 1 },
         ],
+        paidDiscounts: [],
       });
     });
 

@@ -27,9 +27,9 @@ describe('Billing', () => {
   it('GET /api/billing/plans lists the catalogue to anyone', async () => {
     const res = await request(t.http).get('/api/billing/plans').expect(200);
     expect(res.body).toEqual([
-      { plan: 'lifetime', interval: 'once', priceId: PRICES.lifetime, mode: 'payment' },
-      { plan: 'pro', interval: 'month', priceId: PRICES.proMonthly, mode: 'subscription' },
-      { plan: 'pro', interval: 'year', priceId: PRICES.proYearly, mode: 'subscription' },
+      { plan: 'lifetime', interval: 'once', priceId: PRICES.lifetime, mode: 'payment', features: [] },
+      { plan: 'pro', interval: 'month', priceId: PRICES.proMonthly, mode: 'subscription', features: [] },
+      { plan: 'pro', interval: 'year', priceId: PRICES.proYearly, mode: 'subscription', features: [] },
     ]);
   });
 

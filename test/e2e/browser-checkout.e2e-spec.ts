@@ -103,4 +103,31 @@ describeWithTool('Checkout in a real browser (headless Chromium)', { what: 'chro
     expect((await request(t.http).get('/api/billing/subscription').set(bearer(user.accessToken)).expect(200)).body).toMatchObject({ plan: 'free', status: 'canceled' });
     await page.close();
   });
+
+  it('embedded: the frontend mounts the client secret, pays inside the frame, lands on the return URL, and confirm and the webhook fulfil once', async () => {
+    const user = await registerUser(t);
+    const session = (await request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send({ plan: 'pro', interval: 'month', uiMode: 'embedded' }).expect(201)).body;
+    expect(session).toMatchObject({ uiMode: 'embedded', url: null, clientSecret: expect.stringContaining(session.stripeSessionId) });
+    const page = await browser.newPage();
+    // the frontend's page: where Stripe.js's initEmbeddedCheckout mounts its iframe, the emulator's stand-in is that iframe
+    await page.setContent(
+      `<main><h1 id="app">Your app</h1><iframe id="embedded-checkout" src="${stripe.url}/embedded/${session.clientSecret}" style="width:480px;height:640px;border:0"></iframe></main>`,
+    );
+    const frame = page.frameLocator('#embedded-checkout');
+    expect(await frame.locator('#product').textContent()).toBe('Pro monthly');
+    expect(await frame.locator('#amount').textContent()).toBe('$20.00 / month');
+    expect(await frame.locator('#cancel').count()).toBe(0);
+    await page.screenshot({ path: `${SCREENSHOTS}/embedded-checkout.png`, fullPage: true });
+    // completing it sends the whole page (not the frame) to the return URL, with the session id filled in
+    await Promise.all([page.waitForURL(/\/return\/success/), frame.locator('#pay').click()]);
+    expect(page.url()).toBe(`${stripe.url}/return/success?session_id=${session.stripeSessionId}`);
+    await page.screenshot({ path: `${SCREENSHOTS}/embedded-return-page.png` });
+    // the return page's confirmation, racing the webhooks
+    const confirmed = await request(t.http).post(`/api/billing/checkout-sessions/${session.stripeSessionId}/confirm`).set(bearer(user.accessToken)).expect(200);
+    expect(confirmed.body).toMatchObject({ id: session.id, status: 'complete', paymentStatus: 'paid', plan: 'pro', clientSecret: null });
+    await stripe.waitForDeliveries();
+    expect(await plan(user)).toBe('pro');
+    expect(await t.db.query(`SELECT count(*)::int AS n FROM fulfillments WHERE checkout_session_id = $1`, [session.id])).toEqual([{ n: 1 }]);
+    await page.close();
+  });
 });

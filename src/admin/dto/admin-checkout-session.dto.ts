@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { CheckoutMode, CheckoutPaymentStatus, CheckoutSession, CheckoutSessionStatus } from '../../billing/entities/checkout-session.entity.js';
+import type { CheckoutMode, CheckoutPaymentStatus, CheckoutSession, CheckoutSessionStatus, CheckoutUiMode } from '../../billing/entities/checkout-session.entity.js';
 import type { FulfillmentSource } from '../../entitlements/entities/fulfillment.entity.js';
 import type { StripeEventStatus } from '../../webhooks/entities/stripe-event.entity.js';
 import { AdminUserDto } from './admin-user.dto.js';
@@ -32,6 +32,10 @@ export class AdminCheckoutSessionDto {
   @ApiProperty({ enum: SESSION_STATUSES, enumName: 'CheckoutSessionStatus' }) status!: CheckoutSessionStatus;
   @ApiProperty({ enum: PAYMENT_STATUSES, enumName: 'CheckoutPaymentStatus' }) paymentStatus!: CheckoutPaymentStatus;
   @ApiProperty({ type: Number, nullable: true, description: "In the currency's minor unit" }) amountTotal!: number | null;
+  @ApiProperty({ type: Number, nullable: true, example: 2000, description: 'Before discounts and tax' }) amountSubtotal!: number | null;
+  @ApiProperty({ type: Number, nullable: true, example: 400, description: 'What promotion codes or coupons took off' }) amountDiscount!: number | null;
+  @ApiProperty({ type: Number, nullable: true, example: 0 }) amountTax!: number | null;
+  @ApiProperty({ enum: ['hosted', 'embedded', 'elements'], enumName: 'CheckoutUiMode', example: 'hosted' }) uiMode!: CheckoutUiMode;
   @ApiProperty({ type: String, nullable: true, example: 'usd' }) currency!: string | null;
   @ApiProperty({ description: 'Refunded so far (minor units); 0 until refunded' }) amountRefunded!: number;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) refundedAt!: string | null;
@@ -67,6 +71,10 @@ export class AdminCheckoutSessionDto {
       status: session.status,
       paymentStatus: session.paymentStatus,
       amountTotal: session.amountTotal,
+      amountSubtotal: session.amountSubtotal,
+      amountDiscount: session.amountDiscount,
+      amountTax: session.amountTax,
+      uiMode: session.uiMode,
       currency: session.currency,
       amountRefunded: session.amountRefunded,
       refundedAt: iso(session.refundedAt),

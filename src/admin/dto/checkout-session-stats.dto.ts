@@ -18,6 +18,12 @@ export class PaidAmountDto {
   @ApiProperty({ description: 'How many paid sessions' }) count!: number;
 }
 
+export class DiscountAmountDto {
+  @ApiProperty({ example: 'usd' }) currency!: string;
+  @ApiProperty({ example: 1200, description: "Sum of total_details.amount_discount in the currency's minor unit" }) amount!: number;
+  @ApiProperty({ example: 3, description: 'How many paid sessions had a discount' }) count!: number;
+}
+
 export class PaidDayDto extends PaidAmountDto {
   @ApiProperty({ format: 'date', example: '2026-11-24', description: 'UTC day the session was created' }) day!: string;
 }
@@ -30,4 +36,6 @@ export class CheckoutSessionStatsDto {
   @ApiProperty({ type: PaymentStatusCountsDto }) byPaymentStatus!: PaymentStatusCountsDto;
   @ApiProperty({ type: [PaidAmountDto], description: 'Paid amounts per currency over the whole range' }) paidTotals!: PaidAmountDto[];
   @ApiProperty({ type: [PaidDayDto], description: 'Paid amounts per currency and UTC day, oldest first' }) paidByDay!: PaidDayDto[];
+  @ApiProperty({ type: [DiscountAmountDto], description: 'Paid sessions with a discount (promotion code or coupon), per currency over the whole range' })
+  paidDiscounts!: DiscountAmountDto[];
 }

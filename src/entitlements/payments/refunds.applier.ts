@@ -10,6 +10,8 @@ import { PurchaseAccessService } from './purchase-access.service.js';
 
 /** Refunds that count toward the refunded amount: money returned or on its way. */
 const COUNTED = ['pending', 'requires_action', 'succeeded'];
+/** The status of the one row per charge that keeps the charge's own `amount_refunded`. */
+const CHARGE_TOTAL = 'charge_total';
 
 /**
  * Refunds of a session's or invoice's payment. Each refund is stored once by its id, so partial refunds add up
@@ -49,26 +51,38 @@ export class RefundsApplier {
         ['stripeRefundId'],
       );
     }
-    await this.settle(manager, target, null, at);
+    await this.settle(manager, target, at);
   }
 
-  /** `charge.refunded`: the charge's total refunded, and any refunds it lists. */
+  /**
+   * `charge.refunded`: any refunds it lists, and the charge's own total, kept as one row per charge (status
+   * `charge_total`, never summed with the refunds) so that it counts even when it arrives before its session.
+   */
   async applyCharge(manager: EntityManager, charge: Stripe.Charge, at: Date): Promise<void> {
     for (const refund of charge.refunds?.data ?? []) await this.applyRefund(manager, refund, at);
-    const target = await this.targets.resolve(manager, idOf(charge.payment_intent as string | { id: string } | null), idOf(charge.customer as string | { id: string } | null));
-    await this.settle(manager, target, charge.amount_refunded, at);
+    const paymentIntentId = idOf(charge.payment_intent as string | { id: string } | null);
+    const target = await this.targets.resolve(manager, paymentIntentId, idOf(charge.customer as string | { id: string } | null));
+    await manager.query(
+      `INSERT INTO refunds (stripe_refund_id, charge_id, payment_intent_id, amount, currency, status, checkout_session_id, invoice_id, user_id, state_at, stripe_created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+       ON CONFLICT (stripe_refund_id) DO UPDATE SET amount = GREATEST(refunds.amount, EXCLUDED.amount), state_at = GREATEST(refunds.state_at, EXCLUDED.state_at)`,
+      [`${CHARGE_TOTAL}:${charge.id}`, charge.id, paymentIntentId, charge.amount_refunded, charge.currency.toLowerCase(), CHARGE_TOTAL, target.checkoutSessionId, target.invoiceId, target.userId, at],
+    );
+    await this.settle(manager, target, at);
   }
 
-  private async settle(manager: EntityManager, target: PaymentTarget, chargeRefunded: number | null, at: Date): Promise<void> {
+  private async settle(manager: EntityManager, target: PaymentTarget, at: Date): Promise<void> {
     const table = target.checkoutSessionId ? 'checkout_sessions' : target.invoiceId ? 'invoices' : null;
     if (!table) return;
     const id = target.checkoutSessionId ?? target.invoiceId;
     const column = table === 'checkout_sessions' ? 'checkout_session_id' : 'invoice_id';
-    const refundedAt = table === 'checkout_sessions' ? `, refunded_at = CASE WHEN refunded_at IS NULL AND GREATEST(amount_refunded, $2, r.total) > 0 THEN $4 ELSE refunded_at END` : '';
+    const refundedAt = table === 'checkout_sessions' ? `, refunded_at = CASE WHEN refunded_at IS NULL AND GREATEST(amount_refunded, r.charged, r.total) > 0 THEN $4 ELSE refunded_at END` : '';
     await manager.query(
-      `UPDATE ${table} SET amount_refunded = GREATEST(amount_refunded, $2, r.total)${refundedAt}
-       FROM (SELECT coalesce(sum(amount), 0) AS total FROM refunds WHERE ${column} = $1 AND status = ANY($3)) r WHERE ${table}.id = $1`,
-      [id, chargeRefunded ?? 0, COUNTED, at],
+      `UPDATE ${table} SET amount_refunded = GREATEST(amount_refunded, r.charged, r.total)${refundedAt}
+       FROM (SELECT coalesce(sum(amount) FILTER (WHERE status = ANY($2)), 0) AS total, coalesce(max(amount) FILTER (WHERE status = $3), 0) AS charged
+               FROM refunds WHERE ${column} = $1) r
+       WHERE ${table}.id = $1`,
+      [id, COUNTED, CHARGE_TOTAL, at],
     );
     if (target.checkoutSessionId) await this.access.sync(manager, target.checkoutSessionId);
   }
@@ -84,6 +98,6 @@ export class RefundsApplier {
     const refunds = queryRows(await manager.query(`UPDATE refunds SET ${column} = $1, user_id = coalesce(user_id, $2) WHERE payment_intent_id = $3 AND ${column} IS NULL RETURNING 1`, params));
     const disputes = queryRows(await manager.query(`UPDATE disputes SET ${column} = $1, user_id = coalesce(user_id, $2) WHERE payment_intent_id = $3 AND ${column} IS NULL RETURNING 1`, params));
     if (!refunds.length && !disputes.length) return;
-    await this.settle(manager, { checkoutSessionId: target.checkoutSessionId ?? null, invoiceId: target.invoiceId ?? null, userId: target.userId }, null, at);
+    await this.settle(manager, { checkoutSessionId: target.checkoutSessionId ?? null, invoiceId: target.invoiceId ?? null, userId: target.userId }, at);
   }
 }

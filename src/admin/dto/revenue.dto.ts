@@ -1,0 +1,19 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class RevenueLineDto {
+  @ApiProperty({ example: 'usd' }) currency!: string;
+  @ApiProperty({ example: 12, description: 'Paid sessions or invoices counted' }) payments!: number;
+  @ApiProperty({ example: 598800, description: "Paid, in the currency's minor unit" }) gross!: number;
+  @ApiProperty({ example: 49900 }) refunded!: number;
+  @ApiProperty({ example: 0, description: 'Disputes closed as lost' }) disputedLost!: number;
+  @ApiProperty({ example: 0, description: 'Disputes still open (not subtracted from net)' }) disputedOpen!: number;
+  @ApiProperty({ example: 548900, description: 'gross − refunded − disputedLost' }) net!: number;
+}
+
+export class RevenueDto {
+  @ApiProperty({ format: 'date-time' }) from!: string;
+  @ApiProperty({ format: 'date-time' }) to!: string;
+  @ApiProperty({ type: [RevenueLineDto], description: 'One-time checkout sessions (payment mode) created in the range, per currency' }) sessions!: RevenueLineDto[];
+  @ApiProperty({ type: [RevenueLineDto], description: "Paid invoices created in the range (subscriptions' payments), per currency" }) invoices!: RevenueLineDto[];
+  @ApiProperty({ type: [RevenueLineDto], description: 'Both, per currency' }) total!: RevenueLineDto[];
+}
