@@ -7,7 +7,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type Stripe from 'stripe';
 import { loadDotEnv } from '../src/bootstrap.js';
-import { checkoutSessionObject, eventObject, invoiceObject, subscriptionObject } from '../src/stripe-emulator/objects.js';
+import {
+  activeEntitlementObject,
+  activeEntitlementSummaryObject,
+  checkoutSessionObject,
+  customerObject,
+  eventObject,
+  invoiceObject,
+  subscriptionObject,
+} from '../src/stripe-emulator/objects.js';
 import { localStateFile, type LocalStripeState } from '../src/stripe-emulator/local-mode.js';
 import { stripeSignature } from '../src/stripe-emulator/webhook-delivery.js';
 
@@ -25,6 +33,7 @@ const TYPES: readonly Stripe.Event['type'][] = [
   'customer.subscription.deleted',
   'invoice.paid',
   'invoice.payment_failed',
+  'entitlements.active_entitlement_summary.updated',
 ];
 
 function args(): { type: string; email?: string } {
@@ -61,7 +70,11 @@ async function direct(type: string, email = 'customer@example.com'): Promise<voi
   if (!secret) throw new Error('Neither a running emulator (npm start without STRIPE_SECRET_KEY) nor STRIPE_WEBHOOK_SECRET: nothing to sign with');
   const target = process.env.STRIPE_TRIGGER_URL ?? `http://localhost:${process.env.PORT ?? 3000}/api/webhooks/stripe`;
   const subscription = subscriptionObject({ status: type === 'customer.subscription.deleted' ? 'canceled' : 'active' });
-  const object = type.startsWith('checkout.session')
+  // Entitlements: a summary for a new customer (with the emulator, the email's customer gets it instead)
+  const entitlements = () => activeEntitlementSummaryObject(customerObject({ email }).id, [activeEntitlementObject({ lookup_key: 'premium_support' })]) as unknown as { id: string };
+  const object = type.startsWith('entitlements.')
+    ? entitlements()
+    : type.startsWith('checkout.session')
     ? checkoutSessionObject({
         status: type.endsWith('expired') ? 'expired' : 'complete',
         payment_status: type.endsWith('completed') || type.endsWith('succeeded') ? 'paid' : 'unpaid',
