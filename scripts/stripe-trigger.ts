@@ -1,5 +1,6 @@
 /**
- * `npm run stripe:trigger -- <event type> [--user EMAIL]`, like Stripe CLI's `trigger`:
+ * `npm run stripe:trigger -- <event type> [--user EMAIL] [--thin]`, like Stripe CLI's `trigger` (`--thin`: the
+ * emulator delivers thin event notifications, which the service resolves through the SDK):
  * in local mode the running emulator creates the objects behind the event and delivers it signed;
  * otherwise a realistic event is signed with STRIPE_WEBHOOK_SECRET and posted to the service.
  */
@@ -36,23 +37,24 @@ const TYPES: readonly Stripe.Event['type'][] = [
   'entitlements.active_entitlement_summary.updated',
 ];
 
-function args(): { type: string; email?: string } {
+function args(): { type: string; email?: string; thin: boolean } {
   const argv = process.argv.slice(2);
+  const thin = argv.includes('--thin');
   const type = argv.find((a) => !a.startsWith('--') && argv[argv.indexOf(a) - 1] !== '--user');
   const userIndex = argv.indexOf('--user');
   const email = userIndex === -1 ? undefined : argv[userIndex + 1];
-  if (!type || !(TYPES as readonly string[]).includes(type)) throw new Error(`usage: npm run stripe:trigger -- <${TYPES.join('|')}> [--user EMAIL]`);
+  if (!type || !(TYPES as readonly string[]).includes(type)) throw new Error(`usage: npm run stripe:trigger -- <${TYPES.join('|')}> [--user EMAIL] [--thin]`);
   if (userIndex !== -1 && !/^[^\s@]+@[^\s@]+$/.test(email ?? '')) throw new Error('--user needs an email');
-  return { type, email };
+  return { type, email, thin };
 }
 
-async function viaEmulator(state: LocalStripeState, type: string, email?: string): Promise<boolean> {
+async function viaEmulator(state: LocalStripeState, type: string, email?: string, thin = false): Promise<boolean> {
   try {
     const res = await fetch(`${state.apiUrl}/_emulator/trigger`, {
       method: 'POST',
       // the trigger route needs the emulator's own key (kept with its state in the data folder)
       headers: { 'content-type': 'application/json', authorization: `Bearer ${state.secretKey}` },
-      body: JSON.stringify({ type, email }),
+      body: JSON.stringify({ type, email, ...(thin ? { format: 'thin' } : {}) }),
     });
     const body = (await res.json()) as { events?: Array<{ id: string; type: string }>; error?: { message: string } };
     if (!res.ok) throw new Error(body.error?.message ?? `emulator answered ${res.status}`);
@@ -92,12 +94,14 @@ async function direct(type: string, email = 'customer@example.com'): Promise<voi
 
 async function main(): Promise<void> {
   loadDotEnv();
-  const { type, email } = args();
+  const { type, email, thin } = args();
   const file = localStateFile(resolve(process.env.DATA_DIR ?? '.data'));
   if (!process.env.STRIPE_SECRET_KEY && existsSync(file)) {
     const state = JSON.parse(readFileSync(file, 'utf8')) as LocalStripeState;
-    if (await viaEmulator(state, type, email)) return;
+    if (await viaEmulator(state, type, email, thin)) return;
   }
+  // a thin notification only names its object, which the service then fetches from Stripe: only the emulator can serve that
+  if (thin) throw new Error('--thin needs the running emulator (npm start without STRIPE_SECRET_KEY)');
   await direct(type, email);
 }
 

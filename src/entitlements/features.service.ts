@@ -37,10 +37,10 @@ export class FeaturesService {
   async forUser(userId: string, manager: EntityManager = this.db.manager): Promise<string[]> {
     const features = new Set<string>();
     for (const grant of await this.grants.active(userId, manager)) for (const f of this.ofPlan(grant.plan)) features.add(f);
-    const rows = (await manager.query(
+    const rows = await manager.query<Array<{ lookup_keys: string[] }>>(
       `SELECT e.lookup_keys FROM customer_entitlements e JOIN users u ON u.stripe_customer_id = e.stripe_customer_id WHERE u.id = $1`,
       [userId],
-    )) as Array<{ lookup_keys: string[] }>;
+    );
     for (const row of rows) for (const key of row.lookup_keys) features.add(key);
     return [...features].sort();
   }

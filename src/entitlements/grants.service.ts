@@ -11,6 +11,34 @@ import { PlanCatalogueService } from './plan-catalogue.service.js';
 const ACTIVE = `g.revoked_at IS NULL AND g.starts_at <= now() AND (g.ends_at IS NULL OR g.ends_at > now())`;
 
 /**
+ * The one statement that writes a user's cached plan: the highest-ranked active grant (`free` when none) and the
+ * current subscription (the newest one that has not ended, else the newest). `grants` and `subscriptions` name
+ * the relations read: the tables, or (in a data-modifying CTE, whose sibling inserts the statement cannot see)
+ * relations that add the rows that same statement inserted. `set` adds assignments to the same row update, since
+ * one statement can update a row only once. Every argument is SQL text: parameter references or column names.
+ */
+export function planCacheUpdate(input: { userId: string; ranking: string; freePlan: string; grants?: string; subscriptions?: string; set?: string }): string {
+  const grants = input.grants ?? 'grants';
+  const subscriptions = input.subscriptions ?? 'subscriptions';
+  return `UPDATE users u SET
+         plan = coalesce(b.plan, ${input.freePlan}), plan_valid_until = b.valid_until,
+         stripe_subscription_id = s.stripe_subscription_id, subscription_status = s.status, subscription_price_id = s.price_id,
+         current_period_end = s.current_period_end, cancel_at_period_end = coalesce(s.cancel_at_period_end, false),
+         subscription_event_at = s.state_at, updated_at = now()${input.set ? `, ${input.set}` : ''}
+       FROM (SELECT ${input.userId}::uuid AS id) k
+       LEFT JOIN LATERAL (
+         SELECT g.plan, (SELECT min(e.ends_at) FROM ${grants} e WHERE e.user_id = k.id AND e.revoked_at IS NULL AND e.ends_at > now()) AS valid_until
+         FROM ${grants} g WHERE g.user_id = k.id AND ${ACTIVE}
+         ORDER BY coalesce(array_position(${input.ranking}::text[], g.plan::text), 0) DESC, g.created_at LIMIT 1
+       ) b ON true
+       LEFT JOIN LATERAL (
+         SELECT x.stripe_subscription_id, x.status, x.price_id, x.current_period_end, x.cancel_at_period_end, x.state_at FROM ${subscriptions} x WHERE x.user_id = k.id
+         ORDER BY x.status IN ('canceled', 'incomplete_expired', 'unpaid'), x.created_at DESC LIMIT 1
+       ) s ON true
+       WHERE u.id = k.id`;
+}
+
+/**
  * The grants ledger and the user's cached plan. Every change to a grant runs inside the caller's transaction
  * and is followed by `recompute`, which writes `users.plan` (the highest-ranked active grant, `free` when
  * none) and the user's current subscription fields in one statement, so readers need one indexed read.
@@ -82,25 +110,7 @@ export class GrantsService {
    * not ended, else the newest). Returns the plan.
    */
   async recompute(manager: EntityManager, userId: string): Promise<string> {
-    const rows: unknown = await manager.query(
-      `UPDATE users u SET
-         plan = coalesce(b.plan, $3), plan_valid_until = b.valid_until,
-         stripe_subscription_id = s.stripe_subscription_id, subscription_status = s.status, subscription_price_id = s.price_id,
-         current_period_end = s.current_period_end, cancel_at_period_end = coalesce(s.cancel_at_period_end, false),
-         subscription_event_at = s.state_at, updated_at = now()
-       FROM (SELECT $1::uuid AS id) k
-       LEFT JOIN LATERAL (
-         SELECT g.plan, (SELECT min(e.ends_at) FROM grants e WHERE e.user_id = k.id AND e.revoked_at IS NULL AND e.ends_at > now()) AS valid_until
-         FROM grants g WHERE g.user_id = k.id AND ${ACTIVE}
-         ORDER BY coalesce(array_position($2::text[], g.plan::text), 0) DESC, g.created_at LIMIT 1
-       ) b ON true
-       LEFT JOIN LATERAL (
-         SELECT * FROM subscriptions x WHERE x.user_id = k.id
-         ORDER BY x.status IN ('canceled', 'incomplete_expired', 'unpaid'), x.created_at DESC LIMIT 1
-       ) s ON true
-       WHERE u.id = k.id RETURNING u.plan`,
-      [userId, this.plans.ranking(), FREE_PLAN],
-    );
+    const rows: unknown = await manager.query(`${planCacheUpdate({ userId: '$1', ranking: '$2', freePlan: '$3' })} RETURNING u.plan`, [userId, this.plans.ranking(), FREE_PLAN]);
     return queryRows<{ plan: string }>(rows)[0]?.plan ?? FREE_PLAN;
   }
 

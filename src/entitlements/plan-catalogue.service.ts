@@ -34,6 +34,7 @@ export function priceFacts(price: Stripe.Price | string | null | undefined): Pri
 export class PlanCatalogueService {
   private readonly productPlans = new Map<string, string>();
   private readonly rank: Map<string, number>;
+  private catalogueText: string | undefined;
 
   constructor(private readonly config: AppConfig) {
     this.rank = new Map(config.billing.planRank.map((plan, i) => [plan, i + 1]));
@@ -56,6 +57,22 @@ export class PlanCatalogueService {
     if (key && plans.includes(key)) return key;
     const plan = price.metadataPlan?.trim().toLowerCase();
     return plan && plans.includes(plan) ? plan : null;
+  }
+
+  /**
+   * `planOf` of a price known only by its id and a plan name (a provisional subscription from a paid session),
+   * as SQL over `priceId` and `plan` (SQL expressions), for statements that decide it inside the database: the
+   * catalogue's plan of that price id (`$catalogue`: the jsonb of `catalogueJson()`), else the name when ranked
+   * (`$ranking`: `ranking()`).
+   */
+  static sqlPlanOf(priceId: string, plan: string, catalogue: string, ranking: string): string {
+    return `coalesce(${catalogue}::jsonb ->> ${priceId}, CASE WHEN lower(btrim(${plan})) = ANY(${ranking}::text[]) THEN lower(btrim(${plan})) END)`;
+  }
+
+  /** The catalogue as `{priceId: plan}` (the first entry of a price id wins, as in `planOf`), for `sqlPlanOf`. */
+  catalogueJson(): string {
+    this.catalogueText ??= JSON.stringify(Object.fromEntries([...this.config.billing.catalogue].reverse().map((p) => [p.priceId, p.plan])));
+    return this.catalogueText;
   }
 
   /** 0 for free (or an unranked name), 1 for the lowest ranked plan, and so on. */

@@ -413,7 +413,7 @@ export function customerObject(overrides: Partial<Stripe.Customer> = {}): Stripe
 
 /** One of a customer's active entitlements (`GET /v1/entitlements/active_entitlements`). */
 export function activeEntitlementObject(overrides: Partial<Stripe.Entitlements.ActiveEntitlement> & { lookup_key: string }): Stripe.Entitlements.ActiveEntitlement {
-  return { id: stripeId('ent_test'), object: 'entitlements.active_entitlement', feature: stripeId('feat_test'), livemode: false, ...overrides } as Stripe.Entitlements.ActiveEntitlement;
+  return { id: stripeId('ent_test'), object: 'entitlements.active_entitlement', feature: stripeId('feat_test'), livemode: false, ...overrides };
 }
 
 /** The object of `entitlements.active_entitlement_summary.updated`: the customer's active entitlements (it has no id). */

@@ -6,7 +6,7 @@ import { parseForm } from './form.js';
 import { filterEvents, listPage } from './list.js';
 import { checkoutPage, portalPage, redirect, returnPage } from './pages.js';
 import { EmulatorStore, type PriceSeed, type PromotionCodeSeed } from './store.js';
-import { WebhookDelivery, type DeliveryMode } from './webhook-delivery.js';
+import { WebhookDelivery, type DeliveryMode, type EventFormat } from './webhook-delivery.js';
 
 export interface EmulatorOptions {
   /** the key the service must send (`Authorization: Bearer …`) */
@@ -15,6 +15,7 @@ export interface EmulatorOptions {
   /** where events are POSTed, e.g. http://localhost:3000/api/webhooks/stripe */
   webhookUrl?: string;
   deliveryMode?: DeliveryMode;
+  eventFormat?: EventFormat;
   prices?: PriceSeed[];
   port?: number;
   host?: string;
@@ -63,6 +64,8 @@ export interface StripeEmulator {
   /** Stripe Entitlements: the customer's active features become these; emits `entitlements.active_entitlement_summary.updated` */
   setActiveEntitlements(customerId: string, lookupKeys: string[]): Stripe.Event;
   setDeliveryMode(mode: DeliveryMode): void;
+  /** `thin`: deliver v2 thin event notifications (the service fetches the related object) instead of snapshot events */
+  setEventFormat(format: EventFormat): void;
   /** where events go (known once the service listens) */
   setWebhookUrl(url: string): void;
   /** the next `count` API requests answer this error (Stripe's envelope), or drop the connection */
@@ -81,6 +84,7 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
   let baseUrl = '';
   const delivery = new WebhookDelivery({ url: options.webhookUrl, secret: options.webhookSecret, retryBaseMs: options.retryBaseMs });
   delivery.mode = options.deliveryMode ?? 'deliver';
+  delivery.format = options.eventFormat ?? 'snapshot';
   const store = new EmulatorStore(() => baseUrl, delivery);
   for (const price of options.prices ?? []) store.seedPrice(price);
   for (const code of options.promotionCodes ?? [{ code: 'WELCOME20', percentOff: 20 }]) store.seedPromotionCode(code);
@@ -211,7 +215,7 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
       const form = parseForm(await readBody(req));
       if (action === 'promotion-code') {
         try {
-          store.applyPromotionCode(record.session.id, String(form.code ?? ''));
+          store.applyPromotionCode(record.session.id, typeof form.code === 'string' ? form.code : '');
         } catch (error) {
           if (!(error instanceof EmulatorError)) throw error;
           return render(400, error.message);
@@ -239,9 +243,17 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
         send(res, 401, JSON.stringify({ error: { type: 'invalid_request_error', message: 'The trigger route needs Authorization: Bearer <the emulator secret key>' } }));
         return true;
       }
-      const body = JSON.parse((await readBody(req)) || '{}') as { type?: string; email?: string; lookupKeys?: unknown };
+      const body = JSON.parse((await readBody(req)) || '{}') as { type?: string; email?: string; lookupKeys?: unknown; format?: unknown };
       const lookupKeys = Array.isArray(body.lookupKeys) ? body.lookupKeys.map(String) : undefined;
-      const events = store.trigger(String(body.type ?? ''), body.email, lookupKeys);
+      // `format: "thin"` delivers these events as thin notifications (the format is taken when each is sent)
+      const format = delivery.format;
+      if (body.format === 'thin' || body.format === 'snapshot') delivery.format = body.format;
+      let events: Stripe.Event[];
+      try {
+        events = store.trigger(String(body.type ?? ''), body.email, lookupKeys);
+      } finally {
+        delivery.format = format;
+      }
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ events: events.map((e) => ({ id: e.id, type: e.type })) }));
       return true;
     }
@@ -306,6 +318,7 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
     applyPromotionCode: (id, code) => store.applyPromotionCode(id, code),
     setActiveEntitlements: (customer, keys) => store.setActiveEntitlements(customer, keys),
     setDeliveryMode: (mode) => (delivery.mode = mode),
+    setEventFormat: (format) => (delivery.format = format),
     setWebhookUrl: (url) => delivery.setUrl(url),
     failNextRequests: (count, failure = {}) => {
       failures = Array.from({ length: count }, () => ({

@@ -232,7 +232,7 @@ export class EmulatorStore {
       allow_promotion_codes: params.allow_promotion_codes === undefined ? null : params.allow_promotion_codes === 'true',
       automatic_tax: { enabled: automaticTax, liability: automaticTax ? { type: 'self' } : null, provider: automaticTax ? 'stripe' : null, status: automaticTax ? (taxNow ? 'complete' : 'requires_location_inputs') : null },
       tax_id_collection: { enabled: taxIds, required: 'never' },
-      billing_address_collection: (billingAddress ?? null) as Stripe.Checkout.Session.BillingAddressCollection | null,
+      billing_address_collection: billingAddress ?? null,
       consent_collection: termsOfService ? { payment_method_reuse_agreement: null, promotions: null, terms_of_service: termsOfService as Stripe.Checkout.Session.ConsentCollection.TermsOfService } : null,
       payment_method_collection: (str(params.payment_method_collection) ?? 'always') as Stripe.Checkout.Session.PaymentMethodCollection,
     } as Partial<Stripe.Checkout.Session>);
@@ -260,7 +260,7 @@ export class EmulatorStore {
       amount_total: totals.total,
       total_details: { ...record.session.total_details!, amount_discount: totals.discount, amount_tax: totals.tax },
       discounts: [{ coupon: promotion.coupon, promotion_code: promotion.id }],
-    } as Stripe.Checkout.Session;
+    };
     return record.session;
   }
 
@@ -996,7 +996,7 @@ export class EmulatorStore {
       livemode: false,
       status: this.taxSettingsStatus,
       status_details: active ? { active: {} } : { pending: { missing_fields: ['head_office'] } },
-    } as Stripe.Tax.Settings;
+    };
   }
 
   // --- events ---------------------------------------------------------------------------------------------

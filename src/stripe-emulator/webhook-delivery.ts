@@ -2,6 +2,34 @@ import { createHmac } from 'node:crypto';
 import type Stripe from 'stripe';
 
 export type DeliveryMode = 'deliver' | 'record';
+export type EventFormat = 'snapshot' | 'thin';
+
+/** Where the SDK's `fetchRelatedObject()` reads each object type (the emulator serves these GET routes). */
+const OBJECT_PATHS: Record<string, string> = {
+  'checkout.session': '/v1/checkout/sessions',
+  subscription: '/v1/subscriptions',
+  invoice: '/v1/invoices',
+  customer: '/v1/customers',
+};
+
+/**
+ * The thin notification Stripe sends for a v1 event to an event destination with thin payloads (API version
+ * 2026-08-26.dahlia and later): `object: "v2.core.event"`, the type prefixed with `v1.`, and a `related_object`
+ * to fetch instead of `data`. It has an id of its own, like Stripe's (a destination gets one kind or the other).
+ */
+export function thinNotification(event: Stripe.Event): Record<string, unknown> {
+  const object = event.data.object as { id: string; object?: string };
+  const type = object.object ?? 'unknown';
+  return {
+    id: event.id.replace(/^evt_/, 'evt_thin_'),
+    object: 'v2.core.event',
+    type: `v1.${event.type}`,
+    created: new Date(event.created * 1000).toISOString(),
+    livemode: event.livemode,
+    related_object: { id: object.id, type, url: `${OBJECT_PATHS[type] ?? `/v1/${type}s`}/${object.id}` },
+    reason: null,
+  };
+}
 
 export interface DeliveryOptions {
   url?: string;
@@ -25,6 +53,8 @@ export class WebhookDelivery {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   mode: DeliveryMode = 'deliver';
+  /** `snapshot`: the classic Event with `data.object`; `thin`: a v2 event notification naming a `related_object` */
+  format: EventFormat = 'snapshot';
 
   constructor(private readonly options: DeliveryOptions) {}
 
@@ -41,16 +71,17 @@ export class WebhookDelivery {
       this.delivered.set(event.id, false);
       return;
     }
-    this.attempt(event, 1);
+    // the format is taken when the event is sent, so retries keep it
+    this.attempt(event, 1, this.format);
   }
 
-  private attempt(event: Stripe.Event, attempt: number): void {
-    const run = this.post(event).then((ok) => {
+  private attempt(event: Stripe.Event, attempt: number, format: EventFormat): void {
+    const run = this.post(event, format).then((ok) => {
       this.delivered.set(event.id, ok);
       if (ok || attempt >= (this.options.maxAttempts ?? 8)) return;
       const timer = setTimeout(() => {
         this.timers.delete(timer);
-        this.attempt(event, attempt + 1);
+        this.attempt(event, attempt + 1, format);
       }, (this.options.retryBaseMs ?? 1000) * 2 ** (attempt - 1));
       timer.unref();
       this.timers.add(timer);
@@ -59,8 +90,8 @@ export class WebhookDelivery {
     void run.finally(() => this.inFlight.delete(run));
   }
 
-  private async post(event: Stripe.Event): Promise<boolean> {
-    const payload = JSON.stringify(event, null, 2);
+  private async post(event: Stripe.Event, format: EventFormat): Promise<boolean> {
+    const payload = JSON.stringify(format === 'thin' ? thinNotification(event) : event, null, 2);
     try {
       const res = await fetch(this.options.url!, {
         method: 'POST',

@@ -11,15 +11,23 @@ export function verifyStripeSignature(rawBody: Buffer | undefined, header: unkno
     throw new AppError(ErrorCode.InvalidSignature, 'Missing or malformed Stripe-Signature header');
   }
   if (!rawBody || rawBody.length === 0) throw new AppError(ErrorCode.InvalidSignature, 'Empty body: nothing was signed');
-  for (const secret of secrets) {
+  // Stripe's own check (signature.verifyHeader) on the raw bytes, then one JSON parse: this also accepts thin
+  // event notifications, which constructEvent refuses by design
+  const { signature } = Stripe.webhooks;
+  if (!signature) throw new Error('The Stripe SDK offers no webhook signature check');
+  const verified = secrets.some((secret) => {
     try {
-      return Stripe.webhooks.constructEvent(rawBody, header, secret, toleranceSeconds);
+      return signature.verifyHeader(rawBody, header, secret, toleranceSeconds);
     } catch (error) {
-      if (!(error instanceof Stripe.errors.StripeSignatureVerificationError)) {
-        // a correctly signed body that is not JSON
-        throw new AppError(ErrorCode.ValidationError, 'Webhook body is not a JSON Stripe event');
-      }
+      if (error instanceof Stripe.errors.StripeSignatureVerificationError) return false;
+      throw error;
     }
+  });
+  if (!verified) throw new AppError(ErrorCode.InvalidSignature, 'No configured webhook secret matches the signature, or its timestamp is outside the tolerance');
+  try {
+    return JSON.parse(rawBody.toString('utf8')) as Stripe.Event;
+  } catch {
+    // a correctly signed body that is not JSON
+    throw new AppError(ErrorCode.ValidationError, 'Webhook body is not a JSON Stripe event');
   }
-  throw new AppError(ErrorCode.InvalidSignature, 'No configured webhook secret matches the signature, or its timestamp is outside the tolerance');
 }

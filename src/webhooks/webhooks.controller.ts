@@ -8,6 +8,7 @@ import { ApiErrors } from '../common/http/api-errors.decorator.js';
 import { AppConfig } from '../config/app-config.js';
 import { assertEventShape } from './event-shape.js';
 import { verifyStripeSignature } from './signature.js';
+import { isThinNotification, ThinEventsService } from './thin-events.service.js';
 import { WebhookProcessorService } from './webhook-processor.service.js';
 
 export class WebhookReceivedDto {
@@ -21,6 +22,7 @@ export class WebhooksController {
   constructor(
     private readonly processor: WebhookProcessorService,
     private readonly config: AppConfig,
+    private readonly thin: ThinEventsService,
   ) {}
 
   @Post('stripe')
@@ -30,7 +32,8 @@ export class WebhooksController {
     summary: 'Stripe webhook endpoint',
     description:
       'For Stripe only. The raw body is verified against every configured signing secret; a verified event is stored and ' +
-      'applied exactly once in one transaction. A duplicate delivery answers 200 and does nothing; a failure answers 500 so Stripe retries.',
+      'applied exactly once in one transaction. Snapshot events and thin event notifications (`object: "v2.core.event"`, whose ' +
+      'related object is fetched through the SDK first) are both accepted here. A duplicate delivery answers 200 and does nothing; a failure answers 500 so Stripe retries.',
   })
   @ApiHeader({ name: 'Stripe-Signature', required: true, description: 'Stripe\'s signature header: `t=<timestamp>,v1=<hmac>`' })
   @ApiBody({
@@ -42,7 +45,9 @@ export class WebhooksController {
   async receive(@Req() req: RawBodyRequest<Request>, @Headers('stripe-signature') signature: string | undefined): Promise<WebhookReceivedDto> {
     const { webhookSecrets, webhookToleranceSeconds } = this.config.stripe;
     if (!webhookSecrets.length) throw new AppError(ErrorCode.ServiceUnavailable, 'Webhooks are not configured on this server (STRIPE_WEBHOOK_SECRET is unset)');
-    const event = verifyStripeSignature(req.rawBody, signature, webhookSecrets, webhookToleranceSeconds);
+    const verified = verifyStripeSignature(req.rawBody, signature, webhookSecrets, webhookToleranceSeconds);
+    // a thin notification (v2) names its object instead of carrying it: the SDK fetches it first
+    const event = isThinNotification(verified) ? await this.thin.toEvent(req.rawBody!) : verified;
     assertEventShape(event);
     try {
       await this.processor.ingest(event, 'webhook');

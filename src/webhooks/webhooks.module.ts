@@ -9,13 +9,14 @@ import { InvoiceHandler } from './handlers/invoice.handler.js';
 import { DisputeHandler, RefundHandler } from './handlers/payments.handler.js';
 import { SubscriptionHandler } from './handlers/subscription.handler.js';
 import { WebhookProcessorService } from './webhook-processor.service.js';
+import { ThinEventsService } from './thin-events.service.js';
 import { WebhooksController } from './webhooks.controller.js';
 
 /** Webhook transport: the signature check, the inbox, and the handler registry; what events mean is in EntitlementsModule. */
 @Module({
   imports: [DiscoveryModule, EntitlementsModule],
   controllers: [WebhooksController],
-  providers: [WebhookProcessorService, HandlerRegistry, CheckoutSessionHandler, SubscriptionHandler, InvoiceHandler, EntitlementsHandler, RefundHandler, DisputeHandler, CustomerHandler],
+  providers: [WebhookProcessorService, ThinEventsService, HandlerRegistry, CheckoutSessionHandler, SubscriptionHandler, InvoiceHandler, EntitlementsHandler, RefundHandler, DisputeHandler, CustomerHandler],
   // admin replay and recovery reuse the same transactional path
   exports: [WebhookProcessorService, HandlerRegistry],
 })

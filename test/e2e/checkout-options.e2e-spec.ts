@@ -61,7 +61,7 @@ describe('Checkout options, embedded checkout and features (issue 18)', () => {
   const deliverAll = async (events: Stripe.Event[]) => {
     for (const event of events) await deliver(t, event).expect(200);
   };
-  const customerOf = async (user: RegisteredUser) => ((await t.db.query(`SELECT stripe_customer_id FROM users WHERE id = $1`, [user.id])) as Array<{ stripe_customer_id: string }>)[0].stripe_customer_id;
+  const customerOf = async (user: RegisteredUser) => (await t.db.query<Array<{ stripe_customer_id: string }>>(`SELECT stripe_customer_id FROM users WHERE id = $1`, [user.id]))[0].stripe_customer_id;
 
   describe('UI modes', () => {
     it.each([

@@ -64,7 +64,7 @@ describe('Commands', () => {
       const second = await runCommand('scripts/stripe-recover.js', ['--since', since], env());
       expect(second).toMatchObject({ code: 0 });
       expect(lastJson(second.stdout)).toMatchObject({ recovered: 0, failed: 0 });
-    });
+    }, 60_000);
 
     it('refuses a malformed --since, and a missing STRIPE_SECRET_KEY, with one line and exit code 1', async () => {
       const bad = await runCommand('scripts/stripe-recover.js', ['--since', 'last tuesday'], env());
@@ -76,7 +76,7 @@ describe('Commands', () => {
       const keyless = await runCommand('scripts/stripe-recover.js', [], withoutKey);
       expect(keyless.code).toBe(1);
       expect(keyless.stderr.trim()).toBe('STRIPE_SECRET_KEY is not set: there is no Stripe account to recover events from');
-    });
+    }, 60_000);
   });
 
   describe('stripe:trigger without the emulator (a signed event posted to the service)', () => {
@@ -109,14 +109,14 @@ describe('Commands', () => {
         expect(rows).toHaveLength(1);
         expect(['processed', 'ignored']).toContain(rows[0].status);
       }
-    });
+    }, 180_000);
 
     it('a wrong secret is refused by the service (400), and the command exits 1', async () => {
       const result = await trigger(['invoice.paid'], { STRIPE_WEBHOOK_SECRET: 'whsec_not_the_service_secret_0123' });
       expect(result.code).toBe(1);
       expect(result.stdout).toContain(': 400 ');
       expect(result.stdout).toContain('invalid_signature');
-    });
+    }, 60_000);
 
     it('an unknown event type, a bad --user, or nothing to sign with: one line and exit code 1', async () => {
       const unknown = await trigger(['charge.refunded']);
@@ -127,7 +127,7 @@ describe('Commands', () => {
       const noSecret = await runCommand('scripts/stripe-trigger.js', ['invoice.paid'], { STRIPE_TRIGGER_URL: webhookUrl });
       expect(noSecret.code).toBe(1);
       expect(noSecret.stderr).toContain('nothing to sign with');
-    });
+    }, 60_000);
   });
 
   describe('migration:show / run / revert', () => {
@@ -149,6 +149,6 @@ describe('Commands', () => {
       } finally {
         await database.drop();
       }
-    });
+    }, 120_000);
   });
 });

@@ -108,5 +108,5 @@ describe('Local mode (no STRIPE_SECRET_KEY, no DATABASE_URL)', () => {
       (r) => r.body.plan === 'free',
     );
     expect(after.body).toMatchObject({ plan: 'free', subscriptionStatus: 'canceled' });
-  });
+  }, 90_000);
 });

@@ -230,7 +230,7 @@ describe('OpenAPI document and typed client (issue 11)', () => {
       // the real answers match their documented schemas: nulls only where nullable, no undocumented or missing fields
       const answers: Array<[string, unknown]> = [
         ['AuthResponseDto', result.registered],
-        ['UserDto', result.me],
+        ['MeDto', result.me],
         ['ErrorResponseDto', result.duplicateRegistration],
         ['ErrorResponseDto', result.forbiddenForUser],
         ...result.plans.map((plan): [string, unknown] => ['PlanDto', plan]),
@@ -241,7 +241,7 @@ describe('OpenAPI document and typed client (issue 11)', () => {
         ['AdminCheckoutSessionPageDto', result.adminSessions],
       ];
       expect(answers.flatMap(([name, value]) => answerViolations(served, name, value))).toEqual([]);
-      expect(answerViolations(served, 'UserDto', { ...result.me, plan: null, extra: 1 })).toEqual(['UserDto.extra: answered but not documented', 'UserDto.plan: answered null but not marked nullable']);
+      expect(answerViolations(served, 'MeDto', { ...result.me, plan: null, extra: 1 })).toEqual(['MeDto.extra: answered but not documented', 'MeDto.plan: answered null but not marked nullable']);
     });
   });
 });

@@ -49,7 +49,7 @@ describe('The recovery schedule', () => {
     expect(rows).toEqual(mine.map((id) => ({ id, source: 'recovery', status: 'processed' })));
     const me = await request(t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200);
     expect(me.body.plan).toBe('pro');
-  });
+  }, 40_000);
 });
 
 describe('Inbox retention', () => {

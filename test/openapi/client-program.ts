@@ -14,7 +14,7 @@ export interface ProgramHooks {
 
 export interface ProgramResult {
   registered: Schema<'AuthResponseDto'>;
-  me: Schema<'UserDto'>;
+  me: Schema<'MeDto'>;
   duplicateRegistration: ApiError;
   plans: Schema<'PlanDto'>[];
   created: Schema<'CheckoutSessionDto'>;

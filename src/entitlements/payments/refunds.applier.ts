@@ -98,6 +98,14 @@ export class RefundsApplier {
     const refunds = queryRows(await manager.query(`UPDATE refunds SET ${column} = $1, user_id = coalesce(user_id, $2) WHERE payment_intent_id = $3 AND ${column} IS NULL RETURNING 1`, params));
     const disputes = queryRows(await manager.query(`UPDATE disputes SET ${column} = $1, user_id = coalesce(user_id, $2) WHERE payment_intent_id = $3 AND ${column} IS NULL RETURNING 1`, params));
     if (!refunds.length && !disputes.length) return;
+    await this.settleAttached(manager, target, at);
+  }
+
+  /**
+   * The settling half of `attach`, for a caller that moved the refunds and disputes to the session or invoice in a
+   * statement of its own (the checkout session applier does it in the statement that fulfils the session).
+   */
+  async settleAttached(manager: EntityManager, target: { checkoutSessionId?: string; invoiceId?: string; userId: string | null }, at: Date): Promise<void> {
     await this.settle(manager, { checkoutSessionId: target.checkoutSessionId ?? null, invoiceId: target.invoiceId ?? null, userId: target.userId }, at);
   }
 }

@@ -1,0 +1,166 @@
+import type Stripe from 'stripe';
+import request from 'supertest';
+import type { DataSource, Logger as TypeOrmLogger, QueryRunner } from 'typeorm';
+import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
+import { checkoutSessionObject, eventObject } from '../../src/stripe-emulator/objects.js';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { bearer, registerUser, type RegisteredUser } from '../support/factories.js';
+import { startEmulator, stripeEnv } from '../support/stripe-emulator.js';
+import { chargeFixture } from '../support/stripe-fixtures.js';
+import { deliver } from '../support/webhooks.js';
+
+/**
+ * Issue 16: the SQL statements one webhook delivery costs, BEGIN and COMMIT included, counted by a TypeORM logger
+ * on the real app and real PostgreSQL (every statement TypeORM sends passes `logQuery`). The counts are exact: a
+ * change that adds a round trip to the hot path fails here and has to say why in this file.
+ */
+class StatementLog implements TypeOrmLogger {
+  readonly statements: string[] = [];
+  constructor(private readonly inner: TypeOrmLogger) {}
+  logQuery(query: string, parameters?: unknown[], queryRunner?: QueryRunner): void {
+    this.statements.push(query.replace(/\s+/g, ' ').trim());
+    this.inner.logQuery(query, parameters, queryRunner);
+  }
+  logQueryError(error: string | Error, query: string, parameters?: unknown[], queryRunner?: QueryRunner): void {
+    this.inner.logQueryError(error, query, parameters, queryRunner);
+  }
+  logQuerySlow(time: number, query: string, parameters?: unknown[], queryRunner?: QueryRunner): void {
+    this.inner.logQuerySlow(time, query, parameters, queryRunner);
+  }
+  logSchemaBuild(message: string, queryRunner?: QueryRunner): void {
+    this.inner.logSchemaBuild(message, queryRunner);
+  }
+  logMigration(message: string, queryRunner?: QueryRunner): void {
+    this.inner.logMigration(message, queryRunner);
+  }
+  log(level: 'log' | 'info' | 'warn', message: unknown, queryRunner?: QueryRunner): void {
+    this.inner.log(level, message, queryRunner);
+  }
+}
+
+describe('SQL statements per webhook event', () => {
+  let stripe: StripeEmulator;
+  let t: TestApp;
+  let log: StatementLog;
+  beforeAll(async () => {
+    stripe = await startEmulator({ deliveryMode: 'record' });
+    // no background job may run a statement while one is counted
+    t = await createTestApp({ ...stripeEnv(stripe), RETENTION_INTERVAL_SECONDS: '86400' });
+    const db = t.db as DataSource & { logger: TypeOrmLogger };
+    log = new StatementLog(db.logger);
+    db.logger = log;
+  });
+  afterAll(async () => {
+    await t.close();
+    await stripe.close();
+  });
+
+  /** Delivers the event and answers the statements the delivery sent, in order. */
+  async function statementsOf(event: Stripe.Event): Promise<string[]> {
+    const from = log.statements.length;
+    await deliver(t, event).expect(200);
+    if (process.env.PRINT_STATEMENTS) console.log(event.type, log.statements.slice(from).map((s) => s.slice(0, 160)).join("\n"));
+    return log.statements.slice(from);
+  }
+
+  const emitted = (action: () => unknown): Stripe.Event[] => {
+    const before = stripe.store.events.length;
+    action();
+    return stripe.store.events.slice(before);
+  };
+
+  /** A session made by POST /api/billing/checkout-sessions and paid on the emulator: its events, not yet delivered. */
+  async function paidThroughApi(user: RegisteredUser, plan: string, interval: string) {
+    const created = (await request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send({ plan, interval }).expect(201)).body as { stripeSessionId: string };
+    const events = emitted(() => stripe.completeCheckout(created.stripeSessionId));
+    const completed = events.find((e) => e.type === 'checkout.session.completed')!;
+    return { completed, others: events.filter((e) => e !== completed), sessionId: created.stripeSessionId };
+  }
+
+  /** A paid session this service never created (a payment link, the dashboard): first seen in the webhook. */
+  function paidElsewhere(user: RegisteredUser, mode: 'payment' | 'subscription'): Stripe.Event {
+    const session = checkoutSessionObject({
+      mode,
+      status: 'complete',
+      payment_status: 'paid',
+      client_reference_id: user.id,
+      metadata: { userId: user.id, plan: mode === 'payment' ? 'lifetime' : 'pro', interval: mode === 'payment' ? 'once' : 'month' },
+      customer: `cus_elsewhere_${user.id.slice(0, 8)}`,
+      subscription: mode === 'subscription' ? `sub_elsewhere_${user.id.slice(0, 8)}` : null,
+      payment_intent: mode === 'payment' ? `pi_elsewhere_${user.id.slice(0, 8)}` : null,
+      amount_total: 2000,
+      currency: 'usd',
+    });
+    return eventObject('checkout.session.completed', session);
+  }
+
+  const plan = async (user: RegisteredUser) => (await request(t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body.plan as string;
+
+  describe('a new checkout.session.completed', () => {
+    it('subscription mode, session created through the API', async () => {
+      const user = await registerUser(t);
+      const { completed } = await paidThroughApi(user, 'pro', 'month');
+      const statements = await statementsOf(completed);
+      expect(statements).toHaveLength(NEW_SESSION_SUBSCRIPTION);
+      expect(statements[0]).toBe('START TRANSACTION');
+      expect(statements.at(-1)).toBe('COMMIT');
+      expect(await plan(user)).toBe('pro');
+    });
+
+    it('payment mode, session created through the API', async () => {
+      const user = await registerUser(t);
+      const { completed } = await paidThroughApi(user, 'lifetime', 'once');
+      expect(await statementsOf(completed)).toHaveLength(NEW_SESSION_PAYMENT);
+      expect(await plan(user)).toBe('lifetime');
+    });
+
+    it('subscription mode, session first seen in the webhook', async () => {
+      const user = await registerUser(t);
+      expect(await statementsOf(paidElsewhere(user, 'subscription'))).toHaveLength(UNSEEN_SESSION_SUBSCRIPTION);
+      expect(await plan(user)).toBe('pro');
+    });
+
+    it('payment mode, session first seen in the webhook', async () => {
+      const user = await registerUser(t);
+      expect(await statementsOf(paidElsewhere(user, 'payment'))).toHaveLength(UNSEEN_SESSION_PAYMENT);
+      expect(await plan(user)).toBe('lifetime');
+    });
+  });
+
+  it('a duplicate delivery: BEGIN, the inbox insert that finds the event, the locked read of it, COMMIT', async () => {
+    const user = await registerUser(t);
+    const { completed } = await paidThroughApi(user, 'pro', 'month');
+    await statementsOf(completed);
+    const statements = await statementsOf(completed);
+    expect(statements).toHaveLength(DUPLICATE);
+  });
+
+  it('customer.subscription.updated of a known subscription', async () => {
+    const user = await registerUser(t);
+    const { completed, others } = await paidThroughApi(user, 'pro', 'month');
+    await statementsOf(completed);
+    const created = others.find((e) => e.type === 'customer.subscription.created')!;
+    await statementsOf(created);
+    const subscription = created.data.object as Stripe.Subscription;
+    const updated = eventObject('customer.subscription.updated', { ...subscription, cancel_at_period_end: true }, { created: created.created + 5 });
+    expect(await statementsOf(updated)).toHaveLength(SUBSCRIPTION_UPDATED);
+  });
+
+  it('charge.refunded of a one-time purchase', async () => {
+    const user = await registerUser(t);
+    const { completed } = await paidThroughApi(user, 'lifetime', 'once');
+    await statementsOf(completed);
+    const paymentIntent = ((completed.data.object as Stripe.Checkout.Session).payment_intent as string) ?? null;
+    const charge = chargeFixture({ amount: 49900, amount_refunded: 1000, refunded: false, payment_intent: paymentIntent, refunds: { object: 'list', data: [], has_more: false, url: '/v1/refunds' } as never });
+    expect(await statementsOf(eventObject('charge.refunded', charge))).toHaveLength(CHARGE_REFUNDED);
+  });
+});
+
+// Statements per delivery, BEGIN ("START TRANSACTION") and COMMIT included.
+const NEW_SESSION_SUBSCRIPTION = 0;
+const NEW_SESSION_PAYMENT = 0;
+const UNSEEN_SESSION_SUBSCRIPTION = 0;
+const UNSEEN_SESSION_PAYMENT = 0;
+const DUPLICATE = 0;
+const SUBSCRIPTION_UPDATED = 0;
+const CHARGE_REFUNDED = 0;
