@@ -6,10 +6,8 @@ import type { CataloguePrice } from '../config/app-config.js';
 import { AppConfig } from '../config/app-config.js';
 import { GrantsService } from '../entitlements/grants.service.js';
 import { PlanCatalogueService } from '../entitlements/plan-catalogue.service.js';
+import { isEndedStatus } from '../entitlements/subscription-lifecycle.js';
 import { queryRows } from '../database/query-rows.js';
-
-/** Statuses after which a subscription is over: a new one may be bought. */
-const ENDED = ['canceled', 'incomplete_expired', 'unpaid'];
 
 /**
  * What a user may buy. One live subscription per user: while one has not ended, plan changes go through
@@ -31,7 +29,7 @@ export class PurchaseRulesService {
       const subscriptions = queryRows<{ status: string; plan: string | null }>(
         await this.db.query('SELECT status, plan FROM subscriptions WHERE user_id = $1 ORDER BY created_at DESC', [userId]),
       );
-      const live = subscriptions.find((s) => !ENDED.includes(s.status));
+      const live = subscriptions.find((s) => !isEndedStatus(s.status));
       if (live) {
         throw AppError.conflict(
           `You already have a ${live.status} subscription${live.plan ? ` to ${live.plan}` : ''}: change its plan with POST /api/billing/subscription/change instead of buying a second one`,

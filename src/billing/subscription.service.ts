@@ -7,13 +7,12 @@ import { AppError } from '../common/errors/app-error.js';
 import { AppConfig, type PriceInterval } from '../config/app-config.js';
 import { Subscription } from '../entitlements/entities/subscription.entity.js';
 import { GrantsService } from '../entitlements/grants.service.js';
+import { ENDED_STATUSES } from '../entitlements/subscription-lifecycle.js';
 import { SubscriptionSyncService } from '../entitlements/subscription-sync.service.js';
 import { STRIPE_CLIENT, requireStripe } from '../stripe/stripe.client.js';
 import { CatalogueService } from './catalogue.service.js';
 import { InvoicesService } from './invoices.service.js';
 import type { PortalSessionDto, SubscriptionDto, SubscriptionPreviewDto } from './dto/billing.dto.js';
-
-const ENDED = ['canceled', 'incomplete_expired', 'unpaid'];
 
 const lineIsProration = (line: Stripe.InvoiceLineItem): boolean =>
   Boolean(line.parent?.subscription_item_details?.proration ?? line.parent?.invoice_item_details?.proration);
@@ -139,7 +138,7 @@ export class SubscriptionService {
 
   /** The user's subscription that has not ended; 409 without one. */
   private async live(userId: string): Promise<Subscription> {
-    const live = await this.db.getRepository(Subscription).findOne({ where: { userId, status: Not(In(ENDED)) }, order: { createdAt: 'DESC' } });
+    const live = await this.db.getRepository(Subscription).findOne({ where: { userId, status: Not(In([...ENDED_STATUSES])) }, order: { createdAt: 'DESC' } });
     if (!live) throw AppError.conflict('You have no live subscription: buy a plan with POST /api/billing/checkout-sessions', { hint: 'POST /api/billing/checkout-sessions' });
     return live;
   }
@@ -149,7 +148,8 @@ export class SubscriptionService {
       .getRepository(Subscription)
       .createQueryBuilder('s')
       .where('s.userId = :userId', { userId })
-      .orderBy(`s.status IN ('canceled', 'incomplete_expired', 'unpaid')`, 'ASC')
+      .orderBy('s.status IN (:...ended)', 'ASC')
+      .setParameter('ended', ENDED_STATUSES)
       .addOrderBy('s.createdAt', 'DESC')
       .getOne();
   }

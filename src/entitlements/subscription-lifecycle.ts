@@ -14,8 +14,10 @@ export function statusGrants(status: string, pastDueGrants: boolean): boolean {
   return status === 'past_due' && pastDueGrants;
 }
 
-/** A subscription that has ended: a new one may be bought. */
-export const isEndedStatus = (status: string | null | undefined): boolean => TERMINAL.has(status ?? '') || status === 'unpaid';
+/** Statuses of a subscription that is over for the customer (a new one may be bought; it is not the current one). */
+export const ENDED_STATUSES: readonly string[] = ['canceled', 'incomplete_expired', 'unpaid'];
+
+export const isEndedStatus = (status: string | null | undefined): boolean => ENDED_STATUSES.includes(status ?? '');
 
 export const isTerminalStatus = (status: string | null | undefined): boolean => TERMINAL.has(status ?? '');
 

@@ -57,7 +57,8 @@ export class SubscriptionApplier {
       if (!current.userId && userId) await this.adopt(manager, current, userId);
       return { row: current, ambiguous: order.ambiguous };
     }
-    const plan = this.plans.planOf(facts.price);
+    // a provisional state comes from our own session row, whose plan our catalogue gave when it was created
+    const plan = this.plans.planOf(facts.price) ?? (options.at === null ? facts.price.metadataPlan : null);
     const values = {
       stripeSubscriptionId: facts.id,
       userId,

@@ -121,7 +121,7 @@ describe('Commands', () => {
     it('an unknown event type, a bad --user, or nothing to sign with: one line and exit code 1', async () => {
       const unknown = await trigger(['charge.refunded']);
       expect(unknown.code).toBe(1);
-      expect(unknown.stderr).toMatch(/^usage: npm run stripe:trigger -- <checkout\.session\.completed\|.*> \[--user EMAIL\]\n$/);
+      expect(unknown.stderr).toMatch(/^usage: npm run stripe:trigger -- <checkout\.session\.completed\|.*> \[--user EMAIL\] \[--thin\]\n$/);
       const badUser = await trigger(['invoice.paid', '--user', 'not-an-email']);
       expect(badUser).toMatchObject({ code: 1, stderr: '--user needs an email\n' });
       const noSecret = await runCommand('scripts/stripe-trigger.js', ['invoice.paid'], { STRIPE_TRIGGER_URL: webhookUrl });

@@ -12,9 +12,13 @@ export interface RateLimitKey {
 const MAX_COUNT = 1_000_000;
 const RETENTION_BATCH = 5000;
 
-/** Keys are bounded in size whatever the client sends: long values are stored as their hash. */
+/**
+ * Keys are bounded in size and safe to store whatever the client sends: long values, and values with control
+ * characters (PostgreSQL text cannot hold a NUL), are stored as their hash.
+ */
 export function throttleKey(route: string, scope: string, value: string): string {
-  const v = value.length > 128 ? `sha256:${createHash('sha256').update(value).digest('hex')}` : value;
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is looked for
+  const v = value.length > 128 || /[\u0000-\u001f\u007f]/.test(value) ? `sha256:${createHash('sha256').update(value).digest('hex')}` : value;
   return `${route}:${scope}:${v}`;
 }
 
