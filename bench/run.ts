@@ -4,23 +4,38 @@
  * writes bench/results.json and bench/RESULTS.md.
  */
 import 'reflect-metadata';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { ARGON2_PARAMS } from '../src/auth/password.service.js';
+import type { AppConfig } from '../src/config/app-config.js';
+import { PlanCatalogueService } from '../src/entitlements/plan-catalogue.service.js';
 import { runDbLimit } from './lib/db-limit.js';
 import { runLoad, type LoadResult } from './lib/load.js';
-import { startService } from './lib/service.js';
+import { startService, type ProcessUsage } from './lib/service.js';
+import { startPeer } from './lib/peer.js';
 import { completedDelivery, type SignedDelivery } from './lib/webhook-events.js';
 import { startCheckoutBackend } from './lib/checkout-backend.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
+/** the growth run: this many events already in the inbox, for this long */
+const INBOX_EVENTS = Number(process.env.BENCH_INBOX_EVENTS ?? 1_000_000);
+const GROWTH_SECONDS = Number(process.env.BENCH_GROWTH_SECONDS ?? 60);
 const ADMIN_ROWS = Number(process.env.BENCH_ADMIN_ROWS ?? 1_000_000);
-const WEBHOOK_SESSIONS = 300_000;
+const WEBHOOK_SESSIONS = Number(process.env.BENCH_WEBHOOK_SESSIONS ?? 300_000);
 const SECRET = 'whsec_bench_secret_0123456789abcdef';
+const PEER_VERSION = ((): string => {
+  try {
+    return (JSON.parse(readFileSync('node_modules/@supabase/stripe-sync-engine/package.json', 'utf8')) as { version: string }).version;
+  } catch {
+    return '(not installed)';
+  }
+})();
+/** other work on the machine shows here: numbers taken while it is high are noisy */
+const LOAD_BEFORE = loadavg().map((l) => l.toFixed(2)).join(', ');
 const PRICE = 'price_bench_pro_monthly';
 const ADMIN = { email: 'bench-admin@example.com', password: 'bench-admin-password' };
 
@@ -63,6 +78,50 @@ async function seedAdminSessions(db: pg.Client): Promise<void> {
   await db.query('ANALYZE');
 }
 
+/** `fresh().body`'s event with its ids replaced, stored as processed: an inbox of `INBOX_EVENTS` past events over 80 days. */
+async function seedInbox(db: pg.Client, template: string): Promise<void> {
+  const event = JSON.parse(template) as { id: string; data: { object: { id: string } } };
+  const batch = 100_000;
+  for (let from = 1; from <= INBOX_EVENTS; from += batch) {
+    await db.query(
+      `INSERT INTO stripe_events (id, type, stripe_created_at, livemode, api_version, object_id, payload, source, status, attempts, received_at, processed_at)
+       SELECT 'evt_seed_' || g, 'checkout.session.completed', t, false, '2026-10-28.endive', 'cs_seed_' || g,
+              replace(replace($1, $2, 'evt_seed_' || g), $3, 'cs_seed_' || g)::jsonb, 'webhook', 'processed', 1, t, t
+       FROM generate_series($4::int, $5::int) g, LATERAL (SELECT now() - interval '80 days' * (g::float / $6)) AS a(t)`,
+      [template, event.id, event.data.object.id, from, Math.min(INBOX_EVENTS, from + batch - 1), INBOX_EVENTS],
+    );
+  }
+}
+
+/** The catalogue the benchmark configures, for the database-only limit's statements. */
+function benchPlans(): PlanCatalogueService {
+  return new PlanCatalogueService({ billing: { catalogue: [{ plan: 'pro', interval: 'month', priceId: PRICE, mode: 'subscription' }], planRank: ['pro'] } } as unknown as AppConfig);
+}
+
+/** The machine's busy and total CPU time so far (/proc/stat, clock ticks). */
+function machineTicks(): { busy: number; total: number } {
+  const [, ...values] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const ticks = values.map(Number);
+  const idle = ticks[3] + ticks[4];
+  const total = ticks.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+/** CPU of one process and of the whole machine over a run, per event. */
+function usageDuring(process: ProcessUsage) {
+  const cpuBefore = process.cpuMs();
+  const machineBefore = machineTicks();
+  return {
+    done(events: number) {
+      const cpuMs = process.cpuMs() - cpuBefore;
+      const machine = machineTicks();
+      const busy = (machine.busy - machineBefore.busy) / Math.max(1, machine.total - machineBefore.total);
+      const perEvent = events ? cpuMs / events : 0;
+      return { cpuMsPerEvent: Math.round(perEvent * 100) / 100, machineBusy: Math.round(busy * 1000) / 10, note: `${perEvent.toFixed(2)} ms CPU per event in its process, machine ${(busy * 100).toFixed(0)}% busy` };
+    },
+  };
+}
+
 async function json<T>(url: string, init: RequestInit): Promise<T> {
   const res = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...(init.headers ?? {}) } });
   if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url} answered ${res.status}: ${await res.text()}`);
@@ -102,7 +161,7 @@ async function main(): Promise<void> {
   try {
     process.stdout.write('seeding…\n');
     await seedWebhookSessions(db);
-    await seedAdminSessions(db);
+    await db.query('ANALYZE');
 
     // 1 and 2: webhook ingest, unique events then 30% duplicates, for seeded open sessions
     let nextSession = 1;
@@ -133,20 +192,30 @@ async function main(): Promise<void> {
     });
     await db.query('CHECKPOINT');
     // first the limit: the same statements straight into PostgreSQL at the same concurrency
-    const limit = await runDbLimit(database.url, CONNECTIONS, SECONDS, () => {
-      const d = recorded();
-      return { eventId: d.eventId, sessionId: d.sessionId, payload: d.body };
-    });
+    process.stdout.write('database-only limit…\n');
+    const limit = await runDbLimit(
+      database.url,
+      CONNECTIONS,
+      SECONDS,
+      () => {
+        const d = recorded();
+        return { eventId: d.eventId, sessionId: d.sessionId, payload: d.body };
+      },
+      benchPlans(),
+    );
 
     // warm-up (JIT, pool), not measured
     await runLoad({ url: service.url, connections: CONNECTIONS, seconds: 2, next: () => post(recorded()) });
+    process.stdout.write('webhook ingest…\n');
+    const uniqueUsage = usageDuring(service);
     const unique = await runLoad({
       url: service.url,
       connections: CONNECTIONS,
       seconds: SECONDS,
       next: () => post(recorded()),
     });
-    rows.push({ workload: 'webhook ingest, unique events', result: unique, note: `${CONNECTIONS} connections` });
+    const uniqueCpu = uniqueUsage.done(unique.requests);
+    rows.push({ workload: 'webhook ingest, unique events', result: unique, note: `${CONNECTIONS} connections; ${uniqueCpu.note}` });
 
     const withDuplicates = await runLoad({
       url: service.url,
@@ -170,6 +239,30 @@ async function main(): Promise<void> {
               (SELECT count(*)::int FROM users WHERE email LIKE 'payer%' AND plan = 'pro') AS pro`,
     );
     const verified = redelivery.non2xx === 0 && redelivery.errors === 0 && check[0].fulfillments === uniqueSent && check[0].complete === uniqueSent && check[0].pro === uniqueSent;
+
+    // the peer: @supabase/stripe-sync-engine on a fresh PostgreSQL of the same version, same events, same load
+    process.stdout.write('peer (@supabase/stripe-sync-engine)…\n');
+    const peerDatabase = await startEmbeddedPostgres({ dir: join(dir, 'peer-pg'), persistent: false, database: 'peer' });
+    let peerRow: Row;
+    try {
+      const peer = await startPeer({ DATABASE_URL: peerDatabase.url, STRIPE_WEBHOOK_SECRET: SECRET, POOL_SIZE: String(CONNECTIONS) }, port + 100);
+      try {
+        await runLoad({ url: peer.url, connections: CONNECTIONS, seconds: 2, next: () => post(fresh()) });
+        const peerUsage = usageDuring(peer);
+        const result = await runLoad({ url: peer.url, connections: CONNECTIONS, seconds: SECONDS, next: () => post(fresh()) });
+        peerRow = { workload: `peer: @supabase/stripe-sync-engine ${PEER_VERSION}, unique events`, result, note: `${CONNECTIONS} connections; ${peerUsage.done(result.requests).note}` };
+      } finally {
+        await peer.stop();
+      }
+    } catch (error) {
+      peerRow = { workload: '@supabase/stripe-sync-engine, unique events', result: null, note: `could not run: ${String(error).slice(0, 200)}` };
+    } finally {
+      await peerDatabase.stop();
+    }
+    rows.push(peerRow);
+
+    process.stdout.write('seeding the admin sessions…\n');
+    await seedAdminSessions(db);
 
     // 3: checkout sessions against the local Stripe server
     const admin = await json<{ accessToken: string }>(`${service.url}/api/auth/login`, { method: 'POST', body: JSON.stringify(ADMIN) });
@@ -240,6 +333,39 @@ async function main(): Promise<void> {
     });
     rows.push({ workload: 'POST /api/auth/login', result: login, note: `argon2id m=${ARGON2_PARAMS.memoryCost} KiB, t=${ARGON2_PARAMS.timeCost}, p=${ARGON2_PARAMS.parallelism}` });
 
+    // cost as the work grows: the same webhook workload with a full inbox and 1.3 M sessions, for longer
+    process.stdout.write(`seeding ${INBOX_EVENTS.toLocaleString('en')} inbox events…\n`);
+    await seedInbox(db, fresh().body);
+    await db.query('ANALYZE');
+    await db.query('CHECKPOINT');
+    const grown: SignedDelivery[] = [];
+    await runLoad({ url: service.url, connections: CONNECTIONS, seconds: 2, next: () => post(fresh()) });
+    const rssStart = service.rssMiB();
+    const growthUsage = usageDuring(service);
+    const growth = await runLoad({
+      url: service.url,
+      connections: CONNECTIONS,
+      seconds: GROWTH_SECONDS,
+      next: () => {
+        const d = fresh();
+        grown.push(d);
+        return post(d);
+      },
+    });
+    const growthCpu = growthUsage.done(growth.requests);
+    const rssEnd = service.rssMiB();
+    const { rows: inbox } = await db.query<{ events: number; sessions: number }>(`SELECT (SELECT count(*)::int FROM stripe_events) AS events, (SELECT count(*)::int FROM checkout_sessions) AS sessions`);
+    rows.push({
+      workload: 'webhook ingest, unique events, full inbox',
+      result: growth,
+      note: `${CONNECTIONS} connections, ${GROWTH_SECONDS} s; ${inbox[0].events.toLocaleString('en')} events in the inbox, ${inbox[0].sessions.toLocaleString('en')} sessions at the end; RSS ${rssStart} → ${rssEnd} MiB; ${growthCpu.note}`,
+    });
+    const { rows: grownCheck } = await db.query<{ fulfilled: number }>(
+      `SELECT count(*)::int AS fulfilled FROM fulfillments f JOIN checkout_sessions s ON s.id = f.checkout_session_id WHERE s.stripe_session_id = ANY($1)`,
+      [grown.map((d) => d.sessionId)],
+    );
+    const grownOk = growth.non2xx === 0 && growth.errors === 0 && grownCheck[0].fulfilled === grown.length;
+
     const peakRss = service.peakRssMiB();
     const ratio = unique.perSecond / limit.perSecond;
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
@@ -251,8 +377,12 @@ async function main(): Promise<void> {
       rows,
       dbLimit: limit,
       webhookToLimitRatio: ratio,
+      peerToLimitRatio: peerRow.result ? peerRow.result.perSecond / limit.perSecond : null,
+      growthToEmptyRatio: growth.perSecond / unique.perSecond,
+      rssMiB: { growthStart: rssStart, growthEnd: rssEnd },
       peakRssMiB: peakRss,
-      verified: { ...check[0], uniqueSent, ok: verified },
+      cpu: { unique: uniqueCpu, growth: growthCpu },
+      verified: { ...check[0], uniqueSent, ok: verified, growth: { sent: grown.length, fulfilled: grownCheck[0].fulfilled, ok: grownOk } },
     };
     writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
     const table = [
@@ -265,10 +395,23 @@ async function main(): Promise<void> {
       ),
       `| database-only limit of the webhook work (pg, same statements) | ${limit.perSecond} | ${limit.p50Ms} | ${limit.p99Ms} | – | ${CONNECTIONS} connections |`,
     ].join('\n');
-    const summary = `# Benchmark results\n\n${results.date} on ${machine}; ${SECONDS} s per workload.\n\n${table}\n\n- Webhook ingest reaches **${(ratio * 100).toFixed(0)}%** of the database-only rate.\n- Peak RSS of the service: **${peakRss} MiB**.\n- Final state: ${uniqueSent} unique sessions paid, ${check[0].fulfillments} fulfilments, ${check[0].complete} sessions complete, ${check[0].pro} users on pro: ${verified ? 'every unique event applied exactly once' : 'MISMATCH'}.\n`;
+    const ofLimit = (r: LoadResult | null) => (r ? `${((r.perSecond / limit.perSecond) * 100).toFixed(0)}%` : '–');
+    const comparison = [
+      '| webhook ingest, unique `checkout.session.completed` | events/s | p50 ms | p99 ms | of the limit |',
+      '| --- | ---: | ---: | ---: | ---: |',
+      `| database-only limit (the service's statements, pg) | ${limit.perSecond} | ${limit.p50Ms} | ${limit.p99Ms} | 100% |`,
+      `| this service | ${unique.perSecond} | ${unique.p50Ms} | ${unique.p99Ms} | ${ofLimit(unique)} |`,
+      peerRow.result ? `| ${peerRow.workload.replace(', unique events', '').replace('peer: ', '')} | ${peerRow.result.perSecond} | ${peerRow.result.p50Ms} | ${peerRow.result.p99Ms} | ${ofLimit(peerRow.result)} |` : `| peer | – | – | – | ${peerRow.note} |`,
+      `| this service, full inbox (${GROWTH_SECONDS} s) | ${growth.perSecond} | ${growth.p50Ms} | ${growth.p99Ms} | ${ofLimit(growth)} |`,
+    ].join('\n');
+    const summary =
+      `# Benchmark results\n\n${results.date} on ${machine}; ${SECONDS} s per workload; load average before the run ${LOAD_BEFORE}.\n\n${comparison}\n\n${table}\n\n` +
+      `- Webhook ingest reaches **${(ratio * 100).toFixed(0)}%** of the database-only rate; with ${INBOX_EVENTS.toLocaleString('en')} more events in the inbox, ${((results.growthToEmptyRatio - 1) * 100).toFixed(1)}% against the empty run.\n` +
+      `- RSS of the service at the start and end of the ${GROWTH_SECONDS} s run: ${rssStart} → ${rssEnd} MiB; peak **${peakRss} MiB**.\n` +
+      `- Final state: ${uniqueSent} unique sessions paid, ${check[0].fulfillments} fulfilments, ${check[0].complete} sessions complete, ${check[0].pro} users on pro: ${verified ? 'every unique event applied exactly once' : 'MISMATCH'}; full-inbox run: ${grownCheck[0].fulfilled} of ${grown.length} fulfilled once${grownOk ? '' : ' (MISMATCH)'}.\n`;
     writeFileSync('bench/RESULTS.md', summary);
     process.stdout.write(`\n${summary}`);
-    if (!verified) process.exitCode = 1;
+    if (!verified || !grownOk) process.exitCode = 1;
   } finally {
     await db.end();
     await service.stop();

@@ -3,7 +3,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
-import { jsonOnlyMiddleware } from './common/http/json-only.middleware.js';
+import express from 'express';
+import { jsonOnlyMiddleware, RAW_BODY_PATHS } from './common/http/json-only.middleware.js';
 import { requestIdMiddleware } from './common/http/request-id.middleware.js';
 import { accessLog } from './observability/access-log.middleware.js';
 import { MetricsService } from './observability/metrics.service.js';
@@ -40,6 +41,9 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Op
   }
   // before every body parser (Nest adds a urlencoded one at init): JSON routes take application/json only
   app.use(jsonOnlyMiddleware);
+  // The webhook's JSON is kept as the raw bytes Stripe signed (a Buffer in req.body) and parsed once, after the
+  // signature check (verifyStripeSignature); the JSON parser below then leaves it alone (the body is read already).
+  for (const path of RAW_BODY_PATHS) app.use(path, express.raw({ type: 'application/json', limit: config.http.bodyLimit }));
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   applyRoutePrefix(app);
   app.useGlobalPipes(new InputSafetyPipe(), createValidationPipe());

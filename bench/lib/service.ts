@@ -1,12 +1,36 @@
 import { readFileSync } from 'node:fs';
 import { spawnService } from '../../scripts/lib/service-process.js';
 
-export interface BenchService {
+export interface ProcessUsage {
+  /** peak resident set size of the process so far, in MiB (VmHWM) */
+  peakRssMiB(): number;
+  /** resident set size now, in MiB (VmRSS) */
+  rssMiB(): number;
+  /** CPU time the process has used so far (user + system), in milliseconds */
+  cpuMs(): number;
+}
+
+export interface BenchService extends ProcessUsage {
   url: string;
   pid: number;
-  /** peak resident set size of the service process so far, in MiB (VmHWM) */
-  peakRssMiB(): number;
   stop(): Promise<void>;
+}
+
+/** What /proc says about one process: memory and CPU time. */
+export function processUsage(pid: number): ProcessUsage {
+  const status = (field: string) => {
+    const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 1024) : NaN;
+  };
+  return {
+    peakRssMiB: () => status('VmHWM'),
+    rssMiB: () => status('VmRSS'),
+    cpuMs: () => {
+      // fields 14 and 15 of /proc/<pid>/stat (after the command in parentheses): utime, stime in clock ticks (100/s)
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    },
+  };
 }
 
 /** Spawns the compiled service (`node dist/main.js`) in production mode and waits until it is healthy. */
@@ -32,10 +56,7 @@ export async function startService(env: Record<string, string>, port: number, ti
   return {
     url: service.url,
     pid,
-    peakRssMiB: () => {
-      const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      return match ? Math.round(Number(match[1]) / 1024) : NaN;
-    },
+    ...processUsage(pid),
     stop: async () => {
       await service.stop();
     },

@@ -40,6 +40,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/checkout-sessions/{id}/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Link an unmatched session to a user and fulfil it
+         * @description For a session no user could be linked to (never linked by email alone: accounts are not email-verified). Reads the session from Stripe, links it to `userId` and grants what it bought exactly once (fulfilment source `sync`), in one transaction. 409 when it belongs to another user.
+         */
+        post: operations["linkCheckoutSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/checkout-sessions/{id}/sync": {
         parameters: {
             query?: never;
@@ -80,6 +100,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/stats/revenue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Revenue per currency: gross, refunded, disputed and net
+         * @description One-time sessions and paid invoices created in [from, to) (default: the last 30 days, at most 366). Net is gross minus refunds minus lost disputes; a subscription's first payment is its first invoice, so subscription-mode sessions are not counted twice.
+         */
+        get: operations["getRevenueStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/stripe/status": {
         parameters: {
             query?: never;
@@ -89,7 +129,7 @@ export interface paths {
         };
         /**
          * The start-up check of the Stripe configuration
-         * @description The key's mode, how many webhook secrets are set, and each catalogue price as Stripe returned it at start.
+         * @description The key's mode, how many webhook secrets are set, each catalogue price as Stripe returned it at start, and the live subscriptions whose price maps to no plan (they grant nothing). Outside production the check runs in the background: `pending: true` and `checkedAt: null` until it is done.
          */
         get: operations["getStripeStatus"];
         put?: never;
@@ -128,13 +168,53 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * One user with their newest checkout sessions
-         * @description Never includes the password hash.
+         * One user with their sessions, subscriptions, grants and timeline
+         * @description Never includes the password hash. The plan is the highest-ranked active grant.
          */
         get: operations["getAdminUser"];
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{id}/grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Grant a plan by hand
+         * @description Adds a manual grant (optionally ending at `endsAt`); the user's plan changes at once when it outranks their other grants. Kept in the user's timeline.
+         */
+        post: operations["addAdminGrant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{id}/grants/{grantId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a manual or purchase grant
+         * @description Revokes it with a reason (kept in the timeline); the plan falls to the next-best grant at once. A subscription grant follows its subscription: 409.
+         */
+        delete: operations["revokeAdminGrant"];
         options?: never;
         head?: never;
         patch?: never;
@@ -211,7 +291,7 @@ export interface paths {
         put?: never;
         /**
          * Apply events that Stripe never delivered
-         * @description Reads Stripe's Events API for the handled types and applies every event the inbox does not have, exactly like a delivery. One instance runs it at a time.
+         * @description Reads Stripe's Events API for the handled types and applies every event the inbox does not have, exactly like a delivery. One instance runs it at a time: a call waits for a run in progress elsewhere (409 `conflict` if that takes over two minutes).
          */
         post: operations["recoverWebhookEvents"];
         delete?: never;
@@ -231,7 +311,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in
-         * @description Throttled per client IP and per email (429 `rate_limited` with Retry-After).
+         * @description Failed attempts are counted per client IP and per email, across all instances (429 `rate_limited` with Retry-After); a successful sign-in does not count.
          */
         post: operations["login"];
         delete?: never;
@@ -335,7 +415,7 @@ export interface paths {
         put?: never;
         /**
          * Start a purchase
-         * @description Creates a Stripe Checkout Session for a catalogue plan and answers its hosted page `url`: redirect the browser there. With an `Idempotency-Key`, a retried request answers the same session and creates no second one.
+         * @description Creates a Stripe Checkout Session for a catalogue plan. `uiMode: hosted` (the default) answers its hosted page `url`: redirect the browser there. `embedded` and `elements` answer `clientSecret` (and `url: null`): mount Stripe.js with it; Stripe sends the browser to CHECKOUT_RETURN_URL. The CHECKOUT_* options (promotion codes, automatic tax, tax ids, billing address, terms of service) apply to every mode. With an `Idempotency-Key`, a retried request answers the same session and creates no second one.
          */
         post: operations["createCheckoutSession"];
         delete?: never;
@@ -384,6 +464,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/billing/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My invoices
+         * @description Newest first by Stripe's `created`, cursor-paginated; as the invoice webhooks left them.
+         */
+        get: operations["listMyInvoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/billing/plans": {
         parameters: {
             query?: never;
@@ -393,7 +493,7 @@ export interface paths {
         };
         /**
          * The price catalogue
-         * @description Every plan and interval that can be bought. Clients name a plan and interval, never a price id.
+         * @description Every plan and interval that can be bought, with the plan's features (PLAN_FEATURES_<PLAN>). Clients name a plan and interval, never a price id.
          */
         get: operations["listPlans"];
         put?: never;
@@ -438,6 +538,86 @@ export interface paths {
         get: operations["getMySubscription"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/billing/subscription/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel my subscription
+         * @description `atPeriodEnd: true` keeps access to the end of the paid period; false ends it now.
+         */
+        post: operations["cancelSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/billing/subscription/change": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the plan of my subscription
+         * @description Moves the live subscription to another plan or interval in place (one subscription, prorated per SUBSCRIPTION_PRORATION_BEHAVIOR). The answer already shows the new plan; the webhook that follows changes nothing. 409 without a live subscription.
+         */
+        post: operations["changeSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/billing/subscription/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a plan change would cost
+         * @description Stripe's invoice preview of moving the live subscription to that plan and interval: what is charged now and what the next renewal will be.
+         */
+        get: operations["previewSubscriptionChange"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/billing/subscription/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume my subscription
+         * @description Undoes a scheduled cancellation, resumes a paused subscription, or resumes paused payment collection. 409 when there is nothing to resume.
+         */
+        post: operations["resumeSubscription"];
         delete?: never;
         options?: never;
         head?: never;
@@ -495,7 +675,7 @@ export interface paths {
         put?: never;
         /**
          * Stripe webhook endpoint
-         * @description For Stripe only. The raw body is verified against every configured signing secret; a verified event is stored and applied exactly once in one transaction. A duplicate delivery answers 200 and does nothing; a failure answers 500 so Stripe retries.
+         * @description For Stripe only. The raw body is verified against every configured signing secret; a verified event is stored and applied exactly once in one transaction. Snapshot events and thin event notifications (`object: "v2.core.event"`, whose related object is fetched through the SDK first) are both accepted here. A duplicate delivery answers 200 and does nothing; a failure answers 500 so Stripe retries.
          */
         post: operations["receiveStripeWebhook"];
         delete?: never;
@@ -528,7 +708,28 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ActionRequiredDto: {
+            /**
+             * @description Stripe's hosted page where the customer completes the payment (3-D Secure)
+             * @example https://invoice.stripe.com/i/acct_1/test_YWNjdF8x
+             */
+            hostedInvoiceUrl: string;
+        };
         AdminCheckoutSessionDetailDto: {
+            /**
+             * @description What promotion codes or coupons took off
+             * @example 400
+             */
+            amountDiscount: number | null;
+            /** @description Refunded so far (minor units); 0 until refunded */
+            amountRefunded: number;
+            /**
+             * @description Before discounts and tax
+             * @example 2000
+             */
+            amountSubtotal: number | null;
+            /** @example 0 */
+            amountTax: number | null;
             /** @description In the currency's minor unit */
             amountTotal: number | null;
             /** Format: date-time */
@@ -540,6 +741,8 @@ export interface components {
              * @description The email Stripe collected
              */
             customerEmail: string | null;
+            /** @description Disputes of the session's payment */
+            disputes: components["schemas"]["SessionDisputeDto"][];
             /** Format: date-time */
             expiresAt: string | null;
             /**
@@ -558,6 +761,17 @@ export interface components {
              * @description Stripe `created` of the newest event applied
              */
             lastEventAt: string | null;
+            /**
+             * Format: date-time
+             * @description When an admin linked this unmatched session to its user
+             */
+            linkedAt: string | null;
+            /**
+             * Format: uuid
+             * @description The admin who linked it
+             */
+            linkedBy: string | null;
+            linkReason: string | null;
             mode: components["schemas"]["CheckoutSessionMode"];
             /** Format: date-time */
             paymentFailedAt: string | null;
@@ -566,6 +780,8 @@ export interface components {
             plan: string | null;
             priceId: string | null;
             quantity: number;
+            /** Format: date-time */
+            refundedAt: string | null;
             status: components["schemas"]["CheckoutSessionStatus"];
             stripeCustomerId: string | null;
             stripePaymentIntentId: string | null;
@@ -574,6 +790,8 @@ export interface components {
             stripeSubscriptionId: string | null;
             /** @description Events about the session, its subscription and payment, by Stripe's `created` then arrival */
             timeline: components["schemas"]["TimelineEventDto"][];
+            /** @example hosted */
+            uiMode: components["schemas"]["CheckoutUiMode"];
             /** @description True when a webhook brought a session no user could be linked to */
             unmatched: boolean;
             /** Format: date-time */
@@ -591,6 +809,20 @@ export interface components {
             userId: string | null;
         };
         AdminCheckoutSessionDto: {
+            /**
+             * @description What promotion codes or coupons took off
+             * @example 400
+             */
+            amountDiscount: number | null;
+            /** @description Refunded so far (minor units); 0 until refunded */
+            amountRefunded: number;
+            /**
+             * @description Before discounts and tax
+             * @example 2000
+             */
+            amountSubtotal: number | null;
+            /** @example 0 */
+            amountTax: number | null;
             /** @description In the currency's minor unit */
             amountTotal: number | null;
             /** Format: date-time */
@@ -602,6 +834,8 @@ export interface components {
              * @description The email Stripe collected
              */
             customerEmail: string | null;
+            /** @description Disputes of the session's payment */
+            disputes: components["schemas"]["SessionDisputeDto"][];
             /** Format: date-time */
             expiresAt: string | null;
             /**
@@ -618,6 +852,17 @@ export interface components {
              * @description Stripe `created` of the newest event applied
              */
             lastEventAt: string | null;
+            /**
+             * Format: date-time
+             * @description When an admin linked this unmatched session to its user
+             */
+            linkedAt: string | null;
+            /**
+             * Format: uuid
+             * @description The admin who linked it
+             */
+            linkedBy: string | null;
+            linkReason: string | null;
             mode: components["schemas"]["CheckoutSessionMode"];
             /** Format: date-time */
             paymentFailedAt: string | null;
@@ -626,12 +871,16 @@ export interface components {
             plan: string | null;
             priceId: string | null;
             quantity: number;
+            /** Format: date-time */
+            refundedAt: string | null;
             status: components["schemas"]["CheckoutSessionStatus"];
             stripeCustomerId: string | null;
             stripePaymentIntentId: string | null;
             /** @example cs_test_a1b2c3 */
             stripeSessionId: string;
             stripeSubscriptionId: string | null;
+            /** @example hosted */
+            uiMode: components["schemas"]["CheckoutUiMode"];
             /** @description True when a webhook brought a session no user could be linked to */
             unmatched: boolean;
             /** Format: date-time */
@@ -652,6 +901,81 @@ export interface components {
             /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
         };
+        AdminGrantDto: {
+            /** @description Gives its plan now (not revoked, started, not ended) */
+            active: boolean;
+            /**
+             * Format: uuid
+             * @description The admin who granted or revoked it by hand
+             */
+            actorId: string | null;
+            /**
+             * Format: uuid
+             * @description Our checkout session, for a purchase grant
+             */
+            checkoutSessionId: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            endsAt: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @example lifetime */
+            plan: string;
+            reason: string | null;
+            /**
+             * Format: date-time
+             * @description Set while the grant gives nothing
+             */
+            revokedAt: string | null;
+            revokedReason: string | null;
+            source: components["schemas"]["GrantSource"];
+            /** Format: date-time */
+            startsAt: string;
+            /**
+             * Format: uuid
+             * @description Our subscription row, for a subscription grant
+             */
+            subscriptionId: string | null;
+        };
+        AdminSubscriptionDto: {
+            /** Format: date-time */
+            cancelAt: string | null;
+            cancelAtPeriodEnd: boolean;
+            /** Format: date-time */
+            canceledAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            currentPeriodEnd: string | null;
+            /** Format: date-time */
+            endedAt: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string|null} */
+            interval: "month" | "year" | null;
+            /** @description `pause_collection.behavior` while collection is paused */
+            pauseBehavior: string | null;
+            /**
+             * @description Null when its price maps to no plan
+             * @example pro
+             */
+            plan: string | null;
+            priceId: string | null;
+            productId: string | null;
+            quantity: number;
+            /**
+             * Format: date-time
+             * @description Stripe `created` of the newest state applied (null: known only from its checkout session)
+             */
+            stateAt: string | null;
+            /** @example active */
+            status: string;
+            /** @example sub_1MowQVLkdIwHu7ixeRlqHVzs */
+            stripeSubscriptionId: string;
+            /** Format: date-time */
+            trialEnd: string | null;
+        };
         AdminUserDetailDto: {
             cancelAtPeriodEnd: boolean;
             /** Format: date-time */
@@ -660,6 +984,8 @@ export interface components {
             currentPeriodEnd: string | null;
             /** Format: email */
             email: string;
+            /** @description Every grant (active, ended or revoked), newest first; the plan is the highest-ranked active one */
+            grants: components["schemas"]["AdminGrantDto"][];
             /** Format: uuid */
             id: string;
             name: string | null;
@@ -675,11 +1001,15 @@ export interface components {
             /** @example sub_1MowQVLkdIwHu7ixeRlqHVzs */
             stripeSubscriptionId: string | null;
             subscriptionPriceId: string | null;
+            /** @description Every Stripe subscription of the user, newest first */
+            subscriptions: components["schemas"]["AdminSubscriptionDto"][];
             /**
              * @description Stripe's subscription status, null without one
              * @example active
              */
             subscriptionStatus: string | null;
+            /** @description Grants given and revoked, and Stripe events about the user's subscriptions, oldest first (up to 500) */
+            timeline: components["schemas"]["UserTimelineEntryDto"][];
             /** Format: date-time */
             updatedAt: string;
         };
@@ -727,6 +1057,24 @@ export interface components {
             refreshToken: string;
             user: components["schemas"]["UserDto"];
         };
+        CancelSubscriptionDto: {
+            /**
+             * @description true: end at the end of the paid period (access until then); false: end now
+             * @example true
+             */
+            atPeriodEnd: boolean;
+        };
+        ChangeSubscriptionDto: {
+            /** @example month */
+            interval: components["schemas"]["PriceInterval"];
+            /** @example pro */
+            plan: string;
+        };
+        /**
+         * @description Checkout's language; unset or `auto`: the browser's
+         * @enum {string}
+         */
+        CheckoutLocale: "auto" | "bg" | "cs" | "da" | "de" | "el" | "en" | "en-GB" | "es" | "es-419" | "et" | "fi" | "fil" | "fr" | "fr-CA" | "hi-IN" | "hr" | "hu" | "id" | "it" | "ja" | "ko" | "lt" | "lv" | "ms" | "mt" | "nb" | "nl" | "pl" | "pt" | "pt-BR" | "ro" | "ru" | "sk" | "sl" | "sv" | "th" | "tr" | "vi" | "zh" | "zh-HK" | "zh-TW";
         /**
          * @description month/year are subscriptions, once a one-time payment
          * @enum {string}
@@ -736,10 +1084,35 @@ export interface components {
         CheckoutPaymentStatus: "unpaid" | "paid" | "no_payment_required";
         CheckoutSessionDto: {
             /**
-             * @description In the currency's minor unit
+             * @description What promotion codes or coupons took off (`total_details.amount_discount`)
+             * @example 400
+             */
+            amountDiscount: number | null;
+            /**
+             * @description Refunded so far, in the currency's minor unit (partial refunds add up); 0 until refunded
+             * @example 0
+             */
+            amountRefunded: number;
+            /**
+             * @description Before discounts and tax, in the currency's minor unit, as Stripe reports it
              * @example 2000
              */
+            amountSubtotal: number | null;
+            /**
+             * @description Tax (`total_details.amount_tax`); 0 without CHECKOUT_AUTOMATIC_TAX or until the address is known
+             * @example 304
+             */
+            amountTax: number | null;
+            /**
+             * @description What the customer pays (subtotal − discount + tax), in the currency's minor unit
+             * @example 1904
+             */
             amountTotal: number | null;
+            /**
+             * @description Embedded and elements sessions: pass to Stripe.js (`initEmbeddedCheckout({ fetchClientSecret })` or `initCheckout`). A bearer credential for this session, answered only to its owner and only while it is open; null for hosted sessions
+             * @example cs_test_a1YS1URlnyQCN5fUUduORoQ7Pw41PJqDWkIVQCpJPqkfIhd6tVY8XB1OLY_secret_fidwbEhqYWAnPydmcHZxamgneCUl
+             */
+            clientSecret: string | null;
             /** Format: date-time */
             createdAt: string;
             /** @example usd */
@@ -765,7 +1138,12 @@ export interface components {
             /** @example cs_test_a1YS1URlnyQCN5fUUduORoQ7Pw41PJqDWkIVQCpJPqkfIhd6tVY8XB1OLY */
             stripeSessionId: string;
             /**
-             * @description Stripe's hosted page: redirect the browser here
+             * @description How the session is paid: `url` for hosted, `clientSecret` for the others
+             * @example hosted
+             */
+            uiMode: components["schemas"]["CheckoutUiMode"];
+            /**
+             * @description Hosted sessions: Stripe's page, redirect the browser here (null once the session is no longer open, and for embedded and elements sessions)
              * @example https://checkout.stripe.com/c/pay/cs_test_a1…
              */
             url: string | null;
@@ -784,6 +1162,8 @@ export interface components {
             from: string;
             /** @description Paid amounts per currency and UTC day, oldest first */
             paidByDay: components["schemas"]["PaidDayDto"][];
+            /** @description Paid sessions with a discount (promotion code or coupon), per currency over the whole range */
+            paidDiscounts: components["schemas"]["DiscountAmountDto"][];
             /** @description Paid amounts per currency over the whole range */
             paidTotals: components["schemas"]["PaidAmountDto"][];
             /**
@@ -795,12 +1175,42 @@ export interface components {
         };
         /** @enum {string} */
         CheckoutSessionStatus: "open" | "complete" | "expired";
+        /**
+         * @description `hosted` (the default when absent): redirect the browser to `url` (Stripe's page). `embedded`: mount Stripe's embedded page with `clientSecret` (`initEmbeddedCheckout`). `elements`: your own Payment Element on the Checkout Sessions API (`initCheckout`) with `clientSecret`. Embedded and elements sessions return to CHECKOUT_RETURN_URL.
+         * @enum {string}
+         */
+        CheckoutUiMode: "hosted" | "embedded" | "elements";
         ConfirmedCheckoutSessionDto: {
             /**
-             * @description In the currency's minor unit
+             * @description What promotion codes or coupons took off (`total_details.amount_discount`)
+             * @example 400
+             */
+            amountDiscount: number | null;
+            /**
+             * @description Refunded so far, in the currency's minor unit (partial refunds add up); 0 until refunded
+             * @example 0
+             */
+            amountRefunded: number;
+            /**
+             * @description Before discounts and tax, in the currency's minor unit, as Stripe reports it
              * @example 2000
              */
+            amountSubtotal: number | null;
+            /**
+             * @description Tax (`total_details.amount_tax`); 0 without CHECKOUT_AUTOMATIC_TAX or until the address is known
+             * @example 304
+             */
+            amountTax: number | null;
+            /**
+             * @description What the customer pays (subtotal − discount + tax), in the currency's minor unit
+             * @example 1904
+             */
             amountTotal: number | null;
+            /**
+             * @description Embedded and elements sessions: pass to Stripe.js (`initEmbeddedCheckout({ fetchClientSecret })` or `initCheckout`). A bearer credential for this session, answered only to its owner and only while it is open; null for hosted sessions
+             * @example cs_test_a1YS1URlnyQCN5fUUduORoQ7Pw41PJqDWkIVQCpJPqkfIhd6tVY8XB1OLY_secret_fidwbEhqYWAnPydmcHZxamgneCUl
+             */
+            clientSecret: string | null;
             /** Format: date-time */
             createdAt: string;
             /** @example usd */
@@ -839,7 +1249,12 @@ export interface components {
              */
             subscriptionStatus?: string | null;
             /**
-             * @description Stripe's hosted page: redirect the browser here
+             * @description How the session is paid: `url` for hosted, `clientSecret` for the others
+             * @example hosted
+             */
+            uiMode: components["schemas"]["CheckoutUiMode"];
+            /**
+             * @description Hosted sessions: Stripe's page, redirect the browser here (null once the session is no longer open, and for embedded and elements sessions)
              * @example https://checkout.stripe.com/c/pay/cs_test_a1…
              */
             url: string | null;
@@ -847,8 +1262,47 @@ export interface components {
         CreateCheckoutSessionDto: {
             /** @example month */
             interval: components["schemas"]["PriceInterval"];
+            /**
+             * @description Checkout's language; unset or `auto`: the browser's
+             * @example de
+             */
+            locale?: components["schemas"]["CheckoutLocale"];
             /** @example pro */
             plan: string;
+            /**
+             * @description `hosted` (the default when absent): redirect the browser to `url` (Stripe's page). `embedded`: mount Stripe's embedded page with `clientSecret` (`initEmbeddedCheckout`). `elements`: your own Payment Element on the Checkout Sessions API (`initCheckout`) with `clientSecret`. Embedded and elements sessions return to CHECKOUT_RETURN_URL.
+             * @example embedded
+             */
+            uiMode?: components["schemas"]["CheckoutUiMode"];
+        };
+        CreateGrantDto: {
+            /**
+             * Format: date-time
+             * @description When the grant ends; omit for no end
+             * @example 2027-01-01T00:00:00.000Z
+             */
+            endsAt?: string;
+            /**
+             * @description A plan of PLAN_RANK
+             * @example pro
+             */
+            plan: string;
+            /** @example Goodwill after the outage of 12 Nov */
+            reason: string;
+        };
+        DiscountAmountDto: {
+            /**
+             * @description Sum of total_details.amount_discount in the currency's minor unit
+             * @example 1200
+             */
+            amount: number;
+            /**
+             * @description How many paid sessions had a discount
+             * @example 3
+             */
+            count: number;
+            /** @example usd */
+            currency: string;
         };
         /** @enum {string} */
         ErrorCode: "validation_error" | "invalid_signature" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "internal_error" | "stripe_error" | "stripe_not_configured" | "service_unavailable";
@@ -882,12 +1336,74 @@ export interface components {
         };
         /** @enum {string} */
         FulfillmentSource: "webhook" | "confirm" | "sync" | "replay" | "recovery";
+        /** @enum {string} */
+        GrantSource: "subscription" | "purchase" | "admin";
         HealthDto: {
             /**
              * @example ok
              * @enum {string}
              */
             status: "ok";
+        };
+        InvoiceDto: {
+            /**
+             * @description In the currency's minor unit
+             * @example 2000
+             */
+            amountDue: number;
+            /** @example 2000 */
+            amountPaid: number;
+            /**
+             * @description Refunded so far
+             * @example 0
+             */
+            amountRefunded: number;
+            /**
+             * Format: date-time
+             * @description Stripe's `created` of the invoice
+             */
+            createdAt: string;
+            /** @example usd */
+            currency: string;
+            /** @example https://invoice.stripe.com/i/acct_1/test_YWNjdF8x */
+            hostedInvoiceUrl: string | null;
+            /**
+             * Format: uuid
+             * @description Our id of the invoice
+             */
+            id: string;
+            /** @example https://pay.stripe.com/invoice/acct_1/test_YWNjdF8x/pdf */
+            invoicePdf: string | null;
+            /** @example A1B2C3D4-0001 */
+            number: string | null;
+            /** Format: date-time */
+            periodEnd: string | null;
+            /** Format: date-time */
+            periodStart: string | null;
+            /**
+             * @example paid
+             * @enum {string}
+             */
+            status: "draft" | "open" | "paid" | "uncollectible" | "void";
+            /** @example in_1MtHbELkdIwHu7ixl4OzzPMv */
+            stripeInvoiceId: string;
+            /** @example sub_1MowQVLkdIwHu7ixeRlqHVzs */
+            stripeSubscriptionId: string | null;
+        };
+        InvoicePageDto: {
+            items: components["schemas"]["InvoiceDto"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        LinkCheckoutSessionDto: {
+            /** @example Buyer confirmed by email from the account address, ticket #4411 */
+            reason: string;
+            /**
+             * Format: uuid
+             * @description The user who paid (checked by the admin, e.g. by a support conversation)
+             * @example 3f1c2a5e-8d4b-4c1e-9a7f-2b6d0e9c1a23
+             */
+            userId: string;
         };
         LoginDto: {
             /**
@@ -897,6 +1413,50 @@ export interface components {
             email: string;
             /** @example correct horse battery staple */
             password: string;
+        };
+        MeDto: {
+            /**
+             * Format: date-time
+             * @example 2026-11-25T03:00:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description End of the paid period; null without a subscription
+             * @example 2026-12-25T03:00:00.000Z
+             */
+            currentPeriodEnd: string | null;
+            /**
+             * Format: email
+             * @example ada@example.com
+             */
+            email: string;
+            /**
+             * @description Features to gate the UI on: the union of PLAN_FEATURES_<PLAN> of every active grant (purchase, subscription or admin) and the Stripe customer's active Entitlements (lookup_keys). A revoked or ended grant's features are gone at once.
+             * @example [
+             *       "api_access",
+             *       "priority_support"
+             *     ]
+             */
+            features: string[];
+            /**
+             * Format: uuid
+             * @example 3f1c2a5e-8d4b-4c1e-9a7f-2b6d0e9c1a23
+             */
+            id: string;
+            /** @example Ada Lovelace */
+            name: string | null;
+            /**
+             * @description `free`, or the plan name of the catalogue the user paid for
+             * @example free
+             */
+            plan: string;
+            role: components["schemas"]["UserRole"];
+            /**
+             * @description Stripe's subscription status (`active`, `trialing`, `past_due`, `canceled`, …), null without a subscription
+             * @example active
+             */
+            subscriptionStatus: string | null;
         };
         PaidAmountDto: {
             /** @description Sum of amount_total in the currency's minor unit */
@@ -920,12 +1480,30 @@ export interface components {
              */
             day: string;
         };
+        PausedCollectionDto: {
+            /**
+             * @description Stripe's `pause_collection.behavior`
+             * @example void
+             * @enum {string}
+             */
+            behavior: "keep_as_draft" | "mark_uncollectible" | "void";
+            /** Format: date-time */
+            resumesAt: string | null;
+        };
         PaymentStatusCountsDto: {
             no_payment_required: number;
             paid: number;
             unpaid: number;
         };
         PlanDto: {
+            /**
+             * @description The plan's features (PLAN_FEATURES_<PLAN>); gate the UI on `features` of GET /api/auth/me, which also has the customer's Stripe Entitlements
+             * @example [
+             *       "api_access",
+             *       "priority_support"
+             *     ]
+             */
+            features: string[];
             interval: components["schemas"]["PriceInterval"];
             /** @description month/year are subscriptions, once a one-time payment */
             mode: components["schemas"]["CheckoutMode"];
@@ -943,6 +1521,17 @@ export interface components {
              * @example https://billing.stripe.com/p/session/test_YWNjdF8x
              */
             url: string;
+        };
+        PreviewLineDto: {
+            /**
+             * @description In the currency's minor unit; negative for a credit
+             * @example 1500
+             */
+            amount: number;
+            /** @example Remaining time on Team after 01 Dec 2026 */
+            description: string | null;
+            /** @description A proration for the part of the period already paid */
+            proration: boolean;
         };
         PriceCheckDto: {
             interval: components["schemas"]["PriceInterval"];
@@ -1005,6 +1594,73 @@ export interface components {
             /** @example correct horse battery staple */
             password: string;
         };
+        RevenueDto: {
+            /** Format: date-time */
+            from: string;
+            /** @description Paid invoices created in the range (subscriptions' payments), per currency */
+            invoices: components["schemas"]["RevenueLineDto"][];
+            /** @description One-time checkout sessions (payment mode) created in the range, per currency */
+            sessions: components["schemas"]["RevenueLineDto"][];
+            /** Format: date-time */
+            to: string;
+            /** @description Both, per currency */
+            total: components["schemas"]["RevenueLineDto"][];
+        };
+        RevenueLineDto: {
+            /** @example usd */
+            currency: string;
+            /**
+             * @description Disputes closed as lost
+             * @example 0
+             */
+            disputedLost: number;
+            /**
+             * @description Disputes still open (not subtracted from net)
+             * @example 0
+             */
+            disputedOpen: number;
+            /**
+             * @description Paid, in the currency's minor unit
+             * @example 598800
+             */
+            gross: number;
+            /**
+             * @description gross − refunded − disputedLost
+             * @example 548900
+             */
+            net: number;
+            /**
+             * @description Paid sessions or invoices counted
+             * @example 12
+             */
+            payments: number;
+            /** @example 49900 */
+            refunded: number;
+        };
+        RevokeGrantDto: {
+            /** @example Granted by mistake */
+            reason: string;
+        };
+        SessionDisputeDto: {
+            /**
+             * @description In the currency's minor unit
+             * @example 49900
+             */
+            amount: number;
+            /** @example usd */
+            currency: string;
+            /** Format: date-time */
+            evidenceDueBy: string | null;
+            /** @example dp_1Pgc71B7WZ01zgkWMevJiAUx */
+            id: string;
+            /** @example fraudulent */
+            reason: string | null;
+            /**
+             * @description Stripe's dispute status (Stripe keeps the set open: handle an unknown value)
+             * @example needs_response
+             */
+            status: string;
+        };
         StatusCountsDto: {
             complete: number;
             expired: number;
@@ -1015,7 +1671,7 @@ export interface components {
         StripeStatusDto: {
             /**
              * Format: date-time
-             * @description When the start-up check ran
+             * @description When the start-up check finished; null while it is pending or without a key
              */
             checkedAt: string | null;
             /**
@@ -1023,9 +1679,13 @@ export interface components {
              * @enum {string|null}
              */
             mode: "test" | "live" | null;
+            /** @description True while the start-up check is still running (outside production it runs in the background after the service listens) */
+            pending: boolean;
             prices: components["schemas"]["PriceCheckDto"][];
             /** @description Each problem found, as logged at start */
             problems: string[];
+            /** @description Subscriptions that have not ended whose price maps to no plan: they grant nothing until it does */
+            unmappedSubscriptions: components["schemas"]["UnmappedSubscriptionDto"][];
             /**
              * @description How many webhook signing secrets are configured
              * @example 1
@@ -1033,20 +1693,78 @@ export interface components {
             webhookSecrets: number;
         };
         SubscriptionDto: {
-            /** @example false */
+            /** @description Set when the latest invoice needs the customer (3-D Secure): send them to the URL */
+            actionRequired: components["schemas"]["ActionRequiredDto"] | null;
+            /**
+             * Format: date-time
+             * @description When the subscription is scheduled to end; null when it is not cancelling
+             */
+            cancelAt: string | null;
+            /**
+             * @description True when the subscription ends at the end of the current period (`cancel_at_period_end`, or `cancel_at` at the period end)
+             * @example false
+             */
             cancelAtPeriodEnd: boolean;
             /** Format: date-time */
             currentPeriodEnd: string | null;
-            /** @example pro */
+            /** @enum {string|null} */
+            interval: "month" | "year" | null;
+            /** @description Set while payment collection is paused (the status stays as Stripe has it) */
+            pausedCollection: components["schemas"]["PausedCollectionDto"] | null;
+            /**
+             * @description The user's plan: the highest-ranked active grant (a subscription, a one-time purchase or an admin's grant); `free` when none
+             * @example pro
+             */
             plan: string;
             /**
-             * @description Stripe's subscription status; null without a subscription
+             * @description Stripe's status of the current subscription; null without a subscription
              * @example active
              */
             status: string | null;
+            /**
+             * @description The plan of the user's current subscription (null without one, or when its price maps to no plan)
+             * @example pro
+             */
+            subscriptionPlan: string | null;
+            /**
+             * Format: date-time
+             * @description End of the trial, when the subscription has or had one
+             */
+            trialEnd: string | null;
+        };
+        SubscriptionPreviewDto: {
+            /**
+             * @description Charged at once when the change is made (0 unless prorations are invoiced at once)
+             * @example 1500
+             */
+            amountDueNow: number;
+            /** @example usd */
+            currency: string;
+            /** @enum {string} */
+            interval: "month" | "year";
+            lines: components["schemas"]["PreviewLineDto"][];
+            /**
+             * @description The next renewal invoice after the change
+             * @example 5000
+             */
+            nextRenewalAmount: number;
+            /** Format: date-time */
+            nextRenewalAt: string | null;
+            /** @example team */
+            plan: string;
+            /**
+             * @description SUBSCRIPTION_PRORATION_BEHAVIOR: how the change would be billed
+             * @enum {string}
+             */
+            prorationBehavior: "create_prorations" | "always_invoice" | "none";
+            /**
+             * Format: date-time
+             * @description The moment the prorations are computed for
+             */
+            prorationDate: string;
         };
         /** @enum {string} */
-        SubscriptionStatus: "incomplete" | "incomplete_expired" | "trialing" | "active" | "past_due" | "canceled" | "unpaid" | "paused";
+        SubscriptionStatus: "active" | "trialing" | "past_due" | "unpaid" | "incomplete" | "incomplete_expired" | "paused" | "canceled";
         TimelineEventDto: {
             attempts: number;
             /** @example evt_1NG8Du2eZvKYlo2CUI79vXWy */
@@ -1072,6 +1790,20 @@ export interface components {
             stripeCreatedAt: string;
             /** @example checkout.session.completed */
             type: string;
+        };
+        UnmappedSubscriptionDto: {
+            /** @example price_1Pgb2nB7WZ01zgkW */
+            priceId: string | null;
+            /** @example the price maps to no plan: add it to STRIPE_PRICE_*, give its product a catalogue price, or set lookup_key or metadata.plan */
+            problem: string;
+            /** @example prod_NWjs8kKbJWmuuc */
+            productId: string | null;
+            /** @example active */
+            status: string;
+            /** @example sub_1MowQVLkdIwHu7ixeRlqHVzs */
+            stripeSubscriptionId: string;
+            /** Format: uuid */
+            userId: string | null;
         };
         UserDto: {
             /**
@@ -1111,6 +1843,24 @@ export interface components {
         };
         /** @enum {string} */
         UserRole: "user" | "admin";
+        UserTimelineEntryDto: {
+            /** Format: date-time */
+            at: string;
+            /** @description The Stripe event, for event entries */
+            eventId: string | null;
+            /** @description The grant, for grant entries */
+            grantId: string | null;
+            /**
+             * @description A grant given or revoked, or a Stripe event about one of the user’s subscriptions
+             * @enum {string}
+             */
+            kind: "grant_added" | "grant_revoked" | "stripe_event";
+            plan: string | null;
+            /** @description Why (grant entries) */
+            reason: string | null;
+            /** @example customer.subscription.trial_will_end */
+            type: string | null;
+        };
         WebhookEventDetailDto: {
             /** @example 2026-10-28.endive */
             apiVersion: string | null;
@@ -1199,6 +1949,8 @@ export interface operations {
             query?: {
                 /** @description Opaque cursor from a previous page's `nextCursor` */
                 cursor?: string;
+                /** @description true: only sessions whose payment has a dispute (open or closed); false: only those without */
+                disputed?: "true" | "false";
                 /** @description Sessions of the user with this email (case-insensitive exact match) */
                 email?: string;
                 /** @description Inclusive lower bound (ISO 8601 date or date-time) */
@@ -1213,6 +1965,8 @@ export interface operations {
                 status?: components["schemas"]["CheckoutSessionStatus"];
                 /** @description Exclusive upper bound (ISO 8601 date or date-time) */
                 to?: string;
+                /** @description true: only sessions no user could be linked to (link them with POST …/:id/link); false: only linked ones */
+                unmatched?: "true" | "false";
                 /** @description Sessions of this user */
                 userId?: string;
             };
@@ -1310,6 +2064,96 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    linkCheckoutSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Our session id (uuid) or Stripe's `cs_…` id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkCheckoutSessionDto"];
+            };
+        };
+        responses: {
+            /** @description Link an unmatched session to a user and fulfil it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminCheckoutSessionDetailDto"];
+                };
+            };
+            /** @description `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No token, or an invalid or expired one (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Signed in without the required role (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description `conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description `stripe_error` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description `stripe_not_configured` or `service_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1448,6 +2292,58 @@ export interface operations {
             };
         };
     };
+    getRevenueStats: {
+        parameters: {
+            query?: {
+                /** @description Inclusive lower bound (ISO 8601 date or date-time) */
+                from?: string;
+                /** @description Exclusive upper bound (ISO 8601 date or date-time) */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revenue per currency: gross, refunded, disputed and net */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevenueDto"];
+                };
+            };
+            /** @description `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No token, or an invalid or expired one (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Signed in without the required role (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     getStripeStatus: {
         parameters: {
             query?: never;
@@ -1555,7 +2451,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description One user with their newest checkout sessions */
+            /** @description One user with their sessions, subscriptions, grants and timeline */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1593,6 +2489,140 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    addAdminGrant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateGrantDto"];
+            };
+        };
+        responses: {
+            /** @description Grant a plan by hand */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminGrantDto"];
+                };
+            };
+            /** @description `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No token, or an invalid or expired one (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Signed in without the required role (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    revokeAdminGrant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                grantId: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevokeGrantDto"];
+            };
+        };
+        responses: {
+            /** @description Revoke a manual or purchase grant */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminGrantDto"];
+                };
+            };
+            /** @description `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No token, or an invalid or expired one (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Signed in without the required role (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description `conflict` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1828,6 +2858,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description `conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description `stripe_error` */
             502: {
                 headers: {
@@ -1954,7 +2993,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserDto"];
+                    "application/json": components["schemas"]["MeDto"];
                 };
             };
             /** @description No token, or an invalid or expired one (`unauthorized`) */
@@ -2008,6 +3047,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     register: {
@@ -2052,6 +3100,15 @@ export interface operations {
             };
             /** @description `payload_too_large` */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2256,6 +3313,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description `stripe_error` */
             502: {
                 headers: {
@@ -2267,6 +3333,49 @@ export interface operations {
             };
             /** @description `stripe_not_configured` or `service_unavailable` */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    listMyInvoices: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from a previous page's `nextCursor` */
+                cursor?: string;
+                /** @description Page size */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description My invoices */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoicePageDto"];
+                };
+            };
+            /** @description `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No token, or an invalid or expired one (`unauthorized`) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2332,6 +3441,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description `stripe_error` */
             502: {
                 headers: {
@@ -2372,6 +3490,271 @@ export interface operations {
             };
             /** @description No token, or an invalid or expired one (`unauthorized`) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    cancelSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelSubscriptionDto"];
+            };
+        };
+        responses: {
+            /** @description Cancel my subscription */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionDto"];
+                };
+            };
+            /** @description `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No token, or an invalid or expired one (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description `conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description `stripe_error` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description `stripe_not_configured` or `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    changeSubscription: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string per change (1–255 visible ASCII characters) */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeSubscriptionDto"];
+            };
+        };
+        responses: {
+            /** @description Change the plan of my subscription */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionDto"];
+                };
+            };
+            /** @description `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No token, or an invalid or expired one (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description `conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description `stripe_error` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description `stripe_not_configured` or `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    previewSubscriptionChange: {
+        parameters: {
+            query: {
+                interval: components["schemas"]["PriceInterval"];
+                plan: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What a plan change would cost */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionPreviewDto"];
+                };
+            };
+            /** @description `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No token, or an invalid or expired one (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description `conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description `stripe_error` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description `stripe_not_configured` or `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    resumeSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Resume my subscription */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionDto"];
+                };
+            };
+            /** @description No token, or an invalid or expired one (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description `conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description `stripe_error` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description `stripe_not_configured` or `service_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -6,7 +6,7 @@ import { ENTITIES } from './entities.js';
 export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
   return {
     type: 'postgres',
-    url,
+    ...connectionOf(url),
     entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
@@ -24,5 +24,22 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
       statement_timeout: 30000,
       application_name: 'stripe-checkout-service',
     },
+  };
+}
+
+/**
+ * TypeORM reads `url` itself and knows no `?host=`, libpq's way to name a Unix socket folder (the embedded database
+ * answers such a URL): that one is passed as separate options, any other URL as it is.
+ */
+function connectionOf(url: string): { url: string } | { host: string; port: number; username: string; password: string; database: string } {
+  const parsed = new URL(url);
+  const host = parsed.searchParams.get('host');
+  if (!host?.startsWith('/')) return { url };
+  return {
+    host,
+    port: Number(parsed.port || 5432),
+    username: decodeURIComponent(parsed.username),
+    password: decodeURIComponent(parsed.password),
+    database: decodeURIComponent(parsed.pathname.slice(1)),
   };
 }

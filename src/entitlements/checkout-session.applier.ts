@@ -35,7 +35,7 @@ export class CheckoutSessionApplier {
    */
   async apply(manager: EntityManager, session: Stripe.Checkout.Session, ctx: ApplyContext): Promise<CheckoutSession> {
     const facts = sessionFacts(session);
-    const [applied] = queryRows<AppliedSessionRow>(await manager.query(APPLY_SESSION, this.parameters(facts, ctx)));
+    const [applied] = queryRows<AppliedSessionRow>(await manager.query(APPLY_SESSION, applySessionParameters(facts, ctx, this.plans)));
     const row = sessionEntity(manager, applied);
     const won = applied._won;
     if (won) await this.grantRest(manager, row, applied, ctx);
@@ -47,46 +47,6 @@ export class CheckoutSessionApplier {
       await this.subscriptions.apply(manager, ctx.subscription, { at: ctx.readAt ?? new Date(), userId: row.userId });
     }
     return row;
-  }
-
-  /** The parameters of `APPLY_SESSION`, numbered as it reads them. */
-  private parameters(facts: SessionFacts, ctx: ApplyContext): unknown[] {
-    const interval = facts.metadataInterval;
-    const subscriptionPlan = ctx.subscription ? this.planOfSubscription(ctx.subscription) : null;
-    const failed = ctx.eventType === 'checkout.session.async_payment_failed';
-    return [
-      facts.stripeSessionId, // $1
-      facts.clientReferenceId && UUID.test(facts.clientReferenceId) ? facts.clientReferenceId : null, // $2
-      facts.metadataUserId && UUID.test(facts.metadataUserId) ? facts.metadataUserId : null, // $3
-      facts.customerId, // $4
-      facts.mode, // $5
-      facts.metadataPlan ?? subscriptionPlan, // $6: the plan of a session first seen here
-      interval === 'month' || interval === 'year' || interval === 'once' ? interval : null, // $7
-      ctx.subscription ? subscriptionFacts(ctx.subscription).price.id : null, // $8
-      facts.status, // $9
-      facts.paymentStatus, // $10
-      facts.amountTotal, // $11
-      facts.amountSubtotal, // $12
-      facts.amountDiscount, // $13
-      facts.amountTax, // $14
-      facts.currency, // $15
-      facts.subscriptionId, // $16
-      facts.paymentIntentId, // $17
-      facts.customerEmail, // $18
-      facts.url, // $19
-      facts.uiMode, // $20
-      facts.expiresAt, // $21
-      failed ? (ctx.eventCreated ?? new Date()) : null, // $22: when an async payment failed
-      ctx.eventCreated, // $23
-      subscriptionPlan, // $24: the plan of a known session that has none yet
-      ctx.source, // $25
-      ctx.eventId, // $26
-      // $27: the provisional subscription is written by the statement only when Stripe's own object is not at hand
-      !ctx.subscription,
-      this.plans.catalogueJson(), // $28
-      this.plans.ranking(), // $29
-      FREE_PLAN, // $30
-    ];
   }
 
   /** After the statement won the session: the part of the grant it could not do itself. */
@@ -111,6 +71,46 @@ export class CheckoutSessionApplier {
     const facts = subscriptionFacts(subscription);
     return this.plans.planOf(facts.price);
   }
+}
+
+/** The parameters of `APPLY_SESSION`, numbered as it reads them (exported for the benchmark's database-only limit). */
+export function applySessionParameters(facts: SessionFacts, ctx: ApplyContext, plans: PlanCatalogueService): unknown[] {
+  const interval = facts.metadataInterval;
+  const subscriptionPlan = ctx.subscription ? plans.planOf(subscriptionFacts(ctx.subscription).price) : null;
+  const failed = ctx.eventType === 'checkout.session.async_payment_failed';
+  return [
+    facts.stripeSessionId, // $1
+    facts.clientReferenceId && UUID.test(facts.clientReferenceId) ? facts.clientReferenceId : null, // $2
+    facts.metadataUserId && UUID.test(facts.metadataUserId) ? facts.metadataUserId : null, // $3
+    facts.customerId, // $4
+    facts.mode, // $5
+    facts.metadataPlan ?? subscriptionPlan, // $6: the plan of a session first seen here
+    interval === 'month' || interval === 'year' || interval === 'once' ? interval : null, // $7
+    ctx.subscription ? subscriptionFacts(ctx.subscription).price.id : null, // $8
+    facts.status, // $9
+    facts.paymentStatus, // $10
+    facts.amountTotal, // $11
+    facts.amountSubtotal, // $12
+    facts.amountDiscount, // $13
+    facts.amountTax, // $14
+    facts.currency, // $15
+    facts.subscriptionId, // $16
+    facts.paymentIntentId, // $17
+    facts.customerEmail, // $18
+    facts.url, // $19
+    facts.uiMode, // $20
+    facts.expiresAt, // $21
+    failed ? (ctx.eventCreated ?? new Date()) : null, // $22: when an async payment failed
+    ctx.eventCreated, // $23
+    subscriptionPlan, // $24: the plan of a known session that has none yet
+    ctx.source, // $25
+    ctx.eventId, // $26
+    // $27: the provisional subscription is written by the statement only when Stripe's own object is not at hand
+    !ctx.subscription,
+    plans.catalogueJson(), // $28
+    plans.ranking(), // $29
+    FREE_PLAN, // $30
+  ];
 }
 
 /** What `APPLY_SESSION` answers: the session row as stored, and what the statement did. */
@@ -151,17 +151,18 @@ const fulfillable = (status: string, paymentStatus: string) => `(${status} = 'co
  * - `refunds_attached`, `disputes_attached`: those of the session's PaymentIntent that arrived before it.
  * - `account`: the user's Stripe customer (when the user has none and no one else has it) and the cached plan.
  */
-const APPLY_SESSION = `
+export const APPLY_SESSION = `
 WITH session AS (
   INSERT INTO checkout_sessions AS cs (
     stripe_session_id, user_id, unmatched, mode, plan, interval, price_id, status, payment_status,
     amount_total, amount_subtotal, amount_discount, amount_tax, currency, stripe_customer_id, stripe_subscription_id,
     stripe_payment_intent_id, customer_email, url, ui_mode, expires_at, payment_failed_at, last_event_at, fulfilled_at)
-  SELECT $1, owner.id, owner.id IS NULL, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $4, $16, $17, $18, $19, $20, $21,
-         CASE WHEN $10 = 'unpaid' THEN $22::timestamptz END, $23,
-         CASE WHEN owner.id IS NOT NULL AND ${fulfillable('$9', '$10')} THEN now()::timestamptz(3) END
+  SELECT $1::text, owner.id, owner.id IS NULL, $5::text, $6::text, $7::text, $8::text, $9::text, $10::text,
+         $11::bigint, $12::bigint, $13::bigint, $14::bigint, $15::text, $4::text, $16::text, $17::text, $18::text, $19::text, $20::text,
+         $21::timestamptz, CASE WHEN $10::text = 'unpaid' THEN $22::timestamptz END, $23::timestamptz,
+         CASE WHEN owner.id IS NOT NULL AND ${fulfillable('$9::text', '$10::text')} THEN now()::timestamptz(3) END
   FROM (SELECT coalesce((SELECT id FROM users WHERE id = $2::uuid), (SELECT id FROM users WHERE id = $3::uuid),
-                        (SELECT id FROM users WHERE stripe_customer_id = $4)) AS id) owner
+                        (SELECT id FROM users WHERE stripe_customer_id = $4::text)) AS id) owner
   ON CONFLICT (stripe_session_id) DO UPDATE SET
     status = ${MERGED_STATUS},
     payment_status = ${MERGED_PAYMENT_STATUS},
@@ -179,7 +180,7 @@ WITH session AS (
     expires_at = coalesce(EXCLUDED.expires_at, cs.expires_at),
     payment_failed_at = coalesce(cs.payment_failed_at, CASE WHEN ${MERGED_PAYMENT_STATUS} = 'unpaid' THEN $22::timestamptz END),
     last_event_at = GREATEST(cs.last_event_at, EXCLUDED.last_event_at),
-    plan = coalesce(cs.plan, $24),
+    plan = coalesce(cs.plan, $24::text),
     fulfilled_at = CASE
       WHEN cs.fulfilled_at IS NULL AND cs.user_id IS NOT NULL AND ${fulfillable(MERGED_STATUS, MERGED_PAYMENT_STATUS)}
            AND NOT EXISTS (SELECT 1 FROM fulfillments f WHERE f.checkout_session_id = cs.id)
@@ -189,7 +190,7 @@ WITH session AS (
 ),
 claim AS (
   INSERT INTO fulfillments (checkout_session_id, at, source, event_id)
-  SELECT id, fulfilled_at, $25, $26 FROM session WHERE fulfilled_at IS NOT NULL AND user_id IS NOT NULL
+  SELECT id, fulfilled_at, $25::text, $26::text FROM session WHERE fulfilled_at IS NOT NULL AND user_id IS NOT NULL
   ON CONFLICT DO NOTHING
   RETURNING checkout_session_id
 ),
@@ -200,7 +201,7 @@ subscription AS (
          CASE WHEN w.payment_status = 'no_payment_required' THEN 'trialing' ELSE 'active' END,
          ${PlanCatalogueService.sqlPlanOf('w.price_id', 'w.plan', '$28', '$29')},
          CASE WHEN w.interval IN ('month', 'year') THEN w.interval END, w.price_id, w.quantity, NULL
-  FROM won w WHERE $27 AND w.mode = 'subscription' AND w.stripe_subscription_id IS NOT NULL
+  FROM won w WHERE $27::boolean AND w.mode = 'subscription' AND w.stripe_subscription_id IS NOT NULL
   ON CONFLICT (stripe_subscription_id) DO NOTHING
   RETURNING id, user_id, stripe_subscription_id, status, plan, price_id, current_period_end, cancel_at_period_end, state_at, created_at
 ),

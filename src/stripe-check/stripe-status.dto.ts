@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { SUBSCRIPTION_STATUS_PROPERTY } from '../common/openapi/subscription-status.js';
 
 export class PriceCheckDto {
   @ApiProperty({ example: 'pro' })
@@ -30,7 +31,7 @@ export class UnmappedSubscriptionDto {
   @ApiProperty({ type: String, nullable: true, example: 'prod_NWjs8kKbJWmuuc' })
   productId!: string | null;
 
-  @ApiProperty({ example: 'active' })
+  @ApiProperty({ ...SUBSCRIPTION_STATUS_PROPERTY, nullable: false })
   status!: string;
 
   @ApiProperty({ example: 'the price maps to no plan: add it to STRIPE_PRICE_*, give its product a catalogue price, or set lookup_key or metadata.plan' })

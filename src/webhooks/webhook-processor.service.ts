@@ -9,6 +9,7 @@ import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../observability/metrics.service.js';
 import type { WebhookOutcome } from '../observability/metrics.service.js';
 import { StripeEvent, type StripeEventStatus } from './entities/stripe-event.entity.js';
+import { queryRows } from '../database/query-rows.js';
 import { eventObjectId } from './event-shape.js';
 import { isUnstorableText, withoutNul } from './unstorable-text.js';
 import { HandlerRegistry, type HandlerContext } from './handler-registry.js';
@@ -85,16 +86,27 @@ export class WebhookProcessorService {
     const ignoredReason = this.ignoredReason(event);
     const status: StripeEventStatus = ignoredReason ? 'ignored' : 'processed';
     // A new event is stored with its outcome up front: the insert locks the row until this transaction
-    // ends, and if the handler throws, the rollback removes it again (the failure is recorded after).
-    const inserted = (await manager.query(
-      `INSERT INTO stripe_events (id, type, stripe_created_at, livemode, api_version, object_id, payload, source, status, ignored_reason, attempts, processed_at)
-       VALUES ($1, $2, to_timestamp($3), $4, $5, $6, $7, $8, $9, $10, 1, now()) ON CONFLICT (id) DO NOTHING RETURNING id`,
-      [event.id, event.type, event.created, event.livemode, event.api_version ?? null, eventObjectId(event), ignoredReason ? trimmedPayload(event) : event, arrival, status, ignoredReason],
-    )) as unknown[];
-    if (!inserted.length) {
-      // known already: wait for any delivery of it in flight, then only a failed one is processed again
-      const [row] = (await manager.query('SELECT status FROM stripe_events WHERE id = $1 FOR UPDATE', [event.id])) as Array<{ status: StripeEventStatus }>;
-      if (row.status === 'processed' || row.status === 'ignored') return { status: row.status, duplicate: true };
+    // ends, and if the handler throws, the rollback removes it again (the failure is recorded after). A known
+    // event is locked and read by the same statement, so a duplicate costs one statement after BEGIN.
+    const [stored] = queryRows<{ inserted: boolean; status: StripeEventStatus | null }>(
+      await manager.query(STORE_EVENT, [
+        event.id,
+        event.type,
+        event.created,
+        event.livemode,
+        event.api_version ?? null,
+        eventObjectId(event),
+        ignoredReason ? trimmedPayload(event) : event,
+        arrival,
+        status,
+        ignoredReason,
+      ]),
+    );
+    if (!stored.inserted) {
+      // known already: wait for any delivery of it in flight, then only a failed one is processed again. A row the
+      // statement's snapshot could not see (stored by a delivery that committed while this one waited) is read again.
+      const known = stored.status ?? queryRows<{ status: StripeEventStatus }>(await manager.query('SELECT status FROM stripe_events WHERE id = $1 FOR UPDATE', [event.id]))[0].status;
+      if (known === 'processed' || known === 'ignored') return { status: known, duplicate: true };
       await manager.query(
         `UPDATE stripe_events SET status = $2, ignored_reason = $3, attempts = attempts + 1, last_error = NULL, processed_at = now() WHERE id = $1`,
         [event.id, status, ignoredReason],
@@ -139,6 +151,19 @@ export class WebhookProcessorService {
     }
   }
 }
+
+/**
+ * Stores a new event with its outcome, or (known already) locks its row and answers its status: the lateral read
+ * runs only when the insert found the id taken, and FOR UPDATE waits for a delivery of the same event in flight.
+ */
+export const STORE_EVENT = `
+WITH inserted AS (
+  INSERT INTO stripe_events (id, type, stripe_created_at, livemode, api_version, object_id, payload, source, status, ignored_reason, attempts, processed_at)
+  VALUES ($1, $2, to_timestamp($3), $4, $5, $6, $7, $8, $9, $10, 1, now()) ON CONFLICT (id) DO NOTHING RETURNING id
+)
+SELECT EXISTS (SELECT 1 FROM inserted) AS inserted, known.status
+FROM (SELECT 1) one
+LEFT JOIN LATERAL (SELECT e.status FROM stripe_events e WHERE e.id = $1 AND NOT EXISTS (SELECT 1 FROM inserted) FOR UPDATE OF e) known ON true`;
 
 function describe(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

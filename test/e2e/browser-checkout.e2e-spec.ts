@@ -45,6 +45,16 @@ describeWithTool('Checkout in a real browser (headless Chromium)', { what: 'chro
     return { page, session };
   }
   const plan = async (user: RegisteredUser) => (await request(t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body.plan;
+  /** The plan once it is `expected`, or after 10 s: waitForDeliveries does not wait for a delivery's scheduled retry (a 5xx under load). */
+  const planBecomes = async (user: RegisteredUser, expected: string) => {
+    const deadline = Date.now() + 10_000;
+    let current = await plan(user);
+    while (current !== expected && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      current = await plan(user);
+    }
+    return current;
+  };
 
   it('pay: the page shows what is bought, lands on the success URL, and the user is pro', async () => {
     const user = await registerUser(t);
@@ -56,7 +66,7 @@ describeWithTool('Checkout in a real browser (headless Chromium)', { what: 'chro
     expect(page.url()).toBe(`${stripe.url}/return/success?session_id=${session.stripeSessionId}`);
     await page.screenshot({ path: `${SCREENSHOTS}/success-page.png` });
     await stripe.waitForDeliveries();
-    expect(await plan(user)).toBe('pro');
+    expect(await planBecomes(user, 'pro')).toBe('pro');
     await page.close();
   });
 
@@ -106,7 +116,9 @@ describeWithTool('Checkout in a real browser (headless Chromium)', { what: 'chro
 
   it('embedded: the frontend mounts the client secret, pays inside the frame, lands on the return URL, and confirm and the webhook fulfil once', async () => {
     const user = await registerUser(t);
-    const session = (await request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send({ plan: 'pro', interval: 'month', uiMode: 'embedded' }).expect(201)).body;
+    const session = (
+      await request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send({ plan: 'pro', interval: 'month', uiMode: 'embedded' }).expect(201)
+    ).body;
     expect(session).toMatchObject({ uiMode: 'embedded', url: null, clientSecret: expect.stringContaining(session.stripeSessionId) });
     const page = await browser.newPage();
     // the frontend's page: where Stripe.js's initEmbeddedCheckout mounts its iframe, the emulator's stand-in is that iframe

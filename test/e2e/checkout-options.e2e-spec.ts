@@ -193,6 +193,11 @@ describe('Checkout options, embedded checkout and features (issue 18)', () => {
       const grants = await t.db.query(`SELECT plan FROM grants WHERE user_id = $1 AND revoked_at IS NULL`, [user.id]);
       expect(grants).toEqual([{ plan: 'pro' }]);
       expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active', features: ['api_access', 'priority_support'] });
+      // the event Stripe sent carries the session's client secret: stored as received, shown to admins redacted
+      const completed = events.find((e) => e.type === 'checkout.session.completed')!;
+      expect((completed.data.object as Stripe.Checkout.Session).client_secret).toBeTruthy();
+      const stored = (await request(t.http).get(`/api/admin/webhook-events/${completed.id}`).set(bearer(admin.accessToken)).expect(200)).body;
+      expect(stored.payload.data.object.client_secret).toBe('[redacted]');
     });
   });
 

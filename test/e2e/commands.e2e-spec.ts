@@ -1,4 +1,3 @@
-import type Stripe from 'stripe';
 import request from 'supertest';
 import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
 import { HandlerRegistry } from '../../src/webhooks/handler-registry.js';
@@ -7,7 +6,7 @@ import { runCommand } from '../support/commands.js';
 import { createTestDatabase } from '../support/database.js';
 import { bearer, registerUser } from '../support/factories.js';
 import { buildService } from '../support/service-process.js';
-import { startEmulator, stripeEnv } from '../support/stripe-emulator.js';
+import { handledEventIds, payOnEmulator, startStripeTestApp, stripeEnv } from '../support/stripe-emulator.js';
 import { WEBHOOK_SECRET } from '../support/webhooks.js';
 
 /** The JSON line a command printed last. */
@@ -20,14 +19,9 @@ describe('Commands', () => {
   describe('stripe:recover', () => {
     let stripe: StripeEmulator;
     let t: TestApp;
-    beforeAll(async () => {
-      stripe = await startEmulator({ deliveryMode: 'record' });
-      t = await createTestApp(stripeEnv(stripe));
-    });
-    afterAll(async () => {
-      await t.close();
-      await stripe.close();
-    });
+    let close: () => Promise<void>;
+    beforeAll(async () => ({ stripe, t, close } = await startStripeTestApp({ emulator: { deliveryMode: 'record' } })));
+    afterAll(() => close());
     const env = (): Record<string, string> => ({
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
@@ -42,14 +36,7 @@ describe('Commands', () => {
       const session = (await request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send({ plan: 'pro', interval: 'month' }).expect(201)).body as {
         stripeSessionId: string;
       };
-      const before = stripe.store.events.length;
-      stripe.completeCheckout(session.stripeSessionId); // recorded, never delivered
-      const types = new Set(t.app.get(HandlerRegistry).types());
-      const mine = stripe.store.events
-        .slice(before)
-        .filter((e: Stripe.Event) => types.has(e.type))
-        .map((e) => e.id)
-        .sort();
+      const mine = handledEventIds(t, payOnEmulator(stripe, session.stripeSessionId)); // recorded, never delivered
       expect(mine.length).toBeGreaterThanOrEqual(3);
       const since = new Date(Date.now() - 10 * 60_000).toISOString();
 

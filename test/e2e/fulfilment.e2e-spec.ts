@@ -1,26 +1,21 @@
-import type Stripe from 'stripe';
 import request from 'supertest';
 import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
-import { HandlerRegistry } from '../../src/webhooks/handler-registry.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
-import { deliverWebhooksTo, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
+import { deliverWebhooksTo, handledEventIds, payOnEmulator, startStripeTestApp, stripeEnv } from '../support/stripe-emulator.js';
 import { deliver } from '../support/webhooks.js';
 
 /** Issue 10: one grant per session, whatever path brings it, and recovery of what Stripe never delivered. */
 describe('Fulfilment exactly once, and recovery', () => {
   let stripe: StripeEmulator;
   let t: TestApp;
+  let close: () => Promise<void>;
   let admin: RegisteredUser;
   beforeAll(async () => {
-    stripe = await startEmulator({ deliveryMode: 'record' });
-    t = await createTestApp(stripeEnv(stripe));
+    ({ stripe, t, close } = await startStripeTestApp({ emulator: { deliveryMode: 'record' } }));
     admin = await registerAdmin(t);
   });
-  afterAll(async () => {
-    await t.close();
-    await stripe.close();
-  });
+  afterAll(() => close());
 
   async function checkout(user: RegisteredUser, body = { plan: 'pro', interval: 'month' }) {
     return (await request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send(body).expect(201)).body as { id: string; stripeSessionId: string };
@@ -30,16 +25,8 @@ describe('Fulfilment exactly once, and recovery', () => {
     t.db.query(`SELECT f.* FROM fulfillments f JOIN checkout_sessions s ON s.id = f.checkout_session_id WHERE s.stripe_session_id = $1`, [sessionId]);
   const eventsFor = (sessionId: string) => stripe.store.events.filter((e) => (e.data.object as { id: string }).id === sessionId);
   /** Pays the session on the emulator and answers the events that payment emitted (recorded, not delivered). */
-  const pay = (sessionId: string): Stripe.Event[] => {
-    const before = stripe.store.events.length;
-    stripe.completeCheckout(sessionId);
-    return stripe.store.events.slice(before);
-  };
-  /** The emitted events the service handles: the ones recovery asks Stripe's Events API for. */
-  const handled = (events: Stripe.Event[]) => {
-    const types = new Set(t.app.get(HandlerRegistry).types());
-    return events.filter((e) => types.has(e.type)).map((e) => e.id);
-  };
+  const pay = (sessionId: string) => payOnEmulator(stripe, sessionId);
+  const handled = (events: ReturnType<typeof pay>) => handledEventIds(t, events);
   /** Inbox rows of these event ids: what was applied, how, and how often it was tried. */
   const inbox = async (ids: string[]) =>
     t.db.query<Array<{ id: string; source: string; status: string; attempts: number }>>(`SELECT id, source, status, attempts FROM stripe_events WHERE id = ANY($1) ORDER BY id`, [

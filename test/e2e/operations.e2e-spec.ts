@@ -1,11 +1,9 @@
-import type Stripe from 'stripe';
 import request from 'supertest';
 import { EventRetentionService } from '../../src/recovery/event-retention.service.js';
 import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
-import { HandlerRegistry } from '../../src/webhooks/handler-registry.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerUser } from '../support/factories.js';
-import { startEmulator, stripeEnv } from '../support/stripe-emulator.js';
+import { handledEventIds, payOnEmulator, startStripeTestApp } from '../support/stripe-emulator.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -13,29 +11,17 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('The recovery schedule', () => {
   let stripe: StripeEmulator;
   let t: TestApp;
-  beforeAll(async () => {
-    stripe = await startEmulator({ deliveryMode: 'record' });
-    // every second, as STRIPE_RECOVERY_INTERVAL_SECONDS=1 says
-    t = await createTestApp({ ...stripeEnv(stripe), STRIPE_RECOVERY_INTERVAL_SECONDS: '1' });
-  });
-  afterAll(async () => {
-    await t.close();
-    await stripe.close();
-  });
+  let close: () => Promise<void>;
+  // every second, as STRIPE_RECOVERY_INTERVAL_SECONDS=1 says
+  beforeAll(async () => ({ stripe, t, close } = await startStripeTestApp({ emulator: { deliveryMode: 'record' }, env: { STRIPE_RECOVERY_INTERVAL_SECONDS: '1' } })));
+  afterAll(() => close());
 
   it('applies, by itself, the events of a payment Stripe never delivered', async () => {
     const user = await registerUser(t);
     const session = (await request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send({ plan: 'pro', interval: 'month' }).expect(201)).body as {
       stripeSessionId: string;
     };
-    const before = stripe.store.events.length;
-    stripe.completeCheckout(session.stripeSessionId); // recorded by the emulator, never delivered
-    const types = new Set(t.app.get(HandlerRegistry).types());
-    const mine = stripe.store.events
-      .slice(before)
-      .filter((e: Stripe.Event) => types.has(e.type))
-      .map((e) => e.id)
-      .sort();
+    const mine = handledEventIds(t, payOnEmulator(stripe, session.stripeSessionId)); // recorded by the emulator, never delivered
     expect(mine.length).toBeGreaterThanOrEqual(3);
 
     // nobody calls recovery: the schedule does, within a few intervals

@@ -1,5 +1,7 @@
+import type Stripe from 'stripe';
 import { createStripeEmulator, type EmulatorOptions, type StripeEmulator } from '../../src/stripe-emulator/server.js';
-import type { TestApp } from './app.js';
+import { HandlerRegistry } from '../../src/webhooks/handler-registry.js';
+import { createTestApp, type TestApp } from './app.js';
 import { WEBHOOK_SECRET } from './webhooks.js';
 
 export const TEST_STRIPE_KEY = 'sk_test_emulator_key_0123456789';
@@ -36,4 +38,43 @@ export function stripeEnv(emulator: StripeEmulator): Record<string, string> {
 export async function deliverWebhooksTo(t: TestApp, emulator: StripeEmulator): Promise<void> {
   await t.app.listen(0, '127.0.0.1');
   emulator.setWebhookUrl(`${(await t.app.getUrl()).replace('[::1]', '127.0.0.1')}/api/webhooks/stripe`);
+}
+
+export interface StripeTestApp {
+  stripe: StripeEmulator;
+  t: TestApp;
+  close(this: void): Promise<void>;
+}
+
+/**
+ * The emulator and an app configured for it (stripeEnv plus `env`), for a spec's beforeAll:
+ * `beforeAll(async () => ({ stripe, t, close } = await startStripeTestApp({ emulator: { deliveryMode: 'record' } })))`.
+ */
+export async function startStripeTestApp(options: { emulator?: Partial<EmulatorOptions>; env?: Record<string, string> } = {}): Promise<StripeTestApp> {
+  const stripe = await startEmulator(options.emulator);
+  const t = await createTestApp({ ...stripeEnv(stripe), ...options.env });
+  return {
+    stripe,
+    t,
+    close: async () => {
+      await t.close();
+      await stripe.close();
+    },
+  };
+}
+
+/** Pays the session on the emulator (the hosted page's Pay button) and answers the events that emitted. */
+export function payOnEmulator(emulator: StripeEmulator, sessionId: string): Stripe.Event[] {
+  const before = emulator.store.events.length;
+  emulator.completeCheckout(sessionId);
+  return emulator.store.events.slice(before);
+}
+
+/** The ids of those events the app handles (the ones recovery asks Stripe's Events API for), sorted. */
+export function handledEventIds(t: TestApp, events: Stripe.Event[]): string[] {
+  const types = new Set(t.app.get(HandlerRegistry).types());
+  return events
+    .filter((e) => types.has(e.type))
+    .map((e) => e.id)
+    .sort();
 }

@@ -7,9 +7,17 @@ import { EVENT_STATUSES, FULFILLMENT_SOURCES, PAYMENT_STATUSES, SESSION_MODES, S
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
+/** Stripe's dispute statuses in this API version, an open set (the SDK's type ends in `| OtherString`). */
+const DISPUTE_STATUS_PROPERTY = {
+  type: String,
+  example: 'needs_response',
+  'x-extensible-enum': ['warning_needs_response', 'warning_under_review', 'warning_closed', 'needs_response', 'under_review', 'won', 'lost', 'prevented', 'appeal_needs_response', 'appeal_under_review'],
+} as const;
+
 export class SessionDisputeDto {
   @ApiProperty({ example: 'dp_1Pgc71B7WZ01zgkWMevJiAUx' }) id!: string;
-  @ApiProperty({ example: 'needs_response', description: "Stripe's dispute status" }) status!: string;
+  @ApiProperty({ ...DISPUTE_STATUS_PROPERTY, description: "Stripe's dispute status (Stripe keeps the set open: handle an unknown value)" })
+  status!: string;
   @ApiProperty({ type: String, nullable: true, example: 'fraudulent' }) reason!: string | null;
   @ApiProperty({ example: 49900, description: "In the currency's minor unit" }) amount!: number;
   @ApiProperty({ example: 'usd' }) currency!: string;

@@ -104,7 +104,7 @@ export class CreateGrantDto {
   @Matches(/^[a-z0-9_]+$/, { message: 'plan must be a plan name' })
   plan!: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'When the grant ends; omit for no end' })
+  @ApiPropertyOptional({ format: 'date-time', example: '2027-01-01T00:00:00.000Z', description: 'When the grant ends; omit for no end' })
   @IsOptional()
   @IsISO8601({ strict: true })
   endsAt?: string;

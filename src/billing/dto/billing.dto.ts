@@ -72,10 +72,9 @@ export class CreateCheckoutSessionDto extends PlanChoiceDto {
   @ApiPropertyOptional({
     enum: UI_MODES,
     enumName: 'CheckoutUiMode',
-    default: 'hosted',
     example: 'embedded',
     description:
-      "`hosted`: redirect the browser to `url` (Stripe's page). `embedded`: mount Stripe's embedded page with `clientSecret` (`initEmbeddedCheckout`). " +
+      "`hosted` (the default when absent): redirect the browser to `url` (Stripe's page). `embedded`: mount Stripe's embedded page with `clientSecret` (`initEmbeddedCheckout`). " +
       '`elements`: your own Payment Element on the Checkout Sessions API (`initCheckout`) with `clientSecret`. Embedded and elements sessions return to CHECKOUT_RETURN_URL.',
   })
   @IsOptional()

@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '../errors/app-error.js';
 
 /** Paths whose body is not JSON-for-a-DTO: the Stripe webhook reads its raw bytes and checks their signature. */
-const RAW_BODY_PATHS = new Set(['/api/webhooks/stripe']);
+export const RAW_BODY_PATHS = new Set(['/api/webhooks/stripe']);
 
 /**
  * A request that carries a body must say `Content-Type: application/json`. Form-encoded and text bodies are
