@@ -105,6 +105,10 @@ async function main(): Promise<void> {
         const d = completedDelivery(row.sid, row.uid, SECRET);
         return { method: 'POST', path: '/api/webhooks/stripe', headers: { 'content-type': 'application/json', 'stripe-signature': d.signature }, body: d.body };
       };
+      // one delivery first: a workload that only fails would profile the error path
+      const probe = post();
+      const answer = await fetch(`${service.url}${probe.path}`, { method: 'POST', headers: probe.headers, body: probe.body });
+      if (!answer.ok) throw new Error(`the service answered ${answer.status}: ${await answer.text()}`);
       await runLoad({ url: service.url, connections: CONNECTIONS, seconds: 2, next: post });
       const result = await runLoad({ url: service.url, connections: CONNECTIONS, seconds: SECONDS, next: post });
       process.stdout.write(`${result.perSecond} events/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, non-2xx ${result.non2xx}\n`);

@@ -146,8 +146,8 @@ describe('Auth', () => {
     it('answers the contract fields', async () => {
       const user = await registerUser(t, { name: 'Me' });
       const res = await request(t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200);
-      expect(Object.keys(res.body).sort()).toEqual(['createdAt', 'currentPeriodEnd', 'email', 'id', 'name', 'plan', 'role', 'subscriptionStatus']);
-      expect(res.body).toMatchObject({ id: user.id, email: user.email, plan: 'free', role: 'user' });
+      expect(Object.keys(res.body).sort()).toEqual(['createdAt', 'currentPeriodEnd', 'email', 'features', 'id', 'name', 'plan', 'role', 'subscriptionStatus']);
+      expect(res.body).toMatchObject({ id: user.id, email: user.email, plan: 'free', features: [], role: 'user' });
     });
 
     it.each([
