@@ -27,34 +27,45 @@ interface ProfileNode {
   hitCount?: number;
 }
 
-/** Self time by frame and by package (node_modules/<name>, node: internals, the service's own code). */
-export function summarise(file: string, top = 20): string {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[] };
-  const total = profile.samples.length;
+/**
+ * Self time by frame and by package (node_modules/<name>, node: internals, the service's own code), of the samples
+ * in the last `windowSeconds` before the process stopped (the load, not the start-up), as shares of the busy time.
+ */
+export function summarise(file: string, windowSeconds: number, top = 20): string {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] };
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const hits = new Map<number, number>();
+  let at = profile.startTime;
+  const from = profile.endTime - (windowSeconds + 0.5) * 1e6;
+  const to = profile.endTime - 0.5e6;
+  profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i];
+    if (at >= from && at <= to) hits.set(id, (hits.get(id) ?? 0) + 1);
+  });
   const frames = new Map<string, number>();
   const packages = new Map<string, number>();
-  for (const node of profile.nodes) {
-    const hits = node.hitCount ?? 0;
-    if (!hits) continue;
-    const { functionName, url, lineNumber } = node.callFrame;
-    const where = url.includes('node_modules/') ? url.split('node_modules/').pop()! : url.replace(/^file:\/\/.*?\/dist\//, 'dist/');
+  let idle = 0;
+  let total = 0;
+  for (const [id, count] of hits) {
+    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+    total += count;
+    if (functionName === '(idle)') {
+      idle += count;
+      continue;
+    }
+    const inModules = url.includes('node_modules/') ? url.split('node_modules/').pop()! : null;
+    const where = inModules ?? url.replace(/^file:\/\/.*?\/dist\//, 'dist/');
     const key = `${functionName || '(anonymous)'} ${where ? `${where}:${lineNumber + 1}` : ''}`.trim();
-    frames.set(key, (frames.get(key) ?? 0) + hits);
-    const pkg = url.includes('node_modules/')
-      ? url.split('node_modules/').pop()!.split('/').slice(0, url.split('node_modules/').pop()!.startsWith('@') ? 2 : 1).join('/')
-      : url.startsWith('node:')
-        ? 'node: internals'
-        : url
-          ? 'the service'
-          : functionName || '(native)';
-    packages.set(pkg, (packages.get(pkg) ?? 0) + hits);
+    frames.set(key, (frames.get(key) ?? 0) + count);
+    const pkg = inModules ? inModules.split('/').slice(0, inModules.startsWith('@') ? 2 : 1).join('/') : url.startsWith('node:') ? 'node: internals' : url ? 'the service' : functionName || '(native)';
+    packages.set(pkg, (packages.get(pkg) ?? 0) + count);
   }
-  const pct = (n: number) => `${((n / total) * 100).toFixed(1).padStart(5)}%`;
-  const idle = (frames.get('(idle)') ?? 0) as number;
-  const lines = [`${total} samples over ${((profile.endTime - profile.startTime) / 1e6).toFixed(1)} s; idle ${pct(idle)}`, '', 'top frames by self time:'];
-  for (const [key, hits] of [...frames].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(hits)}  ${key}`);
+  const busy = total - idle;
+  const pct = (n: number) => `${((n / busy) * 100).toFixed(1).padStart(5)}%`;
+  const lines = [`${total} samples in the last ${windowSeconds} s; idle ${((idle / total) * 100).toFixed(1)}%; shares below are of the busy time`, '', 'top frames by self time:'];
+  for (const [key, count] of [...frames].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(count)}  ${key}`);
   lines.push('', 'self time by package:');
-  for (const [key, hits] of [...packages].sort((a, b) => b[1] - a[1]).slice(0, 15)) lines.push(`  ${pct(hits)}  ${key}`);
+  for (const [key, count] of [...packages].sort((a, b) => b[1] - a[1]).slice(0, 15)) lines.push(`  ${pct(count)}  ${key}`);
   return lines.join('\n');
 }
 
@@ -84,7 +95,7 @@ async function main(): Promise<void> {
       PORT: String(port),
     };
     // --cpu-prof is not allowed in NODE_OPTIONS: the flags go on the command line; the profile is written on exit
-    const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${out}`, 'dist/main.js'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${out}`, 'dist/main.js'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     const service = { url: `http://127.0.0.1:${port}` };
     await waitUntilHealthy(service.url, child, 60_000);
@@ -118,7 +129,7 @@ async function main(): Promise<void> {
     }
     const profiles = readdirSync(out).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(out, f));
     const newest = profiles.sort().pop();
-    if (newest) process.stdout.write(`\n${newest}\n${summarise(newest)}\n`);
+    if (newest) process.stdout.write(`\n${newest}\n${summarise(newest, SECONDS + 2)}\n`);
   } finally {
     await db.end();
     await database.stop();

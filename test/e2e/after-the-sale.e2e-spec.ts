@@ -4,7 +4,7 @@ import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
 import { eventObject } from '../../src/stripe-emulator/objects.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
-import { PRICES, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
+import { eventsOf, PRICES, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
 import { chargeFixture, customerFixture, deletedCustomerFixture, disputeFixture, invoiceFixture, refundFixture } from '../support/stripe-fixtures.js';
 import { deliver } from '../support/webhooks.js';
 
@@ -30,11 +30,7 @@ describe('After the sale: refunds, disputes, invoices, customers and safe linkin
   /** Each delivered event is a second newer than the one before (Stripe's `created` has whole seconds). */
   const send = <T extends { id: string }>(type: string, object: T, created = ++clock) => deliver(t, eventObject(type, object, { created })).expect(200);
   const me = async (user: RegisteredUser) => (await request(t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body;
-  const emitted = (action: () => unknown): Stripe.Event[] => {
-    const before = stripe.store.events.length;
-    action();
-    return stripe.store.events.slice(before);
-  };
+  const emitted = (action: () => unknown) => eventsOf(stripe, action);
   async function buy(user: RegisteredUser, plan: string, interval: string) {
     const created = (await request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send({ plan, interval }).expect(201)).body;
     for (const event of emitted(() => stripe.completeCheckout(created.stripeSessionId))) await deliver(t, event).expect(200);

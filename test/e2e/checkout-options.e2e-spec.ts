@@ -3,7 +3,7 @@ import request from 'supertest';
 import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
-import { PRICES, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
+import { deliverAll, eventsOf, PRICES, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
 import { deliver } from '../support/webhooks.js';
 
 /**
@@ -53,14 +53,7 @@ describe('Checkout options, embedded checkout and features (issue 18)', () => {
   const me = async (user: RegisteredUser) => (await request(t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body;
   const confirm = (user: RegisteredUser, id: string) => request(t.http).post(`/api/billing/checkout-sessions/${id}/confirm`).set(bearer(user.accessToken));
   /** Runs an emulator action and answers the events it emitted (recorded, delivered by the test). */
-  const emitted = (action: () => unknown): Stripe.Event[] => {
-    const before = stripe.store.events.length;
-    action();
-    return stripe.store.events.slice(before);
-  };
-  const deliverAll = async (events: Stripe.Event[]) => {
-    for (const event of events) await deliver(t, event).expect(200);
-  };
+  const emitted = (action: () => unknown) => eventsOf(stripe, action);
   const customerOf = async (user: RegisteredUser) => (await t.db.query<Array<{ stripe_customer_id: string }>>(`SELECT stripe_customer_id FROM users WHERE id = $1`, [user.id]))[0].stripe_customer_id;
 
   describe('UI modes', () => {
@@ -163,7 +156,7 @@ describe('Checkout options, embedded checkout and features (issue 18)', () => {
       const remote = stripe.store.sessionRecord(created.stripeSessionId).session;
       // 20% off 499.00 is 99.80; the emulator's tax is 10% of the rest (39.92)
       expect(remote).toMatchObject({ amount_subtotal: 49900, amount_total: 43912, total_details: { amount_discount: 9980, amount_tax: 3992 } });
-      await deliverAll(events);
+      await deliverAll(t, events);
 
       const mine = (await request(t.http).get(`/api/billing/checkout-sessions/${created.id}`).set(bearer(user.accessToken)).expect(200)).body;
       expect(mine).toMatchObject({ status: 'complete', paymentStatus: 'paid', amountSubtotal: 49900, amountDiscount: 9980, amountTax: 3992, amountTotal: 43912, clientSecret: null, url: null });

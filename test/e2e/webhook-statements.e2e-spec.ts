@@ -5,7 +5,7 @@ import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
 import { checkoutSessionObject, eventObject } from '../../src/stripe-emulator/objects.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerUser, type RegisteredUser } from '../support/factories.js';
-import { startEmulator, stripeEnv } from '../support/stripe-emulator.js';
+import { eventsOf, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
 import { chargeFixture } from '../support/stripe-fixtures.js';
 import { deliver } from '../support/webhooks.js';
 
@@ -62,11 +62,7 @@ describe('SQL statements per webhook event', () => {
     return log.statements.slice(from);
   }
 
-  const emitted = (action: () => unknown): Stripe.Event[] => {
-    const before = stripe.store.events.length;
-    action();
-    return stripe.store.events.slice(before);
-  };
+  const emitted = (action: () => unknown) => eventsOf(stripe, action);
 
   /** A session made by POST /api/billing/checkout-sessions and paid on the emulator: its events, not yet delivered. */
   async function paidThroughApi(user: RegisteredUser, plan: string, interval: string) {

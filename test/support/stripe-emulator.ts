@@ -2,7 +2,7 @@ import type Stripe from 'stripe';
 import { createStripeEmulator, type EmulatorOptions, type StripeEmulator } from '../../src/stripe-emulator/server.js';
 import { HandlerRegistry } from '../../src/webhooks/handler-registry.js';
 import { createTestApp, type TestApp } from './app.js';
-import { WEBHOOK_SECRET } from './webhooks.js';
+import { deliver, WEBHOOK_SECRET } from './webhooks.js';
 
 export const TEST_STRIPE_KEY = 'sk_test_emulator_key_0123456789';
 export const PRICES = { proMonthly: 'price_pro_monthly', proYearly: 'price_pro_yearly', lifetime: 'price_lifetime_once' } as const;
@@ -77,4 +77,16 @@ export function handledEventIds(t: TestApp, events: Stripe.Event[]): string[] {
     .filter((e) => types.has(e.type))
     .map((e) => e.id)
     .sort();
+}
+
+/** Runs an action on the local Stripe and answers the events it emitted (recorded, in order). */
+export function eventsOf(emulator: StripeEmulator, action: () => unknown): Stripe.Event[] {
+  const before = emulator.store.events.length;
+  action();
+  return emulator.store.events.slice(before);
+}
+
+/** Delivers events to the app one by one, signed like Stripe's, each expected to answer 200. */
+export async function deliverAll(t: TestApp, events: Stripe.Event[]): Promise<void> {
+  for (const event of events) await deliver(t, event).expect(200);
 }
