@@ -49,4 +49,18 @@ describe('Migration to subscriptions and grants', () => {
       await database.drop();
     }
   });
+
+  it('leaves the schema exactly as the entities describe it (nothing for migration:generate to add)', async () => {
+    const database = await createTestDatabase();
+    const ds = new DataSource(dataSourceOptions(database.url, 2));
+    await ds.initialize();
+    try {
+      await ds.runMigrations({ transaction: 'each' });
+      const pending = await ds.driver.createSchemaBuilder().log();
+      expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+    } finally {
+      await ds.destroy();
+      await database.drop();
+    }
+  });
 });

@@ -6,6 +6,10 @@ import { User } from '../../users/user.entity.js';
  * `familyId`, so presenting a used one can revoke the whole family.
  */
 @Entity({ name: 'refresh_tokens' })
+// retention's lookups (migration SecurityRound2)
+@Index('idx_refresh_tokens_expires', ['expiresAt'])
+@Index('idx_refresh_tokens_used', ['usedAt'], { where: 'used_at IS NOT NULL' })
+@Index('idx_refresh_tokens_revoked', ['revokedAt'], { where: 'revoked_at IS NOT NULL' })
 export class RefreshToken {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
