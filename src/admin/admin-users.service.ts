@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, type Repository } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
 import { decodeCursor, toPage } from '../common/pagination/cursor.js';
+import { Dispute } from '../entitlements/entities/dispute.entity.js';
 import type { Grant } from '../entitlements/entities/grant.entity.js';
 import { Subscription } from '../entitlements/entities/subscription.entity.js';
 import { GrantsService } from '../entitlements/grants.service.js';
@@ -48,10 +49,11 @@ export class AdminUsersService {
   async get(id: string): Promise<AdminUserDetailDto> {
     const user = await this.grants.freshUser(id);
     if (!user) throw AppError.notFound('User');
-    const [sessions, subscriptions, grants] = await Promise.all([
+    const [sessions, subscriptions, grants, disputes] = await Promise.all([
       this.sessions.listForUser(user.id, USER_SESSIONS_SHOWN),
       this.users.manager.getRepository(Subscription).find({ where: { userId: id }, order: { createdAt: 'DESC' } }),
       this.grants.all(id),
+      this.users.manager.getRepository(Dispute).find({ where: { userId: id }, order: { stripeCreatedAt: 'DESC' } }),
     ]);
     return {
       ...AdminUserDto.from(user),
@@ -59,6 +61,16 @@ export class AdminUsersService {
       sessionsNextCursor: sessions.nextCursor,
       subscriptions: subscriptions.map(AdminSubscriptionDto.from),
       grants: grants.map(AdminGrantDto.from),
+      disputes: disputes.map((d) => ({
+        id: d.stripeDisputeId,
+        status: d.status,
+        reason: d.reason,
+        amount: d.amount,
+        currency: d.currency,
+        evidenceDueBy: d.evidenceDueBy?.toISOString() ?? null,
+        checkoutSessionId: d.checkoutSessionId,
+        invoiceId: d.invoiceId,
+      })),
       timeline: await this.timeline(grants, subscriptions),
     };
   }

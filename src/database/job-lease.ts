@@ -38,11 +38,11 @@ export async function withJobLease<T>(db: DataSource, name: string, options: Job
 }
 
 async function take(db: DataSource, name: string, holder: string, leaseSeconds: number): Promise<boolean> {
-  const rows = (await db.query(
+  const rows = await db.query<unknown[]>(
     `INSERT INTO job_leases (name, holder, locked_until) VALUES ($1, $2, now() + make_interval(secs => $3))
      ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, locked_until = EXCLUDED.locked_until WHERE job_leases.locked_until < now()
      RETURNING name`,
     [name, holder, leaseSeconds],
-  )) as unknown[];
+  );
   return rows.length > 0;
 }

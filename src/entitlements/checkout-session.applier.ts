@@ -34,42 +34,44 @@ export class CheckoutSessionApplier {
    * Stripe (confirm, sync), refunds or disputes that arrived before their session.
    */
   async apply(manager: EntityManager, session: Stripe.Checkout.Session, ctx: ApplyContext): Promise<CheckoutSession> {
-    const facts = sessionFacts(session);
-    const [applied] = queryRows<AppliedSessionRow>(await manager.query(APPLY_SESSION, applySessionParameters(facts, ctx, this.plans)));
-    const row = sessionEntity(manager, applied);
+    return sessionEntity(manager, await this.applyRow(manager, session, ctx));
+  }
+
+  /** `apply` for a webhook, which needs no entity back: the row stays as the driver returned it. */
+  async applyEvent(manager: EntityManager, session: Stripe.Checkout.Session, ctx: ApplyContext): Promise<void> {
+    await this.applyRow(manager, session, ctx);
+  }
+
+  private async applyRow(manager: EntityManager, session: Stripe.Checkout.Session, ctx: ApplyContext): Promise<AppliedSessionRow> {
+    const [applied] = queryRows<AppliedSessionRow>(await manager.query(APPLY_SESSION, applySessionParameters(sessionFacts(session), ctx, this.plans)));
     const won = applied._won;
-    if (won) await this.grantRest(manager, row, applied, ctx);
-    if (won && row.stripePaymentIntentId) {
+    if (won) await this.grantRest(manager, applied, ctx);
+    if (won && applied.stripe_payment_intent_id) {
       // the statement moved refunds and disputes that came before their session to it: their amounts count now
-      if (applied._attached > 0) await this.refunds.settleAttached(manager, { checkoutSessionId: row.id, userId: row.userId }, ctx.eventCreated ?? new Date());
-    } else if (row.userId && ctx.subscription) {
+      if (applied._attached > 0) await this.refunds.settleAttached(manager, { checkoutSessionId: applied.id, userId: applied.user_id }, ctx.eventCreated ?? new Date());
+    } else if (applied.user_id && ctx.subscription) {
       // already fulfilled: a fresh read of its subscription (confirm, sync) is still the newest state
-      await this.subscriptions.apply(manager, ctx.subscription, { at: ctx.readAt ?? new Date(), userId: row.userId });
+      await this.subscriptions.apply(manager, ctx.subscription, { at: ctx.readAt ?? new Date(), userId: applied.user_id });
     }
-    return row;
+    return applied;
   }
 
   /** After the statement won the session: the part of the grant it could not do itself. */
-  private async grantRest(manager: EntityManager, row: CheckoutSession, applied: AppliedSessionRow, ctx: ApplyContext): Promise<void> {
-    const userId = row.userId!;
+  private async grantRest(manager: EntityManager, row: AppliedSessionRow, ctx: ApplyContext): Promise<void> {
+    const userId = row.user_id!;
     if (row.mode !== 'subscription') return; // the purchase grant and the plan were written by the statement
     if (ctx.subscription) {
       await this.subscriptions.apply(manager, ctx.subscription, { at: ctx.eventCreated ?? ctx.readAt ?? new Date(), userId });
       return;
     }
-    if (!row.stripeSubscriptionId) return;
-    if (applied._subscription_created) {
-      if (!applied._subscription_plan) this.logger.warn(`Subscription ${row.stripeSubscriptionId} has price ${row.priceId ?? 'none'}, which maps to no plan: it grants nothing`);
+    if (!row.stripe_subscription_id) return;
+    if (row._subscription_created) {
+      if (!row._subscription_plan) this.logger.warn(`Subscription ${row.stripe_subscription_id} has price ${row.price_id ?? 'none'}, which maps to no plan: it grants nothing`);
       return;
     }
     // The subscription already has a row (its own event came first, or a concurrent path wrote it): the general
     // path orders the provisional state against it (it never replaces it) and adopts an unlinked row.
     await this.subscriptions.applyFacts(manager, provisionalSubscription(row, userId), { at: null, userId });
-  }
-
-  private planOfSubscription(subscription: Stripe.Subscription): string | null {
-    const facts = subscriptionFacts(subscription);
-    return this.plans.planOf(facts.price);
   }
 }
 
@@ -113,8 +115,19 @@ export function applySessionParameters(facts: SessionFacts, ctx: ApplyContext, p
   ];
 }
 
-/** What `APPLY_SESSION` answers: the session row as stored, and what the statement did. */
+/** What `APPLY_SESSION` answers: the session row as stored (the columns read here, and all others), and what the statement did. */
 interface AppliedSessionRow extends Record<string, unknown> {
+  id: string;
+  user_id: string | null;
+  mode: string;
+  plan: string | null;
+  interval: string | null;
+  price_id: string | null;
+  quantity: number;
+  payment_status: string;
+  stripe_customer_id: string | null;
+  stripe_subscription_id: string | null;
+  stripe_payment_intent_id: string | null;
   /** this path claimed the ledger: it fulfils the session */
   _won: boolean;
   /** the provisional subscription row was inserted by the statement (it had none) */
@@ -271,12 +284,12 @@ function sessionEntity(manager: EntityManager, raw: Record<string, unknown>): Ch
  * Until an event about the subscription arrives, the completed session says what it is: active when paid,
  * trialing when nothing was due. Provisional (no state time): any subscription event replaces it.
  */
-function provisionalSubscription(row: CheckoutSession, userId: string): SubscriptionFacts {
+function provisionalSubscription(row: AppliedSessionRow, userId: string): SubscriptionFacts {
   return {
-    id: row.stripeSubscriptionId!,
-    customerId: row.stripeCustomerId,
-    status: row.paymentStatus === 'no_payment_required' ? 'trialing' : 'active',
-    price: { id: row.priceId, productId: null, lookupKey: null, metadataPlan: row.plan },
+    id: row.stripe_subscription_id!,
+    customerId: row.stripe_customer_id,
+    status: row.payment_status === 'no_payment_required' ? 'trialing' : 'active',
+    price: { id: row.price_id, productId: null, lookupKey: null, metadataPlan: row.plan },
     interval: row.interval === 'month' || row.interval === 'year' ? row.interval : null,
     itemId: null,
     quantity: row.quantity,

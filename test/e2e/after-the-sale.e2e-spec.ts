@@ -117,6 +117,7 @@ describe('After the sale: refunds, disputes, invoices, customers and safe linkin
       expect((await me(user)).plan).toBe('free');
       const detail = (await request(t.http).get(`/api/admin/users/${user.id}`).set(bearer(admin.accessToken)).expect(200)).body;
       expect(detail.grants).toContainEqual(expect.objectContaining({ source: 'purchase', active: false, revokedReason: 'dispute lost' }));
+      expect(detail.disputes).toEqual([expect.objectContaining({ id: dispute.id, status: 'lost', amount: purchase.amount, checkoutSessionId: purchase.id })]);
     });
   });
 

@@ -15,7 +15,7 @@ export class CheckoutSessionHandler implements StripeEventHandler {
   constructor(private readonly applier: CheckoutSessionApplier) {}
 
   async handle(event: Stripe.Event, ctx: HandlerContext): Promise<void> {
-    await this.applier.apply(ctx.manager, event.data.object as Stripe.Checkout.Session, {
+    await this.applier.applyEvent(ctx.manager, event.data.object as Stripe.Checkout.Session, {
       source: ctx.source,
       eventId: ctx.eventId,
       eventCreated: ctx.eventCreated,
