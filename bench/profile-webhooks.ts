@@ -57,7 +57,16 @@ export function summarise(file: string, windowSeconds: number, top = 20): string
     const where = inModules ?? url.replace(/^file:\/\/.*?\/dist\//, 'dist/');
     const key = `${functionName || '(anonymous)'} ${where ? `${where}:${lineNumber + 1}` : ''}`.trim();
     frames.set(key, (frames.get(key) ?? 0) + count);
-    const pkg = inModules ? inModules.split('/').slice(0, inModules.startsWith('@') ? 2 : 1).join('/') : url.startsWith('node:') ? 'node: internals' : url ? 'the service' : functionName || '(native)';
+    const pkg = inModules
+      ? inModules
+          .split('/')
+          .slice(0, inModules.startsWith('@') ? 2 : 1)
+          .join('/')
+      : url.startsWith('node:')
+        ? 'node: internals'
+        : url
+          ? 'the service'
+          : functionName || '(native)';
     packages.set(pkg, (packages.get(pkg) ?? 0) + count);
   }
   const busy = total - idle;
@@ -127,7 +136,9 @@ async function main(): Promise<void> {
       child.kill('SIGTERM');
       await exited;
     }
-    const profiles = readdirSync(out).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(out, f));
+    const profiles = readdirSync(out)
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .map((f) => join(out, f));
     const newest = profiles.sort().pop();
     if (newest) process.stdout.write(`\n${newest}\n${summarise(newest, SECONDS + 2)}\n`);
   } finally {

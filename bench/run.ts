@@ -35,7 +35,9 @@ const PEER_VERSION = ((): string => {
   }
 })();
 /** other work on the machine shows here: numbers taken while it is high are noisy */
-const LOAD_BEFORE = loadavg().map((l) => l.toFixed(2)).join(', ');
+const LOAD_BEFORE = loadavg()
+  .map((l) => l.toFixed(2))
+  .join(', ');
 const PRICE = 'price_bench_pro_monthly';
 const ADMIN = { email: 'bench-admin@example.com', password: 'bench-admin-password' };
 
@@ -95,7 +97,9 @@ async function seedInbox(db: pg.Client, template: string): Promise<void> {
 
 /** The catalogue the benchmark configures, for the database-only limit's statements. */
 function benchPlans(): PlanCatalogueService {
-  return new PlanCatalogueService({ billing: { catalogue: [{ plan: 'pro', interval: 'month', priceId: PRICE, mode: 'subscription' }], planRank: ['pro'] } } as unknown as AppConfig);
+  return new PlanCatalogueService({
+    billing: { catalogue: [{ plan: 'pro', interval: 'month', priceId: PRICE, mode: 'subscription' }], planRank: ['pro'] },
+  } as unknown as AppConfig);
 }
 
 /** The machine's busy and total CPU time so far (/proc/stat, clock ticks). */
@@ -117,7 +121,11 @@ function usageDuring(process: ProcessUsage) {
       const machine = machineTicks();
       const busy = (machine.busy - machineBefore.busy) / Math.max(1, machine.total - machineBefore.total);
       const perEvent = events ? cpuMs / events : 0;
-      return { cpuMsPerEvent: Math.round(perEvent * 100) / 100, machineBusy: Math.round(busy * 1000) / 10, note: `${perEvent.toFixed(2)} ms CPU per event in its process, machine ${(busy * 100).toFixed(0)}% busy` };
+      return {
+        cpuMsPerEvent: Math.round(perEvent * 100) / 100,
+        machineBusy: Math.round(busy * 1000) / 10,
+        note: `${perEvent.toFixed(2)} ms CPU per event in its process, machine ${(busy * 100).toFixed(0)}% busy`,
+      };
     },
   };
 }
@@ -250,7 +258,11 @@ async function main(): Promise<void> {
         await runLoad({ url: peer.url, connections: CONNECTIONS, seconds: 2, next: () => post(fresh()) });
         const peerUsage = usageDuring(peer);
         const result = await runLoad({ url: peer.url, connections: CONNECTIONS, seconds: SECONDS, next: () => post(fresh()) });
-        peerRow = { workload: `peer: @supabase/stripe-sync-engine ${PEER_VERSION}, unique events`, result, note: `${CONNECTIONS} connections; ${peerUsage.done(result.requests).note}` };
+        peerRow = {
+          workload: `peer: @supabase/stripe-sync-engine ${PEER_VERSION}, unique events`,
+          result,
+          note: `${CONNECTIONS} connections; ${peerUsage.done(result.requests).note}`,
+        };
       } finally {
         await peer.stop();
       }
@@ -354,7 +366,9 @@ async function main(): Promise<void> {
     });
     const growthCpu = growthUsage.done(growth.requests);
     const rssEnd = service.rssMiB();
-    const { rows: inbox } = await db.query<{ events: number; sessions: number }>(`SELECT (SELECT count(*)::int FROM stripe_events) AS events, (SELECT count(*)::int FROM checkout_sessions) AS sessions`);
+    const { rows: inbox } = await db.query<{ events: number; sessions: number }>(
+      `SELECT (SELECT count(*)::int FROM stripe_events) AS events, (SELECT count(*)::int FROM checkout_sessions) AS sessions`,
+    );
     rows.push({
       workload: 'webhook ingest, unique events, full inbox',
       result: growth,
@@ -401,7 +415,9 @@ async function main(): Promise<void> {
       '| --- | ---: | ---: | ---: | ---: |',
       `| database-only limit (the service's statements, pg) | ${limit.perSecond} | ${limit.p50Ms} | ${limit.p99Ms} | 100% |`,
       `| this service | ${unique.perSecond} | ${unique.p50Ms} | ${unique.p99Ms} | ${ofLimit(unique)} |`,
-      peerRow.result ? `| ${peerRow.workload.replace(', unique events', '').replace('peer: ', '')} | ${peerRow.result.perSecond} | ${peerRow.result.p50Ms} | ${peerRow.result.p99Ms} | ${ofLimit(peerRow.result)} |` : `| peer | – | – | – | ${peerRow.note} |`,
+      peerRow.result
+        ? `| ${peerRow.workload.replace(', unique events', '').replace('peer: ', '')} | ${peerRow.result.perSecond} | ${peerRow.result.p50Ms} | ${peerRow.result.p99Ms} | ${ofLimit(peerRow.result)} |`
+        : `| peer | – | – | – | ${peerRow.note} |`,
       `| this service, full inbox (${GROWTH_SECONDS} s) | ${growth.perSecond} | ${growth.p50Ms} | ${growth.p99Ms} | ${ofLimit(growth)} |`,
     ].join('\n');
     const summary =

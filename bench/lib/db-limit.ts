@@ -36,7 +36,18 @@ export async function runDbLimit(url: string, connections: number, seconds: numb
         const session = event.data.object as Stripe.Checkout.Session;
         const started = performance.now();
         await client.query('BEGIN');
-        const stored = await client.query<{ inserted: boolean }>(STORE_EVENT, [event.id, event.type, event.created, event.livemode, event.api_version, session.id, work.payload, 'webhook', 'processed', null]);
+        const stored = await client.query<{ inserted: boolean }>(STORE_EVENT, [
+          event.id,
+          event.type,
+          event.created,
+          event.livemode,
+          event.api_version,
+          session.id,
+          work.payload,
+          'webhook',
+          'processed',
+          null,
+        ]);
         if (stored.rows[0].inserted) {
           const ctx = { source: 'webhook' as const, eventId: event.id, eventCreated: new Date(event.created * 1000), eventType: event.type };
           await client.query(APPLY_SESSION, applySessionParameters(sessionFacts(session), ctx, plans));

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CheckoutSessionApplier } from './checkout-session.applier.js';
 import { FeaturesService } from './features.service.js';
-import { FulfillmentService } from './fulfillment.service.js';
 import { GrantsService } from './grants.service.js';
 import { CustomersApplier } from './payments/customers.applier.js';
 import { DisputesApplier } from './payments/disputes.applier.js';
@@ -23,7 +22,6 @@ import { SubscriptionSyncService } from './subscription-sync.service.js';
   providers: [
     PlanCatalogueService,
     GrantsService,
-    FulfillmentService,
     SubscriptionApplier,
     CheckoutSessionApplier,
     StripeSessionSyncService,

@@ -97,6 +97,8 @@ describe('Local mode (no STRIPE_SECRET_KEY, no DATABASE_URL)', () => {
       () => api('/api/auth/me', { token }),
       (r) => r.body.plan === 'pro',
     );
+    // on a failure, the service's own log says what became of the deliveries
+    if (me.body.plan !== 'pro') process.stderr.write(`local-mode service log (last 6 kB):\n${service.output().slice(-6000)}\n`);
     expect(me.body).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
 
     // `npm run stripe:trigger` finds the running emulator through DATA_DIR: it cancels the subscription and delivers the event
