@@ -21,7 +21,7 @@ export interface WebhookWork {
 /**
  * The database work one `checkout.session.completed` event costs the service, issued directly with `pg` (no
  * HTTP, no framework): the very statements the service sends, with the same parameters, in one transaction
- * (BEGIN, the inbox statement, the session statement, COMMIT). The ceiling the service is compared to.
+ * (BEGIN, the inbox statement, the session statement, COMMIT), prepared once per connection as the service does. The ceiling the service is compared to.
  */
 export async function runDbLimit(url: string, connections: number, seconds: number, next: () => WebhookWork, plans: PlanCatalogueService): Promise<DbLimitResult> {
   const pool = new pg.Pool({ connectionString: url, max: connections });
@@ -36,21 +36,14 @@ export async function runDbLimit(url: string, connections: number, seconds: numb
         const session = event.data.object as Stripe.Checkout.Session;
         const started = performance.now();
         await client.query('BEGIN');
-        const stored = await client.query<{ inserted: boolean }>(STORE_EVENT, [
-          event.id,
-          event.type,
-          event.created,
-          event.livemode,
-          event.api_version,
-          session.id,
-          work.payload,
-          'webhook',
-          'processed',
-          null,
-        ]);
+        const stored = await client.query<{ inserted: boolean }>({
+          name: 'store_stripe_event_v1',
+          text: STORE_EVENT,
+          values: [event.id, event.type, event.created, event.livemode, event.api_version, session.id, work.payload, 'webhook', 'processed', null],
+        });
         if (stored.rows[0].inserted) {
           const ctx = { source: 'webhook' as const, eventId: event.id, eventCreated: new Date(event.created * 1000), eventType: event.type };
-          await client.query(APPLY_SESSION, applySessionParameters(sessionFacts(session), ctx, plans));
+          await client.query({ name: 'apply_checkout_session_v1', text: APPLY_SESSION, values: applySessionParameters(sessionFacts(session), ctx, plans) });
         }
         await client.query('COMMIT');
         latencies.push(performance.now() - started);

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type Stripe from 'stripe';
 import type { EntityManager } from 'typeorm';
 import { CheckoutSession } from '../billing/entities/checkout-session.entity.js';
-import { queryRows } from '../database/query-rows.js';
+import { queryPrepared } from '../database/prepared-query.js';
 import { FREE_PLAN } from '../users/user.entity.js';
 import type { ApplyContext } from './apply-context.js';
 import { planCacheUpdate } from './grants.service.js';
@@ -43,7 +43,7 @@ export class CheckoutSessionApplier {
   }
 
   private async applyRow(manager: EntityManager, session: Stripe.Checkout.Session, ctx: ApplyContext): Promise<AppliedSessionRow> {
-    const [applied] = queryRows<AppliedSessionRow>(await manager.query(APPLY_SESSION, applySessionParameters(sessionFacts(session), ctx, this.plans)));
+    const [applied] = await queryPrepared<AppliedSessionRow>(manager, 'apply_checkout_session_v1', APPLY_SESSION, applySessionParameters(sessionFacts(session), ctx, this.plans));
     const won = applied._won;
     if (won) await this.grantRest(manager, applied, ctx);
     if (won && applied.stripe_payment_intent_id) {
@@ -212,7 +212,8 @@ subscription AS (
   INSERT INTO subscriptions (stripe_subscription_id, user_id, stripe_customer_id, status, plan, interval, price_id, quantity, state_at)
   SELECT w.stripe_subscription_id, w.user_id, w.stripe_customer_id,
          CASE WHEN w.payment_status = 'no_payment_required' THEN 'trialing' ELSE 'active' END,
-         ${PlanCatalogueService.sqlPlanOf('w.price_id', 'w.plan', '$28', '$29')},
+         -- a provisional state comes from our own session row, whose plan our catalogue gave when it was created
+         coalesce(${PlanCatalogueService.sqlPlanOf('w.price_id', 'w.plan', '$28', '$29')}, w.plan),
          CASE WHEN w.interval IN ('month', 'year') THEN w.interval END, w.price_id, w.quantity, NULL
   FROM won w WHERE $27::boolean AND w.mode = 'subscription' AND w.stripe_subscription_id IS NOT NULL
   ON CONFLICT (stripe_subscription_id) DO NOTHING

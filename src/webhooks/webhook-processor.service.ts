@@ -9,6 +9,7 @@ import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../observability/metrics.service.js';
 import type { WebhookOutcome } from '../observability/metrics.service.js';
 import { StripeEvent, type StripeEventStatus } from './entities/stripe-event.entity.js';
+import { queryPrepared } from '../database/prepared-query.js';
 import { queryRows } from '../database/query-rows.js';
 import { eventObjectId } from './event-shape.js';
 import { isUnstorableText, withoutNul } from './unstorable-text.js';
@@ -58,7 +59,12 @@ export class WebhookProcessorService {
   private async process(event: Stripe.Event, arrival: EventArrival, source: FulfillmentSource): Promise<IngestResult> {
     const started = performance.now();
     const observe = (outcome: WebhookOutcome) =>
-      this.metrics.webhookProcessed({ type: event.type, outcome, createdAt: source === 'replay' ? Date.now() / 1000 : event.created, durationSeconds: (performance.now() - started) / 1000 });
+      this.metrics.webhookProcessed({
+        type: event.type,
+        outcome,
+        createdAt: source === 'replay' ? Date.now() / 1000 : event.created,
+        durationSeconds: (performance.now() - started) / 1000,
+      });
     try {
       const afterCommit: HandlerContext['afterCommit'] = [];
       const result = await this.db.transaction((manager) => this.processInTransaction(manager, event, arrival, source, afterCommit));
@@ -88,29 +94,29 @@ export class WebhookProcessorService {
     // A new event is stored with its outcome up front: the insert locks the row until this transaction
     // ends, and if the handler throws, the rollback removes it again (the failure is recorded after). A known
     // event is locked and read by the same statement, so a duplicate costs one statement after BEGIN.
-    const [stored] = queryRows<{ inserted: boolean; status: StripeEventStatus | null }>(
-      await manager.query(STORE_EVENT, [
-        event.id,
-        event.type,
-        event.created,
-        event.livemode,
-        event.api_version ?? null,
-        eventObjectId(event),
-        ignoredReason ? trimmedPayload(event) : event,
-        arrival,
-        status,
-        ignoredReason,
-      ]),
-    );
+    const [stored] = await queryPrepared<{ inserted: boolean; status: StripeEventStatus | null }>(manager, 'store_stripe_event_v1', STORE_EVENT, [
+      event.id,
+      event.type,
+      event.created,
+      event.livemode,
+      event.api_version ?? null,
+      eventObjectId(event),
+      ignoredReason ? trimmedPayload(event) : event,
+      arrival,
+      status,
+      ignoredReason,
+    ]);
     if (!stored.inserted) {
       // known already: wait for any delivery of it in flight, then only a failed one is processed again. A row the
       // statement's snapshot could not see (stored by a delivery that committed while this one waited) is read again.
-      const known = stored.status ?? queryRows<{ status: StripeEventStatus }>(await manager.query('SELECT status FROM stripe_events WHERE id = $1 FOR UPDATE', [event.id]))[0].status;
+      const known =
+        stored.status ?? queryRows<{ status: StripeEventStatus }>(await manager.query('SELECT status FROM stripe_events WHERE id = $1 FOR UPDATE', [event.id]))[0].status;
       if (known === 'processed' || known === 'ignored') return { status: known, duplicate: true };
-      await manager.query(
-        `UPDATE stripe_events SET status = $2, ignored_reason = $3, attempts = attempts + 1, last_error = NULL, processed_at = now() WHERE id = $1`,
-        [event.id, status, ignoredReason],
-      );
+      await manager.query(`UPDATE stripe_events SET status = $2, ignored_reason = $3, attempts = attempts + 1, last_error = NULL, processed_at = now() WHERE id = $1`, [
+        event.id,
+        status,
+        ignoredReason,
+      ]);
     }
     if (!ignoredReason) {
       await this.registry.get(event.type)!.handle(event, { manager, source, eventId: event.id, eventCreated: new Date(event.created * 1000), afterCommit });

@@ -1,0 +1,23 @@
+import type { PoolClient } from 'pg';
+import { QueryFailedError, type EntityManager } from 'typeorm';
+import { queryRows } from './query-rows.js';
+
+/**
+ * Runs `text` as a named prepared statement on the manager's connection: PostgreSQL parses and plans it once per
+ * connection and then reuses the plan. For the statements of the webhook hot path, whose planning (a dozen CTEs)
+ * costs more than running them; `name` must stand for this one text. Logged like any TypeORM query (the statement
+ * counts of test/e2e/webhook-statements.e2e-spec.ts see it) and failing with the same QueryFailedError.
+ */
+export async function queryPrepared<T>(manager: EntityManager, name: string, text: string, parameters: unknown[]): Promise<T[]> {
+  const runner = manager.queryRunner;
+  if (!runner || manager.connection.options.type !== 'postgres') return queryRows<T>(await manager.query(text, parameters));
+  const client = (await runner.connect()) as PoolClient;
+  const { logger } = manager.connection;
+  logger.logQuery(text, parameters, runner);
+  try {
+    return (await client.query<T & Record<string, unknown>>({ name, text, values: parameters })).rows;
+  } catch (error) {
+    logger.logQueryError(error as Error, text, parameters, runner);
+    throw new QueryFailedError(text, parameters, error as Error);
+  }
+}
