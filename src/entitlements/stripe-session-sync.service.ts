@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { CheckoutSession } from '../billing/entities/checkout-session.entity.js';
+import { customerOfObject, lockCustomer } from '../database/customer-lock.js';
 import { STRIPE_CLIENT, requireStripe } from '../stripe/stripe.client.js';
 import { CheckoutSessionApplier } from './checkout-session.applier.js';
 import type { FulfillmentSource } from './entities/fulfillment.entity.js';
@@ -32,6 +33,7 @@ export class StripeSessionSyncService {
     const session = await stripe.checkout.sessions.retrieve(stripeSessionId, { expand: ['subscription'] });
     const subscription = session.subscription && typeof session.subscription === 'object' ? session.subscription : null;
     return this.db.transaction(async (manager) => {
+      await lockCustomer(manager, customerOfObject(session));
       if (before) await before(manager);
       const row = await this.applier.apply(manager, session, { source, eventId: null, eventCreated: null, readAt, subscription });
       return then(manager, row);

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
 import { DataSource } from 'typeorm';
+import { customerOfObject, lockCustomer } from '../database/customer-lock.js';
 import { STRIPE_CLIENT, requireStripe } from '../stripe/stripe.client.js';
 import type { Subscription } from './entities/subscription.entity.js';
 import { SubscriptionApplier } from './subscription.applier.js';
@@ -25,7 +26,10 @@ export class SubscriptionSyncService {
     const stripe = requireStripe(this.stripe);
     const readAt = new Date();
     const subscription = await call(stripe);
-    const { row } = await this.db.transaction((manager) => this.applier.apply(manager, subscription, { at: readAt, userId }));
+    const { row } = await this.db.transaction(async (manager) => {
+      await lockCustomer(manager, customerOfObject(subscription));
+      return this.applier.apply(manager, subscription, { at: readAt, userId });
+    });
     return row;
   }
 

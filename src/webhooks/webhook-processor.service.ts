@@ -13,6 +13,7 @@ import { queryPrepared } from '../database/prepared-query.js';
 import { queryRows } from '../database/query-rows.js';
 import { eventObjectId } from './event-shape.js';
 import { isUnstorableText, withoutNul } from './unstorable-text.js';
+import { CUSTOMER_LOCK_SPACE, customerOfObject } from '../database/customer-lock.js';
 import { HandlerRegistry, type HandlerContext } from './handler-registry.js';
 
 export type EventArrival = 'webhook' | 'recovery';
@@ -94,7 +95,7 @@ export class WebhookProcessorService {
     // A new event is stored with its outcome up front: the insert locks the row until this transaction
     // ends, and if the handler throws, the rollback removes it again (the failure is recorded after). A known
     // event is locked and read by the same statement, so a duplicate costs one statement after BEGIN.
-    const [stored] = await queryPrepared<{ inserted: boolean; status: StripeEventStatus | null }>(manager, 'store_stripe_event_v1', STORE_EVENT, [
+    const [stored] = await queryPrepared<{ inserted: boolean; status: StripeEventStatus | null }>(manager, 'store_stripe_event_v2', STORE_EVENT, [
       event.id,
       event.type,
       event.created,
@@ -105,6 +106,7 @@ export class WebhookProcessorService {
       arrival,
       status,
       ignoredReason,
+      customerOfObject(event.data?.object),
     ]);
     if (!stored.inserted) {
       // known already: wait for any delivery of it in flight, then only a failed one is processed again. A row the
@@ -161,14 +163,17 @@ export class WebhookProcessorService {
 /**
  * Stores a new event with its outcome, or (known already) locks its row and answers its status: the lateral read
  * runs only when the insert found the id taken, and FOR UPDATE waits for a delivery of the same event in flight.
+ * It first takes the lock of the event's Stripe customer ($11, see customer-lock.ts): events of one customer are
+ * applied one at a time, so their row locks are never taken in opposite orders.
  */
 export const STORE_EVENT = `
-WITH inserted AS (
+WITH serialised AS (SELECT pg_advisory_xact_lock(${CUSTOMER_LOCK_SPACE}, hashtext($11)) FROM (SELECT 1) s WHERE $11::text IS NOT NULL),
+inserted AS (
   INSERT INTO stripe_events (id, type, stripe_created_at, livemode, api_version, object_id, payload, source, status, ignored_reason, attempts, processed_at)
   VALUES ($1, $2, to_timestamp($3), $4, $5, $6, $7, $8, $9, $10, 1, now()) ON CONFLICT (id) DO NOTHING RETURNING id
 )
 SELECT EXISTS (SELECT 1 FROM inserted) AS inserted, known.status
-FROM (SELECT 1) one
+FROM (SELECT count(*) FROM serialised) one
 LEFT JOIN LATERAL (SELECT e.status FROM stripe_events e WHERE e.id = $1 AND NOT EXISTS (SELECT 1 FROM inserted) FOR UPDATE OF e) known ON true`;
 
 function describe(error: unknown): string {
