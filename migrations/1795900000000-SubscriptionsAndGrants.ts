@@ -31,8 +31,12 @@ export class SubscriptionsAndGrants1795900000000 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX "idx_grants_user" ON "grants" ("user_id") `);
     await queryRunner.query(`CREATE UNIQUE INDEX "uq_grants_subscription" ON "grants" ("subscription_id") WHERE subscription_id IS NOT NULL`);
     await queryRunner.query(`CREATE UNIQUE INDEX "uq_grants_checkout_session" ON "grants" ("checkout_session_id") WHERE checkout_session_id IS NOT NULL`);
-    await queryRunner.query(`ALTER TABLE "subscriptions" ADD CONSTRAINT "FK_d0a95ef8a28188364c546eb65c1" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE SET NULL ON UPDATE NO ACTION`);
-    await queryRunner.query(`ALTER TABLE "grants" ADD CONSTRAINT "FK_501eb48e321a0f302707ec42aa3" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE NO ACTION`);
+    await queryRunner.query(
+      `ALTER TABLE "subscriptions" ADD CONSTRAINT "FK_d0a95ef8a28188364c546eb65c1" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE SET NULL ON UPDATE NO ACTION`,
+    );
+    await queryRunner.query(
+      `ALTER TABLE "grants" ADD CONSTRAINT "FK_501eb48e321a0f302707ec42aa3" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE NO ACTION`,
+    );
 
     // existing data: each user's subscription, with the plan its checkout session bought
     await queryRunner.query(`

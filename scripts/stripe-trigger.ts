@@ -73,19 +73,20 @@ async function direct(type: string, email = 'customer@example.com'): Promise<voi
   const target = process.env.STRIPE_TRIGGER_URL ?? `http://localhost:${process.env.PORT ?? 3000}/api/webhooks/stripe`;
   const subscription = subscriptionObject({ status: type === 'customer.subscription.deleted' ? 'canceled' : 'active' });
   // Entitlements: a summary for a new customer (with the emulator, the email's customer gets it instead)
-  const entitlements = () => activeEntitlementSummaryObject(customerObject({ email }).id, [activeEntitlementObject({ lookup_key: 'premium_support' })]) as unknown as { id: string };
+  const entitlements = () =>
+    activeEntitlementSummaryObject(customerObject({ email }).id, [activeEntitlementObject({ lookup_key: 'premium_support' })]) as unknown as { id: string };
   const object = type.startsWith('entitlements.')
     ? entitlements()
     : type.startsWith('checkout.session')
-    ? checkoutSessionObject({
-        status: type.endsWith('expired') ? 'expired' : 'complete',
-        payment_status: type.endsWith('completed') || type.endsWith('succeeded') ? 'paid' : 'unpaid',
-        customer_details: { email } as never,
-        subscription: subscription.id,
-      })
-    : type.startsWith('invoice')
-      ? invoiceObject({ subscriptionId: subscription.id, status: type === 'invoice.paid' ? 'paid' : 'open' })
-      : subscription;
+      ? checkoutSessionObject({
+          status: type.endsWith('expired') ? 'expired' : 'complete',
+          payment_status: type.endsWith('completed') || type.endsWith('succeeded') ? 'paid' : 'unpaid',
+          customer_details: { email } as never,
+          subscription: subscription.id,
+        })
+      : type.startsWith('invoice')
+        ? invoiceObject({ subscriptionId: subscription.id, status: type === 'invoice.paid' ? 'paid' : 'open' })
+        : subscription;
   const payload = JSON.stringify(eventObject(type, object), null, 2);
   const res = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': stripeSignature(payload, secret) }, body: payload });
   console.log(`Sent ${type} to ${target}: ${res.status} ${await res.text()}`);

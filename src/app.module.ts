@@ -20,7 +20,21 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [AppConfigModule.forRoot(config), DatabaseModule, ObservabilityModule, RateLimitModule, StripeModule, UsersModule, AuthModule, BillingModule, HealthModule, StripeCheckModule, WebhooksModule, RecoveryModule, AdminModule],
+      imports: [
+        AppConfigModule.forRoot(config),
+        DatabaseModule,
+        ObservabilityModule,
+        RateLimitModule,
+        StripeModule,
+        UsersModule,
+        AuthModule,
+        BillingModule,
+        HealthModule,
+        StripeCheckModule,
+        WebhooksModule,
+        RecoveryModule,
+        AdminModule,
+      ],
     };
   }
 }

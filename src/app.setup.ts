@@ -65,7 +65,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('Stripe Checkout service')
     .setDescription(
       'Sells plans through Stripe Checkout: users sign in, ask for a Checkout Session, pay on Stripe, and Stripe webhooks ' +
-        'turn into each user\'s plan. Every error has the shape of `ErrorResponseDto`.',
+        "turn into each user's plan. Every error has the shape of `ErrorResponseDto`.",
     )
     .setVersion('1.0.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')

@@ -55,7 +55,7 @@ export class AdminCheckoutSessionsController {
     summary: 'Re-read a session from Stripe and apply it (missed webhooks)',
     description:
       'Reads the session and its subscription from Stripe and applies them in one transaction, exactly as a webhook would: ' +
-      'status, payment status and the user\'s plan are brought up to date and what was bought is granted at most once ' +
+      "status, payment status and the user's plan are brought up to date and what was bought is granted at most once " +
       '(fulfilment source `sync`). Answers the session as it now stands. On a Stripe failure nothing changes.',
   })
   @ApiOkResponse({ type: AdminCheckoutSessionDetailDto })

@@ -8,7 +8,13 @@ import { AppError } from '../common/errors/app-error.js';
 import { decodeCursor, toPage } from '../common/pagination/cursor.js';
 import { User } from '../users/user.entity.js';
 import { StripeEvent } from '../webhooks/entities/stripe-event.entity.js';
-import { AdminCheckoutSessionDto, type SessionDisputeDto, type AdminCheckoutSessionDetailDto, type AdminCheckoutSessionPageDto, type TimelineEventDto } from './dto/admin-checkout-session.dto.js';
+import {
+  AdminCheckoutSessionDto,
+  type SessionDisputeDto,
+  type AdminCheckoutSessionDetailDto,
+  type AdminCheckoutSessionPageDto,
+  type TimelineEventDto,
+} from './dto/admin-checkout-session.dto.js';
 import { AdminUserDto } from './dto/admin-user.dto.js';
 import type { ListCheckoutSessionsQueryDto } from './dto/list-checkout-sessions.query.js';
 import { WebhookEventDto } from './dto/webhook-event.dto.js';
@@ -48,7 +54,11 @@ export class AdminCheckoutSessionsService {
       const position = decodeCursor(query.cursor);
       qb.andWhere('(s.createdAt, s.id) < (:cursorAt, :cursorId)', { cursorAt: position.createdAt, cursorId: position.id });
     }
-    const rows = await qb.orderBy('s.createdAt', 'DESC').addOrderBy('s.id', 'DESC').limit(limit + 1).getMany();
+    const rows = await qb
+      .orderBy('s.createdAt', 'DESC')
+      .addOrderBy('s.id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
     const disputes = await this.disputesOf(rows.map((r) => r.id));
     return toPage(rows, limit, (row) => AdminCheckoutSessionDto.from(row, row.user?.email ?? null, disputes.get(row.id) ?? []));
   }
@@ -61,10 +71,7 @@ export class AdminCheckoutSessionsService {
   async get(idOrStripeId: string): Promise<AdminCheckoutSessionDetailDto> {
     const session = await this.find(idOrStripeId);
     const user = session.userId ? await this.sessions.manager.getRepository(User).findOneBy({ id: session.userId }) : null;
-    const [timeline, fulfillment] = await Promise.all([
-      this.timeline(session),
-      this.fulfillments.findOneBy({ checkoutSessionId: session.id }),
-    ]);
+    const [timeline, fulfillment] = await Promise.all([this.timeline(session), this.fulfillments.findOneBy({ checkoutSessionId: session.id })]);
     const disputes = await this.disputesOf([session.id]);
     return {
       ...AdminCheckoutSessionDto.from(session, user?.email ?? null, disputes.get(session.id) ?? []),
@@ -90,7 +97,21 @@ export class AdminCheckoutSessionsService {
     const objectIds = [session.stripeSessionId, session.stripeSubscriptionId, session.stripePaymentIntentId].filter((v): v is string => !!v);
     const qb = this.events
       .createQueryBuilder('e')
-      .select(['e.id', 'e.type', 'e.status', 'e.objectId', 'e.stripeCreatedAt', 'e.receivedAt', 'e.processedAt', 'e.attempts', 'e.lastError', 'e.ignoredReason', 'e.source', 'e.livemode', 'e.apiVersion'])
+      .select([
+        'e.id',
+        'e.type',
+        'e.status',
+        'e.objectId',
+        'e.stripeCreatedAt',
+        'e.receivedAt',
+        'e.processedAt',
+        'e.attempts',
+        'e.lastError',
+        'e.ignoredReason',
+        'e.source',
+        'e.livemode',
+        'e.apiVersion',
+      ])
       .where('e.objectId IN (:...objectIds)', { objectIds });
     if (session.stripeSubscriptionId) qb.orWhere(`${INVOICE_SUBSCRIPTION.replace('payload', 'e.payload')} = :subscriptionId`, { subscriptionId: session.stripeSubscriptionId });
     const rows = await qb.orderBy('e.stripeCreatedAt', 'ASC').addOrderBy('e.receivedAt', 'ASC').addOrderBy('e.id', 'ASC').limit(TIMELINE_LIMIT).getMany();

@@ -21,8 +21,9 @@ export class AdminRevenueService {
     const range = parseRange(query.from, query.to);
     const to = range.to ?? new Date();
     const from = range.from ?? new Date(to.getTime() - 30 * DAY_MS);
-    if (to.getTime() - from.getTime() > MAX_DAYS * DAY_MS) throw AppError.validation(`the range must be at most ${MAX_DAYS} days`, { to: [`must be at most ${MAX_DAYS} days after from`] });
-    const rows = (await this.db.query(
+    if (to.getTime() - from.getTime() > MAX_DAYS * DAY_MS)
+      throw AppError.validation(`the range must be at most ${MAX_DAYS} days`, { to: [`must be at most ${MAX_DAYS} days after from`] });
+    const rows = await this.db.query<Array<{ source: 'sessions' | 'invoices'; currency: string; count: number; gross: string; refunded: string; lost: string; open: string }>>(
       `WITH paid AS (
          SELECT 'sessions' AS source, lower(s.currency) AS currency, s.amount_total AS gross, s.amount_refunded AS refunded,
                 (SELECT coalesce(sum(d.amount), 0) FROM disputes d WHERE d.checkout_session_id = s.id AND d.status = 'lost') AS lost,
@@ -39,7 +40,7 @@ export class AdminRevenueService {
        SELECT source, currency, count(*)::int AS count, sum(gross)::text AS gross, sum(refunded)::text AS refunded, sum(lost)::text AS lost, sum(open)::text AS open
          FROM paid GROUP BY source, currency ORDER BY source, currency`,
       [from, to, ['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review']],
-    )) as Array<{ source: 'sessions' | 'invoices'; currency: string; count: number; gross: string; refunded: string; lost: string; open: string }>;
+    );
     const line = (r: (typeof rows)[number]): RevenueLineDto => {
       const gross = Number(r.gross);
       const refunded = Number(r.refunded);

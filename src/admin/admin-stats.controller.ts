@@ -22,7 +22,8 @@ export class AdminStatsController {
   @ApiOperation({
     operationId: 'getCheckoutSessionStats',
     summary: 'Dashboard numbers for checkout sessions',
-    description: 'Sessions created in [from, to) (default: the last 30 days, at most 366): counts per status and payment status, and paid amounts per currency, overall and per UTC day.',
+    description:
+      'Sessions created in [from, to) (default: the last 30 days, at most 366): counts per status and payment status, and paid amounts per currency, overall and per UTC day.',
   })
   @ApiOkResponse({ type: CheckoutSessionStatsDto })
   @ApiErrors(ErrorCode.ValidationError)

@@ -24,7 +24,9 @@ export class AdminStatsService {
     }
     // one pass over the range (index range scan, or a parallel scan for long ranges): counts and sums per
     // UTC day, status, payment status and currency; everything in the answer is folded from these groups
-    const groups = (await this.db.query(
+    const groups = await this.db.query<
+      Array<{ day: string; status: string; payment_status: string; currency: string | null; count: number; amount: string; discounted: number; discount: string }>
+    >(
       `SELECT (created_at AT TIME ZONE 'UTC')::date::text AS day, status, payment_status, lower(currency) AS currency,
               count(*)::int AS count, coalesce(sum(amount_total), 0)::text AS amount,
               count(*) FILTER (WHERE amount_discount > 0)::int AS discounted, coalesce(sum(amount_discount), 0)::text AS discount
@@ -32,7 +34,7 @@ export class AdminStatsService {
         WHERE created_at >= $1 AND created_at < $2
         GROUP BY 1, 2, 3, 4`,
       [from, to],
-    )) as Array<{ day: string; status: string; payment_status: string; currency: string | null; count: number; amount: string; discounted: number; discount: string }>;
+    );
 
     const byStatus = { open: 0, complete: 0, expired: 0 };
     const byPaymentStatus = { paid: 0, unpaid: 0, no_payment_required: 0 };

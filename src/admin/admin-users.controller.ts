@@ -45,7 +45,7 @@ export class AdminUsersController {
   @ApiOperation({
     operationId: 'addAdminGrant',
     summary: 'Grant a plan by hand',
-    description: 'Adds a manual grant (optionally ending at `endsAt`); the user\'s plan changes at once when it outranks their other grants. Kept in the user\'s timeline.',
+    description: "Adds a manual grant (optionally ending at `endsAt`); the user's plan changes at once when it outranks their other grants. Kept in the user's timeline.",
   })
   @ApiCreatedResponse({ type: AdminGrantDto })
   @ApiErrors(ErrorCode.ValidationError, ErrorCode.NotFound)

@@ -42,8 +42,12 @@ export class AdminUsersService {
       const position = decodeCursor(query.cursor);
       qb.andWhere('(u.createdAt, u.id) < (:cursorAt, :cursorId)', { cursorAt: position.createdAt, cursorId: position.id });
     }
-    const rows = await qb.orderBy('u.createdAt', 'DESC').addOrderBy('u.id', 'DESC').limit(limit + 1).getMany();
-    return toPage(rows, limit, AdminUserDto.from);
+    const rows = await qb
+      .orderBy('u.createdAt', 'DESC')
+      .addOrderBy('u.id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
+    return toPage(rows, limit, (row) => AdminUserDto.from(row));
   }
 
   async get(id: string): Promise<AdminUserDetailDto> {
@@ -59,8 +63,8 @@ export class AdminUsersService {
       ...AdminUserDto.from(user),
       sessions: sessions.items,
       sessionsNextCursor: sessions.nextCursor,
-      subscriptions: subscriptions.map(AdminSubscriptionDto.from),
-      grants: grants.map(AdminGrantDto.from),
+      subscriptions: subscriptions.map((s) => AdminSubscriptionDto.from(s)),
+      grants: grants.map((g) => AdminGrantDto.from(g)),
       disputes: disputes.map((d) => ({
         id: d.stripeDisputeId,
         status: d.status,

@@ -11,7 +11,21 @@ import { DEFAULT_LIMIT, parseRange } from './keyset.js';
 import { redactPayload } from './payload-redaction.js';
 
 /** Every column but the payload, which only the detail shows. */
-const LIST_COLUMNS = ['e.id', 'e.type', 'e.status', 'e.objectId', 'e.stripeCreatedAt', 'e.receivedAt', 'e.processedAt', 'e.attempts', 'e.lastError', 'e.ignoredReason', 'e.source', 'e.livemode', 'e.apiVersion'];
+const LIST_COLUMNS = [
+  'e.id',
+  'e.type',
+  'e.status',
+  'e.objectId',
+  'e.stripeCreatedAt',
+  'e.receivedAt',
+  'e.processedAt',
+  'e.attempts',
+  'e.lastError',
+  'e.ignoredReason',
+  'e.source',
+  'e.livemode',
+  'e.apiVersion',
+];
 
 @Injectable()
 export class AdminWebhookEventsService {
@@ -39,7 +53,11 @@ export class AdminWebhookEventsService {
       const position = decodeCursor(query.cursor, 'text');
       qb.andWhere('(e.receivedAt, e.id) < (:cursorAt, :cursorId)', { cursorAt: position.createdAt, cursorId: position.id });
     }
-    const rows = await qb.orderBy('e.receivedAt', 'DESC').addOrderBy('e.id', 'DESC').limit(limit + 1).getMany();
+    const rows = await qb
+      .orderBy('e.receivedAt', 'DESC')
+      .addOrderBy('e.id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
     const hasMore = rows.length > limit;
     const page = hasMore ? rows.slice(0, limit) : rows;
     const last = page[page.length - 1];

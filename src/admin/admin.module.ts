@@ -23,6 +23,14 @@ import { CheckoutSessionSyncService } from './checkout-session-sync.service.js';
 @Module({
   imports: [AuthModule, EntitlementsModule, WebhooksModule, TypeOrmModule.forFeature([CheckoutSession, Fulfillment, User, StripeEvent])],
   controllers: [AdminCheckoutSessionsController, AdminUsersController, AdminWebhookEventsController, AdminStatsController],
-  providers: [AdminCheckoutSessionsService, AdminUsersService, AdminWebhookEventsService, AdminStatsService, CheckoutSessionSyncService, CheckoutSessionLinkService, AdminRevenueService],
+  providers: [
+    AdminCheckoutSessionsService,
+    AdminUsersService,
+    AdminWebhookEventsService,
+    AdminStatsService,
+    CheckoutSessionSyncService,
+    CheckoutSessionLinkService,
+    AdminRevenueService,
+  ],
 })
 export class AdminModule {}

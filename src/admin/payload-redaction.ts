@@ -5,9 +5,7 @@ const SECRET_KEYS = new Set(['client_secret']);
 export function redactPayload(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactPayload);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, inner]) => [key, SECRET_KEYS.has(key) && inner !== null ? '[redacted]' : redactPayload(inner)]),
-    );
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, SECRET_KEYS.has(key) && inner !== null ? '[redacted]' : redactPayload(inner)]));
   }
   return value;
 }

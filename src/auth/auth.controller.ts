@@ -81,7 +81,11 @@ export class AuthController {
 
   @Get('me')
   @Auth()
-  @ApiOperation({ operationId: 'getMe', summary: 'The signed-in user, with plan and subscription status', description: 'Read from the database on every call, so a purchase shows here as soon as it is confirmed or its webhook arrives.' })
+  @ApiOperation({
+    operationId: 'getMe',
+    summary: 'The signed-in user, with plan and subscription status',
+    description: 'Read from the database on every call, so a purchase shows here as soon as it is confirmed or its webhook arrives.',
+  })
   @ApiOkResponse({ type: MeDto })
   me(@CurrentUser() user: AuthenticatedUser): Promise<MeDto> {
     return this.auth.me(user.id);

@@ -76,7 +76,7 @@ export class TokensService {
    */
   async authenticate(token: string): Promise<{ id: string; role: UserRole }> {
     const claims = await this.verifyAccess(token);
-    const [row] = (await this.db.query('SELECT role, token_version FROM users WHERE id = $1', [claims.sub])) as Array<{ role: UserRole; token_version: number }>;
+    const [row] = await this.db.query<Array<{ role: UserRole; token_version: number }>>('SELECT role, token_version FROM users WHERE id = $1', [claims.sub]);
     if (!row || row.token_version !== claims.ver) throw AppError.unauthorized('This session has ended (the account changed); sign in again');
     return { id: claims.sub, role: row.role };
   }
@@ -97,9 +97,11 @@ export class TokensService {
       const repo = manager.getRepository(RefreshToken);
       const row = await repo.findOne({ where: { tokenHash }, lock: { mode: 'pessimistic_write' } });
       if (!row || !user) return { error: 'Invalid refresh token' } as const;
-      const [{ revoked }] = (await manager.query('SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NOT NULL) AS revoked', [row.familyId])) as Array<{
-        revoked: boolean;
-      }>;
+      const [{ revoked }] = await manager.query<
+        Array<{
+          revoked: boolean;
+        }>
+      >('SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NOT NULL) AS revoked', [row.familyId]);
       if (row.usedAt || row.revokedAt || revoked) {
         await revokeFamily(manager, row.familyId);
         return { error: 'Refresh token was already used; every session of this login is revoked' } as const;
@@ -132,14 +134,14 @@ export class TokensService {
     const days = this.config.auth.refreshTokenGraceDays;
     let deleted = 0;
     for (let i = 0; i < maxBatches; i++) {
-      const [, count] = (await this.db.query(
+      const [, count] = await this.db.query<[unknown, number]>(
         `DELETE FROM refresh_tokens WHERE id IN (
            SELECT id FROM refresh_tokens WHERE expires_at < now() - make_interval(days => $1)
            UNION SELECT id FROM refresh_tokens WHERE used_at < now() - make_interval(days => $1)
            UNION SELECT id FROM refresh_tokens WHERE revoked_at < now() - make_interval(days => $1)
            LIMIT $2)`,
         [days, RETENTION_BATCH],
-      )) as [unknown, number];
+      );
       deleted += count ?? 0;
       if ((count ?? 0) < RETENTION_BATCH) break;
     }

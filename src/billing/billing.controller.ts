@@ -118,7 +118,11 @@ export class BillingController {
 
   @Post('portal')
   @Auth()
-  @ApiOperation({ operationId: 'createPortalSession', summary: 'Open the Stripe customer portal', description: 'Answers the portal `url`; 409 when the user has no Stripe customer yet.' })
+  @ApiOperation({
+    operationId: 'createPortalSession',
+    summary: 'Open the Stripe customer portal',
+    description: 'Answers the portal `url`; 409 when the user has no Stripe customer yet.',
+  })
   @ApiCreatedResponse({ type: PortalSessionDto })
   @ApiErrors(ErrorCode.Conflict, ...STRIPE_ERRORS)
   @RateLimit(({ auth }) => ({
@@ -182,7 +186,11 @@ export class BillingController {
   @Post('subscription/cancel')
   @HttpCode(200)
   @Auth()
-  @ApiOperation({ operationId: 'cancelSubscription', summary: 'Cancel my subscription', description: '`atPeriodEnd: true` keeps access to the end of the paid period; false ends it now.' })
+  @ApiOperation({
+    operationId: 'cancelSubscription',
+    summary: 'Cancel my subscription',
+    description: '`atPeriodEnd: true` keeps access to the end of the paid period; false ends it now.',
+  })
   @ApiOkResponse({ type: SubscriptionDto })
   @ApiErrors(ErrorCode.ValidationError, ErrorCode.Conflict, ...STRIPE_ERRORS)
   cancel(@CurrentUser() user: AuthenticatedUser, @Body() body: CancelSubscriptionDto): Promise<SubscriptionDto> {

@@ -15,6 +15,16 @@ import { SubscriptionService } from './subscription.service.js';
 @Module({
   imports: [AuthModule, EntitlementsModule],
   controllers: [BillingController],
-  providers: [CatalogueService, CheckoutService, CheckoutConfirmService, StripeCustomersService, SubscriptionService, PurchaseRulesService, CheckoutLeaseService, OpenCheckoutSessionsService, InvoicesService],
+  providers: [
+    CatalogueService,
+    CheckoutService,
+    CheckoutConfirmService,
+    StripeCustomersService,
+    SubscriptionService,
+    PurchaseRulesService,
+    CheckoutLeaseService,
+    OpenCheckoutSessionsService,
+    InvoicesService,
+  ],
 })
 export class BillingModule {}

@@ -51,7 +51,14 @@ export class CheckoutService {
    * A customer deleted in Stripe (whose customer.deleted we missed) answers resource_missing on `customer`: it is
    * forgotten and the session created once more for a new customer, instead of failing the same way forever.
    */
-  private async createForCustomer(stripe: Stripe, userId: string, price: CataloguePrice, trial: number | null, idempotencyKey?: string, options: CheckoutOptions = {}): Promise<CheckoutSessionDto> {
+  private async createForCustomer(
+    stripe: Stripe,
+    userId: string,
+    price: CataloguePrice,
+    trial: number | null,
+    idempotencyKey?: string,
+    options: CheckoutOptions = {},
+  ): Promise<CheckoutSessionDto> {
     try {
       return await this.createInStripe(stripe, userId, price, trial, idempotencyKey, options);
     } catch (error) {
@@ -93,9 +100,7 @@ export class CheckoutService {
         // embedded and elements sessions come back to one URL (Stripe refuses success_url and cancel_url for them)
         ...(uiMode === 'hosted' ? { success_url: this.config.billing.successUrl, cancel_url: this.config.billing.cancelUrl } : { return_url: this.config.checkout.returnUrl }),
         ...this.checkoutOptions(options.locale),
-        ...(price.mode === 'subscription'
-          ? { subscription_data: { metadata, ...(trialDays ? { trial_period_days: trialDays } : {}) } }
-          : { payment_intent_data: { metadata } }),
+        ...(price.mode === 'subscription' ? { subscription_data: { metadata, ...(trialDays ? { trial_period_days: trialDays } : {}) } } : { payment_intent_data: { metadata } }),
       },
       // a retried request with the client's key gets Stripe's first answer back: no second session
       idempotencyKey ? { idempotencyKey: `checkout-${userId}-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}` } : undefined,
@@ -159,7 +164,7 @@ export class CheckoutService {
       const position = decodeCursor(cursor);
       qb.andWhere('(s.createdAt, s.id) < (:createdAt, :id)', position);
     }
-    return toPage(await qb.getMany(), limit, CheckoutSessionDto.from);
+    return toPage(await qb.getMany(), limit, (row) => CheckoutSessionDto.from(row));
   }
 
   /** The caller's own session by our id or Stripe's `cs_…` id; anyone else's is "not found". */

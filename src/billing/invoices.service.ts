@@ -12,9 +12,15 @@ export class InvoicesService {
 
   /** Newest first by Stripe's `created`, keyset-paged over (created, id). */
   async list(userId: string, limit = 20, cursor?: string): Promise<InvoicePageDto> {
-    const qb = this.db.getRepository(Invoice).createQueryBuilder('i').where('i.userId = :userId', { userId }).orderBy('i.createdAt', 'DESC').addOrderBy('i.id', 'DESC').take(limit + 1);
+    const qb = this.db
+      .getRepository(Invoice)
+      .createQueryBuilder('i')
+      .where('i.userId = :userId', { userId })
+      .orderBy('i.createdAt', 'DESC')
+      .addOrderBy('i.id', 'DESC')
+      .take(limit + 1);
     if (cursor) qb.andWhere('(i.createdAt, i.id) < (:createdAt, :id)', decodeCursor(cursor));
-    return toPage(await qb.getMany(), limit, InvoiceDto.from);
+    return toPage(await qb.getMany(), limit, (row) => InvoiceDto.from(row));
   }
 
   /** The subscription's latest invoice, when it is open and waits for the customer (3-D Secure). */

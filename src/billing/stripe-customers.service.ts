@@ -31,7 +31,7 @@ export class StripeCustomersService {
       // after Stripe deleted the user's customer, the key changes, or Stripe would answer the deleted one again
       { idempotencyKey: `customer-for-user-${user.id}${user.previousStripeCustomerId ? `-after-${user.previousStripeCustomerId}` : ''}` },
     );
-    const [, linked] = (await this.db.query('UPDATE users SET stripe_customer_id = $1 WHERE id = $2 AND stripe_customer_id IS NULL', [customer.id, user.id])) as [unknown, number];
+    const [, linked] = await this.db.query<[unknown, number]>('UPDATE users SET stripe_customer_id = $1 WHERE id = $2 AND stripe_customer_id IS NULL', [customer.id, user.id]);
     if (linked) return customer.id;
     // someone linked a customer first (a concurrent checkout, a webhook): theirs is the one
     const current = await users.findOneBy({ id: userId });
@@ -41,6 +41,9 @@ export class StripeCustomersService {
 
   /** Forgets a customer Stripe no longer knows (deleted in the Dashboard): the next `ensure` creates a new one. */
   async forget(userId: string, customerId: string): Promise<void> {
-    await this.db.query(`UPDATE users SET previous_stripe_customer_id = stripe_customer_id, stripe_customer_id = NULL WHERE id = $1 AND stripe_customer_id = $2`, [userId, customerId]);
+    await this.db.query(`UPDATE users SET previous_stripe_customer_id = stripe_customer_id, stripe_customer_id = NULL WHERE id = $1 AND stripe_customer_id = $2`, [
+      userId,
+      customerId,
+    ]);
   }
 }

@@ -14,8 +14,7 @@ import { CatalogueService } from './catalogue.service.js';
 import { InvoicesService } from './invoices.service.js';
 import type { PortalSessionDto, SubscriptionDto, SubscriptionPreviewDto } from './dto/billing.dto.js';
 
-const lineIsProration = (line: Stripe.InvoiceLineItem): boolean =>
-  Boolean(line.parent?.subscription_item_details?.proration ?? line.parent?.invoice_item_details?.proration);
+const lineIsProration = (line: Stripe.InvoiceLineItem): boolean => Boolean(line.parent?.subscription_item_details?.proration ?? line.parent?.invoice_item_details?.proration);
 
 /**
  * The signed-in user's subscription: what it is (as the webhooks and our own Stripe calls left it), what a

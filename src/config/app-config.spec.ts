@@ -8,7 +8,14 @@ describe('loadConfig', () => {
     expect(config.port).toBe(3000);
     expect(config.auth.accessTtlSeconds).toBe(900);
     expect(config.auth.refreshTtlSeconds).toBe(30 * 86400);
-    expect(config.stripe).toMatchObject({ secretKey: undefined, mode: null, apiUrl: 'https://api.stripe.com', webhookToleranceSeconds: 300, recoveryIntervalSeconds: 300, eventRetentionDays: 90 });
+    expect(config.stripe).toMatchObject({
+      secretKey: undefined,
+      mode: null,
+      apiUrl: 'https://api.stripe.com',
+      webhookToleranceSeconds: 300,
+      recoveryIntervalSeconds: 300,
+      eventRetentionDays: 90,
+    });
     expect(config.billing.portalReturnUrl).toBe('http://localhost:3000/');
   });
 

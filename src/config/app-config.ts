@@ -300,7 +300,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   const cors = str(env, 'CORS_ORIGINS');
   const corsOrigins: string[] | '*' | false = cors
-    ? cors.split(',').map((o) => o.trim()).filter(Boolean)
+    ? cors
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean)
     : production
       ? false
       : '*';

@@ -1,7 +1,13 @@
 import { ConfigError, loadConfig } from './app-config.js';
 
 /** Issue 18: the CHECKOUT_* options and PLAN_FEATURES_<PLAN>. */
-const base = { NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(32), DATABASE_URL: 'postgres://u:p@localhost:5432/db', STRIPE_PRICE_PRO_MONTHLY: 'price_1', STRIPE_PRICE_LIFETIME_ONCE: 'price_2' };
+const base = {
+  NODE_ENV: 'test',
+  JWT_SECRET: 'x'.repeat(32),
+  DATABASE_URL: 'postgres://u:p@localhost:5432/db',
+  STRIPE_PRICE_PRO_MONTHLY: 'price_1',
+  STRIPE_PRICE_LIFETIME_ONCE: 'price_2',
+};
 
 describe('checkout options and plan features', () => {
   it('defaults: every option off, the return URL is the success URL, no features', () => {
@@ -17,7 +23,7 @@ describe('checkout options and plan features', () => {
     expect(config.features.byPlan).toEqual({});
   });
 
-  it('reads every option, and each plan\'s features sorted and once', () => {
+  it("reads every option, and each plan's features sorted and once", () => {
     const config = loadConfig({
       ...base,
       PLAN_RANK: 'pro,team,lifetime',

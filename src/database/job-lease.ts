@@ -25,9 +25,12 @@ export async function withJobLease<T>(db: DataSource, name: string, options: Job
     if (Date.now() > deadline) throw AppError.conflict(`The ${name} job is still running on another instance; try again when it is done`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  const renew = setInterval(() => {
-    db.query('UPDATE job_leases SET locked_until = now() + make_interval(secs => $3) WHERE name = $1 AND holder = $2', [name, holder, leaseSeconds]).catch(() => undefined);
-  }, (leaseSeconds * 1000) / 3);
+  const renew = setInterval(
+    () => {
+      db.query('UPDATE job_leases SET locked_until = now() + make_interval(secs => $3) WHERE name = $1 AND holder = $2', [name, holder, leaseSeconds]).catch(() => undefined);
+    },
+    (leaseSeconds * 1000) / 3,
+  );
   renew.unref();
   try {
     return await work();

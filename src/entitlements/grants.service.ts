@@ -80,9 +80,9 @@ export class GrantsService {
     if (input.endsAt && input.endsAt.getTime() <= Date.now()) throw AppError.validation('endsAt must be in the future', { endsAt: ['must be in the future'] });
     return this.db.transaction(async (manager) => {
       await this.lockUser(manager, input.userId);
-      const grant = await manager.getRepository(Grant).save(
-        manager.getRepository(Grant).create({ userId: input.userId, plan: input.plan, source: 'admin', endsAt: input.endsAt, reason: input.reason, actorId: input.actorId }),
-      );
+      const grant = await manager
+        .getRepository(Grant)
+        .save(manager.getRepository(Grant).create({ userId: input.userId, plan: input.plan, source: 'admin', endsAt: input.endsAt, reason: input.reason, actorId: input.actorId }));
       await this.recompute(manager, input.userId);
       return grant;
     });
@@ -142,7 +142,7 @@ export class GrantsService {
 
   /** Serialises grant changes of one user (and checks the user exists). */
   async lockUser(manager: EntityManager, userId: string): Promise<void> {
-    const rows = (await manager.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [userId])) as unknown[];
+    const rows = await manager.query<unknown[]>('SELECT id FROM users WHERE id = $1 FOR UPDATE', [userId]);
     if (!rows.length) throw AppError.notFound('User');
   }
 }

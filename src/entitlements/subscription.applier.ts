@@ -52,7 +52,9 @@ export class SubscriptionApplier {
     const repo = manager.getRepository(Subscription);
     const current = await repo.findOne({ where: { stripeSubscriptionId: facts.id }, lock: { mode: 'pessimistic_write' } });
     const userId = current?.userId ?? options.userId ?? (await this.findUser(manager, facts));
-    const order = current ? orderStates({ at: options.at, status: facts.status, previousStatus: options.previousStatus }, { at: current.stateAt, status: current.status }) : { replace: true, ambiguous: false };
+    const order = current
+      ? orderStates({ at: options.at, status: facts.status, previousStatus: options.previousStatus }, { at: current.stateAt, status: current.status })
+      : { replace: true, ambiguous: false };
     if (current && !order.replace) {
       if (!current.userId && userId) await this.adopt(manager, current, userId);
       return { row: current, ambiguous: order.ambiguous };
@@ -88,8 +90,9 @@ export class SubscriptionApplier {
     } else {
       // a concurrent first sight of the same subscription waits on the unique key, then re-reads and orders itself
       const inserted = await repo.createQueryBuilder().insert().values(values).orIgnore().returning('id').execute();
-      if (!inserted.raw.length) return this.applyFacts(manager, facts, options);
-      row = repo.create({ ...values, id: (inserted.raw as Array<{ id: string }>)[0].id });
+      const raw = inserted.raw as Array<{ id: string }>;
+      if (!raw.length) return this.applyFacts(manager, facts, options);
+      row = repo.create({ ...values, id: raw[0].id });
     }
     if (!userId) {
       this.logger.warn(`Subscription ${facts.id} matches no user (customer ${facts.customerId ?? 'none'}); stored unlinked`);
@@ -118,11 +121,11 @@ export class SubscriptionApplier {
   /** The subscription's user: by its Stripe customer, then by `metadata.userId` (which this service sets). Never by email. */
   private async findUser(manager: EntityManager, facts: SubscriptionFacts): Promise<string | null> {
     if (facts.customerId) {
-      const rows = (await manager.query('SELECT id FROM users WHERE stripe_customer_id = $1', [facts.customerId])) as Array<{ id: string }>;
+      const rows = await manager.query<Array<{ id: string }>>('SELECT id FROM users WHERE stripe_customer_id = $1', [facts.customerId]);
       if (rows[0]) return rows[0].id;
     }
     if (facts.metadataUserId && UUID.test(facts.metadataUserId)) {
-      const rows = (await manager.query('SELECT id FROM users WHERE id = $1', [facts.metadataUserId])) as Array<{ id: string }>;
+      const rows = await manager.query<Array<{ id: string }>>('SELECT id FROM users WHERE id = $1', [facts.metadataUserId]);
       if (rows[0]) return rows[0].id;
     }
     return null;

@@ -58,9 +58,7 @@ export class EventRecoveryService {
     await collect({ delivery_success: false, created: { gte: Math.floor(Date.now() / 1000) - STRIPE_EVENT_RETENTION_SECONDS } });
 
     const ids = [...found.keys()];
-    const known = new Set<string>(
-      ids.length ? ((await this.db.query('SELECT id FROM stripe_events WHERE id = ANY($1)', [ids])) as Array<{ id: string }>).map((r) => r.id) : [],
-    );
+    const known = new Set<string>(ids.length ? (await this.db.query<Array<{ id: string }>>('SELECT id FROM stripe_events WHERE id = ANY($1)', [ids])).map((r) => r.id) : []);
     const missing = [...found.values()].filter((e) => !known.has(e.id)).sort((a, b) => a.created - b.created || a.id.localeCompare(b.id));
     let recovered = 0;
     let failed = 0;
@@ -80,7 +78,7 @@ export class EventRecoveryService {
 
   /** The newest applied event's Stripe time minus the overlap; 30 days back when the inbox is empty. */
   private async defaultSince(): Promise<number> {
-    const [row] = (await this.db.query(`SELECT extract(epoch FROM max(stripe_created_at))::bigint AS newest FROM stripe_events`)) as Array<{ newest: string | null }>;
+    const [row] = await this.db.query<Array<{ newest: string | null }>>(`SELECT extract(epoch FROM max(stripe_created_at))::bigint AS newest FROM stripe_events`);
     return row?.newest ? Number(row.newest) - OVERLAP_SECONDS : 0;
   }
 }

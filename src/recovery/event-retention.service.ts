@@ -21,13 +21,13 @@ export class EventRetentionService {
   async purge(maxBatches = 100): Promise<number> {
     let deleted = 0;
     for (let i = 0; i < maxBatches; i++) {
-      const result = (await this.db.query(
+      const result = await this.db.query<[unknown[], number]>(
         `DELETE FROM stripe_events WHERE id IN (
            SELECT id FROM stripe_events
            WHERE status IN ('processed', 'ignored') AND received_at < now() - make_interval(days => $1)
            LIMIT $2)`,
         [this.config.stripe.eventRetentionDays, BATCH],
-      )) as [unknown[], number];
+      );
       const count = result[1] ?? 0;
       deleted += count;
       if (count < BATCH) break;

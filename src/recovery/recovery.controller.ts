@@ -8,7 +8,12 @@ import { ApiErrors } from '../common/http/api-errors.decorator.js';
 import { EventRecoveryService } from './event-recovery.service.js';
 
 export class RecoverEventsDto {
-  @ApiPropertyOptional({ type: String, format: 'date-time', example: '2026-11-01T00:00:00Z', description: 'Scan events created since then (Stripe keeps 30 days). Default: the newest applied event minus 15 minutes.' })
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    example: '2026-11-01T00:00:00Z',
+    description: 'Scan events created since then (Stripe keeps 30 days). Default: the newest applied event minus 15 minutes.',
+  })
   @IsOptional()
   @Type(() => Date)
   @IsDate({ message: 'since must be an ISO date' })

@@ -94,7 +94,8 @@ export class StripeConfigCheckService implements OnApplicationBootstrap {
     if (s.mode === 'live' && s.apiUrl !== 'https://api.stripe.com') problems.push(`STRIPE_API_URL points a live key at ${s.apiUrl}`);
     if (!billing.catalogue.length) problems.push('No STRIPE_PRICE_<PLAN>_<INTERVAL> variable is set: the catalogue is empty');
     const prices = await Promise.all(billing.catalogue.map((entry) => this.checkPrice(stripe, entry)));
-    for (const price of prices) if (price.problem) problems.push(`STRIPE_PRICE_${price.plan.toUpperCase()}_${variableInterval(price.interval)} (${price.priceId}): ${price.problem}`);
+    for (const price of prices)
+      if (price.problem) problems.push(`STRIPE_PRICE_${price.plan.toUpperCase()}_${variableInterval(price.interval)} (${price.priceId}): ${price.problem}`);
     problems.push(...(await this.checkoutOptionProblems(stripe)));
     return { mode: s.mode, webhookSecrets: s.webhookSecrets.length, pending: false, checkedAt: new Date(), problems, prices };
   }

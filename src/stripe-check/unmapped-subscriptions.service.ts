@@ -12,11 +12,18 @@ export class UnmappedSubscriptionsService {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async list(): Promise<UnmappedSubscriptionDto[]> {
-    const rows = (await this.db.query(
+    const rows = await this.db.query<Array<{ stripe_subscription_id: string; user_id: string | null; price_id: string | null; product_id: string | null; status: string }>>(
       `SELECT stripe_subscription_id, user_id, price_id, product_id, status FROM subscriptions
        WHERE plan IS NULL AND status NOT IN ('canceled', 'incomplete_expired') ORDER BY created_at DESC LIMIT $1`,
       [SHOWN],
-    )) as Array<{ stripe_subscription_id: string; user_id: string | null; price_id: string | null; product_id: string | null; status: string }>;
-    return rows.map((r) => ({ stripeSubscriptionId: r.stripe_subscription_id, userId: r.user_id, priceId: r.price_id, productId: r.product_id, status: r.status, problem: PROBLEM }));
+    );
+    return rows.map((r) => ({
+      stripeSubscriptionId: r.stripe_subscription_id,
+      userId: r.user_id,
+      priceId: r.price_id,
+      productId: r.product_id,
+      status: r.status,
+      problem: PROBLEM,
+    }));
   }
 }

@@ -28,9 +28,14 @@ beforeAll(async () => {
 afterAll(() => emulator.close());
 
 const customer = () => stripe.customers.create({ email: `c${Math.random().toString(36).slice(2, 10)}@example.com` });
-const failure = (promise: Promise<unknown>) => promise.then(() => null, (e: InstanceType<typeof Stripe.errors.StripeError>) => ({ type: e.type, param: e.param, message: e.message }));
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => null,
+    (e: InstanceType<typeof Stripe.errors.StripeError>) => ({ type: e.type, param: e.param, message: e.message }),
+  );
 const line = (price = ONCE) => [{ price, quantity: 1 }];
-const post = (path: string, body = '') => fetch(`${emulator.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' }, redirect: 'manual' });
+const post = (path: string, body = '') =>
+  fetch(`${emulator.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' }, redirect: 'manual' });
 
 describe('promotion codes and totals', () => {
   it('a code takes its discount off the subtotal; tax is added once an address is known', async () => {
@@ -44,13 +49,29 @@ describe('promotion codes and totals', () => {
       automatic_tax: { enabled: true },
       customer_update: { address: 'auto' },
     });
-    expect(session).toMatchObject({ amount_subtotal: 49900, amount_total: 49900, total_details: { amount_discount: 0, amount_tax: 0 }, automatic_tax: { status: 'requires_location_inputs' } });
+    expect(session).toMatchObject({
+      amount_subtotal: 49900,
+      amount_total: 49900,
+      total_details: { amount_discount: 0, amount_tax: 0 },
+      automatic_tax: { status: 'requires_location_inputs' },
+    });
     expect(emulator.applyPromotionCode(session.id, 'five')).toMatchObject({ amount_total: 49400, total_details: { amount_discount: 500 } });
     const done = emulator.completeCheckout(session.id);
-    expect(done).toMatchObject({ amount_subtotal: 49900, amount_total: 49400 + 4940, total_details: { amount_discount: 500, amount_tax: 4940 }, automatic_tax: { status: 'complete' } });
+    expect(done).toMatchObject({
+      amount_subtotal: 49900,
+      amount_total: 49400 + 4940,
+      total_details: { amount_discount: 500, amount_tax: 4940 },
+      automatic_tax: { status: 'complete' },
+    });
     expect((await stripe.customers.retrieve(cus.id)) as Stripe.Customer).toMatchObject({ address: { country: 'US' } });
     // the customer now has an address: the next session is taxed at once
-    const next = await stripe.checkout.sessions.create({ mode: 'payment', customer: cus.id, line_items: line(), success_url: 'http://localhost/ok', automatic_tax: { enabled: true } });
+    const next = await stripe.checkout.sessions.create({
+      mode: 'payment',
+      customer: cus.id,
+      line_items: line(),
+      success_url: 'http://localhost/ok',
+      automatic_tax: { enabled: true },
+    });
     expect(next).toMatchObject({ amount_total: 49900 + 4990, total_details: { amount_tax: 4990 }, automatic_tax: { status: 'complete' } });
   });
 
@@ -71,10 +92,15 @@ describe('what Stripe refuses', () => {
   it('automatic tax for a customer without an address unless customer_update[address]=auto; tax ids unless customer_update[name]=auto', async () => {
     const cus = await customer();
     const base = { mode: 'payment' as const, customer: cus.id, line_items: line(), success_url: 'http://localhost/ok' };
-    expect(await failure(stripe.checkout.sessions.create({ ...base, automatic_tax: { enabled: true } }))).toMatchObject({ type: 'StripeInvalidRequestError', param: 'customer_update[address]' });
+    expect(await failure(stripe.checkout.sessions.create({ ...base, automatic_tax: { enabled: true } }))).toMatchObject({
+      type: 'StripeInvalidRequestError',
+      param: 'customer_update[address]',
+    });
     expect(await failure(stripe.checkout.sessions.create({ ...base, tax_id_collection: { enabled: true } }))).toMatchObject({ param: 'customer_update[name]' });
     await stripe.checkout.sessions.create({ ...base, tax_id_collection: { enabled: true }, customer_update: { name: 'auto' } });
-    expect(await failure(stripe.checkout.sessions.create({ mode: 'payment', line_items: line(), success_url: 'http://localhost/ok', customer_update: { name: 'auto' } }))).toMatchObject({ param: 'customer_update' });
+    expect(
+      await failure(stripe.checkout.sessions.create({ mode: 'payment', line_items: line(), success_url: 'http://localhost/ok', customer_update: { name: 'auto' } })),
+    ).toMatchObject({ param: 'customer_update' });
   });
 
   it('automatic tax while Stripe Tax is not active; GET /v1/tax/settings says so', async () => {
@@ -92,7 +118,12 @@ describe('what Stripe refuses', () => {
 
 describe('the embedded page (a stand-in for what Stripe.js mounts)', () => {
   it('opens by client secret only, pays, and sends the browser to return_url with the session id', async () => {
-    const session = await stripe.checkout.sessions.create({ mode: 'subscription', ui_mode: 'embedded_page', line_items: line(PRICE), return_url: 'http://app.local/return?session_id={CHECKOUT_SESSION_ID}' });
+    const session = await stripe.checkout.sessions.create({
+      mode: 'subscription',
+      ui_mode: 'embedded_page',
+      line_items: line(PRICE),
+      return_url: 'http://app.local/return?session_id={CHECKOUT_SESSION_ID}',
+    });
     expect((await fetch(`${emulator.url}/checkout/${session.id}`)).status).toBe(404);
     expect((await fetch(`${emulator.url}/embedded/${session.id}`)).status).toBe(404);
     const page = await fetch(`${emulator.url}/embedded/${session.client_secret}`);
@@ -132,7 +163,7 @@ describe('Stripe Entitlements', () => {
     expect(again.entitlements.data[0].feature).toBe(all[3].feature);
   });
 
-  it('the trigger makes one for the email\'s customer', () => {
+  it("the trigger makes one for the email's customer", () => {
     const events = emulator.store.trigger('entitlements.active_entitlement_summary.updated', 'ent@example.com', ['beta']);
     expect(events.map((e) => e.type)).toEqual(['entitlements.active_entitlement_summary.updated']);
     expect((events[0].data.object as Stripe.Entitlements.ActiveEntitlementSummary).entitlements.data.map((e) => e.lookup_key)).toEqual(['beta']);

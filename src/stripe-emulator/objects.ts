@@ -78,7 +78,7 @@ export function productIdFor(priceId: string): string {
 }
 
 export function priceObject(overrides: DeepPartial<Stripe.Price> = {}): Stripe.Price {
-  const id = (overrides.id as string | undefined) ?? stripeId('price');
+  const id = overrides.id ?? stripeId('price');
   const unitAmount = overrides.unit_amount === undefined ? 2000 : overrides.unit_amount;
   return {
     id,
@@ -417,7 +417,11 @@ export function activeEntitlementObject(overrides: Partial<Stripe.Entitlements.A
 }
 
 /** The object of `entitlements.active_entitlement_summary.updated`: the customer's active entitlements (it has no id). */
-export function activeEntitlementSummaryObject(customer: string, entitlements: Stripe.Entitlements.ActiveEntitlement[], hasMore = false): Stripe.Entitlements.ActiveEntitlementSummary {
+export function activeEntitlementSummaryObject(
+  customer: string,
+  entitlements: Stripe.Entitlements.ActiveEntitlement[],
+  hasMore = false,
+): Stripe.Entitlements.ActiveEntitlementSummary {
   return {
     object: 'entitlements.active_entitlement_summary',
     customer,

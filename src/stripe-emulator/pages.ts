@@ -41,7 +41,9 @@ export function checkoutPage(session: Stripe.Checkout.Session, price: Stripe.Pri
   const details = session.total_details;
   const lines =
     (details?.amount_discount ? `<p class="muted" id="discount">Discount: −${money(details.amount_discount, session.currency)}</p>` : '') +
-    (session.automatic_tax?.enabled ? `<p class="muted" id="tax">Tax: ${session.automatic_tax.status === 'complete' ? money(details?.amount_tax ?? 0, session.currency) : 'computed from your address'}</p>` : '');
+    (session.automatic_tax?.enabled
+      ? `<p class="muted" id="tax">Tax: ${session.automatic_tax.status === 'complete' ? money(details?.amount_tax ?? 0, session.currency) : 'computed from your address'}</p>`
+      : '');
   const promotion =
     session.status === 'open' && session.allow_promotion_codes
       ? `<form method="post" action="${base}/promotion-code"><input id="promotion-code" name="code" placeholder="Promotion code" autocomplete="off"><button id="apply-code" class="secondary" type="submit">Apply</button></form>${
@@ -60,7 +62,10 @@ export function checkoutPage(session: Stripe.Checkout.Session, price: Stripe.Pri
   } else if (paymentFailed) {
     actions = `<p class="muted" id="state">The delayed payment failed: nothing was charged.</p>`;
   } else if (session.status === 'complete' && session.payment_status === 'unpaid') {
-    actions = `<p class="muted" id="pending">The bank debit is processing.</p>` + form('succeed', 'Simulate: the payment succeeds', 'succeed') + form('fail', 'Simulate: the payment fails', 'fail', 'secondary');
+    actions =
+      `<p class="muted" id="pending">The bank debit is processing.</p>` +
+      form('succeed', 'Simulate: the payment succeeds', 'succeed') +
+      form('fail', 'Simulate: the payment fails', 'fail', 'secondary');
   } else {
     actions = `<p class="muted" id="state">This checkout session is ${escape(session.status ?? '')} (${escape(session.payment_status)}).</p>`;
   }

@@ -100,7 +100,11 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
     if (fields.includes('customer') && typeof session.customer === 'string') out.customer = store.customer(session.customer);
     if (fields.includes('line_items')) {
       const { price, quantity } = store.sessionRecord(session.id);
-      out.line_items = { object: 'list', data: [{ id: `li_${session.id.slice(-14)}`, object: 'item', price, quantity, amount_total: session.amount_total, currency: session.currency }], has_more: false };
+      out.line_items = {
+        object: 'list',
+        data: [{ id: `li_${session.id.slice(-14)}`, object: 'item', price, quantity, amount_total: session.amount_total, currency: session.currency }],
+        has_more: false,
+      };
     }
     return out as unknown as Stripe.Checkout.Session;
   };
@@ -109,7 +113,8 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
   const expandSubscription = (subscription: Stripe.Subscription, expand: unknown, prefix = ''): Stripe.Subscription => {
     const fields = Array.isArray(expand) ? (expand as string[]) : [];
     const out: Record<string, unknown> = { ...subscription };
-    if (fields.includes(`${prefix}latest_invoice`) && typeof subscription.latest_invoice === 'string') out.latest_invoice = store.invoices.get(subscription.latest_invoice) ?? subscription.latest_invoice;
+    if (fields.includes(`${prefix}latest_invoice`) && typeof subscription.latest_invoice === 'string')
+      out.latest_invoice = store.invoices.get(subscription.latest_invoice) ?? subscription.latest_invoice;
     if (fields.includes(`${prefix}customer`) && typeof subscription.customer === 'string') out.customer = store.customers.get(subscription.customer) ?? subscription.customer;
     return out as unknown as Stripe.Subscription;
   };
@@ -175,7 +180,11 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
       const fingerprint = `${path}:${raw}`;
       const seen = idempotent.get(idempotencyKey);
       if (seen && seen.fingerprint !== fingerprint) {
-        return send(res, 400, JSON.stringify(new EmulatorError(400, 'idempotency_error', `Keys for idempotent requests can only be used with the same parameters they were first used with.`).body()));
+        return send(
+          res,
+          400,
+          JSON.stringify(new EmulatorError(400, 'idempotency_error', `Keys for idempotent requests can only be used with the same parameters they were first used with.`).body()),
+        );
       }
       if (seen) return send(res, seen.status, seen.body, { 'idempotent-replayed': 'true' });
     }
@@ -206,8 +215,14 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
       const base = `/${checkout[1]}/${checkout[2]}`;
       const action = checkout[3];
       const render = (status: number, promotionError?: string) => {
-        const trial = record.trialPeriodDays ? `${record.trialPeriodDays}-day free trial` : record.trialEnd ? `Free trial until ${new Date(record.trialEnd * 1000).toISOString().slice(0, 10)}` : undefined;
-        res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' }).end(checkoutPage(record.session, record.price, record.quantity, record.paymentFailed, trial, { base, embedded, promotionError }));
+        const trial = record.trialPeriodDays
+          ? `${record.trialPeriodDays}-day free trial`
+          : record.trialEnd
+            ? `Free trial until ${new Date(record.trialEnd * 1000).toISOString().slice(0, 10)}`
+            : undefined;
+        res
+          .writeHead(status, { 'content-type': 'text/html; charset=utf-8' })
+          .end(checkoutPage(record.session, record.price, record.quantity, record.paymentFailed, trial, { base, embedded, promotionError }));
         return true;
       };
       if (!action) return render(200);
@@ -220,7 +235,7 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
           if (!(error instanceof EmulatorError)) throw error;
           return render(400, error.message);
         }
-        return redirect(res, base), true;
+        return (redirect(res, base), true);
       }
       const session = record.session;
       // embedded with redirect_on_completion=never: the page itself shows the result
@@ -259,7 +274,9 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
     }
     const back = /^\/return\/(success|cancel)$/.exec(path);
     if (back) {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(returnPage(back[1] as 'success' | 'cancel', new URL(req.url ?? '/', 'http://x').searchParams.get('session_id')));
+      res
+        .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+        .end(returnPage(back[1] as 'success' | 'cancel', new URL(req.url ?? '/', 'http://x').searchParams.get('session_id')));
       return true;
     }
     const portal = /^\/portal\/([^/]+)(?:\/(cancel|cancel-now)\/([^/]+))?$/.exec(path);

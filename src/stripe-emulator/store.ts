@@ -78,7 +78,15 @@ const SUBSCRIPTION_STATUSES: readonly string[] = ['active', 'canceled', 'incompl
 /** statuses after which Stripe never changes a subscription again (only metadata and cancellation_details) */
 const ENDED: ReadonlySet<string> = new Set(['canceled', 'incomplete_expired']);
 /** `ui_mode` values of this API version, and the older names Stripe still maps onto them */
-const UI_MODES: Record<string, string> = { hosted_page: 'hosted_page', embedded_page: 'embedded_page', elements: 'elements', form: 'form', hosted: 'hosted_page', embedded: 'embedded_page', custom: 'elements' };
+const UI_MODES: Record<string, string> = {
+  hosted_page: 'hosted_page',
+  embedded_page: 'embedded_page',
+  elements: 'elements',
+  form: 'form',
+  hosted: 'hosted_page',
+  embedded: 'embedded_page',
+  custom: 'elements',
+};
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
@@ -120,7 +128,7 @@ export class EmulatorStore {
       lookup_key: seed.lookupKey ?? seed.lookup_key ?? null,
       type: seed.interval === 'once' ? 'one_time' : 'recurring',
       recurring: seed.interval === 'once' ? null : { interval: seed.interval, interval_count: 1, meter: null, usage_type: 'licensed', trial_period_days: null },
-    } as Partial<Stripe.Price>);
+    });
     this.prices.set(price.id, price);
     return price;
   }
@@ -166,15 +174,18 @@ export class EmulatorStore {
     if (!hosted && successUrl) throw EmulatorError.invalid(`You cannot pass \`success_url\` when \`ui_mode\` is \`${uiMode}\`; use \`return_url\` instead.`, 'success_url');
     if (!hosted && !returnUrl && params.redirect_on_completion !== 'never') throw EmulatorError.invalid('Missing required param: return_url.', 'return_url');
     const subscriptionData = params.subscription_data as Params | undefined;
-    if (subscriptionData !== undefined && mode !== 'subscription') throw EmulatorError.invalid('You can only pass `subscription_data` in `subscription` mode.', 'subscription_data');
+    if (subscriptionData !== undefined && mode !== 'subscription')
+      throw EmulatorError.invalid('You can only pass `subscription_data` in `subscription` mode.', 'subscription_data');
     const trial = this.checkoutTrial(subscriptionData);
     const hasTrial = trial.trialPeriodDays !== undefined || trial.trialEnd !== undefined;
     const items = (params.line_items as Array<{ price?: string; quantity?: string }> | undefined) ?? [];
     if (items.length !== 1 || !items[0].price) throw EmulatorError.invalid('The emulator supports exactly one line item with a price', 'line_items');
     const price = this.price(items[0].price, 'line_items[0][price]');
     if (!price.active) throw EmulatorError.invalid(`The price specified (${price.id}) is inactive.`, 'line_items[0][price]');
-    if (mode === 'subscription' && price.type !== 'recurring') throw EmulatorError.invalid('You must provide at least one recurring price in `subscription` mode when using prices.', 'line_items');
-    if (mode === 'payment' && price.type === 'recurring') throw EmulatorError.invalid('You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.', 'line_items');
+    if (mode === 'subscription' && price.type !== 'recurring')
+      throw EmulatorError.invalid('You must provide at least one recurring price in `subscription` mode when using prices.', 'line_items');
+    if (mode === 'payment' && price.type === 'recurring')
+      throw EmulatorError.invalid('You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.', 'line_items');
     const customerId = str(params.customer);
     // like Stripe: an unknown (e.g. deleted) customer is resource_missing on the `customer` parameter
     if (customerId && !this.customers.has(customerId)) throw EmulatorError.missing('customer', customerId, 'customer');
@@ -189,7 +200,10 @@ export class EmulatorStore {
     const existing = customerId ? this.customer(customerId) : null;
     if (automaticTax) {
       if (this.taxSettingsStatus !== 'active') {
-        throw EmulatorError.invalid('Stripe Tax has not been activated on your account. Please visit https://dashboard.stripe.com/settings/tax/activate to get started.', 'automatic_tax[enabled]');
+        throw EmulatorError.invalid(
+          'Stripe Tax has not been activated on your account. Please visit https://dashboard.stripe.com/settings/tax/activate to get started.',
+          'automatic_tax[enabled]',
+        );
       }
       if (existing && !existing.address && customerUpdate.address !== 'auto' && (customerUpdate as { shipping?: string }).shipping !== 'auto') {
         throw EmulatorError.invalid(
@@ -203,9 +217,11 @@ export class EmulatorStore {
       throw EmulatorError.invalid("`tax_id_collection[enabled]=true` with an existing customer requires `customer_update[name]` to be 'auto'.", 'customer_update[name]');
     }
     const billingAddress = str(params.billing_address_collection);
-    if (billingAddress !== undefined && billingAddress !== 'auto' && billingAddress !== 'required') throw EmulatorError.invalid('Invalid billing_address_collection: must be one of auto or required', 'billing_address_collection');
+    if (billingAddress !== undefined && billingAddress !== 'auto' && billingAddress !== 'required')
+      throw EmulatorError.invalid('Invalid billing_address_collection: must be one of auto or required', 'billing_address_collection');
     const termsOfService = str((params.consent_collection as Params | undefined)?.terms_of_service);
-    if (termsOfService !== undefined && termsOfService !== 'none' && termsOfService !== 'required') throw EmulatorError.invalid('Invalid consent_collection[terms_of_service]: must be one of none or required', 'consent_collection[terms_of_service]');
+    if (termsOfService !== undefined && termsOfService !== 'none' && termsOfService !== 'required')
+      throw EmulatorError.invalid('Invalid consent_collection[terms_of_service]: must be one of none or required', 'consent_collection[terms_of_service]');
     // Stripe computes tax at once when the customer's address is known, otherwise when Checkout collects it
     const taxNow = automaticTax && !!existing?.address;
     const totals = checkoutTotals(amount, undefined, taxNow);
@@ -224,18 +240,25 @@ export class EmulatorStore {
       total_details: { amount_discount: totals.discount, amount_shipping: 0, amount_tax: totals.tax },
       currency: price.currency,
       expires_at: Number(params.expires_at) || created + 24 * 3600,
-      ui_mode: uiMode as Stripe.Checkout.Session.UiMode,
+      ui_mode: uiMode,
       url: hosted ? `${this.baseUrl()}/checkout/${id}` : null,
       client_secret: hosted ? null : `${id}_secret_${stripeId('x', 24).slice(2)}`,
-      ...(hosted ? {} : { return_url: returnUrl, redirect_on_completion: (str(params.redirect_on_completion) ?? 'always') as Stripe.Checkout.Session.RedirectOnCompletion }),
-      locale: (str(params.locale) ?? null) as Stripe.Checkout.Session.Locale | null,
+      ...(hosted ? {} : { return_url: returnUrl, redirect_on_completion: str(params.redirect_on_completion) ?? 'always' }),
+      locale: str(params.locale) ?? null,
       allow_promotion_codes: params.allow_promotion_codes === undefined ? null : params.allow_promotion_codes === 'true',
-      automatic_tax: { enabled: automaticTax, liability: automaticTax ? { type: 'self' } : null, provider: automaticTax ? 'stripe' : null, status: automaticTax ? (taxNow ? 'complete' : 'requires_location_inputs') : null },
+      automatic_tax: {
+        enabled: automaticTax,
+        liability: automaticTax ? { type: 'self' } : null,
+        provider: automaticTax ? 'stripe' : null,
+        status: automaticTax ? (taxNow ? 'complete' : 'requires_location_inputs') : null,
+      },
       tax_id_collection: { enabled: taxIds, required: 'never' },
       billing_address_collection: billingAddress ?? null,
-      consent_collection: termsOfService ? { payment_method_reuse_agreement: null, promotions: null, terms_of_service: termsOfService as Stripe.Checkout.Session.ConsentCollection.TermsOfService } : null,
-      payment_method_collection: (str(params.payment_method_collection) ?? 'always') as Stripe.Checkout.Session.PaymentMethodCollection,
-    } as Partial<Stripe.Checkout.Session>);
+      consent_collection: termsOfService
+        ? { payment_method_reuse_agreement: null, promotions: null, terms_of_service: termsOfService as Stripe.Checkout.Session.ConsentCollection.TermsOfService }
+        : null,
+      payment_method_collection: str(params.payment_method_collection) ?? 'always',
+    });
     const subscriptionMetadata = (subscriptionData?.metadata as Record<string, string> | undefined) ?? {};
     this.sessions.set(id, { session, price, quantity, subscriptionMetadata, customerUpdate, ...trial });
     return session;
@@ -272,12 +295,14 @@ export class EmulatorStore {
     if (given(days) && given(end)) throw EmulatorError.invalid('You may only specify one of these parameters: trial_end, trial_period_days.', 'subscription_data[trial_end]');
     if (given(days)) {
       const n = Number(days);
-      if (!Number.isInteger(n) || n < 1 || n > 730) throw EmulatorError.invalid('subscription_data[trial_period_days] must be an integer between 1 and 730.', 'subscription_data[trial_period_days]');
+      if (!Number.isInteger(n) || n < 1 || n > 730)
+        throw EmulatorError.invalid('subscription_data[trial_period_days] must be an integer between 1 and 730.', 'subscription_data[trial_period_days]');
       return { trialPeriodDays: n };
     }
     if (given(end)) {
       const at = Number(end);
-      if (!Number.isInteger(at) || at <= nowSeconds()) throw EmulatorError.invalid('subscription_data[trial_end] must be a unix timestamp in the future.', 'subscription_data[trial_end]');
+      if (!Number.isInteger(at) || at <= nowSeconds())
+        throw EmulatorError.invalid('subscription_data[trial_end] must be a unix timestamp in the future.', 'subscription_data[trial_end]');
       return { trialEnd: at };
     }
     return {};
@@ -291,7 +316,8 @@ export class EmulatorStore {
 
   expireCheckout(id: string): Stripe.Checkout.Session {
     const record = this.sessionRecord(id);
-    if (record.session.status !== 'open') throw EmulatorError.invalid(`Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${record.session.status}".`);
+    if (record.session.status !== 'open')
+      throw EmulatorError.invalid(`Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${record.session.status}".`);
     record.session = { ...record.session, status: 'expired', url: null };
     this.emit('checkout.session.expired', record.session);
     return record.session;
@@ -336,7 +362,16 @@ export class EmulatorStore {
       const item = subscription.items.data[0];
       const line =
         trialEnd !== undefined
-          ? invoiceLineObject({ amount: 0, currency: price.currency, description: `Trial period for ${priceName(price)}`, price, quantity, period: { start: now, end: trialEnd }, subscription: subscription.id, subscriptionItem: item.id })
+          ? invoiceLineObject({
+              amount: 0,
+              currency: price.currency,
+              description: `Trial period for ${priceName(price)}`,
+              price,
+              quantity,
+              period: { start: now, end: trialEnd },
+              subscription: subscription.id,
+              subscriptionItem: item.id,
+            })
           : periodLine(subscription.id, item, now, item.current_period_end);
       invoice = this.createInvoice(subscription, { lines: [line], billingReason: 'subscription_create', status: paid ? 'paid' : 'open', periodStart: now, periodEnd: now });
       subscription.latest_invoice = invoice.id;
@@ -366,14 +401,23 @@ export class EmulatorStore {
 
   settleAsyncPayment(id: string, succeeded: boolean): Stripe.Checkout.Session {
     const record = this.sessionRecord(id);
-    if (record.session.status !== 'complete' || record.session.payment_status !== 'unpaid' || record.paymentFailed) throw EmulatorError.invalid('This Checkout Session has no pending payment');
+    if (record.session.status !== 'complete' || record.session.payment_status !== 'unpaid' || record.paymentFailed)
+      throw EmulatorError.invalid('This Checkout Session has no pending payment');
     const subscriptionId = record.session.subscription as string | null;
     if (succeeded) {
       record.session = { ...record.session, payment_status: 'paid' };
       this.emit('checkout.session.async_payment_succeeded', record.session);
       if (subscriptionId) {
         const subscription = this.updateSubscriptionState(subscriptionId, { status: 'active' });
-        const invoice = this.settleInvoice(subscription.latest_invoice as string | null, 'paid') ?? this.createInvoice(subscription, { lines: subscription.items.data.map((i) => periodLine(subscription.id, i, i.current_period_start, i.current_period_end)), billingReason: 'subscription_create', status: 'paid', periodStart: nowSeconds(), periodEnd: nowSeconds() });
+        const invoice =
+          this.settleInvoice(subscription.latest_invoice as string | null, 'paid') ??
+          this.createInvoice(subscription, {
+            lines: subscription.items.data.map((i) => periodLine(subscription.id, i, i.current_period_start, i.current_period_end)),
+            billingReason: 'subscription_create',
+            status: 'paid',
+            periodStart: nowSeconds(),
+            periodEnd: nowSeconds(),
+          });
         this.emit('invoice.paid', invoice);
       }
     } else {
@@ -455,7 +499,7 @@ export class EmulatorStore {
       next.cancellation_details = {
         ...(next.cancellation_details ?? { comment: null, feedback: null, feedback_option: null, reason: null }),
         ...(details.comment !== undefined ? { comment: str(details.comment) ?? null } : {}),
-        ...(details.feedback !== undefined ? { feedback: (str(details.feedback) ?? null) as Stripe.Subscription.CancellationDetails.Feedback | null } : {}),
+        ...(details.feedback !== undefined ? { feedback: str(details.feedback) ?? null } : {}),
       };
     }
     applyCancellation(next, params, now);
@@ -471,7 +515,14 @@ export class EmulatorStore {
         const pending = this.pendingProrations.get(id) ?? [];
         if (change.invoiceNow) {
           const at = change.anchor ?? date;
-          invoice = this.createInvoice(next, { lines: [...pending, ...change.lines], billingReason: 'subscription_update', status: 'paid', periodStart: at, periodEnd: at, prorationDate: date });
+          invoice = this.createInvoice(next, {
+            lines: [...pending, ...change.lines],
+            billingReason: 'subscription_update',
+            status: 'paid',
+            periodStart: at,
+            periodEnd: at,
+            prorationDate: date,
+          });
           this.pendingProrations.delete(id);
           next.latest_invoice = invoice.id;
         } else if (change.lines.length) {
@@ -517,8 +568,10 @@ export class EmulatorStore {
       const priceId = str(spec.price);
       const price = priceId ? this.price(priceId, `${p}[price]`) : old.price;
       if (!price.active) throw EmulatorError.invalid(`The price specified (${price.id}) is inactive. This field only accepts active prices.`, `${p}[price]`);
-      if (price.type !== 'recurring') throw EmulatorError.invalid('The price specified is set to `type=one_time` but this field only accepts prices with `type=recurring`.', `${p}[price]`);
-      if (price.currency !== sub.currency) throw EmulatorError.invalid(`The price specified (${price.id}) is in ${price.currency}, but this subscription bills in ${sub.currency}.`, `${p}[price]`);
+      if (price.type !== 'recurring')
+        throw EmulatorError.invalid('The price specified is set to `type=one_time` but this field only accepts prices with `type=recurring`.', `${p}[price]`);
+      if (price.currency !== sub.currency)
+        throw EmulatorError.invalid(`The price specified (${price.id}) is in ${price.currency}, but this subscription bills in ${sub.currency}.`, `${p}[price]`);
       const quantity = spec.quantity === undefined ? (old.quantity ?? 1) : Number(spec.quantity);
       if (!Number.isInteger(quantity) || quantity < 0) throw EmulatorError.invalid(`Invalid integer: ${String(spec.quantity)}`, `${p}[quantity]`);
       if (price.id === old.price.id && quantity === (old.quantity ?? 1)) return;
@@ -534,7 +587,15 @@ export class EmulatorStore {
         anchor = now;
         return;
       }
-      const next = subscriptionItemObject({ id: old.id, subscription: sub.id, price, quantity, created: old.created, periodStart: old.current_period_start, periodEnd: old.current_period_end });
+      const next = subscriptionItemObject({
+        id: old.id,
+        subscription: sub.id,
+        price,
+        quantity,
+        created: old.created,
+        periodStart: old.current_period_start,
+        periodEnd: old.current_period_end,
+      });
       if (!trialing && behavior !== 'none') {
         lines.push(...prorationLines(sub.id, old, next, date));
         if (behavior === 'always_invoice') invoiceNow = true;
@@ -561,7 +622,7 @@ export class EmulatorStore {
       ended_at: endedAt,
       cancellation_details: {
         comment: str(details.comment) ?? current.cancellation_details?.comment ?? null,
-        feedback: (str(details.feedback) ?? current.cancellation_details?.feedback ?? null) as Stripe.Subscription.CancellationDetails.Feedback | null,
+        feedback: str(details.feedback) ?? current.cancellation_details?.feedback ?? null,
         feedback_option: current.cancellation_details?.feedback_option ?? null,
         reason: 'cancellation_requested',
       },
@@ -613,17 +674,45 @@ export class EmulatorStore {
       ...next.items,
       data: next.items.data.map((item) => {
         if (anchorParam === 'now') {
-          const fresh = subscriptionItemObject({ id: item.id, subscription: id, price: item.price, quantity: item.quantity, created: item.created, periodStart: now, periodEnd: addInterval(now, item.price.recurring) });
+          const fresh = subscriptionItemObject({
+            id: item.id,
+            subscription: id,
+            price: item.price,
+            quantity: item.quantity,
+            created: item.created,
+            periodStart: now,
+            periodEnd: addInterval(now, item.price.recurring),
+          });
           lines.push(periodLine(id, fresh, now, fresh.current_period_end));
           return fresh;
         }
         let start = item.current_period_start;
         let end = item.current_period_end;
         while (end <= now) [start, end] = [end, addInterval(end, item.price.recurring)];
-        const moved = subscriptionItemObject({ id: item.id, subscription: id, price: item.price, quantity: item.quantity, created: item.created, periodStart: start, periodEnd: end });
+        const moved = subscriptionItemObject({
+          id: item.id,
+          subscription: id,
+          price: item.price,
+          quantity: item.quantity,
+          created: item.created,
+          periodStart: start,
+          periodEnd: end,
+        });
         if (behavior !== 'none' && end > now) {
           const amount = Math.round(((item.price.unit_amount ?? 0) * (item.quantity ?? 1) * (end - now)) / (end - start));
-          lines.push(invoiceLineObject({ amount, currency: item.price.currency, description: `Remaining time on ${priceName(item.price)} after ${day(now)}`, price: item.price, quantity: item.quantity ?? 1, period: { start: now, end }, subscription: id, subscriptionItem: item.id, proration: true }));
+          lines.push(
+            invoiceLineObject({
+              amount,
+              currency: item.price.currency,
+              description: `Remaining time on ${priceName(item.price)} after ${day(now)}`,
+              price: item.price,
+              quantity: item.quantity ?? 1,
+              period: { start: now, end },
+              subscription: id,
+              subscriptionItem: item.id,
+              proration: true,
+            }),
+          );
         }
         return moved;
       }),
@@ -659,14 +748,29 @@ export class EmulatorStore {
     next.items = {
       ...next.items,
       data: next.items.data.map((item) =>
-        subscriptionItemObject({ id: item.id, subscription: id, price: item.price, quantity: item.quantity, created: item.created, periodStart: item.current_period_end, periodEnd: addInterval(item.current_period_end, item.price.recurring) }),
+        subscriptionItemObject({
+          id: item.id,
+          subscription: id,
+          price: item.price,
+          quantity: item.quantity,
+          created: item.created,
+          periodStart: item.current_period_end,
+          periodEnd: addInterval(item.current_period_end, item.price.recurring),
+        }),
       ),
     };
     if (next.status === 'past_due' || next.status === 'unpaid') next.status = 'active';
     const held = next.pause_collection?.behavior;
     const status = held === 'void' ? 'void' : held === 'mark_uncollectible' ? 'uncollectible' : held === 'keep_as_draft' ? 'draft' : 'paid';
     const lines = [...(this.pendingProrations.get(id) ?? []), ...next.items.data.map((i) => periodLine(id, i, i.current_period_start, i.current_period_end))];
-    const invoice = this.createInvoice(next, { lines, billingReason: 'subscription_cycle', status, periodStart: current.items.data[0]?.current_period_start ?? end, periodEnd: end, created: end > nowSeconds() ? nowSeconds() : end });
+    const invoice = this.createInvoice(next, {
+      lines,
+      billingReason: 'subscription_cycle',
+      status,
+      periodStart: current.items.data[0]?.current_period_start ?? end,
+      periodEnd: end,
+      created: end > nowSeconds() ? nowSeconds() : end,
+    });
     this.pendingProrations.delete(id);
     next.latest_invoice = invoice.id;
     const saved = this.commitSubscription(next);
@@ -719,10 +823,27 @@ export class EmulatorStore {
     next.status = options.paid ? 'active' : 'past_due';
     next.items = {
       ...next.items,
-      data: next.items.data.map((item) => subscriptionItemObject({ id: item.id, subscription: id, price: item.price, quantity: item.quantity, created: item.created, periodStart: end, periodEnd: addInterval(end, item.price.recurring) })),
+      data: next.items.data.map((item) =>
+        subscriptionItemObject({
+          id: item.id,
+          subscription: id,
+          price: item.price,
+          quantity: item.quantity,
+          created: item.created,
+          periodStart: end,
+          periodEnd: addInterval(end, item.price.recurring),
+        }),
+      ),
     };
     const lines = [...(this.pendingProrations.get(id) ?? []), ...next.items.data.map((i) => periodLine(id, i, i.current_period_start, i.current_period_end))];
-    const invoice = this.createInvoice(next, { lines, billingReason: 'subscription_cycle', status: options.paid ? 'paid' : 'open', periodStart: current.trial_start ?? end, periodEnd: end, attempted: true });
+    const invoice = this.createInvoice(next, {
+      lines,
+      billingReason: 'subscription_cycle',
+      status: options.paid ? 'paid' : 'open',
+      periodStart: current.trial_start ?? end,
+      periodEnd: end,
+      attempted: true,
+    });
     this.pendingProrations.delete(id);
     next.latest_invoice = invoice.id;
     const saved = this.commitSubscription(next);
@@ -753,7 +874,17 @@ export class EmulatorStore {
   /** A subscription's invoice, stored (unless a preview), its lines pointing at it. */
   private createInvoice(
     owner: Pick<Stripe.Subscription, 'id' | 'customer' | 'currency' | 'metadata'> | { id: null; customer: string; currency: string; metadata: null },
-    spec: { lines: Stripe.InvoiceLineItem[]; billingReason: Stripe.Invoice.BillingReason; status: 'paid' | 'open' | 'draft' | 'void' | 'uncollectible'; periodStart: number; periodEnd: number; created?: number; prorationDate?: number; preview?: boolean; attempted?: boolean },
+    spec: {
+      lines: Stripe.InvoiceLineItem[];
+      billingReason: Stripe.Invoice.BillingReason;
+      status: 'paid' | 'open' | 'draft' | 'void' | 'uncollectible';
+      periodStart: number;
+      periodEnd: number;
+      created?: number;
+      prorationDate?: number;
+      preview?: boolean;
+      attempted?: boolean;
+    },
   ): Stripe.Invoice {
     const id = spec.preview ? stripeId('upcoming_in') : stripeId('in');
     const customerId = owner.customer as string;
@@ -827,12 +958,28 @@ export class EmulatorStore {
       if (!Array.isArray(specs) || specs.length === 0) throw EmulatorError.invalid('Missing required param: subscription_details[items].', 'subscription_details[items]');
       const lines = (specs as Params[]).map((spec, i) => {
         const price = this.price(str(spec.price) ?? '', `subscription_details[items][${i}][price]`);
-        if (price.type !== 'recurring') throw EmulatorError.invalid('The price specified is set to `type=one_time` but this field only accepts prices with `type=recurring`.', `subscription_details[items][${i}][price]`);
+        if (price.type !== 'recurring')
+          throw EmulatorError.invalid(
+            'The price specified is set to `type=one_time` but this field only accepts prices with `type=recurring`.',
+            `subscription_details[items][${i}][price]`,
+          );
         const quantity = Number(spec.quantity ?? 1);
         const end = addInterval(now, price.recurring);
-        return invoiceLineObject({ amount: (price.unit_amount ?? 0) * quantity, currency: price.currency, description: periodDescription(price, quantity), price, quantity, period: { start: now, end }, subscription: null, subscriptionItem: null });
+        return invoiceLineObject({
+          amount: (price.unit_amount ?? 0) * quantity,
+          currency: price.currency,
+          description: periodDescription(price, quantity),
+          price,
+          quantity,
+          period: { start: now, end },
+          subscription: null,
+          subscriptionItem: null,
+        });
       });
-      const invoice = this.createInvoice({ id: null, customer: customerId, currency: lines[0].currency, metadata: null }, { lines, billingReason: 'subscription_create', status: 'draft', periodStart: now, periodEnd: now, preview: true });
+      const invoice = this.createInvoice(
+        { id: null, customer: customerId, currency: lines[0].currency, metadata: null },
+        { lines, billingReason: 'subscription_create', status: 'draft', periodStart: now, periodEnd: now, preview: true },
+      );
       return { ...invoice, next_payment_attempt: now, auto_advance: true };
     }
     const sub = this.subscription(subscriptionId, 'subscription');
@@ -846,7 +993,16 @@ export class EmulatorStore {
     const prorationAt = change?.changed ? date : undefined;
     if (change?.changed && change.invoiceNow) {
       const at = change.anchor ?? date;
-      const invoice = this.createInvoice(preview, { lines: [...pending, ...change.lines], billingReason: 'subscription_update', status: 'draft', periodStart: at, periodEnd: at, created: at, prorationDate: prorationAt, preview: true });
+      const invoice = this.createInvoice(preview, {
+        lines: [...pending, ...change.lines],
+        billingReason: 'subscription_update',
+        status: 'draft',
+        periodStart: at,
+        periodEnd: at,
+        created: at,
+        prorationDate: prorationAt,
+        preview: true,
+      });
       return { ...invoice, next_payment_attempt: at, auto_advance: true };
     }
     const start = sub.items.data[0]?.current_period_start ?? now;
@@ -855,7 +1011,16 @@ export class EmulatorStore {
     const nextPeriod = cancels ? [] : preview.items.data.map((item) => periodLine(sub.id, item, end, addInterval(end, item.price.recurring)));
     const lines = [...pending, ...(change?.lines ?? []), ...nextPeriod];
     if (!lines.length) throw none();
-    const invoice = this.createInvoice(preview, { lines, billingReason: 'upcoming', status: 'draft', periodStart: start, periodEnd: end, created: end, prorationDate: prorationAt, preview: true });
+    const invoice = this.createInvoice(preview, {
+      lines,
+      billingReason: 'upcoming',
+      status: 'draft',
+      periodStart: start,
+      periodEnd: end,
+      created: end,
+      prorationDate: prorationAt,
+      preview: true,
+    });
     return { ...invoice, next_payment_attempt: end, auto_advance: true };
   }
 
@@ -896,14 +1061,33 @@ export class EmulatorStore {
     const recurring = [...this.prices.values()].find((p) => p.active && p.type === 'recurring');
     if (!recurring) throw EmulatorError.invalid('The emulator has no recurring price to trigger with');
     const newSession = () =>
-      this.createCheckoutSession({ mode: 'subscription', customer: customer.id, line_items: [{ price: recurring.id, quantity: '1' }], success_url: `${this.baseUrl()}/return/success?session_id={CHECKOUT_SESSION_ID}` });
-    const latest = () => this.customerSubscriptions(customer.id).filter((s) => !ENDED.has(s.status)).pop() ?? this.subscription(this.completeCheckout(newSession().id).subscription as string);
-    const unpaused = () => this.customerSubscriptions(customer.id).filter((s) => !ENDED.has(s.status) && s.status !== 'paused' && s.status !== 'incomplete').pop() ?? this.subscription(this.completeCheckout(newSession().id).subscription as string);
+      this.createCheckoutSession({
+        mode: 'subscription',
+        customer: customer.id,
+        line_items: [{ price: recurring.id, quantity: '1' }],
+        success_url: `${this.baseUrl()}/return/success?session_id={CHECKOUT_SESSION_ID}`,
+      });
+    const latest = () =>
+      this.customerSubscriptions(customer.id)
+        .filter((s) => !ENDED.has(s.status))
+        .pop() ?? this.subscription(this.completeCheckout(newSession().id).subscription as string);
+    const unpaused = () =>
+      this.customerSubscriptions(customer.id)
+        .filter((s) => !ENDED.has(s.status) && s.status !== 'paused' && s.status !== 'incomplete')
+        .pop() ?? this.subscription(this.completeCheckout(newSession().id).subscription as string);
     const trialing = () =>
-      this.customerSubscriptions(customer.id).filter((s) => s.status === 'trialing').pop() ??
+      this.customerSubscriptions(customer.id)
+        .filter((s) => s.status === 'trialing')
+        .pop() ??
       this.subscription(
         this.completeCheckout(
-          this.createCheckoutSession({ mode: 'subscription', customer: customer.id, line_items: [{ price: recurring.id, quantity: '1' }], subscription_data: { trial_period_days: '7' }, success_url: `${this.baseUrl()}/return/success?session_id={CHECKOUT_SESSION_ID}` }).id,
+          this.createCheckoutSession({
+            mode: 'subscription',
+            customer: customer.id,
+            line_items: [{ price: recurring.id, quantity: '1' }],
+            subscription_data: { trial_period_days: '7' },
+            success_url: `${this.baseUrl()}/return/success?session_id={CHECKOUT_SESSION_ID}`,
+          }).id,
         ).subscription as string,
       );
     switch (type) {
@@ -929,7 +1113,10 @@ export class EmulatorStore {
         this.pauseSubscription(unpaused().id);
         break;
       case 'customer.subscription.resumed': {
-        const paused = this.customerSubscriptions(customer.id).filter((s) => s.status === 'paused').pop() ?? this.pauseSubscription(unpaused().id);
+        const paused =
+          this.customerSubscriptions(customer.id)
+            .filter((s) => s.status === 'paused')
+            .pop() ?? this.pauseSubscription(unpaused().id);
         this.resumeSubscription(paused.id);
         break;
       }
@@ -1055,7 +1242,16 @@ function periodDescription(price: Stripe.Price, quantity: number): string {
 /** The line billing an item's whole period at its price. */
 function periodLine(subscription: string, item: Stripe.SubscriptionItem, start: number, end: number): Stripe.InvoiceLineItem {
   const quantity = item.quantity ?? 1;
-  return invoiceLineObject({ amount: (item.price.unit_amount ?? 0) * quantity, currency: item.price.currency, description: periodDescription(item.price, quantity), price: item.price, quantity, period: { start, end }, subscription, subscriptionItem: item.id });
+  return invoiceLineObject({
+    amount: (item.price.unit_amount ?? 0) * quantity,
+    currency: item.price.currency,
+    description: periodDescription(item.price, quantity),
+    price: item.price,
+    quantity,
+    period: { start, end },
+    subscription,
+    subscriptionItem: item.id,
+  });
 }
 
 /** The credit for `old` (and the charge for `next`, when given) over [date, period end]; see `planItemChange`. */
@@ -1113,7 +1309,7 @@ function prorationBehavior(value: unknown, param: string): ProrationBehavior {
 function prorationDate(value: unknown, subscription: Stripe.Subscription, now: number, param: string): number {
   if (value === undefined || value === '') return now;
   const at = Number(value);
-  if (!Number.isInteger(at)) throw EmulatorError.invalid(`Invalid integer: ${String(value)}`, param);
+  if (!Number.isInteger(at)) throw EmulatorError.invalid(`Invalid integer: ${JSON.stringify(value)}`, param);
   const start = Math.min(...subscription.items.data.map((i) => i.current_period_start));
   if (at < start || at > currentPeriodEnd(subscription)) throw EmulatorError.invalid(`The ${param} must be within the subscription's current billing period.`, param);
   return at;
@@ -1141,8 +1337,10 @@ function mergeMetadata(current: Stripe.Metadata, value: unknown): Stripe.Metadat
 function applyCancellation(next: Stripe.Subscription, params: Params, now: number): void {
   const atPeriodEnd = params.cancel_at_period_end;
   const cancelAt = params.cancel_at;
-  if (atPeriodEnd !== undefined && atPeriodEnd !== 'true' && atPeriodEnd !== 'false') throw EmulatorError.invalid(`Invalid boolean: ${String(atPeriodEnd)}`, 'cancel_at_period_end');
-  if (atPeriodEnd === 'true' && cancelAt !== undefined && cancelAt !== '') throw EmulatorError.invalid('You may only specify one of these parameters: cancel_at, cancel_at_period_end.', 'cancel_at');
+  if (atPeriodEnd !== undefined && atPeriodEnd !== 'true' && atPeriodEnd !== 'false')
+    throw EmulatorError.invalid(`Invalid boolean: ${JSON.stringify(atPeriodEnd)}`, 'cancel_at_period_end');
+  if (atPeriodEnd === 'true' && cancelAt !== undefined && cancelAt !== '')
+    throw EmulatorError.invalid('You may only specify one of these parameters: cancel_at, cancel_at_period_end.', 'cancel_at');
   const schedule = (at: number | null, periodEnd: boolean) => {
     next.cancel_at = at;
     next.cancel_at_period_end = periodEnd;
@@ -1181,7 +1379,8 @@ function applyPauseCollection(next: Stripe.Subscription, params: Params, now: nu
   let resumesAt: number | null = null;
   if (spec.resumes_at !== undefined && spec.resumes_at !== '') {
     resumesAt = Number(spec.resumes_at);
-    if (!Number.isInteger(resumesAt) || resumesAt <= now) throw EmulatorError.invalid('pause_collection[resumes_at] must be a unix timestamp in the future.', 'pause_collection[resumes_at]');
+    if (!Number.isInteger(resumesAt) || resumesAt <= now)
+      throw EmulatorError.invalid('pause_collection[resumes_at] must be a unix timestamp in the future.', 'pause_collection[resumes_at]');
   }
   next.pause_collection = { behavior, resumes_at: resumesAt };
 }

@@ -9,7 +9,13 @@ import { createStripeEmulator, type StripeEmulator } from './server.js';
  */
 
 const KEY = 'sk_test_subscriptions_spec_0123456789';
-const PRICES = { proMonthly: 'price_pro_monthly', proYearly: 'price_pro_yearly', teamMonthly: 'price_team_monthly', lifetime: 'price_lifetime_once', retired: 'price_retired_monthly' } as const;
+const PRICES = {
+  proMonthly: 'price_pro_monthly',
+  proYearly: 'price_pro_yearly',
+  teamMonthly: 'price_team_monthly',
+  lifetime: 'price_lifetime_once',
+  retired: 'price_retired_monthly',
+} as const;
 
 let emulator: StripeEmulator;
 let stripe: Stripe;
@@ -67,7 +73,9 @@ async function subscribe(price: string = PRICES.proMonthly, subscriptionData: St
 const eventsOf = (id: string, type?: string) => emulator.store.events.filter((e) => (e.data.object as { id: string }).id === id && (type ? e.type === type : true));
 const eventsSince = (index: number) => emulator.store.events.slice(index);
 const invoicesOf = (events: Stripe.Event[], subscription: string, type = 'invoice.paid') =>
-  events.filter((e) => e.type === type && (e.data.object as Stripe.Invoice).parent?.subscription_details?.subscription === subscription).map((e) => e.data.object as Stripe.Invoice);
+  events
+    .filter((e) => e.type === type && (e.data.object as Stripe.Invoice).parent?.subscription_details?.subscription === subscription)
+    .map((e) => e.data.object as Stripe.Invoice);
 
 async function stripeError(call: Promise<unknown>): Promise<Stripe.errors.StripeError> {
   try {
@@ -198,7 +206,11 @@ describe('subscriptions.update: plan change', () => {
     const { subscription, item } = await subscribe();
     const at = item.current_period_start + HALF_MONTH;
     const before = emulator.store.events.length;
-    const updated = await stripe.subscriptions.update(subscription.id, { items: [{ id: item.id, price: PRICES.teamMonthly }], proration_behavior: 'always_invoice', proration_date: at });
+    const updated = await stripe.subscriptions.update(subscription.id, {
+      items: [{ id: item.id, price: PRICES.teamMonthly }],
+      proration_behavior: 'always_invoice',
+      proration_date: at,
+    });
     const events = eventsSince(before);
     expect(events.map((e) => e.type)).toEqual(['customer.subscription.updated', 'invoice.paid']);
     const invoice = await stripe.invoices.retrieve(updated.latest_invoice as string);
@@ -238,7 +250,12 @@ describe('subscriptions.update: cancellation, pause_collection, metadata', () =>
   it('cancel_at_period_end true sets cancel_at to the period end; false clears both', async () => {
     const { subscription, item } = await subscribe();
     const scheduled = await stripe.subscriptions.update(subscription.id, { cancel_at_period_end: true });
-    expect(scheduled).toMatchObject({ status: 'active', cancel_at_period_end: true, cancel_at: item.current_period_end, cancellation_details: { reason: 'cancellation_requested' } });
+    expect(scheduled).toMatchObject({
+      status: 'active',
+      cancel_at_period_end: true,
+      cancel_at: item.current_period_end,
+      cancellation_details: { reason: 'cancellation_requested' },
+    });
     expect(scheduled.canceled_at).toEqual(expect.any(Number));
     const kept = await stripe.subscriptions.update(subscription.id, { cancel_at_period_end: false });
     expect(kept).toMatchObject({ cancel_at_period_end: false, cancel_at: null, canceled_at: null });
@@ -272,7 +289,10 @@ describe('subscriptions.update: cancellation, pause_collection, metadata', () =>
     const cleared = await stripe.subscriptions.update(subscription.id, { pause_collection: '' });
     expect(cleared.pause_collection).toBeNull();
     const updates = eventsOf(subscription.id, 'customer.subscription.updated');
-    expect(updates.map((e) => (e.data as { previous_attributes?: { pause_collection?: unknown } }).previous_attributes?.pause_collection)).toEqual([null, { behavior: 'void', resumes_at: resumesAt }]);
+    expect(updates.map((e) => (e.data as { previous_attributes?: { pause_collection?: unknown } }).previous_attributes?.pause_collection)).toEqual([
+      null,
+      { behavior: 'void', resumes_at: resumesAt },
+    ]);
     const bad = await stripeError(stripe.subscriptions.update(subscription.id, { pause_collection: { behavior: 'sleep' as 'void' } }));
     expect(bad).toMatchObject({ param: 'pause_collection[behavior]' });
   });
@@ -290,10 +310,25 @@ describe('errors', () => {
   it("an unknown price is Stripe's resource_missing on items[0][price]; inactive and one-time prices are refused", async () => {
     const { subscription, item } = await subscribe();
     const missing = await stripeError(stripe.subscriptions.update(subscription.id, { items: [{ id: item.id, price: 'price_nope' }] }));
-    expect(missing).toMatchObject({ type: 'StripeInvalidRequestError', statusCode: 404, code: 'resource_missing', param: 'items[0][price]', message: "No such price: 'price_nope'" });
-    expect(await stripeError(stripe.subscriptions.update(subscription.id, { items: [{ id: item.id, price: PRICES.retired }] }))).toMatchObject({ statusCode: 400, param: 'items[0][price]' });
-    expect(await stripeError(stripe.subscriptions.update(subscription.id, { items: [{ id: item.id, price: PRICES.lifetime }] }))).toMatchObject({ statusCode: 400, param: 'items[0][price]' });
-    expect(await stripeError(stripe.subscriptions.update(subscription.id, { items: [{ id: 'si_nope', price: PRICES.teamMonthly }] }))).toMatchObject({ code: 'resource_missing', param: 'items[0][id]' });
+    expect(missing).toMatchObject({
+      type: 'StripeInvalidRequestError',
+      statusCode: 404,
+      code: 'resource_missing',
+      param: 'items[0][price]',
+      message: "No such price: 'price_nope'",
+    });
+    expect(await stripeError(stripe.subscriptions.update(subscription.id, { items: [{ id: item.id, price: PRICES.retired }] }))).toMatchObject({
+      statusCode: 400,
+      param: 'items[0][price]',
+    });
+    expect(await stripeError(stripe.subscriptions.update(subscription.id, { items: [{ id: item.id, price: PRICES.lifetime }] }))).toMatchObject({
+      statusCode: 400,
+      param: 'items[0][price]',
+    });
+    expect(await stripeError(stripe.subscriptions.update(subscription.id, { items: [{ id: 'si_nope', price: PRICES.teamMonthly }] }))).toMatchObject({
+      code: 'resource_missing',
+      param: 'items[0][id]',
+    });
     expect(await stripeError(stripe.subscriptions.retrieve('sub_nope'))).toMatchObject({ statusCode: 404, code: 'resource_missing' });
     // nothing changed, nothing emitted
     expect(eventsOf(subscription.id, 'customer.subscription.updated')).toHaveLength(0);
@@ -311,7 +346,12 @@ describe('subscriptions.cancel and list', () => {
     expect(canceled.ended_at).toBe(canceled.canceled_at);
     expect(eventsOf(subscription.id).map((e) => e.type)).toEqual(['customer.subscription.created', 'customer.subscription.deleted']);
     const error = await stripeError(stripe.subscriptions.update(subscription.id, { cancel_at_period_end: true }));
-    expect(error).toMatchObject({ type: 'StripeInvalidRequestError', rawType: 'invalid_request_error', statusCode: 400, message: 'A canceled subscription can only update its cancellation_details and metadata.' });
+    expect(error).toMatchObject({
+      type: 'StripeInvalidRequestError',
+      rawType: 'invalid_request_error',
+      statusCode: 400,
+      message: 'A canceled subscription can only update its cancellation_details and metadata.',
+    });
     expect((await stripe.subscriptions.update(subscription.id, { metadata: { note: 'gone' } })).metadata.note).toBe('gone');
     expect(await stripeError(stripe.subscriptions.cancel(subscription.id))).toMatchObject({ statusCode: 400 });
 
@@ -402,7 +442,11 @@ describe('test controls', () => {
     ]);
     const renewed = emulator.renewSubscription(subscription.id);
     expect(renewed.status).toBe('active');
-    expect(renewed.items.data[0]).toMatchObject({ id: item.id, current_period_start: item.current_period_end, current_period_end: addInterval(item.current_period_end, { interval: 'month', interval_count: 1 }) });
+    expect(renewed.items.data[0]).toMatchObject({
+      id: item.id,
+      current_period_start: item.current_period_end,
+      current_period_end: addInterval(item.current_period_end, { interval: 'month', interval_count: 1 }),
+    });
     expect(eventsOf(subscription.id).slice(-1)[0].type).toBe('customer.subscription.updated');
     const invoice = await stripe.invoices.retrieve(renewed.latest_invoice as string);
     expect(invoice).toMatchObject({ status: 'paid', amount_paid: 2000, period_start: item.current_period_start, period_end: item.current_period_end });
@@ -415,11 +459,26 @@ describe('test controls', () => {
     expect(emulator.store.trigger('customer.subscription.trial_will_end', email).map((e) => e.type)).toContain('customer.subscription.trial_will_end');
   });
 
-  it("events never go back in time, and subscriptions carry every field the service reads", async () => {
+  it('events never go back in time, and subscriptions carry every field the service reads', async () => {
     const created = emulator.store.events.map((e) => e.created);
     expect(created).toEqual([...created].sort((a, b) => a - b));
     const { subscription } = await subscribe();
-    for (const field of ['status', 'cancel_at', 'cancel_at_period_end', 'canceled_at', 'ended_at', 'trial_start', 'trial_end', 'pause_collection', 'customer', 'metadata', 'latest_invoice', 'created', 'start_date', 'billing_cycle_anchor']) {
+    for (const field of [
+      'status',
+      'cancel_at',
+      'cancel_at_period_end',
+      'canceled_at',
+      'ended_at',
+      'trial_start',
+      'trial_end',
+      'pause_collection',
+      'customer',
+      'metadata',
+      'latest_invoice',
+      'created',
+      'start_date',
+      'billing_cycle_anchor',
+    ]) {
       expect(subscription).toHaveProperty(field);
     }
     expect(Object.keys(subscription.items.data[0])).toEqual(expect.arrayContaining(['id', 'price', 'quantity', 'current_period_start', 'current_period_end', 'plan']));
@@ -437,7 +496,15 @@ describe('invoices.createPreview', () => {
       subscription: subscription.id,
       subscription_details: { items: [{ id: item.id, price: PRICES.teamMonthly }], proration_date: at, proration_behavior: 'create_prorations' },
     });
-    expect(preview).toMatchObject({ object: 'invoice', currency: 'usd', status: 'draft', customer: cus.id, period_start: item.current_period_start, period_end: item.current_period_end, next_payment_attempt: item.current_period_end });
+    expect(preview).toMatchObject({
+      object: 'invoice',
+      currency: 'usd',
+      status: 'draft',
+      customer: cus.id,
+      period_start: item.current_period_start,
+      period_end: item.current_period_end,
+      next_payment_attempt: item.current_period_end,
+    });
     expect(preview.id).toMatch(/^upcoming_in_/);
     expect(preview.lines.data.map((l) => [l.amount, l.parent?.subscription_item_details?.proration, l.period.start, l.period.end])).toEqual([
       [credit, true, at, item.current_period_end],
@@ -484,7 +551,9 @@ describe('invoices.createPreview', () => {
     const next = await stripe.invoices.createPreview({ customer: cus.id, subscription: subscription.id });
     expect(next.lines.data.map((l) => l.amount)).toEqual([2000]);
     expect(next.amount_due).toBe(2000);
-    const missing = await stripeError(stripe.invoices.createPreview({ customer: cus.id, subscription: subscription.id, subscription_details: { items: [{ id: item.id, price: 'price_nope' }] } }));
+    const missing = await stripeError(
+      stripe.invoices.createPreview({ customer: cus.id, subscription: subscription.id, subscription_details: { items: [{ id: item.id, price: 'price_nope' }] } }),
+    );
     expect(missing).toMatchObject({ code: 'resource_missing', param: 'subscription_details[items][0][price]' });
     await stripe.subscriptions.cancel(subscription.id);
     expect(await stripeError(stripe.invoices.createPreview({ customer: cus.id, subscription: subscription.id }))).toMatchObject({ statusCode: 404, code: 'invoice_upcoming_none' });

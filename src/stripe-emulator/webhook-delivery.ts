@@ -79,10 +79,13 @@ export class WebhookDelivery {
     const run = this.post(event, format).then((ok) => {
       this.delivered.set(event.id, ok);
       if (ok || attempt >= (this.options.maxAttempts ?? 8)) return;
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        this.attempt(event, attempt + 1, format);
-      }, (this.options.retryBaseMs ?? 1000) * 2 ** (attempt - 1));
+      const timer = setTimeout(
+        () => {
+          this.timers.delete(timer);
+          this.attempt(event, attempt + 1, format);
+        },
+        (this.options.retryBaseMs ?? 1000) * 2 ** (attempt - 1),
+      );
       timer.unref();
       this.timers.add(timer);
     });
@@ -95,7 +98,11 @@ export class WebhookDelivery {
     try {
       const res = await fetch(this.options.url!, {
         method: 'POST',
-        headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': stripeSignature(payload, this.options.secret!), 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)' },
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'stripe-signature': stripeSignature(payload, this.options.secret!),
+          'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+        },
         body: payload,
         signal: AbortSignal.timeout(10_000),
       });

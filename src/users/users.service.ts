@@ -33,8 +33,9 @@ export class UsersService {
       .orIgnore()
       .returning('*')
       .execute();
-    if (!result.raw.length) return null;
-    return this.users.findOneByOrFail({ id: (result.raw[0] as { id: string }).id });
+    const raw = result.raw as Array<{ id: string }>;
+    if (!raw.length) return null;
+    return this.users.findOneByOrFail({ id: raw[0].id });
   }
 
   /**

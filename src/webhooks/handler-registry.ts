@@ -1,4 +1,4 @@
-import { Injectable, OnModuleInit, SetMetadata } from '@nestjs/common';
+import { Injectable, OnModuleInit, SetMetadata, type Type } from '@nestjs/common';
 import { DiscoveryService, Reflector } from '@nestjs/core';
 import type Stripe from 'stripe';
 import type { EntityManager } from 'typeorm';
@@ -37,7 +37,7 @@ export class HandlerRegistry implements OnModuleInit {
   onModuleInit(): void {
     for (const wrapper of this.discovery.getProviders()) {
       if (!wrapper.metatype || !wrapper.instance) continue;
-      const types = this.reflector.get<string[] | undefined>(STRIPE_EVENT_TYPES, wrapper.metatype as object as Function);
+      const types = this.reflector.get<string[] | undefined>(STRIPE_EVENT_TYPES, wrapper.metatype as Type);
       for (const type of types ?? []) {
         if (this.handlers.has(type)) throw new Error(`Two handlers for Stripe event ${type}`);
         this.handlers.set(type, wrapper.instance as StripeEventHandler);

@@ -35,10 +35,21 @@ export class WebhooksController {
       'applied exactly once in one transaction. Snapshot events and thin event notifications (`object: "v2.core.event"`, whose ' +
       'related object is fetched through the SDK first) are both accepted here. A duplicate delivery answers 200 and does nothing; a failure answers 500 so Stripe retries.',
   })
-  @ApiHeader({ name: 'Stripe-Signature', required: true, description: 'Stripe\'s signature header: `t=<timestamp>,v1=<hmac>`' })
+  @ApiHeader({ name: 'Stripe-Signature', required: true, description: "Stripe's signature header: `t=<timestamp>,v1=<hmac>`" })
   @ApiBody({
     description: 'The Stripe Event object exactly as Stripe sent it (raw JSON bytes; the signature covers them)',
-    schema: { type: 'object', additionalProperties: true, example: { id: 'evt_1NG8Du2eZvKYlo2CUI79vXWy', object: 'event', type: 'checkout.session.completed', created: 1686089970, livemode: false, data: { object: { id: 'cs_test_a1', object: 'checkout.session' } } } },
+    schema: {
+      type: 'object',
+      additionalProperties: true,
+      example: {
+        id: 'evt_1NG8Du2eZvKYlo2CUI79vXWy',
+        object: 'event',
+        type: 'checkout.session.completed',
+        created: 1686089970,
+        livemode: false,
+        data: { object: { id: 'cs_test_a1', object: 'checkout.session' } },
+      },
+    },
   })
   @ApiOkResponse({ type: WebhookReceivedDto })
   @ApiErrors(ErrorCode.InvalidSignature, ErrorCode.PayloadTooLarge, ErrorCode.InternalError, ErrorCode.ServiceUnavailable)

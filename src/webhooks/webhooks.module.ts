@@ -16,7 +16,18 @@ import { WebhooksController } from './webhooks.controller.js';
 @Module({
   imports: [DiscoveryModule, EntitlementsModule],
   controllers: [WebhooksController],
-  providers: [WebhookProcessorService, ThinEventsService, HandlerRegistry, CheckoutSessionHandler, SubscriptionHandler, InvoiceHandler, EntitlementsHandler, RefundHandler, DisputeHandler, CustomerHandler],
+  providers: [
+    WebhookProcessorService,
+    ThinEventsService,
+    HandlerRegistry,
+    CheckoutSessionHandler,
+    SubscriptionHandler,
+    InvoiceHandler,
+    EntitlementsHandler,
+    RefundHandler,
+    DisputeHandler,
+    CustomerHandler,
+  ],
   // admin replay and recovery reuse the same transactional path
   exports: [WebhookProcessorService, HandlerRegistry],
 })

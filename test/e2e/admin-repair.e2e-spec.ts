@@ -28,12 +28,19 @@ describe('Admin replay of a failed webhook event', () => {
   async function paidLifetimeSession() {
     const user = await registerUser(t);
     const open = checkoutSessionObject({ mode: 'payment', client_reference_id: user.id, metadata: { userId: user.id } });
-    const [row] = (await t.db.query(
+    const [row] = await t.db.query<Array<{ id: string }>>(
       `INSERT INTO checkout_sessions (stripe_session_id, user_id, mode, plan, interval, price_id, status, payment_status)
        VALUES ($1, $2, 'payment', 'lifetime', 'once', $3, 'open', 'unpaid') RETURNING id`,
       [open.id, user.id, LIFETIME_PRICE],
-    )) as Array<{ id: string }>;
-    const completed: Stripe.Checkout.Session = { ...open, status: 'complete', payment_status: 'paid', payment_intent: `pi_${open.id.slice(-20)}`, amount_total: 9900, currency: 'usd' };
+    );
+    const completed: Stripe.Checkout.Session = {
+      ...open,
+      status: 'complete',
+      payment_status: 'paid',
+      payment_intent: `pi_${open.id.slice(-20)}`,
+      amount_total: 9900,
+      currency: 'usd',
+    };
     return { user, rowId: row.id, session: completed, event: eventObject('checkout.session.completed', completed) };
   }
 
@@ -63,7 +70,7 @@ describe('Admin replay of a failed webhook event', () => {
     // idempotent: replaying a processed event changes nothing
     const twice = await request(t.http).post(`/api/admin/webhook-events/${event.id}/replay`).set(bearer(admin.accessToken)).expect(200);
     expect(twice.body).toMatchObject({ status: 'processed', attempts: replayed.body.attempts });
-    const grants = (await t.db.query('SELECT source, event_id FROM fulfillments WHERE checkout_session_id = $1', [rowId])) as Array<{ source: string; event_id: string }>;
+    const grants = await t.db.query<Array<{ source: string; event_id: string }>>('SELECT source, event_id FROM fulfillments WHERE checkout_session_id = $1', [rowId]);
     expect(grants).toEqual([{ source: 'replay', event_id: event.id }]);
 
     const detail = await request(t.http).get(`/api/admin/checkout-sessions/${session.id}`).set(bearer(admin.accessToken)).expect(200);
@@ -108,16 +115,19 @@ describe('Admin sync when Stripe fails', () => {
 
   it('answers 502 stripe_error when Stripe refuses, and changes nothing', async () => {
     const user = await registerUser(t);
-    const [row] = (await t.db.query(
+    const [row] = await t.db.query<Array<Record<string, unknown>>>(
       `INSERT INTO checkout_sessions (stripe_session_id, user_id, mode, plan, interval, price_id) VALUES ('cs_test_gone_123', $1, 'payment', 'lifetime', 'once', $2) RETURNING *`,
       [user.id, LIFETIME_PRICE],
-    )) as Array<Record<string, unknown>>;
+    );
     requests.length = 0;
-    const res = await request(t.http).post(`/api/admin/checkout-sessions/${row.id}/sync`).set(bearer(admin.accessToken)).expect(502);
+    const res = await request(t.http)
+      .post(`/api/admin/checkout-sessions/${String(row.id)}/sync`)
+      .set(bearer(admin.accessToken))
+      .expect(502);
     expect(res.body).toMatchObject({ error: 'stripe_error', details: { code: 'resource_missing' } });
     expect(JSON.stringify(res.body)).not.toContain('sk_test_admin_sync');
     expect(requests).toEqual(['GET /v1/checkout/sessions/cs_test_gone_123?expand[0]=subscription']);
-    const [after] = (await t.db.query('SELECT * FROM checkout_sessions WHERE id = $1', [row.id])) as Array<Record<string, unknown>>;
+    const [after] = await t.db.query<Array<Record<string, unknown>>>('SELECT * FROM checkout_sessions WHERE id = $1', [row.id]);
     expect(after).toEqual(row);
     expect(await t.db.query('SELECT * FROM fulfillments WHERE checkout_session_id = $1', [row.id])).toEqual([]);
   });

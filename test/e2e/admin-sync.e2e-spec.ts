@@ -68,7 +68,9 @@ describe('Admin sync of a session whose webhook never came', () => {
     expect(await t.db.query('SELECT source FROM fulfillments WHERE checkout_session_id = $1', [rowId])).toEqual([{ source: 'sync' }]);
 
     // the late webhooks finally arrive: they land in the timeline and grant nothing more
-    const recorded = stripe.store.events.filter((e) => JSON.stringify(e.data.object).includes(stripeSessionId) || JSON.stringify(e.data.object).includes(synced.body.stripeSubscriptionId));
+    const recorded = stripe.store.events.filter(
+      (e) => JSON.stringify(e.data.object).includes(stripeSessionId) || JSON.stringify(e.data.object).includes(synced.body.stripeSubscriptionId),
+    );
     expect(recorded.map((e) => e.type)).toContain('checkout.session.completed');
     for (const event of recorded) await deliver(t, event).expect(200);
     const after = await request(t.http).get(`/api/admin/checkout-sessions/${rowId}`).set(bearer(admin.accessToken)).expect(200);
@@ -85,7 +87,7 @@ describe('Admin sync of a session whose webhook never came', () => {
     stripe.failNextRequests(2, { drop: true });
     const res = await request(t.http).post(`/api/admin/checkout-sessions/${rowId}/sync`).set(bearer(admin.accessToken)).expect(503);
     expect(res.body).toMatchObject({ error: 'service_unavailable' });
-    const [row] = (await t.db.query('SELECT status, payment_status, fulfilled_at FROM checkout_sessions WHERE id = $1', [rowId])) as Array<Record<string, unknown>>;
+    const [row] = await t.db.query<Array<Record<string, unknown>>>('SELECT status, payment_status, fulfilled_at FROM checkout_sessions WHERE id = $1', [rowId]);
     expect(row).toEqual({ status: 'open', payment_status: 'unpaid', fulfilled_at: null });
     expect((await me(user)).plan).toBe('free');
   });

@@ -22,7 +22,7 @@ let seq = 0;
 async function insertSession(t: TestApp, row: SessionRow = {}): Promise<{ id: string; stripeSessionId: string }> {
   seq += 1;
   const stripeSessionId = row.stripeSessionId ?? `cs_test_${seq}_${randomUUID().replace(/-/g, '')}`;
-  const [inserted] = (await t.db.query(
+  const [inserted] = await t.db.query<Array<{ id: string }>>(
     `INSERT INTO checkout_sessions (stripe_session_id, user_id, mode, status, payment_status, price_id, amount_total, currency,
        stripe_subscription_id, stripe_payment_intent_id, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce($11::timestamptz, now())) RETURNING id`,
@@ -39,7 +39,7 @@ async function insertSession(t: TestApp, row: SessionRow = {}): Promise<{ id: st
       row.stripePaymentIntentId ?? null,
       row.createdAt ?? null,
     ],
-  )) as Array<{ id: string }>;
+  );
   return { id: inserted.id, stripeSessionId };
 }
 
@@ -62,16 +62,26 @@ async function insertEvent(t: TestApp, row: EventRow = {}): Promise<string> {
   await t.db.query(
     `INSERT INTO stripe_events (id, type, stripe_created_at, livemode, api_version, object_id, payload, status, attempts, last_error, received_at)
      VALUES ($1, $2, $3, false, '2026-10-28.endive', $4, $5, $6, $7, $8, coalesce($9::timestamptz, now()))`,
-    [id, type, row.stripeCreated ?? new Date().toISOString(), row.objectId ?? null, payload, row.status ?? 'processed', row.attempts ?? 1, row.lastError ?? null, row.receivedAt ?? null],
+    [
+      id,
+      type,
+      row.stripeCreated ?? new Date().toISOString(),
+      row.objectId ?? null,
+      payload,
+      row.status ?? 'processed',
+      row.attempts ?? 1,
+      row.lastError ?? null,
+      row.receivedAt ?? null,
+    ],
   );
   return id;
 }
 
 async function insertUser(t: TestApp, email: string, fields: { plan?: string; subscriptionStatus?: string | null; createdAt?: string } = {}): Promise<string> {
-  const [row] = (await t.db.query(
+  const [row] = await t.db.query<Array<{ id: string }>>(
     `INSERT INTO users (email, password_hash, plan, subscription_status, created_at) VALUES ($1, '$argon2id$v=19$fake', $2, $3, coalesce($4::timestamptz, now())) RETURNING id`,
     [email, fields.plan ?? 'free', fields.subscriptionStatus ?? null, fields.createdAt ?? null],
-  )) as Array<{ id: string }>;
+  );
   return row.id;
 }
 
@@ -119,13 +129,36 @@ describe('Admin read side', () => {
       await t.db.query('DELETE FROM checkout_sessions');
       ids = {
         aliceOpen: (await insertSession(t, { userId: alice.id, status: 'open', mode: 'subscription', priceId: 'price_pro_m', createdAt: '2026-01-01T10:00:00Z' })).id,
-        alicePaid: (await insertSession(t, { userId: alice.id, status: 'complete', paymentStatus: 'paid', mode: 'subscription', priceId: 'price_pro_m', amountTotal: 1500, currency: 'usd', createdAt: '2026-01-02T10:00:00Z' })).id,
-        bobOnce: (await insertSession(t, { userId: bob.id, status: 'complete', paymentStatus: 'paid', mode: 'payment', priceId: 'price_life', amountTotal: 9900, currency: 'eur', createdAt: '2026-01-03T10:00:00Z' })).id,
+        alicePaid: (
+          await insertSession(t, {
+            userId: alice.id,
+            status: 'complete',
+            paymentStatus: 'paid',
+            mode: 'subscription',
+            priceId: 'price_pro_m',
+            amountTotal: 1500,
+            currency: 'usd',
+            createdAt: '2026-01-02T10:00:00Z',
+          })
+        ).id,
+        bobOnce: (
+          await insertSession(t, {
+            userId: bob.id,
+            status: 'complete',
+            paymentStatus: 'paid',
+            mode: 'payment',
+            priceId: 'price_life',
+            amountTotal: 9900,
+            currency: 'eur',
+            createdAt: '2026-01-03T10:00:00Z',
+          })
+        ).id,
         bobExpired: (await insertSession(t, { userId: bob.id, status: 'expired', mode: 'payment', priceId: 'price_life', createdAt: '2026-01-04T10:00:00Z' })).id,
         orphanSetup: (await insertSession(t, { userId: null, status: 'complete', paymentStatus: 'no_payment_required', mode: 'setup', createdAt: '2026-01-05T10:00:00Z' })).id,
       };
     });
-    const list = async (query: string) => (await get(`/api/admin/checkout-sessions${query}`).expect(200)).body as { items: Array<Record<string, unknown>>; nextCursor: string | null };
+    const list = async (query: string) =>
+      (await get(`/api/admin/checkout-sessions${query}`).expect(200)).body as { items: Array<Record<string, unknown>>; nextCursor: string | null };
     const idsOf = async (query: string) => (await list(query)).items.map((i) => i.id);
 
     it('lists every session newest first with its user email', async () => {
@@ -133,7 +166,16 @@ describe('Admin read side', () => {
       expect(page.items.map((i) => i.id)).toEqual([ids.orphanSetup, ids.bobExpired, ids.bobOnce, ids.alicePaid, ids.aliceOpen]);
       expect(page.nextCursor).toBeNull();
       const paid = page.items.find((i) => i.id === ids.alicePaid)!;
-      expect(paid).toMatchObject({ userId: alice.id, userEmail: alice.email, status: 'complete', paymentStatus: 'paid', amountTotal: 1500, currency: 'usd', priceId: 'price_pro_m', fulfilledAt: null });
+      expect(paid).toMatchObject({
+        userId: alice.id,
+        userEmail: alice.email,
+        status: 'complete',
+        paymentStatus: 'paid',
+        amountTotal: 1500,
+        currency: 'usd',
+        priceId: 'price_pro_m',
+        fulfilledAt: null,
+      });
       expect(page.items.find((i) => i.id === ids.orphanSetup)).toMatchObject({ userId: null, userEmail: null });
     });
 
@@ -185,7 +227,13 @@ describe('Admin read side', () => {
 
     it('answers 400 when from is after to, and for malformed cursors', async () => {
       await get('/api/admin/checkout-sessions?from=2026-02-01&to=2026-01-01').expect(400);
-      for (const cursor of ['garbage!', cursorOf(['2026-01-01T00:00:00Z', 'not-a-uuid']), cursorOf(['not a date', randomUUID()]), cursorOf(['-200000-01-01T00:00:00Z', randomUUID()]), cursorOf({ a: 1 })]) {
+      for (const cursor of [
+        'garbage!',
+        cursorOf(['2026-01-01T00:00:00Z', 'not-a-uuid']),
+        cursorOf(['not a date', randomUUID()]),
+        cursorOf(['-200000-01-01T00:00:00Z', randomUUID()]),
+        cursorOf({ a: 1 }),
+      ]) {
         const res = await get(`/api/admin/checkout-sessions?cursor=${encodeURIComponent(cursor)}`).expect(400);
         expect(res.body).toMatchObject({ error: 'validation_error', details: { fields: { cursor: ['is malformed'] } } });
       }
@@ -216,7 +264,9 @@ describe('Admin read side', () => {
       } while (cursor);
       expect(pages).toBe(7);
       expect(new Set(seen).size).toBe(seen.length);
-      const expectedOrder = ((await t.db.query(`SELECT id FROM checkout_sessions WHERE id = ANY($1) ORDER BY created_at DESC, id DESC`, [original])) as Array<{ id: string }>).map((r) => r.id);
+      const expectedOrder = (await t.db.query<Array<{ id: string }>>(`SELECT id FROM checkout_sessions WHERE id = ANY($1) ORDER BY created_at DESC, id DESC`, [original])).map(
+        (r) => r.id,
+      );
       expect(seen).toEqual(expectedOrder);
     });
   });
@@ -225,10 +275,28 @@ describe('Admin read side', () => {
     it('shows the session, its user without secrets, its event timeline in Stripe order and its fulfilment', async () => {
       const sub = `sub_${randomUUID().replace(/-/g, '')}`;
       const session = await insertSession(t, { userId: alice.id, status: 'complete', paymentStatus: 'paid', stripeSubscriptionId: sub, amountTotal: 1500, currency: 'usd' });
-      const created = await insertEvent(t, { type: 'checkout.session.completed', objectId: session.stripeSessionId, stripeCreated: '2026-04-01T10:00:02Z', receivedAt: '2026-04-01T10:00:05Z' });
+      const created = await insertEvent(t, {
+        type: 'checkout.session.completed',
+        objectId: session.stripeSessionId,
+        stripeCreated: '2026-04-01T10:00:02Z',
+        receivedAt: '2026-04-01T10:00:05Z',
+      });
       const subCreated = await insertEvent(t, { type: 'customer.subscription.created', objectId: sub, stripeCreated: '2026-04-01T10:00:01Z', receivedAt: '2026-04-01T10:00:09Z' });
-      const invoicePayload = { id: 'evt_inv', object: 'event', type: 'invoice.paid', data: { object: { id: 'in_1', object: 'invoice', parent: { type: 'subscription_details', subscription_details: { subscription: sub } } } } };
-      const invoicePaid = await insertEvent(t, { type: 'invoice.paid', objectId: 'in_1', stripeCreated: '2026-04-01T10:00:02Z', receivedAt: '2026-04-01T10:00:03Z', payload: invoicePayload, status: 'failed', lastError: 'boom' });
+      const invoicePayload = {
+        id: 'evt_inv',
+        object: 'event',
+        type: 'invoice.paid',
+        data: { object: { id: 'in_1', object: 'invoice', parent: { type: 'subscription_details', subscription_details: { subscription: sub } } } },
+      };
+      const invoicePaid = await insertEvent(t, {
+        type: 'invoice.paid',
+        objectId: 'in_1',
+        stripeCreated: '2026-04-01T10:00:02Z',
+        receivedAt: '2026-04-01T10:00:03Z',
+        payload: invoicePayload,
+        status: 'failed',
+        lastError: 'boom',
+      });
       await insertEvent(t, { type: 'checkout.session.completed', objectId: 'cs_someone_else', stripeCreated: '2026-04-01T10:00:00Z' });
       await insertEvent(t, { type: 'customer.subscription.updated', objectId: 'sub_someone_else', stripeCreated: '2026-04-01T10:00:00Z' });
       await t.db.query(`INSERT INTO fulfillments (checkout_session_id, source, event_id, at) VALUES ($1, 'webhook', $2, '2026-04-01T10:00:05.123Z')`, [session.id, created]);
@@ -274,7 +342,12 @@ describe('Admin read side', () => {
     it('lists users newest first with plan and status, never a password hash', async () => {
       const res = await get('/api/admin/users?limit=100').expect(200);
       expect(res.body.items.map((u: { id: string }) => u.id)).toEqual(expect.arrayContaining([admin.id, alice.id, bob.id, users.carol]));
-      expect(res.body.items.find((u: { id: string }) => u.id === users.dave)).toMatchObject({ email: 'dave@shop.example', plan: 'pro', subscriptionStatus: 'past_due', role: 'user' });
+      expect(res.body.items.find((u: { id: string }) => u.id === users.dave)).toMatchObject({
+        email: 'dave@shop.example',
+        plan: 'pro',
+        subscriptionStatus: 'past_due',
+        role: 'user',
+      });
       const created = res.body.items.map((u: { createdAt: string }) => u.createdAt);
       expect([...created].sort().reverse()).toEqual(created);
       expect(JSON.stringify(res.body)).not.toMatch(/password|argon2/i);
@@ -302,7 +375,7 @@ describe('Admin read side', () => {
         cursor = page.body.nextCursor;
       }
       const all = [...first.body.items.map((u: { id: string }) => u.id), ...rest];
-      const total = ((await t.db.query(`SELECT count(*)::int AS n FROM users WHERE email LIKE '%example%'`)) as Array<{ n: number }>)[0].n;
+      const total = (await t.db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM users WHERE email LIKE '%example%'`))[0].n;
       expect(all).toHaveLength(total);
       expect(new Set(all).size).toBe(total);
     });
@@ -340,7 +413,12 @@ describe('Admin read side', () => {
           type: 'payment_intent.succeeded',
           status: 'received',
           receivedAt: '2026-06-05T00:00:00Z',
-          payload: { id: 'evt_pi', object: 'event', type: 'payment_intent.succeeded', data: { object: { id: 'pi_1', object: 'payment_intent', client_secret: 'pi_1_secret_abcdef', amount: 100 } } },
+          payload: {
+            id: 'evt_pi',
+            object: 'event',
+            type: 'payment_intent.succeeded',
+            data: { object: { id: 'pi_1', object: 'payment_intent', client_secret: 'pi_1_secret_abcdef', amount: 100 } },
+          },
         }),
       };
     });
@@ -372,7 +450,15 @@ describe('Admin read side', () => {
 
     it('shows one event with payload, attempts and last error, secrets redacted', async () => {
       const failed = await get(`/api/admin/webhook-events/${ev.b}`).expect(200);
-      expect(failed.body).toMatchObject({ id: ev.b, type: 'invoice.paid', status: 'failed', attempts: 3, lastError: 'relation exploded', livemode: false, apiVersion: '2026-10-28.endive' });
+      expect(failed.body).toMatchObject({
+        id: ev.b,
+        type: 'invoice.paid',
+        status: 'failed',
+        attempts: 3,
+        lastError: 'relation exploded',
+        livemode: false,
+        apiVersion: '2026-10-28.endive',
+      });
       expect(failed.body.payload).toMatchObject({ object: 'event', type: 'checkout.session.completed' === failed.body.type ? 'x' : 'invoice.paid' });
       const pi = await get(`/api/admin/webhook-events/${ev.e}`).expect(200);
       expect(pi.body.payload.data.object).toEqual({ id: 'pi_1', object: 'payment_intent', client_secret: '[redacted]', amount: 100 });
@@ -382,7 +468,14 @@ describe('Admin read side', () => {
     it('answers 404 for an unknown event and 400 for bad input', async () => {
       await get('/api/admin/webhook-events/evt_unknown').expect(404);
       await get('/api/admin/webhook-events/not-an-event').expect(400);
-      for (const query of ['?status=done', '?type=DROP%20TABLE', '?from=June', '?page=2', `?cursor=${cursorOf([1, 2])}`, `?cursor=${cursorOf(['+200000-01-01T00:00:00Z', 'evt_1'])}`]) {
+      for (const query of [
+        '?status=done',
+        '?type=DROP%20TABLE',
+        '?from=June',
+        '?page=2',
+        `?cursor=${cursorOf([1, 2])}`,
+        `?cursor=${cursorOf(['+200000-01-01T00:00:00Z', 'evt_1'])}`,
+      ]) {
         expect((await get(`/api/admin/webhook-events${query}`).expect(400)).body).toMatchObject({ error: 'validation_error' });
       }
     });
@@ -445,13 +538,17 @@ describe('Admin read side', () => {
     expect(params.map((p) => p.name).sort()).toEqual(['cursor', 'disputed', 'email', 'from', 'limit', 'mode', 'paymentStatus', 'priceId', 'status', 'to', 'unmatched', 'userId']);
     const schemaOf = (name: string) => {
       const schema = params.find((p) => p.name === name)!.schema;
-      return schema.$ref ? doc.components.schemas[String(schema.$ref).split('/').pop()!] : schema;
+      return schema.$ref ? doc.components.schemas[(schema.$ref as string).split('/').pop()!] : schema;
     };
     // the enum schemas are shared with the billing routes, so only the sets of values are asserted
     expect([...schemaOf('status').enum].sort()).toEqual(['complete', 'expired', 'open']);
     expect([...schemaOf('paymentStatus').enum].sort()).toEqual(['no_payment_required', 'paid', 'unpaid']);
     expect([...schemaOf('mode').enum].sort()).toEqual(['payment', 'setup', 'subscription']);
-    expect(op('/api/admin/users', 'get').parameters.map((p: { name: string }) => p.name).sort()).toEqual(['cursor', 'email', 'limit', 'plan', 'subscriptionStatus']);
+    expect(
+      op('/api/admin/users', 'get')
+        .parameters.map((p: { name: string }) => p.name)
+        .sort(),
+    ).toEqual(['cursor', 'email', 'limit', 'plan', 'subscriptionStatus']);
     const eventParams = op('/api/admin/webhook-events', 'get').parameters as Array<{ name: string }>;
     expect(eventParams.map((p) => p.name).sort()).toEqual(['cursor', 'from', 'limit', 'status', 'to', 'type']);
     const detail = doc.components.schemas.AdminCheckoutSessionDetailDto;

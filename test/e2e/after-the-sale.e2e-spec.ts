@@ -35,7 +35,13 @@ describe('After the sale: refunds, disputes, invoices, customers and safe linkin
     const created = (await request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send({ plan, interval }).expect(201)).body;
     for (const event of emitted(() => stripe.completeCheckout(created.stripeSessionId))) await deliver(t, event).expect(200);
     const [row] = await t.db.query(`SELECT * FROM checkout_sessions WHERE id = $1`, [created.id]);
-    return { id: created.id as string, paymentIntent: row.stripe_payment_intent_id as string | null, customer: row.stripe_customer_id as string, amount: Number(row.amount_total), subscription: row.stripe_subscription_id as string | null };
+    return {
+      id: created.id as string,
+      paymentIntent: row.stripe_payment_intent_id as string | null,
+      customer: row.stripe_customer_id as string,
+      amount: Number(row.amount_total),
+      subscription: row.stripe_subscription_id as string | null,
+    };
   }
   const session = async (user: RegisteredUser, id: string) => (await request(t.http).get(`/api/billing/checkout-sessions/${id}`).set(bearer(user.accessToken)).expect(200)).body;
 
@@ -57,7 +63,9 @@ describe('After the sale: refunds, disputes, invoices, customers and safe linkin
       expect(after.amountRefunded).toBe(12000);
       // a partial refund leaves the purchase granted
       expect((await me(user)).plan).toBe('lifetime');
-      const rows = await t.db.query(`SELECT stripe_refund_id, status FROM refunds WHERE payment_intent_id = $1 AND status <> 'charge_total' ORDER BY amount`, [purchase.paymentIntent]);
+      const rows = await t.db.query(`SELECT stripe_refund_id, status FROM refunds WHERE payment_intent_id = $1 AND status <> 'charge_total' ORDER BY amount`, [
+        purchase.paymentIntent,
+      ]);
       expect(rows).toEqual([
         { stripe_refund_id: first.id, status: 'succeeded' },
         { stripe_refund_id: second.id, status: 'succeeded' },
@@ -137,13 +145,21 @@ describe('After the sale: refunds, disputes, invoices, customers and safe linkin
           hosted_invoice_url: `https://invoice.stripe.com/i/test_${i}`,
           invoice_pdf: `https://pay.stripe.com/invoice/test_${i}/pdf`,
           parent: { type: 'subscription_details', quote_details: null, subscription_details: { metadata: null, subscription: purchase.subscription! } },
-        } as Partial<Stripe.Invoice>),
+        }),
       );
       for (const invoice of invoices) await send('invoice.paid', invoice);
       const page1 = (await request(t.http).get('/api/billing/invoices?limit=2').set(bearer(user.accessToken)).expect(200)).body;
       // the checkout's own first invoice (delivered by buy) is the oldest
       expect(page1.items.map((i: { number: string }) => i.number)).toEqual(['INV-2', 'INV-1']);
-      expect(page1.items[0]).toMatchObject({ status: 'paid', amountDue: 2000, amountPaid: 2000, amountRefunded: 0, currency: 'usd', hostedInvoiceUrl: 'https://invoice.stripe.com/i/test_2', invoicePdf: 'https://pay.stripe.com/invoice/test_2/pdf' });
+      expect(page1.items[0]).toMatchObject({
+        status: 'paid',
+        amountDue: 2000,
+        amountPaid: 2000,
+        amountRefunded: 0,
+        currency: 'usd',
+        hostedInvoiceUrl: 'https://invoice.stripe.com/i/test_2',
+        invoicePdf: 'https://pay.stripe.com/invoice/test_2/pdf',
+      });
       const page2 = (await request(t.http).get(`/api/billing/invoices?limit=2&cursor=${page1.nextCursor}`).set(bearer(user.accessToken)).expect(200)).body;
       expect(page2.items[0].number).toBe('INV-0');
       const other = await registerUser(t);
@@ -161,7 +177,7 @@ describe('After the sale: refunds, disputes, invoices, customers and safe linkin
       await send('invoice.payment_action_required', invoice);
       const sub = (await request(t.http).get('/api/billing/subscription').set(bearer(user.accessToken)).expect(200)).body;
       expect(sub.actionRequired).toEqual({ hostedInvoiceUrl: 'https://invoice.stripe.com/i/needs_3ds' });
-      await send('invoice.paid', { ...invoice, status: 'paid', amount_paid: invoice.amount_due } as Stripe.Invoice);
+      await send('invoice.paid', { ...invoice, status: 'paid', amount_paid: invoice.amount_due });
       expect((await request(t.http).get('/api/billing/subscription').set(bearer(user.accessToken)).expect(200)).body.actionRequired).toBeNull();
     });
   });
@@ -206,7 +222,13 @@ describe('After the sale: refunds, disputes, invoices, customers and safe linkin
   describe('safe linking', () => {
     it('a Payment Link purchase matched only by email stays unmatched; the admin link fulfils it once', async () => {
       const user = await registerUser(t);
-      const remote = stripe.store.createCheckoutSession({ mode: 'payment', line_items: [{ price: PRICES.lifetime, quantity: '1' }], success_url: 'https://example.com/ok', customer_email: user.email, metadata: { plan: 'lifetime' } });
+      const remote = stripe.store.createCheckoutSession({
+        mode: 'payment',
+        line_items: [{ price: PRICES.lifetime, quantity: '1' }],
+        success_url: 'https://example.com/ok',
+        customer_email: user.email,
+        metadata: { plan: 'lifetime' },
+      });
       for (const event of emitted(() => stripe.completeCheckout(remote.id))) await deliver(t, event).expect(200);
       const [row] = await t.db.query(`SELECT id, user_id, unmatched FROM checkout_sessions WHERE stripe_session_id = $1`, [remote.id]);
       expect(row).toMatchObject({ user_id: null, unmatched: true });
@@ -214,10 +236,20 @@ describe('After the sale: refunds, disputes, invoices, customers and safe linkin
       const unmatched = (await request(t.http).get('/api/admin/checkout-sessions?unmatched=true').set(bearer(admin.accessToken)).expect(200)).body;
       expect(unmatched.items.map((s: { id: string }) => s.id)).toContain(row.id);
 
-      const link = () => request(t.http).post(`/api/admin/checkout-sessions/${remote.id}/link`).set(bearer(admin.accessToken)).send({ userId: user.id, reason: 'buyer proved the address by a support ticket' });
+      const link = () =>
+        request(t.http)
+          .post(`/api/admin/checkout-sessions/${remote.id}/link`)
+          .set(bearer(admin.accessToken))
+          .send({ userId: user.id, reason: 'buyer proved the address by a support ticket' });
       const [a, b] = await Promise.all([link(), link()]);
       expect([a.status, b.status]).toEqual([200, 200]);
-      expect(a.body).toMatchObject({ userId: user.id, unmatched: false, linkedBy: admin.id, linkReason: 'buyer proved the address by a support ticket', fulfillments: [expect.objectContaining({ source: 'sync' })] });
+      expect(a.body).toMatchObject({
+        userId: user.id,
+        unmatched: false,
+        linkedBy: admin.id,
+        linkReason: 'buyer proved the address by a support ticket',
+        fulfillments: [expect.objectContaining({ source: 'sync' })],
+      });
       expect((await me(user)).plan).toBe('lifetime');
       expect(await t.db.query(`SELECT 1 FROM fulfillments WHERE checkout_session_id = $1`, [row.id])).toHaveLength(1);
       const other = await registerUser(t);
@@ -227,7 +259,12 @@ describe('After the sale: refunds, disputes, invoices, customers and safe linkin
   });
 
   it('stores the events it ignores trimmed to what the event log shows: no card or address details', async () => {
-    const event = eventObject('payment_method.attached', { id: 'pm_123', object: 'payment_method', card: { last4: '4242', exp_year: 2030 }, billing_details: { address: { line1: '1 Main St' } } } as { id: string });
+    const event = eventObject('payment_method.attached', {
+      id: 'pm_123',
+      object: 'payment_method',
+      card: { last4: '4242', exp_year: 2030 },
+      billing_details: { address: { line1: '1 Main St' } },
+    } as { id: string });
     await deliver(t, event).expect(200);
     const [row] = await t.db.query(`SELECT status, payload FROM stripe_events WHERE id = $1`, [event.id]);
     expect(row.status).toBe('ignored');
@@ -245,7 +282,7 @@ describe('Revenue that adds up', () => {
   });
   afterAll(() => t.close());
 
-  it("per currency, net is gross minus refunds minus lost disputes, for sessions and invoices, and open disputes are shown beside it", async () => {
+  it('per currency, net is gross minus refunds minus lost disputes, for sessions and invoices, and open disputes are shown beside it', async () => {
     const user = await registerUser(t);
     const session = async (amount: number, currency: string, refunded = 0) =>
       (
@@ -266,7 +303,10 @@ describe('Revenue that adds up', () => {
     await dispute({ session: s1 }, 39900, 'usd', 'lost');
     await dispute({ session: s3 }, 30000, 'eur', 'needs_response');
     // unpaid and subscription-mode sessions are not revenue (a subscription's money is its invoices)
-    await t.db.query(`INSERT INTO checkout_sessions (stripe_session_id, user_id, mode, status, payment_status, amount_total, currency) VALUES ('cs_seed_unpaid', $1, 'payment', 'open', 'unpaid', 99999, 'usd'), ('cs_seed_sub', $1, 'subscription', 'complete', 'paid', 2000, 'usd')`, [user.id]);
+    await t.db.query(
+      `INSERT INTO checkout_sessions (stripe_session_id, user_id, mode, status, payment_status, amount_total, currency) VALUES ('cs_seed_unpaid', $1, 'payment', 'open', 'unpaid', 99999, 'usd'), ('cs_seed_sub', $1, 'subscription', 'complete', 'paid', 2000, 'usd')`,
+      [user.id],
+    );
     const [invoice] = await t.db.query(
       `INSERT INTO invoices (stripe_invoice_id, user_id, status, amount_due, amount_paid, amount_refunded, currency, created_at) VALUES ('in_seed_1', $1, 'paid', 2000, 2000, 500, 'usd', now()), ('in_seed_2', $1, 'open', 2000, 0, 0, 'usd', now()) RETURNING id`,
       [user.id],

@@ -41,9 +41,7 @@ describe('Auth', () => {
     });
 
     it('answers concurrent registrations of one email with one account', async () => {
-      const results = await Promise.all(
-        Array.from({ length: 5 }, () => request(t.http).post('/api/auth/register').send({ email: 'race@example.com', password: 'password123' })),
-      );
+      const results = await Promise.all(Array.from({ length: 5 }, () => request(t.http).post('/api/auth/register').send({ email: 'race@example.com', password: 'password123' })));
       expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
     });
 
@@ -112,7 +110,10 @@ describe('Auth', () => {
 
     it('refuses an unknown refresh token and stores refresh tokens only as hashes', async () => {
       const user = await registerUser(t);
-      await request(t.http).post('/api/auth/refresh').send({ refreshToken: 'x'.repeat(43) }).expect(401);
+      await request(t.http)
+        .post('/api/auth/refresh')
+        .send({ refreshToken: 'x'.repeat(43) })
+        .expect(401);
       const rows = await t.db.query(`SELECT token_hash FROM refresh_tokens WHERE user_id = $1`, [user.id]);
       expect(rows.length).toBe(1);
       expect(rows[0].token_hash).not.toContain(user.refreshToken);
@@ -154,7 +155,10 @@ describe('Auth', () => {
       ['no header', undefined],
       ['a malformed header', 'Token abc'],
       ['garbage', 'Bearer not.a.jwt'],
-      ['another key', `Bearer ${signJwt({ sub: '00000000-0000-0000-0000-000000000000', role: 'admin', exp: Math.floor(Date.now() / 1000) + 60 }, 'another-secret-another-secret-another')}`],
+      [
+        'another key',
+        `Bearer ${signJwt({ sub: '00000000-0000-0000-0000-000000000000', role: 'admin', exp: Math.floor(Date.now() / 1000) + 60 }, 'another-secret-another-secret-another')}`,
+      ],
       ['alg none', `Bearer ${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ sub: 'x', role: 'admin' })}.`],
       ['an expired token', `Bearer ${signJwt({ sub: '00000000-0000-0000-0000-000000000000', role: 'user', exp: Math.floor(Date.now() / 1000) - 10 }, TEST_JWT_SECRET)}`],
       ['HS512 with the right key', `Bearer ${signJwt({ sub: 'x', role: 'user' }, TEST_JWT_SECRET, { alg: 'HS512', typ: 'JWT' })}`],
@@ -169,9 +173,18 @@ describe('Auth', () => {
   it('answers 401 for a well-signed token whose version the user no longer has, or that carries none', async () => {
     const user = await registerUser(t);
     const exp = Math.floor(Date.now() / 1000) + 60;
-    await request(t.http).get('/api/auth/me').set(bearer(signJwt({ sub: user.id, role: 'user', ver: 0, exp }, TEST_JWT_SECRET))).expect(200);
-    await request(t.http).get('/api/auth/me').set(bearer(signJwt({ sub: user.id, role: 'user', ver: 1, exp }, TEST_JWT_SECRET))).expect(401);
-    await request(t.http).get('/api/auth/me').set(bearer(signJwt({ sub: user.id, role: 'user', exp }, TEST_JWT_SECRET))).expect(401);
+    await request(t.http)
+      .get('/api/auth/me')
+      .set(bearer(signJwt({ sub: user.id, role: 'user', ver: 0, exp }, TEST_JWT_SECRET)))
+      .expect(200);
+    await request(t.http)
+      .get('/api/auth/me')
+      .set(bearer(signJwt({ sub: user.id, role: 'user', ver: 1, exp }, TEST_JWT_SECRET)))
+      .expect(401);
+    await request(t.http)
+      .get('/api/auth/me')
+      .set(bearer(signJwt({ sub: user.id, role: 'user', exp }, TEST_JWT_SECRET)))
+      .expect(401);
     // the role comes from the database, not from the token
     const claimsAdmin = signJwt({ sub: user.id, role: 'admin', ver: 0, exp }, TEST_JWT_SECRET);
     await request(t.http).get('/api/admin/users').set(bearer(claimsAdmin)).expect(403);
@@ -201,7 +214,13 @@ describe('Login throttling', () => {
   it('answers 429 past the per-IP limit across different emails', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) {
-      statuses.push((await request(t.http).post('/api/auth/login').send({ email: `spray${i}@example.com`, password: 'whatever1' })).status);
+      statuses.push(
+        (
+          await request(t.http)
+            .post('/api/auth/login')
+            .send({ email: `spray${i}@example.com`, password: 'whatever1' })
+        ).status,
+      );
     }
     // the previous test already counted 4 against this IP (3 failures, and the attempt refused with 429); the limit is 6
     expect(statuses).toEqual([401, 401, 429, 429]);

@@ -38,7 +38,16 @@ describe('Billing', () => {
       const user = await registerUser(t, { name: 'Buyer' });
       const before = stripe.requests.length;
       const res = await create(user).expect(201);
-      expect(res.body).toMatchObject({ status: 'open', paymentStatus: 'unpaid', mode: 'subscription', plan: 'pro', interval: 'month', amountTotal: 2000, currency: 'usd', fulfilledAt: null });
+      expect(res.body).toMatchObject({
+        status: 'open',
+        paymentStatus: 'unpaid',
+        mode: 'subscription',
+        plan: 'pro',
+        interval: 'month',
+        amountTotal: 2000,
+        currency: 'usd',
+        fulfilledAt: null,
+      });
       expect(res.body.stripeSessionId).toMatch(/^cs_test_/);
       expect(res.body.url).toBe(`${stripe.url}/checkout/${res.body.stripeSessionId}`);
       expect(new Date(res.body.expiresAt).getTime()).toBeGreaterThan(Date.now());
@@ -60,7 +69,14 @@ describe('Billing', () => {
       expect(session.stripeVersion).toBe('2026-10-28.endive');
 
       const [row] = await rowsOf(user.id);
-      expect(row).toMatchObject({ id: res.body.id, stripe_session_id: res.body.stripeSessionId, price_id: PRICES.proMonthly, quantity: 1, status: 'open', stripe_customer_id: customerId });
+      expect(row).toMatchObject({
+        id: res.body.id,
+        stripe_session_id: res.body.stripeSessionId,
+        price_id: PRICES.proMonthly,
+        quantity: 1,
+        status: 'open',
+        stripe_customer_id: customerId,
+      });
       const [dbUser] = await t.db.query(`SELECT stripe_customer_id FROM users WHERE id = $1`, [user.id]);
       expect(dbUser.stripe_customer_id).toBe(customerId);
     });
@@ -111,7 +127,9 @@ describe('Billing', () => {
       expect(results.map((r) => r.status)).toEqual([201, 201, 201]);
       expect(new Set(results.map((r) => r.body.stripeSessionId)).size).toBe(1);
       expect(await rowsOf(user.id)).toHaveLength(1);
-      const keys = sessionPosts().filter((r) => r.body.client_reference_id === user.id).map((r) => r.idempotencyKey);
+      const keys = sessionPosts()
+        .filter((r) => r.body.client_reference_id === user.id)
+        .map((r) => r.idempotencyKey);
       expect(new Set(keys).size).toBe(1);
       expect(keys[0]).toMatch(/^checkout-/);
     });
@@ -123,7 +141,7 @@ describe('Billing', () => {
       expect((await create(user, undefined, 'x'.repeat(300)).expect(400)).body.error).toBe('validation_error');
     });
 
-    it('creates exactly one Stripe customer when a user\'s first checkouts race', async () => {
+    it("creates exactly one Stripe customer when a user's first checkouts race", async () => {
       const user = await registerUser(t);
       const results = await Promise.all([1, 2, 3, 4].map(() => create(user)));
       expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201]);
@@ -135,7 +153,10 @@ describe('Billing', () => {
 
     it('answers 409 to a user who already has a live subscription, pointing to the plan-change route, and calls Stripe for nothing', async () => {
       const user = await registerUser(t);
-      await t.db.query(`INSERT INTO subscriptions (stripe_subscription_id, user_id, status, plan, state_at) VALUES ($1, $2, 'active', 'pro', now())`, [`sub_${user.id.slice(0, 8)}`, user.id]);
+      await t.db.query(`INSERT INTO subscriptions (stripe_subscription_id, user_id, status, plan, state_at) VALUES ($1, $2, 'active', 'pro', now())`, [
+        `sub_${user.id.slice(0, 8)}`,
+        user.id,
+      ]);
       const before = stripe.requests.length;
       const res = await create(user, { plan: 'pro', interval: 'year' }).expect(409);
       expect(res.body).toMatchObject({ error: 'conflict', details: { hint: 'POST /api/billing/subscription/change' } });
@@ -209,7 +230,7 @@ describe('Billing', () => {
   });
 
   describe('when Stripe fails', () => {
-    it('answers 502 stripe_error with a stable message (Stripe\'s own is for admins and logs) and writes nothing', async () => {
+    it("answers 502 stripe_error with a stable message (Stripe's own is for admins and logs) and writes nothing", async () => {
       const user = await registerUser(t);
       await create(user, { plan: 'lifetime', interval: 'once' }).expect(201); // the customer exists, so the next call is the session
       stripe.failNextRequests(1, { status: 400, type: 'invalid_request_error', message: 'No such price: price_pro_monthly' });

@@ -57,7 +57,10 @@ describe('Entitlements: grants, one live subscription, and the subscription life
   /** Buys a plan through the service and the hosted page, then delivers every event of the payment. */
   async function buy(user: RegisteredUser, plan: string, interval: string) {
     const session = (await createCheckout(user, plan, interval).expect(201)).body as { id: string; stripeSessionId: string };
-    await deliverAll(t, emitted(() => stripe.completeCheckout(session.stripeSessionId)));
+    await deliverAll(
+      t,
+      emitted(() => stripe.completeCheckout(session.stripeSessionId)),
+    );
     return stripe.store.sessionRecord(session.stripeSessionId).session;
   }
   const liveSubscriptions = (user: RegisteredUser) =>
@@ -72,7 +75,11 @@ describe('Entitlements: grants, one live subscription, and the subscription life
     it('refuses a second subscription checkout with 409 and a hint to the change route, calling Stripe for nothing', async () => {
       const { user } = await subscribed();
       const before = stripe.requests.length;
-      for (const [plan, interval] of [['team', 'month'], ['pro', 'year'], ['pro', 'month']]) {
+      for (const [plan, interval] of [
+        ['team', 'month'],
+        ['pro', 'year'],
+        ['pro', 'month'],
+      ]) {
         const res = await createCheckout(user, plan, interval).expect(409);
         expect(res.body).toMatchObject({ error: 'conflict', details: { hint: 'POST /api/billing/subscription/change' } });
       }
@@ -120,12 +127,21 @@ describe('Entitlements: grants, one live subscription, and the subscription life
       expect((await me(user)).plan).toBe('pro');
       await buy(user, 'lifetime', 'once');
       expect((await me(user)).plan).toBe('lifetime');
-      await deliverAll(t, emitted(() => stripe.renewSubscription(subscriptionId)));
+      await deliverAll(
+        t,
+        emitted(() => stripe.renewSubscription(subscriptionId)),
+      );
       expect((await me(user)).plan).toBe('lifetime');
-      await deliverAll(t, emitted(() => stripe.cancelSubscription(subscriptionId)));
+      await deliverAll(
+        t,
+        emitted(() => stripe.cancelSubscription(subscriptionId)),
+      );
       expect(await me(user)).toMatchObject({ plan: 'lifetime', subscriptionStatus: 'canceled' });
       // a redelivered renewal of the ended subscription changes nothing either
-      await deliverAll(t, emitted(() => stripe.store.emit('customer.subscription.updated', { ...stripe.store.subscription(subscriptionId), status: 'active' } as Stripe.Subscription)));
+      await deliverAll(
+        t,
+        emitted(() => stripe.store.emit('customer.subscription.updated', { ...stripe.store.subscription(subscriptionId), status: 'active' } as Stripe.Subscription)),
+      );
       expect(await me(user)).toMatchObject({ plan: 'lifetime', subscriptionStatus: 'canceled' });
     });
 
@@ -175,7 +191,10 @@ describe('Entitlements: grants, one live subscription, and the subscription life
   describe('the subscription lifecycle', () => {
     it('a paused subscription gives free; resuming gives the plan back (defect 3)', async () => {
       const { user, subscriptionId } = await subscribed();
-      await deliverAll(t, emitted(() => stripe.pauseSubscription(subscriptionId)));
+      await deliverAll(
+        t,
+        emitted(() => stripe.pauseSubscription(subscriptionId)),
+      );
       expect(await me(user)).toMatchObject({ plan: 'free', subscriptionStatus: 'paused' });
       const res = await request(t.http).post('/api/billing/subscription/resume').set(bearer(user.accessToken)).send({}).expect(200);
       expect(res.body).toMatchObject({ plan: 'pro', status: 'active' });
@@ -185,10 +204,16 @@ describe('Entitlements: grants, one live subscription, and the subscription life
     it('a cancellation scheduled with cancel_at is reported as cancelling, at the period end or on a date (defect 4)', async () => {
       const { user, subscriptionId } = await subscribed();
       const periodEnd = stripe.store.subscription(subscriptionId).items.data[0].current_period_end;
-      await deliverAll(t, emitted(() => stripe.store.updateSubscription(subscriptionId, { cancel_at: String(periodEnd) })));
+      await deliverAll(
+        t,
+        emitted(() => stripe.store.updateSubscription(subscriptionId, { cancel_at: String(periodEnd) })),
+      );
       expect(await subscriptionOf(user)).toMatchObject({ plan: 'pro', status: 'active', cancelAtPeriodEnd: true, cancelAt: new Date(periodEnd * 1000).toISOString() });
       const earlier = periodEnd - 5 * 86400;
-      await deliverAll(t, emitted(() => stripe.store.updateSubscription(subscriptionId, { cancel_at: String(earlier) })));
+      await deliverAll(
+        t,
+        emitted(() => stripe.store.updateSubscription(subscriptionId, { cancel_at: String(earlier) })),
+      );
       expect(await subscriptionOf(user)).toMatchObject({ cancelAtPeriodEnd: false, cancelAt: new Date(earlier * 1000).toISOString() });
       const resumed = await request(t.http).post('/api/billing/subscription/resume').set(bearer(user.accessToken)).send({}).expect(200);
       expect(resumed.body).toMatchObject({ plan: 'pro', cancelAt: null, cancelAtPeriodEnd: false });
@@ -220,9 +245,15 @@ describe('Entitlements: grants, one live subscription, and the subscription life
       expect(sent.body).toMatchObject({ subscription_data: { trial_period_days: '14' } });
       const events = emitted(() => stripe.completeCheckout(session.stripeSessionId));
       // the session alone (its subscription events not yet here) already says trialing
-      await deliver(t, events.find((e) => e.type === 'checkout.session.completed')!).expect(200);
+      await deliver(
+        t,
+        events.find((e) => e.type === 'checkout.session.completed')!,
+      ).expect(200);
       expect(await me(user)).toMatchObject({ plan: 'team', subscriptionStatus: 'trialing' });
-      await deliverAll(t, events.filter((e) => e.type !== 'checkout.session.completed'));
+      await deliverAll(
+        t,
+        events.filter((e) => e.type !== 'checkout.session.completed'),
+      );
       const trialEnd = stripe.store.subscription(stripe.store.sessionRecord(session.stripeSessionId).session.subscription as string).trial_end!;
       expect(await subscriptionOf(user)).toMatchObject({ plan: 'team', status: 'trialing', trialEnd: new Date(trialEnd * 1000).toISOString() });
       // the confirmation reads the subscription from Stripe: trialing as well
@@ -233,7 +264,10 @@ describe('Entitlements: grants, one live subscription, and the subscription life
     it('records trial_will_end and shows it in the admin timeline', async () => {
       const user = await registerUser(t);
       const session = await buy(user, 'team', 'month');
-      await deliverAll(t, emitted(() => stripe.trialWillEnd(session.subscription as string)));
+      await deliverAll(
+        t,
+        emitted(() => stripe.trialWillEnd(session.subscription as string)),
+      );
       const detail = (await request(t.http).get(`/api/admin/users/${user.id}`).set(bearer(admin.accessToken)).expect(200)).body;
       expect(detail.timeline.map((e: { type: string | null }) => e.type)).toContain('customer.subscription.trial_will_end');
       expect((await me(user)).plan).toBe('team');
@@ -244,12 +278,21 @@ describe('Entitlements: grants, one live subscription, and the subscription life
     it('a switch to another price of the same product keeps the plan; a lookup_key names one; an unknown price grants nothing and is reported', async () => {
       const { user, subscriptionId } = await subscribed('team');
       const item = () => stripe.store.subscription(subscriptionId).items.data[0].id;
-      await deliverAll(t, emitted(() => stripe.store.updateSubscription(subscriptionId, { items: [{ id: item(), price: PRO_GRANDFATHERED }], proration_behavior: 'none' })));
+      await deliverAll(
+        t,
+        emitted(() => stripe.store.updateSubscription(subscriptionId, { items: [{ id: item(), price: PRO_GRANDFATHERED }], proration_behavior: 'none' })),
+      );
       // team subscriptions start with a trial (STRIPE_TRIAL_DAYS_TEAM)
       expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'trialing' });
-      await deliverAll(t, emitted(() => stripe.store.updateSubscription(subscriptionId, { items: [{ id: item(), price: TEAM_BY_LOOKUP_KEY }], proration_behavior: 'none' })));
+      await deliverAll(
+        t,
+        emitted(() => stripe.store.updateSubscription(subscriptionId, { items: [{ id: item(), price: TEAM_BY_LOOKUP_KEY }], proration_behavior: 'none' })),
+      );
       expect((await me(user)).plan).toBe('team');
-      await deliverAll(t, emitted(() => stripe.store.updateSubscription(subscriptionId, { items: [{ id: item(), price: STRAY }], proration_behavior: 'none' })));
+      await deliverAll(
+        t,
+        emitted(() => stripe.store.updateSubscription(subscriptionId, { items: [{ id: item(), price: STRAY }], proration_behavior: 'none' })),
+      );
       expect(await me(user)).toMatchObject({ plan: 'free', subscriptionStatus: 'trialing' });
       expect((await status()).unmappedSubscriptions).toContainEqual(expect.objectContaining({ stripeSubscriptionId: subscriptionId, priceId: STRAY, userId: user.id }));
     });
@@ -264,7 +307,12 @@ describe('Entitlements: grants, one live subscription, and the subscription life
       expect(preview.body.amountDueNow).toBeGreaterThan(2900);
       expect(preview.body.amountDueNow).toBeLessThanOrEqual(3000);
       const before = stripe.store.events.length;
-      const res = await request(t.http).post('/api/billing/subscription/change').set(bearer(user.accessToken)).set('Idempotency-Key', 'change-1').send({ plan: 'team', interval: 'month' }).expect(200);
+      const res = await request(t.http)
+        .post('/api/billing/subscription/change')
+        .set(bearer(user.accessToken))
+        .set('Idempotency-Key', 'change-1')
+        .send({ plan: 'team', interval: 'month' })
+        .expect(200);
       expect(res.body).toMatchObject({ plan: 'team', subscriptionPlan: 'team', status: 'active' });
       expect(liveSubscriptions(user).map((s) => s.id)).toEqual([subscriptionId]);
       expect(stripe.store.subscription(subscriptionId).items.data[0].price.id).toBe(TEAM_MONTHLY);

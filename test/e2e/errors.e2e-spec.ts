@@ -15,7 +15,10 @@ describe('Errors, request ids and documents', () => {
   });
 
   it('answers a body over the limit with 413 payload_too_large', async () => {
-    const res = await request(t.http).post('/api/auth/register').send({ email: 'a@example.com', password: 'p'.repeat(20_000) }).expect(413);
+    const res = await request(t.http)
+      .post('/api/auth/register')
+      .send({ email: 'a@example.com', password: 'p'.repeat(20_000) })
+      .expect(413);
     expect(res.body).toMatchObject({ error: 'payload_too_large' });
   });
 

@@ -44,35 +44,62 @@ describe('Hostile input', () => {
 
   it('bodies: oversized, deeply nested, not JSON, wrong types', async () => {
     const before = await snapshot();
-    expectError(await request(t.http).post('/api/auth/register').send({ email: 'a@example.com', password: 'x'.repeat(300_000) }), 413, 'payload_too_large');
+    expectError(
+      await request(t.http)
+        .post('/api/auth/register')
+        .send({ email: 'a@example.com', password: 'x'.repeat(300_000) }),
+      413,
+      'payload_too_large',
+    );
     const nested = `${'{"a":'.repeat(5000)}"x"${'}'.repeat(5000)}`;
-    expectError(await request(t.http).post('/api/auth/register').set('Content-Type', 'application/json').send(`{"email":"a@example.com","password":"password123","name":${nested}}`), 400, 'validation_error');
+    expectError(
+      await request(t.http).post('/api/auth/register').set('Content-Type', 'application/json').send(`{"email":"a@example.com","password":"password123","name":${nested}}`),
+      400,
+      'validation_error',
+    );
     expectError(await request(t.http).post('/api/auth/login').set('Content-Type', 'text/plain').send('email=a&password=b'), 400, 'validation_error');
     expectError(await request(t.http).post('/api/auth/login').set('Content-Type', 'application/json').send('[1,2,3]'), 400, 'validation_error');
     expectError(await request(t.http).post('/api/auth/login').set('Content-Type', 'application/json').send('null'), 400, 'validation_error');
-    expectError(await request(t.http).post('/api/auth/register').send({ email: ['a@example.com'], password: { $ne: 1 } }), 400, 'validation_error');
+    expectError(
+      await request(t.http)
+        .post('/api/auth/register')
+        .send({ email: ['a@example.com'], password: { $ne: 1 } }),
+      400,
+      'validation_error',
+    );
     for (const key of ['__proto__', 'constructor']) {
       const body = `{"plan":"pro","interval":"month","${key}":{"admin":true,"prototype":{"role":"admin"}}}`;
-      expectError(await request(t.http).post('/api/billing/checkout-sessions').set(bearer(alice.accessToken)).set('Content-Type', 'application/json').send(body), 400, 'validation_error');
+      expectError(
+        await request(t.http).post('/api/billing/checkout-sessions').set(bearer(alice.accessToken)).set('Content-Type', 'application/json').send(body),
+        400,
+        'validation_error',
+      );
     }
     expect(await snapshot()).toEqual(before);
   });
 
   it('huge headers are refused by the HTTP server before reaching the app', async () => {
-    const res = await request(t.http).get('/api/health').set('X-Big', 'x'.repeat(20_000)).catch((e: { status?: number }) => e);
-    expect((res as { status?: number }).status).toBe(431);
+    const res = await request(t.http)
+      .get('/api/health')
+      .set('X-Big', 'x'.repeat(20_000))
+      .catch((e: { status?: number }) => e);
+    expect(res.status).toBe(431);
   });
 
   it.each(INJECTIONS)('SQL and script text %j in every string field is stored as text or refused, never executed', async (text) => {
     const before = await snapshot();
     expectError(await request(t.http).post('/api/auth/login').send({ email: text, password: text }), 400, 'validation_error');
-    const reg = await request(t.http).post('/api/auth/register').send({ email: `safe${Date.now()}${Math.random().toString(36).slice(2, 6)}@example.com`, password: 'password123', name: text.replace('\u0000', '') || 'x' });
+    const reg = await request(t.http)
+      .post('/api/auth/register')
+      .send({ email: `safe${Date.now()}${Math.random().toString(36).slice(2, 6)}@example.com`, password: 'password123', name: text.replace('\u0000', '') || 'x' });
     expect([201, 400]).toContain(reg.status);
     for (const path of [`/api/billing/checkout-sessions/${encodeURIComponent(text)}`, `/api/admin/checkout-sessions/${encodeURIComponent(text)}`]) {
       const res = await request(t.http).get(path).set(bearer(admin.accessToken));
       expect([400, 404]).toContain(res.status);
     }
-    const filtered = await request(t.http).get(`/api/admin/users?email=${encodeURIComponent(text)}`).set(bearer(admin.accessToken));
+    const filtered = await request(t.http)
+      .get(`/api/admin/users?email=${encodeURIComponent(text)}`)
+      .set(bearer(admin.accessToken));
     expect([200, 400]).toContain(filtered.status);
     const after = await snapshot();
     expect(after.sessions).toBe(before.sessions);

@@ -18,10 +18,22 @@ describe('Migration to subscriptions and grants', () => {
       const [row] = await old.query(`INSERT INTO users (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING id`, values);
       return row.id as string;
     };
-    const subscriber = await user('sub@example.com', 'pro', { stripe_customer_id: 'cus_a', stripe_subscription_id: 'sub_a', subscription_status: 'active', subscription_price_id: 'price_pro_monthly', cancel_at_period_end: true });
-    await old.query(`INSERT INTO checkout_sessions (stripe_session_id, user_id, mode, plan, interval, price_id, status, payment_status, stripe_subscription_id, fulfilled_at) VALUES ('cs_a', $1, 'subscription', 'pro', 'month', 'price_pro_monthly', 'complete', 'paid', 'sub_a', now())`, [subscriber]);
+    const subscriber = await user('sub@example.com', 'pro', {
+      stripe_customer_id: 'cus_a',
+      stripe_subscription_id: 'sub_a',
+      subscription_status: 'active',
+      subscription_price_id: 'price_pro_monthly',
+      cancel_at_period_end: true,
+    });
+    await old.query(
+      `INSERT INTO checkout_sessions (stripe_session_id, user_id, mode, plan, interval, price_id, status, payment_status, stripe_subscription_id, fulfilled_at) VALUES ('cs_a', $1, 'subscription', 'pro', 'month', 'price_pro_monthly', 'complete', 'paid', 'sub_a', now())`,
+      [subscriber],
+    );
     const buyer = await user('buyer@example.com', 'lifetime');
-    const [sale] = await old.query(`INSERT INTO checkout_sessions (stripe_session_id, user_id, mode, plan, interval, status, payment_status, fulfilled_at) VALUES ('cs_b', $1, 'payment', 'lifetime', 'once', 'complete', 'paid', now()) RETURNING id`, [buyer]);
+    const [sale] = await old.query(
+      `INSERT INTO checkout_sessions (stripe_session_id, user_id, mode, plan, interval, status, payment_status, fulfilled_at) VALUES ('cs_b', $1, 'payment', 'lifetime', 'once', 'complete', 'paid', now()) RETURNING id`,
+      [buyer],
+    );
     const gifted = await user('gift@example.com', 'team');
     const lapsed = await user('lapsed@example.com', 'free', { stripe_customer_id: 'cus_d', stripe_subscription_id: 'sub_d', subscription_status: 'canceled' });
     await old.destroy();
@@ -30,7 +42,9 @@ describe('Migration to subscriptions and grants', () => {
     await ds.initialize();
     try {
       await ds.runMigrations({ transaction: 'each' });
-      const subscriptions = await ds.query(`SELECT stripe_subscription_id, user_id, status, plan, interval, price_id, cancel_at_period_end FROM subscriptions ORDER BY stripe_subscription_id`);
+      const subscriptions = await ds.query(
+        `SELECT stripe_subscription_id, user_id, status, plan, interval, price_id, cancel_at_period_end FROM subscriptions ORDER BY stripe_subscription_id`,
+      );
       expect(subscriptions).toEqual([
         { stripe_subscription_id: 'sub_a', user_id: subscriber, status: 'active', plan: 'pro', interval: 'month', price_id: 'price_pro_monthly', cancel_at_period_end: true },
         { stripe_subscription_id: 'sub_d', user_id: lapsed, status: 'canceled', plan: null, interval: null, price_id: null, cancel_at_period_end: false },

@@ -27,7 +27,9 @@ describe('Observability', () => {
     await request(t.http).get(`/api/billing/checkout-sessions/${user.id}`).set(bearer(user.accessToken)).expect(404);
     await deliver(t, eventObject('checkout.session.expired', checkoutSessionObject({ status: 'expired' }))).expect(200);
     await deliver(t, eventObject('customer.tax_id.created', { id: 'txi_1' })).expect(200);
-    await t.db.query(`INSERT INTO stripe_events (id, type, stripe_created_at, livemode, payload, status, received_at) VALUES ('evt_failed_metric', 'invoice.paid', now(), false, '{}', 'failed', now() - interval '90 seconds')`);
+    await t.db.query(
+      `INSERT INTO stripe_events (id, type, stripe_created_at, livemode, payload, status, received_at) VALUES ('evt_failed_metric', 'invoice.paid', now(), false, '{}', 'failed', now() - interval '90 seconds')`,
+    );
 
     const res = await request(t.http).get('/metrics').expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
@@ -58,11 +60,24 @@ describe('Observability', () => {
     await request(t.http).post('/api/webhooks/stripe').set('Content-Type', 'application/json').set('Stripe-Signature', signature).send(payload).expect(200);
     await request(t.http).post('/api/webhooks/stripe').set('Content-Type', 'application/json').set('Stripe-Signature', 't=1,v1=forged').send(payload).expect(400);
 
-    const lines = logs.text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = logs.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.find((l) => l.requestId === 'req-logs-1')).toMatchObject({ msg: 'request', method: 'POST', route: '/api/auth/register', status: 201, level: 'info' });
     expect(lines.find((l) => l.eventId === event.id)).toMatchObject({ type: 'checkout.session.expired', outcome: 'processed' });
     expect(lines.every((l) => typeof l.time === 'string' && typeof l.level === 'string')).toBe(true);
-    for (const secret of [password, 'wrong-password-456', reg.body.accessToken, reg.body.refreshToken, refreshed.body.accessToken, refreshed.body.refreshToken, TEST_JWT_SECRET, WEBHOOK_SECRET, signature.split('v1=')[1]]) {
+    for (const secret of [
+      password,
+      'wrong-password-456',
+      reg.body.accessToken,
+      reg.body.refreshToken,
+      refreshed.body.accessToken,
+      refreshed.body.refreshToken,
+      TEST_JWT_SECRET,
+      WEBHOOK_SECRET,
+      signature.split('v1=')[1],
+    ]) {
       expect(logs.text).not.toContain(secret);
     }
   });

@@ -71,7 +71,11 @@ function routeHandlers(t: TestApp): RouteHandler[] {
 
 /** Which operations `@Auth` guards, by operationId. */
 function guardedOperations(t: TestApp): Map<string, { roles: boolean }> {
-  return new Map(routeHandlers(t).filter((h) => h.guarded).map((h) => [h.operationId ?? h.name, { roles: h.roles }]));
+  return new Map(
+    routeHandlers(t)
+      .filter((h) => h.guarded)
+      .map((h) => [h.operationId ?? h.name, { roles: h.roles }]),
+  );
 }
 
 describe('OpenAPI document and typed client (issue 11)', () => {
@@ -93,7 +97,7 @@ describe('OpenAPI document and typed client (issue 11)', () => {
     await stripe.close();
   });
 
-  describe('drift: the committed document is the app\'s document', () => {
+  describe("drift: the committed document is the app's document", () => {
     it('GET /docs-json equals openapi/openapi.json', () => {
       const differences = diffOpenApi(committed, served);
       expect({ differences, fix: differences.length ? REGENERATE : 'none' }).toEqual({ differences: [], fix: 'none' });
@@ -241,7 +245,10 @@ describe('OpenAPI document and typed client (issue 11)', () => {
         ['AdminCheckoutSessionPageDto', result.adminSessions],
       ];
       expect(answers.flatMap(([name, value]) => answerViolations(served, name, value))).toEqual([]);
-      expect(answerViolations(served, 'MeDto', { ...result.me, plan: null, extra: 1 })).toEqual(['MeDto.extra: answered but not documented', 'MeDto.plan: answered null but not marked nullable']);
+      expect(answerViolations(served, 'MeDto', { ...result.me, plan: null, extra: 1 })).toEqual([
+        'MeDto.extra: answered but not documented',
+        'MeDto.plan: answered null but not marked nullable',
+      ]);
     });
   });
 });

@@ -176,7 +176,13 @@ describe('Security: a slow Stripe cannot take the service down', () => {
     try {
       const buyers = [await registerUser(t), await registerUser(t), await registerUser(t)];
       const someone = await registerUser(t);
-      const checkouts = buyers.map((b) => request(t.http).post('/api/billing/checkout-sessions').set(bearer(b.accessToken)).send({ plan: 'pro', interval: 'month' }).then((r) => r));
+      const checkouts = buyers.map((b) =>
+        request(t.http)
+          .post('/api/billing/checkout-sessions')
+          .set(bearer(b.accessToken))
+          .send({ plan: 'pro', interval: 'month' })
+          .then((r) => r),
+      );
       await sleep(700);
       let started = Date.now();
       await request(t.http).get('/api/health').expect(200);
@@ -185,9 +191,8 @@ describe('Security: a slow Stripe cannot take the service down', () => {
       const signedIn = await login(t, someone.email, someone.password);
       expect(signedIn.status).toBe(200);
       expect(Date.now() - started).toBeLessThan(2000);
-      const [{ waiting }] = (
-        await observer.query(`SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`)
-      ).rows as Array<{ waiting: number }>;
+      const [{ waiting }] = (await observer.query(`SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`))
+        .rows as Array<{ waiting: number }>;
       expect(waiting).toBe(0);
       // the checkouts themselves give up after the short timeout (and one retry): 503, no customer linked
       for (const res of await Promise.all(checkouts)) expect(res.body).toMatchObject({ error: 'service_unavailable' });
@@ -272,7 +277,10 @@ describe('Security: throttles shared by every instance', () => {
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 30; i++) {
-        const res = await request(t.http).post('/api/auth/login').set('X-Forwarded-For', `203.0.113.${i + 1}`).send({ email: `spray${i}@example.com`, password: 'guess-123' });
+        const res = await request(t.http)
+          .post('/api/auth/login')
+          .set('X-Forwarded-For', `203.0.113.${i + 1}`)
+          .send({ email: `spray${i}@example.com`, password: 'guess-123' });
         statuses.push(res.status);
       }
       // the default per-IP limit is 20 failures a minute
@@ -350,7 +358,10 @@ describe('Security: retention and the job schedule', () => {
   afterAll(() => t.close());
 
   it('STRIPE_RECOVERY_INTERVAL_SECONDS=0 leaves retention on: the scheduler deletes old inbox events, stale refresh tokens and expired throttle counters, and keeps the rest', async () => {
-    const jobs = t.app.get(RecoveryScheduler).jobs().map((j) => j.name);
+    const jobs = t.app
+      .get(RecoveryScheduler)
+      .jobs()
+      .map((j) => j.name);
     expect(jobs).toEqual(['stripe-event-retention', 'refresh-token-retention', 'throttle-retention']);
     const user = await registerUser(t);
     await t.db.query(
@@ -360,10 +371,12 @@ describe('Security: retention and the job schedule', () => {
          ('evt_retention_recent', 'invoice.paid', now(), false, '{}', 'processed', now())`,
     );
     const token = (label: string, columns: string) =>
-      t.db.query(`INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at, used_at, revoked_at) VALUES ($1, gen_random_uuid(), $2, ${columns}) RETURNING id`, [
-        user.id,
-        randomBytes(32).toString('hex'),
-      ]).then((rows: Array<{ id: string }>) => [label, rows[0].id] as const);
+      t.db
+        .query(`INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at, used_at, revoked_at) VALUES ($1, gen_random_uuid(), $2, ${columns}) RETURNING id`, [
+          user.id,
+          randomBytes(32).toString('hex'),
+        ])
+        .then((rows: Array<{ id: string }>) => [label, rows[0].id] as const);
     const ids = Object.fromEntries(
       await Promise.all([
         token('usedLongAgo', `now() + interval '20 days', now() - interval '30 days', NULL`),
@@ -380,7 +393,9 @@ describe('Security: retention and the job schedule', () => {
       await sleep(300);
       left = {
         events: (await t.db.query(`SELECT id FROM stripe_events WHERE id LIKE 'evt_retention_%' ORDER BY id`)).map((r: { id: string }) => r.id),
-        tokens: (await t.db.query(`SELECT id FROM refresh_tokens WHERE user_id = $1`, [user.id])).map((r: { id: string }) => Object.keys(ids).find((k) => ids[k] === r.id) ?? 'live'),
+        tokens: (await t.db.query(`SELECT id FROM refresh_tokens WHERE user_id = $1`, [user.id])).map(
+          (r: { id: string }) => Object.keys(ids).find((k) => ids[k] === r.id) ?? 'live',
+        ),
         throttle: (await t.db.query(`SELECT key FROM auth_throttle WHERE key LIKE 'test:%' ORDER BY key`)).map((r: { key: string }) => r.key),
       };
     } while (Date.now() < deadline && (left.events.length > 2 || left.tokens.length > 2 || left.throttle.length > 1));
@@ -394,10 +409,10 @@ describe('Security: retention and the job schedule', () => {
     let release!: () => void;
     const stuck = scheduler.runOnce({ name: 'stuck', everyMs: 1000, run: () => new Promise<void>((resolve) => (release = resolve)) });
     let other = false;
-    await scheduler.runOnce({ name: 'other', everyMs: 1000, run: async () => void (other = true) });
+    await scheduler.runOnce({ name: 'other', everyMs: 1000, run: () => Promise.resolve(void (other = true)) });
     expect(other).toBe(true);
     let twice = false;
-    await scheduler.runOnce({ name: 'stuck', everyMs: 1000, run: async () => void (twice = true) });
+    await scheduler.runOnce({ name: 'stuck', everyMs: 1000, run: () => Promise.resolve(void (twice = true)) });
     expect(twice).toBe(false);
     release();
     await stuck;
@@ -429,10 +444,18 @@ describe('Security: what users can send and read', () => {
     const form = await request(t.http).post('/api/auth/login').type('form').send({ email: user.email, password: user.password }).expect(400);
     expect(form.body).toMatchObject({ error: 'validation_error', message: 'Content-Type must be application/json' });
     expect(typeof form.body.requestId).toBe('string');
-    await request(t.http).post('/api/auth/register').set('Content-Type', 'text/plain').send(JSON.stringify({ email: 'plain@example.com', password: 'password123' })).expect(400);
+    await request(t.http)
+      .post('/api/auth/register')
+      .set('Content-Type', 'text/plain')
+      .send(JSON.stringify({ email: 'plain@example.com', password: 'password123' }))
+      .expect(400);
     await request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).type('form').send({ plan: 'pro', interval: 'month' }).expect(400);
     // JSON with a charset, and a bodiless POST, still work
-    await request(t.http).post('/api/auth/login').set('Content-Type', 'application/json; charset=utf-8').send(JSON.stringify({ email: user.email, password: user.password })).expect(200);
+    await request(t.http)
+      .post('/api/auth/login')
+      .set('Content-Type', 'application/json; charset=utf-8')
+      .send(JSON.stringify({ email: user.email, password: user.password }))
+      .expect(200);
     await deliver(t, eventObject('customer.created', { id: 'cus_form_test' })).expect(200);
   });
 
@@ -469,7 +492,11 @@ describe('Security: what users can send and read', () => {
   it("the emulator's trigger route needs the emulator's own secret key, so a web page in the developer's browser cannot make it deliver events", async () => {
     const anonymous = await fetch(`${stripe.url}/_emulator/trigger`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ type: 'invoice.paid' }) });
     expect(anonymous.status).toBe(401);
-    const wrong = await fetch(`${stripe.url}/_emulator/trigger`, { method: 'POST', headers: { authorization: 'Bearer sk_test_guess' }, body: JSON.stringify({ type: 'invoice.paid' }) });
+    const wrong = await fetch(`${stripe.url}/_emulator/trigger`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk_test_guess' },
+      body: JSON.stringify({ type: 'invoice.paid' }),
+    });
     expect(wrong.status).toBe(401);
     const events = stripe.store.events.length;
     const allowed = await fetch(`${stripe.url}/_emulator/trigger`, {
@@ -513,7 +540,16 @@ describe('Security: the local Stripe emulator only runs locally', () => {
   it('without a Stripe key but with a DATABASE_URL (a deployment that forgot NODE_ENV), the service starts no fake Stripe and says so; STRIPE_EMULATOR=on still can', async () => {
     const database = await createTestDatabase();
     const dataDir = mkdtempSync(join(tmpdir(), 'checkout-security-local-'));
-    const env = { NODE_ENV: 'development', DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', STRIPE_RECOVERY_INTERVAL_SECONDS: '0' };
+    const env = {
+      NODE_ENV: 'development',
+      DATABASE_URL: database.url,
+      JWT_SECRET: TEST_JWT_SECRET,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      STRIPE_RECOVERY_INTERVAL_SECONDS: '0',
+    };
     try {
       const config = loadConfig(env);
       expect(wantsLocalStripe(config)).toBe(false);

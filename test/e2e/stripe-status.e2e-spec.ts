@@ -64,7 +64,14 @@ describe('Stripe configuration self-check', () => {
   it('stops a production start without a webhook secret', async () => {
     const database = await createTestDatabase();
     try {
-      const config = loadConfig({ ...baseTestEnv(database.url), ...stripeEnv(stripe), NODE_ENV: 'production', STRIPE_WEBHOOK_SECRET: '', STRIPE_PRICE_PRO_YEARLY: '', STRIPE_PRICE_LIFETIME_ONCE: '' });
+      const config = loadConfig({
+        ...baseTestEnv(database.url),
+        ...stripeEnv(stripe),
+        NODE_ENV: 'production',
+        STRIPE_WEBHOOK_SECRET: '',
+        STRIPE_PRICE_PRO_YEARLY: '',
+        STRIPE_PRICE_LIFETIME_ONCE: '',
+      });
       const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
       const app = moduleRef.createNestApplication({ logger: false });
       await expect(app.init()).rejects.toThrow(/STRIPE_WEBHOOK_SECRET is not set/);

@@ -36,7 +36,9 @@ describe('Thin events', () => {
     const fetches = stripe.requests.length;
     await deliver(t, thin).expect(200);
     // the SDK fetched the related object from Stripe
-    expect(stripe.requests.slice(fetches).map((r) => `${r.method} ${r.path}`)).toContain(`GET /v1/checkout/sessions/${completed.data.object && (completed.data.object as { id: string }).id}`);
+    expect(stripe.requests.slice(fetches).map((r) => `${r.method} ${r.path}`)).toContain(
+      `GET /v1/checkout/sessions/${completed.data.object && (completed.data.object as { id: string }).id}`,
+    );
     expect((await me(user)).plan).toBe('lifetime');
     await deliver(t, completed).expect(200);
     await deliver(t, thin).expect(200);

@@ -28,7 +28,15 @@ describe('Stripe webhooks', () => {
     const [row] = await t.db.query(
       `INSERT INTO checkout_sessions (stripe_session_id, user_id, mode, plan, interval, price_id, status, payment_status, url)
        VALUES ($1, $2, $3, $4, $5, $6, 'open', 'unpaid', $7) RETURNING id`,
-      [session.id, user.id, session.mode, options.plan ?? 'pro', session.mode === 'payment' ? 'once' : 'month', session.mode === 'payment' ? 'price_lifetime_once' : PRO_PRICE, session.url],
+      [
+        session.id,
+        user.id,
+        session.mode,
+        options.plan ?? 'pro',
+        session.mode === 'payment' ? 'once' : 'month',
+        session.mode === 'payment' ? 'price_lifetime_once' : PRO_PRICE,
+        session.url,
+      ],
     );
     return { user, session, rowId: row.id as string };
   }
@@ -190,8 +198,7 @@ describe('Stripe webhooks', () => {
   });
 
   describe('sessions created outside this service', () => {
-    const outside = (extra: Partial<Stripe.Checkout.Session>) =>
-      paid(checkoutSessionObject({ mode: 'payment', metadata: { plan: 'lifetime' }, payment_link: 'plink_123' } as Partial<Stripe.Checkout.Session>), extra);
+    const outside = (extra: Partial<Stripe.Checkout.Session>) => paid(checkoutSessionObject({ mode: 'payment', metadata: { plan: 'lifetime' }, payment_link: 'plink_123' }), extra);
 
     it.each([
       ['client_reference_id', (u: RegisteredUser) => ({ client_reference_id: u.id })],

@@ -109,7 +109,8 @@ export function operationViolations(doc: OpenAPIObject): string[] {
       const signature = ((op.parameters ?? []) as ParameterObject[]).find((p) => p.in === 'header' && p.name.toLowerCase() === 'stripe-signature');
       if (!signature?.required) fail('must document the required Stripe-Signature header');
       const body = isRef(op.requestBody) ? undefined : op.requestBody;
-      if (!body?.content?.['application/json'] || !/raw/i.test(body.description ?? '')) fail('must document the raw JSON body (requestBody with a description saying the signature covers the raw bytes)');
+      if (!body?.content?.['application/json'] || !/raw/i.test(body.description ?? ''))
+        fail('must document the raw JSON body (requestBody with a description saying the signature covers the raw bytes)');
       if (bearer) fail('Stripe does not send a bearer token');
     }
   }
@@ -132,17 +133,24 @@ export function schemaViolations(doc: OpenAPIObject): string[] {
       const item = resolved.type === 'array' ? (resolveSchema(doc, resolved.items) ?? {}) : resolved;
       // a set Stripe keeps open (e.g. subscription statuses) may list its known values as `x-extensible-enum` instead
       if (ENUM_NAME.test(key) && !item.enum && !Array.isArray((item as Record<string, unknown>)['x-extensible-enum'])) {
-        out.push(`${where}: a closed set of values must be an enum (@ApiProperty({ enum: X, enumName: 'X' })); an open Stripe set an x-extensible-enum (SUBSCRIPTION_STATUS_PROPERTY)`);
+        out.push(
+          `${where}: a closed set of values must be an enum (@ApiProperty({ enum: X, enumName: 'X' })); an open Stripe set an x-extensible-enum (SUBSCRIPTION_STATUS_PROPERTY)`,
+        );
       }
       if (item.enum && !item.type) out.push(`${where}: enum needs a type`);
       const example = property.example;
       if (item.type === 'string') {
-        if ((/At$/.test(key) || /(^|[a-z])(Date|End|Start)$/.test(key) || (typeof example === 'string' && ISO_DATE_TIME.test(example))) && item.format !== 'date-time' && item.format !== 'date') {
+        if (
+          (/At$/.test(key) || /(^|[a-z])(Date|End|Start)$/.test(key) || (typeof example === 'string' && ISO_DATE_TIME.test(example))) &&
+          item.format !== 'date-time' &&
+          item.format !== 'date'
+        ) {
           out.push(`${where}: a timestamp needs format: 'date-time'`);
         }
         if (/^email$|Email$/.test(key) && item.format !== 'email') out.push(`${where}: an email needs format: 'email'`);
         if (/^(id|userId)$/.test(key) && typeof example === 'string' && UUID.test(example) && item.format !== 'uuid') out.push(`${where}: a uuid needs format: 'uuid'`);
-        if (/^(id|userId)$/.test(key) && item.format !== 'uuid' && !item.pattern && example === undefined) out.push(`${where}: an id needs format: 'uuid' or an example of its shape`);
+        if (/^(id|userId)$/.test(key) && item.format !== 'uuid' && !item.pattern && example === undefined)
+          out.push(`${where}: an id needs format: 'uuid' or an example of its shape`);
       }
       if (example === null && !property.nullable) out.push(`${where}: example is null but the property is not marked nullable`);
       if (property.nullable && !required.has(key) && property.type === undefined && !property.allOf) out.push(`${where}: nullable needs a type`);

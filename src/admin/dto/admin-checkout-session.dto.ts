@@ -11,7 +11,18 @@ const iso = (d: Date | null) => d?.toISOString() ?? null;
 const DISPUTE_STATUS_PROPERTY = {
   type: String,
   example: 'needs_response',
-  'x-extensible-enum': ['warning_needs_response', 'warning_under_review', 'warning_closed', 'needs_response', 'under_review', 'won', 'lost', 'prevented', 'appeal_needs_response', 'appeal_under_review'],
+  'x-extensible-enum': [
+    'warning_needs_response',
+    'warning_under_review',
+    'warning_closed',
+    'needs_response',
+    'under_review',
+    'won',
+    'lost',
+    'prevented',
+    'appeal_needs_response',
+    'appeal_under_review',
+  ],
 } as const;
 
 export class SessionDisputeDto {

@@ -58,7 +58,7 @@ export class AdminSubscriptionDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) endedAt!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) trialEnd!: string | null;
   @ApiProperty({ type: String, nullable: true, description: '`pause_collection.behavior` while collection is paused' }) pauseBehavior!: string | null;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: "Stripe `created` of the newest state applied (null: known only from its checkout session)" })
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Stripe `created` of the newest state applied (null: known only from its checkout session)' })
   stateAt!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 
@@ -98,7 +98,7 @@ export class UserTimelineEntryDto {
 
 export class CreateGrantDto {
   @ApiProperty({ example: 'pro', description: 'A plan of PLAN_RANK' })
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
   @IsString()
   @MaxLength(64)
   @Matches(/^[a-z0-9_]+$/, { message: 'plan must be a plan name' })

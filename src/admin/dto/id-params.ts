@@ -4,7 +4,7 @@ import { IsUUID, Matches, MaxLength } from 'class-validator';
 export class SessionIdParamDto {
   @ApiProperty({ description: "Our session id (uuid) or Stripe's `cs_…` id" })
   @MaxLength(255)
-  @Matches(/^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|cs_[A-Za-z0-9_]+)$/i, { message: "must be a uuid or a Stripe cs_ id" })
+  @Matches(/^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|cs_[A-Za-z0-9_]+)$/i, { message: 'must be a uuid or a Stripe cs_ id' })
   id!: string;
 }
 

@@ -27,7 +27,7 @@ export class ListCheckoutSessionsQueryDto extends IntersectionType(PageQueryDto,
   @IsUUID()
   userId?: string;
 
-  @ApiPropertyOptional({ format: 'email', description: "Sessions of the user with this email (case-insensitive exact match)" })
+  @ApiPropertyOptional({ format: 'email', description: 'Sessions of the user with this email (case-insensitive exact match)' })
   @IsOptional()
   @IsEmail()
   @MaxLength(254)
@@ -45,7 +45,7 @@ export class ListCheckoutSessionsQueryDto extends IntersectionType(PageQueryDto,
   @IsIn(['true', 'false'])
   unmatched?: 'true' | 'false';
 
-  @ApiPropertyOptional({ enum: ['true', 'false'], description: "true: only sessions whose payment has a dispute (open or closed); false: only those without" })
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'true: only sessions whose payment has a dispute (open or closed); false: only those without' })
   @IsOptional()
   @IsIn(['true', 'false'])
   disputed?: 'true' | 'false';

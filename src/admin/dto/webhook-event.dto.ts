@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { StripeEvent, StripeEventStatus } from '../../webhooks/entities/stripe-event.entity.js';
+import type { StripeEvent } from '../../webhooks/entities/stripe-event.entity.js';
 import { TimelineEventDto } from './admin-checkout-session.dto.js';
 
 /** A received event in the log (without its payload). */
@@ -11,7 +11,7 @@ export class WebhookEventDto extends TimelineEventDto {
     return {
       id: event.id,
       type: event.type,
-      status: event.status as StripeEventStatus,
+      status: event.status,
       objectId: event.objectId,
       stripeCreatedAt: event.stripeCreatedAt.toISOString(),
       receivedAt: event.receivedAt.toISOString(),

@@ -18,6 +18,4 @@ export function Auth(...roles: UserRole[]) {
 }
 
 /** The signed-in user of the request (set by JwtAuthGuard). */
-export const CurrentUser = createParamDecorator(
-  (_: unknown, context: ExecutionContext): AuthenticatedUser => context.switchToHttp().getRequest<AuthenticatedRequest>().user,
-);
+export const CurrentUser = createParamDecorator((_: unknown, context: ExecutionContext): AuthenticatedUser => context.switchToHttp().getRequest<AuthenticatedRequest>().user);

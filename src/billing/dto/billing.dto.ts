@@ -25,8 +25,48 @@ type StripeLocale = Named<Stripe.Checkout.SessionCreateParams.Locale>;
 
 /** Stripe Checkout's locales, as the SDK's `SessionCreateParams.Locale` lists them (checked both ways at compile time). */
 export const CHECKOUT_LOCALES = [
-  'auto', 'bg', 'cs', 'da', 'de', 'el', 'en', 'en-GB', 'es', 'es-419', 'et', 'fi', 'fil', 'fr', 'fr-CA', 'hi-IN', 'hr', 'hu', 'id', 'it', 'ja', 'ko',
-  'lt', 'lv', 'ms', 'mt', 'nb', 'nl', 'pl', 'pt', 'pt-BR', 'ro', 'ru', 'sk', 'sl', 'sv', 'th', 'tr', 'vi', 'zh', 'zh-HK', 'zh-TW',
+  'auto',
+  'bg',
+  'cs',
+  'da',
+  'de',
+  'el',
+  'en',
+  'en-GB',
+  'es',
+  'es-419',
+  'et',
+  'fi',
+  'fil',
+  'fr',
+  'fr-CA',
+  'hi-IN',
+  'hr',
+  'hu',
+  'id',
+  'it',
+  'ja',
+  'ko',
+  'lt',
+  'lv',
+  'ms',
+  'mt',
+  'nb',
+  'nl',
+  'pl',
+  'pt',
+  'pt-BR',
+  'ro',
+  'ru',
+  'sk',
+  'sl',
+  'sv',
+  'th',
+  'tr',
+  'vi',
+  'zh',
+  'zh-HK',
+  'zh-TW',
 ] as const satisfies readonly StripeLocale[];
 
 /** A locale the SDK gains and this list lacks fails the type check here. */
@@ -57,7 +97,7 @@ export class PlanDto {
 /** A plan and interval of the catalogue: what a purchase, a plan change or its preview names. */
 export class PlanChoiceDto {
   @ApiProperty({ example: 'pro', maxLength: 64 })
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
   @IsString()
   @MaxLength(64)
   @Matches(/^[a-z0-9_]+$/, { message: 'plan must be a plan name from GET /api/billing/plans' })

@@ -62,7 +62,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const code = STATUS_CODES[status] ?? (status >= 500 ? ErrorCode.InternalError : ErrorCode.ValidationError);
       const response = exception.getResponse();
       const raw = typeof response === 'string' ? response : (response as { message?: unknown }).message;
-      const message = status >= 500 ? 'Internal server error' : Array.isArray(raw) ? String(raw[0]) : String(raw ?? exception.message);
+      const message = status >= 500 ? 'Internal server error' : Array.isArray(raw) ? String(raw[0]) : typeof raw === 'string' ? raw : exception.message;
       return { status, body: { error: code, message, requestId } };
     }
     // body-parser errors carry `type` and `status`

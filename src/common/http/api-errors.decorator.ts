@@ -7,9 +7,5 @@ import { ErrorResponseDto } from '../errors/error-response.dto.js';
 export function ApiErrors(...codes: ErrorCode[]) {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of codes) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
-  return applyDecorators(
-    ...[...byStatus].map(([status, list]) =>
-      ApiResponse({ status, type: ErrorResponseDto, description: list.map((c) => `\`${c}\``).join(' or ') }),
-    ),
-  );
+  return applyDecorators(...[...byStatus].map(([status, list]) => ApiResponse({ status, type: ErrorResponseDto, description: list.map((c) => `\`${c}\``).join(' or ') })));
 }

@@ -9,7 +9,7 @@ const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'options'
 
 /** A copy with every object's keys in alphabetical order (arrays keep their order): the same API, the same bytes. */
 export function sortKeys<T>(value: T): T {
-  if (Array.isArray(value)) return value.map((item) => sortKeys(item)) as T;
+  if (Array.isArray(value)) return (value as unknown[]).map((item) => sortKeys(item)) as T;
   if (value === null || typeof value !== 'object') return value;
   const sorted: Record<string, unknown> = {};
   for (const key of Object.keys(value).sort()) {

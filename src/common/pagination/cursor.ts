@@ -46,7 +46,7 @@ export class PageQueryDto {
   @Max(100)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'Opaque cursor from a previous page\'s `nextCursor`' })
+  @ApiPropertyOptional({ description: "Opaque cursor from a previous page's `nextCursor`" })
   @IsOptional()
   @IsString()
   @MaxLength(512)

@@ -13,9 +13,5 @@ export type { RateLimitPolicy, RateLimitScope } from './rate-limit.policy.js';
  * the guards (so `user` is known) and before validation.
  */
 export function RateLimit(policy: (config: AppConfig) => RateLimitPolicy) {
-  return applyDecorators(
-    SetMetadata(RATE_LIMIT_KEY, policy),
-    UseInterceptors(RateLimitInterceptor),
-    ApiErrors(ErrorCode.RateLimited),
-  );
+  return applyDecorators(SetMetadata(RATE_LIMIT_KEY, policy), UseInterceptors(RateLimitInterceptor), ApiErrors(ErrorCode.RateLimited));
 }

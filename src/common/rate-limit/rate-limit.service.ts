@@ -39,7 +39,7 @@ export class RateLimitService {
   async hit(keys: RateLimitKey[], windowSeconds: number): Promise<number> {
     if (!keys.length) return 0;
     const sorted = [...keys].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const rows = (await this.db.query(
+    const rows = await this.db.query<Array<{ key: string; failures: number; retry_after: number }>>(
       `INSERT INTO auth_throttle AS t (key, failures, window_ends)
        SELECT k, 1, now() + make_interval(secs => $2) FROM unnest($1::text[]) AS k ORDER BY k
        ON CONFLICT (key) DO UPDATE SET
@@ -47,7 +47,7 @@ export class RateLimitService {
          window_ends = CASE WHEN t.window_ends <= now() THEN EXCLUDED.window_ends ELSE t.window_ends END
        RETURNING key, failures, GREATEST(1, ceil(extract(epoch FROM t.window_ends - now())))::int AS retry_after`,
       [sorted.map((k) => k.key), windowSeconds, MAX_COUNT],
-    )) as Array<{ key: string; failures: number; retry_after: number }>;
+    );
     const limits = new Map(keys.map((k) => [k.key, k.limit]));
     let retryAfter = 0;
     for (const row of rows) if (row.failures > (limits.get(row.key) ?? MAX_COUNT)) retryAfter = Math.max(retryAfter, row.retry_after);
@@ -69,10 +69,9 @@ export class RateLimitService {
   async purgeExpired(maxBatches = 100): Promise<number> {
     let deleted = 0;
     for (let i = 0; i < maxBatches; i++) {
-      const [, count] = (await this.db.query(
-        `DELETE FROM auth_throttle WHERE key IN (SELECT key FROM auth_throttle WHERE window_ends < now() LIMIT $1)`,
-        [RETENTION_BATCH],
-      )) as [unknown, number];
+      const [, count] = await this.db.query<[unknown, number]>(`DELETE FROM auth_throttle WHERE key IN (SELECT key FROM auth_throttle WHERE window_ends < now() LIMIT $1)`, [
+        RETENTION_BATCH,
+      ]);
       deleted += count ?? 0;
       if ((count ?? 0) < RETENTION_BATCH) break;
     }

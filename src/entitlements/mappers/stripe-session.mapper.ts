@@ -29,7 +29,6 @@ export interface SessionFacts {
   metadataInterval: string | null;
 }
 
-
 export function sessionFacts(session: Stripe.Checkout.Session): SessionFacts {
   const status = (['open', 'complete', 'expired'] as const).includes(session.status as CheckoutSessionStatus) ? (session.status as CheckoutSessionStatus) : 'open';
   const paymentStatus = (['paid', 'unpaid', 'no_payment_required'] as const).includes(session.payment_status as CheckoutPaymentStatus)
@@ -47,9 +46,9 @@ export function sessionFacts(session: Stripe.Checkout.Session): SessionFacts {
     amountTax: session.total_details?.amount_tax ?? null,
     uiMode: uiModeOf(session.ui_mode),
     currency: session.currency ? session.currency.toLowerCase() : null,
-    customerId: idOf(session.customer as string | { id: string } | null),
-    subscriptionId: idOf(session.subscription as string | { id: string } | null),
-    paymentIntentId: idOf(session.payment_intent as string | { id: string } | null),
+    customerId: idOf(session.customer),
+    subscriptionId: idOf(session.subscription),
+    paymentIntentId: idOf(session.payment_intent),
     customerEmail: (session.customer_details?.email ?? session.customer_email ?? null)?.toLowerCase() ?? null,
     url: session.url ?? null,
     expiresAt: seconds(session.expires_at),

@@ -24,7 +24,6 @@ export interface SubscriptionFacts {
   metadataUserId: string | null;
 }
 
-
 export function subscriptionFacts(subscription: Stripe.Subscription): SubscriptionFacts {
   const items = subscription.items?.data ?? [];
   const ends = items.map((i) => i.current_period_end).filter((n): n is number => typeof n === 'number');
@@ -32,7 +31,7 @@ export function subscriptionFacts(subscription: Stripe.Subscription): Subscripti
   const recurring: string | undefined = item?.price?.recurring?.interval;
   return {
     id: subscription.id,
-    customerId: idOf(subscription.customer as string | { id: string } | null),
+    customerId: idOf(subscription.customer),
     status: subscription.status,
     price: priceFacts(item?.price),
     interval: recurring === 'month' || recurring === 'year' ? recurring : null,
@@ -46,7 +45,7 @@ export function subscriptionFacts(subscription: Stripe.Subscription): Subscripti
     trialEnd: seconds(subscription.trial_end),
     pauseBehavior: subscription.pause_collection?.behavior ?? null,
     pauseResumesAt: seconds(subscription.pause_collection?.resumes_at),
-    latestInvoiceId: idOf(subscription.latest_invoice as string | { id: string } | null),
+    latestInvoiceId: idOf(subscription.latest_invoice),
     metadataPlan: subscription.metadata?.plan ?? null,
     metadataUserId: subscription.metadata?.userId ?? null,
   };

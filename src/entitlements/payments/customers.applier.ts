@@ -12,6 +12,9 @@ export class CustomersApplier {
   /** The account's login email never follows Stripe: a customer's email is the payer's, not proof of who owns the account. */
   async updated(manager: EntityManager, customer: Stripe.Customer): Promise<void> {
     if (!customer.email) return;
-    await manager.query(`UPDATE checkout_sessions SET customer_email = $2 WHERE stripe_customer_id = $1 AND customer_email IS DISTINCT FROM $2`, [customer.id, customer.email.toLowerCase()]);
+    await manager.query(`UPDATE checkout_sessions SET customer_email = $2 WHERE stripe_customer_id = $1 AND customer_email IS DISTINCT FROM $2`, [
+      customer.id,
+      customer.email.toLowerCase(),
+    ]);
   }
 }

@@ -20,9 +20,9 @@ export class DisputesApplier {
   ) {}
 
   async apply(manager: EntityManager, dispute: Stripe.Dispute, at: Date): Promise<void> {
-    const paymentIntentId = idOf(dispute.payment_intent as string | { id: string } | null);
-    const charge = dispute.charge as string | Stripe.Charge;
-    const customerId = typeof charge === 'object' ? idOf(charge.customer as string | { id: string } | null) : null;
+    const paymentIntentId = idOf(dispute.payment_intent);
+    const charge = dispute.charge;
+    const customerId = typeof charge === 'object' ? idOf(charge.customer) : null;
     const target = await this.targets.resolve(manager, paymentIntentId, customerId);
     const repo = manager.getRepository(Dispute);
     const current = await repo.findOne({ where: { stripeDisputeId: dispute.id }, lock: { mode: 'pessimistic_write' } });
@@ -30,7 +30,7 @@ export class DisputesApplier {
     await repo.upsert(
       {
         stripeDisputeId: dispute.id,
-        chargeId: idOf(charge as string | { id: string }),
+        chargeId: idOf(charge),
         paymentIntentId,
         amount: dispute.amount,
         currency: dispute.currency.toLowerCase(),

@@ -10,13 +10,13 @@ import { RefundsApplier } from './refunds.applier.js';
 export function invoiceSubscriptionId(invoice: Stripe.Invoice): string | null {
   const fromParent = invoice.parent?.subscription_details?.subscription;
   const legacy = (invoice as unknown as { subscription?: string | { id: string } | null }).subscription;
-  return idOf((fromParent ?? legacy ?? null) as string | { id: string } | null);
+  return idOf(fromParent ?? legacy ?? null);
 }
 
 /** The PaymentIntent that paid it, when Stripe included the invoice's payments. */
 function invoicePaymentIntent(invoice: Stripe.Invoice): string | null {
   for (const payment of invoice.payments?.data ?? []) {
-    const id = idOf(payment.payment?.payment_intent as string | { id: string } | null | undefined);
+    const id = idOf(payment.payment?.payment_intent);
     if (id) return id;
   }
   return null;
@@ -37,7 +37,7 @@ export class InvoicesApplier {
     const current = await repo.findOne({ where: { stripeInvoiceId: invoice.id }, lock: { mode: 'pessimistic_write' } });
     const status = invoice.status ?? 'draft';
     if (!isNewerState(INVOICE, { at, status }, current ? { at: current.stateAt, status: current.status } : null)) return;
-    const customerId = idOf(invoice.customer as string | { id: string } | null);
+    const customerId = idOf(invoice.customer);
     const subscriptionId = invoiceSubscriptionId(invoice);
     const userId = current?.userId ?? (await this.userOf(manager, customerId, subscriptionId));
     const actionRequired = status === 'paid' || status === 'void' ? false : eventType === 'invoice.payment_action_required' ? true : (current?.actionRequired ?? false);
@@ -65,7 +65,7 @@ export class InvoicesApplier {
     );
     const paymentIntentId = invoicePaymentIntent(invoice);
     if (paymentIntentId && !current?.paymentIntentId) {
-      const [row] = (await manager.query('SELECT id FROM invoices WHERE stripe_invoice_id = $1', [invoice.id])) as Array<{ id: string }>;
+      const [row] = await manager.query<Array<{ id: string }>>('SELECT id FROM invoices WHERE stripe_invoice_id = $1', [invoice.id]);
       await this.refunds.attach(manager, { invoiceId: row.id, userId }, paymentIntentId, at);
     }
   }
@@ -73,11 +73,11 @@ export class InvoicesApplier {
   /** By the Stripe customer, else by the subscription it bills; never by email. */
   private async userOf(manager: EntityManager, customerId: string | null, subscriptionId: string | null): Promise<string | null> {
     if (customerId) {
-      const [user] = (await manager.query('SELECT id FROM users WHERE stripe_customer_id = $1', [customerId])) as Array<{ id: string }>;
+      const [user] = await manager.query<Array<{ id: string }>>('SELECT id FROM users WHERE stripe_customer_id = $1', [customerId]);
       if (user) return user.id;
     }
     if (subscriptionId) {
-      const [sub] = (await manager.query('SELECT user_id FROM subscriptions WHERE stripe_subscription_id = $1', [subscriptionId])) as Array<{ user_id: string | null }>;
+      const [sub] = await manager.query<Array<{ user_id: string | null }>>('SELECT user_id FROM subscriptions WHERE stripe_subscription_id = $1', [subscriptionId]);
       if (sub?.user_id) return sub.user_id;
     }
     return null;

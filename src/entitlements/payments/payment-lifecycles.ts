@@ -16,10 +16,12 @@ const lifecycle = (stages: Record<string, number>, finals: string[]): Lifecycle 
 export const REFUND = lifecycle({ pending: 0, requires_action: 0, succeeded: 1, failed: 1, canceled: 1 }, ['succeeded', 'failed', 'canceled']);
 
 /** A dispute: needs_response → under_review → won or lost; an inquiry: warning_needs_response → warning_under_review → warning_closed. */
-export const DISPUTE = lifecycle(
-  { warning_needs_response: 0, needs_response: 0, warning_under_review: 1, under_review: 1, warning_closed: 2, won: 2, lost: 2, prevented: 2 },
-  ['warning_closed', 'won', 'lost', 'prevented'],
-);
+export const DISPUTE = lifecycle({ warning_needs_response: 0, needs_response: 0, warning_under_review: 1, under_review: 1, warning_closed: 2, won: 2, lost: 2, prevented: 2 }, [
+  'warning_closed',
+  'won',
+  'lost',
+  'prevented',
+]);
 
 /** An invoice: draft → open → paid, void or uncollectible (an uncollectible invoice can still be paid). */
 export const INVOICE = lifecycle({ draft: 0, open: 1, uncollectible: 2, paid: 3, void: 3 }, ['paid', 'void']);

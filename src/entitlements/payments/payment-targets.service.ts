@@ -17,13 +17,18 @@ export class PaymentTargetsService {
   async resolve(manager: EntityManager, paymentIntentId: string | null, customerId: string | null): Promise<PaymentTarget> {
     const target: PaymentTarget = { checkoutSessionId: null, invoiceId: null, userId: null };
     if (paymentIntentId) {
-      const [session] = (await manager.query('SELECT id, user_id FROM checkout_sessions WHERE stripe_payment_intent_id = $1', [paymentIntentId])) as Array<{ id: string; user_id: string | null }>;
+      const [session] = await manager.query<
+        Array<{
+          id: string;
+          user_id: string | null;
+        }>
+      >('SELECT id, user_id FROM checkout_sessions WHERE stripe_payment_intent_id = $1', [paymentIntentId]);
       if (session) return { checkoutSessionId: session.id, invoiceId: null, userId: session.user_id };
-      const [invoice] = (await manager.query('SELECT id, user_id FROM invoices WHERE payment_intent_id = $1', [paymentIntentId])) as Array<{ id: string; user_id: string | null }>;
+      const [invoice] = await manager.query<Array<{ id: string; user_id: string | null }>>('SELECT id, user_id FROM invoices WHERE payment_intent_id = $1', [paymentIntentId]);
       if (invoice) return { checkoutSessionId: null, invoiceId: invoice.id, userId: invoice.user_id };
     }
     if (customerId) {
-      const [user] = (await manager.query('SELECT id FROM users WHERE stripe_customer_id = $1', [customerId])) as Array<{ id: string }>;
+      const [user] = await manager.query<Array<{ id: string }>>('SELECT id FROM users WHERE stripe_customer_id = $1', [customerId]);
       target.userId = user?.id ?? null;
     }
     return target;

@@ -17,19 +17,24 @@ export class PurchaseAccessService {
   ) {}
 
   async sync(manager: EntityManager, checkoutSessionId: string): Promise<void> {
-    const [row] = (await manager.query(
+    const [row] = await manager.query<Array<{ user_id: string | null; mode: string; amount_total: string | null; amount_refunded: string; disputed: boolean; lost: boolean }>>(
       `SELECT s.user_id, s.mode, s.amount_total, s.amount_refunded,
               EXISTS (SELECT 1 FROM disputes d WHERE d.checkout_session_id = s.id AND d.status = ANY($2)) AS disputed,
               EXISTS (SELECT 1 FROM disputes d WHERE d.checkout_session_id = s.id AND d.status = 'lost') AS lost
        FROM checkout_sessions s WHERE s.id = $1`,
       [checkoutSessionId, OPEN_DISPUTE_STATUSES],
-    )) as Array<{ user_id: string | null; mode: string; amount_total: string | null; amount_refunded: string; disputed: boolean; lost: boolean }>;
+    );
     if (!row?.user_id || row.mode !== 'payment') return;
     const total = Number(row.amount_total ?? 0);
     const refunded = Number(row.amount_refunded);
     const { refundRevokesGrant, disputeSuspendsGrant } = this.config.billing;
-    const reason =
-      row.lost ? 'dispute lost' : row.disputed && disputeSuspendsGrant ? 'dispute open' : refundRevokesGrant && total > 0 && refunded >= total ? 'refunded in full' : null;
+    const reason = row.lost
+      ? 'dispute lost'
+      : row.disputed && disputeSuspendsGrant
+        ? 'dispute open'
+        : refundRevokesGrant && total > 0 && refunded >= total
+          ? 'refunded in full'
+          : null;
     if (reason) {
       await manager.query(
         `UPDATE grants SET revoked_at = coalesce(revoked_at, now()), revoked_reason = $2
@@ -37,7 +42,9 @@ export class PurchaseAccessService {
         [checkoutSessionId, reason],
       );
     } else {
-      await manager.query(`UPDATE grants SET revoked_at = NULL, revoked_reason = NULL WHERE checkout_session_id = $1 AND actor_id IS NULL AND revoked_at IS NOT NULL`, [checkoutSessionId]);
+      await manager.query(`UPDATE grants SET revoked_at = NULL, revoked_reason = NULL WHERE checkout_session_id = $1 AND actor_id IS NULL AND revoked_at IS NOT NULL`, [
+        checkoutSessionId,
+      ]);
     }
     await this.grants.recompute(manager, row.user_id);
   }

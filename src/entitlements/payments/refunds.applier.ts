@@ -28,15 +28,15 @@ export class RefundsApplier {
   ) {}
 
   async applyRefund(manager: EntityManager, refund: Stripe.Refund, at: Date): Promise<void> {
-    const paymentIntentId = idOf(refund.payment_intent as string | { id: string } | null);
-    const target = await this.targets.resolve(manager, paymentIntentId, idOf(refund.customer as string | { id: string } | null));
+    const paymentIntentId = idOf(refund.payment_intent);
+    const target = await this.targets.resolve(manager, paymentIntentId, idOf(refund.customer));
     const repo = manager.getRepository(Refund);
     const current = await repo.findOne({ where: { stripeRefundId: refund.id }, lock: { mode: 'pessimistic_write' } });
     if (isNewerState(REFUND, { at, status: refund.status ?? 'pending' }, current ? { at: current.stateAt, status: current.status } : null)) {
       await repo.upsert(
         {
           stripeRefundId: refund.id,
-          chargeId: idOf(refund.charge as string | { id: string } | null),
+          chargeId: idOf(refund.charge),
           paymentIntentId,
           amount: refund.amount,
           currency: refund.currency.toLowerCase(),
@@ -60,13 +60,24 @@ export class RefundsApplier {
    */
   async applyCharge(manager: EntityManager, charge: Stripe.Charge, at: Date): Promise<void> {
     for (const refund of charge.refunds?.data ?? []) await this.applyRefund(manager, refund, at);
-    const paymentIntentId = idOf(charge.payment_intent as string | { id: string } | null);
-    const target = await this.targets.resolve(manager, paymentIntentId, idOf(charge.customer as string | { id: string } | null));
+    const paymentIntentId = idOf(charge.payment_intent);
+    const target = await this.targets.resolve(manager, paymentIntentId, idOf(charge.customer));
     await manager.query(
       `INSERT INTO refunds (stripe_refund_id, charge_id, payment_intent_id, amount, currency, status, checkout_session_id, invoice_id, user_id, state_at, stripe_created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
        ON CONFLICT (stripe_refund_id) DO UPDATE SET amount = GREATEST(refunds.amount, EXCLUDED.amount), state_at = GREATEST(refunds.state_at, EXCLUDED.state_at)`,
-      [`${CHARGE_TOTAL}:${charge.id}`, charge.id, paymentIntentId, charge.amount_refunded, charge.currency.toLowerCase(), CHARGE_TOTAL, target.checkoutSessionId, target.invoiceId, target.userId, at],
+      [
+        `${CHARGE_TOTAL}:${charge.id}`,
+        charge.id,
+        paymentIntentId,
+        charge.amount_refunded,
+        charge.currency.toLowerCase(),
+        CHARGE_TOTAL,
+        target.checkoutSessionId,
+        target.invoiceId,
+        target.userId,
+        at,
+      ],
     );
     await this.settle(manager, target, at);
   }
@@ -76,7 +87,8 @@ export class RefundsApplier {
     if (!table) return;
     const id = target.checkoutSessionId ?? target.invoiceId;
     const column = table === 'checkout_sessions' ? 'checkout_session_id' : 'invoice_id';
-    const refundedAt = table === 'checkout_sessions' ? `, refunded_at = CASE WHEN refunded_at IS NULL AND GREATEST(amount_refunded, r.charged, r.total) > 0 THEN $4 ELSE refunded_at END` : '';
+    const refundedAt =
+      table === 'checkout_sessions' ? `, refunded_at = CASE WHEN refunded_at IS NULL AND GREATEST(amount_refunded, r.charged, r.total) > 0 THEN $4 ELSE refunded_at END` : '';
     await manager.query(
       `UPDATE ${table} SET amount_refunded = GREATEST(amount_refunded, r.charged, r.total)${refundedAt}
        FROM (SELECT coalesce(sum(amount) FILTER (WHERE status = ANY($2)), 0) AS total, coalesce(max(amount) FILTER (WHERE status = $3), 0) AS charged
@@ -95,8 +107,12 @@ export class RefundsApplier {
     const column = target.checkoutSessionId ? 'checkout_session_id' : 'invoice_id';
     const id = target.checkoutSessionId ?? target.invoiceId;
     const params = [id, target.userId, paymentIntentId];
-    const refunds = queryRows(await manager.query(`UPDATE refunds SET ${column} = $1, user_id = coalesce(user_id, $2) WHERE payment_intent_id = $3 AND ${column} IS NULL RETURNING 1`, params));
-    const disputes = queryRows(await manager.query(`UPDATE disputes SET ${column} = $1, user_id = coalesce(user_id, $2) WHERE payment_intent_id = $3 AND ${column} IS NULL RETURNING 1`, params));
+    const refunds = queryRows(
+      await manager.query(`UPDATE refunds SET ${column} = $1, user_id = coalesce(user_id, $2) WHERE payment_intent_id = $3 AND ${column} IS NULL RETURNING 1`, params),
+    );
+    const disputes = queryRows(
+      await manager.query(`UPDATE disputes SET ${column} = $1, user_id = coalesce(user_id, $2) WHERE payment_intent_id = $3 AND ${column} IS NULL RETURNING 1`, params),
+    );
     if (!refunds.length && !disputes.length) return;
     await this.settleAttached(manager, target, at);
   }

@@ -5,12 +5,7 @@ import { OnStripeEvent, type HandlerContext, type StripeEventHandler } from '../
 
 /** Completed, async succeeded/failed and expired sessions: the session object says it all. */
 @Injectable()
-@OnStripeEvent(
-  'checkout.session.completed',
-  'checkout.session.async_payment_succeeded',
-  'checkout.session.async_payment_failed',
-  'checkout.session.expired',
-)
+@OnStripeEvent('checkout.session.completed', 'checkout.session.async_payment_succeeded', 'checkout.session.async_payment_failed', 'checkout.session.expired')
 export class CheckoutSessionHandler implements StripeEventHandler {
   constructor(private readonly applier: CheckoutSessionApplier) {}
 

@@ -9,7 +9,7 @@ export class CustomerHandler implements StripeEventHandler {
   constructor(private readonly customers: CustomersApplier) {}
 
   async handle(event: Stripe.Event, ctx: HandlerContext): Promise<void> {
-    if (event.type === 'customer.deleted') await this.customers.deleted(ctx.manager, event.data.object as Stripe.Customer);
+    if (event.type === 'customer.deleted') await this.customers.deleted(ctx.manager, event.data.object);
     else await this.customers.updated(ctx.manager, event.data.object as Stripe.Customer);
   }
 }

@@ -11,7 +11,7 @@ export class RefundHandler implements StripeEventHandler {
   constructor(private readonly refunds: RefundsApplier) {}
 
   async handle(event: Stripe.Event, ctx: HandlerContext): Promise<void> {
-    if (event.type === 'charge.refunded') await this.refunds.applyCharge(ctx.manager, event.data.object as Stripe.Charge, ctx.eventCreated);
+    if (event.type === 'charge.refunded') await this.refunds.applyCharge(ctx.manager, event.data.object, ctx.eventCreated);
     else await this.refunds.applyRefund(ctx.manager, event.data.object as Stripe.Refund, ctx.eventCreated);
   }
 }
