@@ -982,6 +982,8 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             currentPeriodEnd: string | null;
+            /** @description Disputes of the user's payments, newest first */
+            disputes: components["schemas"]["UserDisputeDto"][];
             /** Format: email */
             email: string;
             /** @description Every grant (active, ended or revoked), newest first; the plan is the highest-ranked active one */
@@ -1804,6 +1806,36 @@ export interface components {
             stripeSubscriptionId: string;
             /** Format: uuid */
             userId: string | null;
+        };
+        UserDisputeDto: {
+            /**
+             * @description In the currency's minor unit
+             * @example 49900
+             */
+            amount: number;
+            /**
+             * Format: uuid
+             * @description The one-time checkout session it disputes
+             */
+            checkoutSessionId: string | null;
+            /** @example usd */
+            currency: string;
+            /** Format: date-time */
+            evidenceDueBy: string | null;
+            /** @example dp_1Pgc71B7WZ01zgkWMevJiAUx */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The invoice it disputes
+             */
+            invoiceId: string | null;
+            /** @example fraudulent */
+            reason: string | null;
+            /**
+             * @description Stripe's dispute status (Stripe keeps the set open: handle an unknown value)
+             * @example needs_response
+             */
+            status: string;
         };
         UserDto: {
             /**
