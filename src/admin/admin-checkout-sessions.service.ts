@@ -18,6 +18,7 @@ import {
 import { AdminUserDto } from './dto/admin-user.dto.js';
 import type { ListCheckoutSessionsQueryDto } from './dto/list-checkout-sessions.query.js';
 import { WebhookEventDto } from './dto/webhook-event.dto.js';
+import { EVENT_LIST_COLUMNS } from './admin-webhook-events.service.js';
 import { DEFAULT_LIMIT, parseRange, UUID_PATTERN } from './keyset.js';
 
 /** Enough to tell any payment's story; a session with more events than this is an anomaly worth a look anyway. */
@@ -95,24 +96,7 @@ export class AdminCheckoutSessionsService {
    */
   private async timeline(session: CheckoutSession): Promise<TimelineEventDto[]> {
     const objectIds = [session.stripeSessionId, session.stripeSubscriptionId, session.stripePaymentIntentId].filter((v): v is string => !!v);
-    const qb = this.events
-      .createQueryBuilder('e')
-      .select([
-        'e.id',
-        'e.type',
-        'e.status',
-        'e.objectId',
-        'e.stripeCreatedAt',
-        'e.receivedAt',
-        'e.processedAt',
-        'e.attempts',
-        'e.lastError',
-        'e.ignoredReason',
-        'e.source',
-        'e.livemode',
-        'e.apiVersion',
-      ])
-      .where('e.objectId IN (:...objectIds)', { objectIds });
+    const qb = this.events.createQueryBuilder('e').select(EVENT_LIST_COLUMNS).where('e.objectId IN (:...objectIds)', { objectIds });
     if (session.stripeSubscriptionId) qb.orWhere(`${INVOICE_SUBSCRIPTION.replace('payload', 'e.payload')} = :subscriptionId`, { subscriptionId: session.stripeSubscriptionId });
     const rows = await qb.orderBy('e.stripeCreatedAt', 'ASC').addOrderBy('e.receivedAt', 'ASC').addOrderBy('e.id', 'ASC').limit(TIMELINE_LIMIT).getMany();
     return rows.map((row) => {

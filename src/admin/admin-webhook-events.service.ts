@@ -10,8 +10,8 @@ import { WebhookEventDto, type WebhookEventDetailDto, type WebhookEventPageDto }
 import { DEFAULT_LIMIT, parseRange } from './keyset.js';
 import { redactPayload } from './payload-redaction.js';
 
-/** Every column but the payload, which only the detail shows. */
-const LIST_COLUMNS = [
+/** Every column but the payload, which only the detail shows (the session timeline lists the same). */
+export const EVENT_LIST_COLUMNS = [
   'e.id',
   'e.type',
   'e.status',
@@ -43,7 +43,7 @@ export class AdminWebhookEventsService {
   async list(query: ListWebhookEventsQueryDto): Promise<WebhookEventPageDto> {
     const limit = query.limit ?? DEFAULT_LIMIT;
     const { from, to } = parseRange(query.from, query.to);
-    const qb = this.events.createQueryBuilder('e').select(LIST_COLUMNS);
+    const qb = this.events.createQueryBuilder('e').select(EVENT_LIST_COLUMNS);
     if (query.status) qb.andWhere('e.status = :status', { status: query.status });
     if (query.type) qb.andWhere('e.type = :type', { type: query.type });
     if (from) qb.andWhere('e.receivedAt >= :from', { from });
