@@ -7,6 +7,7 @@ import { AppConfig } from '../config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
 import { User, type UserRole } from '../users/user.entity.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
+import { UUID_PATTERN } from '../common/pagination/cursor.js';
 
 export interface AccessClaims {
   sub: string;
@@ -23,7 +24,6 @@ export interface TokenPair {
 }
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** the first key of the two-int advisory lock space: refresh-token families (distinct from the bigint job locks) */
 const FAMILY_LOCK_SPACE = 1796;
 const RETENTION_BATCH = 1000;
@@ -61,7 +61,7 @@ export class TokensService {
   async verifyAccess(token: string): Promise<AccessClaims> {
     try {
       const claims = await this.jwt.verifyAsync<AccessClaims>(token, { secret: this.config.auth.jwtSecret, algorithms: ['HS256'] });
-      if (typeof claims.sub !== 'string' || !UUID.test(claims.sub) || (claims.role !== 'user' && claims.role !== 'admin') || !Number.isInteger(claims.ver)) {
+      if (typeof claims.sub !== 'string' || !UUID_PATTERN.test(claims.sub) || (claims.role !== 'user' && claims.role !== 'admin') || !Number.isInteger(claims.ver)) {
         throw new Error('bad claims');
       }
       return claims;

@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
-import { decodeCursor, toPage } from '../common/pagination/cursor.js';
+import { decodeCursor, toPage, UUID_PATTERN } from '../common/pagination/cursor.js';
 import { AppConfig, type CataloguePrice, type PriceInterval } from '../config/app-config.js';
 import { STRIPE_CLIENT, requireStripe } from '../stripe/stripe.client.js';
 import { CatalogueService } from './catalogue.service.js';
@@ -170,7 +170,7 @@ export class CheckoutService {
   /** The caller's own session by our id or Stripe's `cs_…` id; anyone else's is "not found". */
   async findOwn(userId: string, id: string): Promise<CheckoutSession> {
     const repo = this.db.getRepository(CheckoutSession);
-    const row = UUID.test(id) ? await repo.findOneBy({ id, userId }) : /^cs_[A-Za-z0-9_]{1,250}$/.test(id) ? await repo.findOneBy({ stripeSessionId: id, userId }) : null;
+    const row = UUID_PATTERN.test(id) ? await repo.findOneBy({ id, userId }) : /^cs_[A-Za-z0-9_]{1,250}$/.test(id) ? await repo.findOneBy({ stripeSessionId: id, userId }) : null;
     if (!row) throw AppError.notFound('Checkout session');
     return row;
   }
@@ -181,5 +181,3 @@ export interface CheckoutOptions {
   uiMode?: CheckoutUiMode;
   locale?: CheckoutLocale;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

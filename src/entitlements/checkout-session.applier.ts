@@ -10,7 +10,8 @@ import { sessionFacts, type SessionFacts } from './mappers/stripe-session.mapper
 import { subscriptionFacts, type SubscriptionFacts } from './mappers/stripe-subscription.mapper.js';
 import { RefundsApplier } from './payments/refunds.applier.js';
 import { PlanCatalogueService } from './plan-catalogue.service.js';
-import { SubscriptionApplier, UUID } from './subscription.applier.js';
+import { SubscriptionApplier } from './subscription.applier.js';
+import { UUID_PATTERN } from '../common/pagination/cursor.js';
 
 /**
  * Applies a Stripe Checkout Session to our row and, when it is paid, fulfils it through the ledger.
@@ -82,8 +83,8 @@ export function applySessionParameters(facts: SessionFacts, ctx: ApplyContext, p
   const failed = ctx.eventType === 'checkout.session.async_payment_failed';
   return [
     facts.stripeSessionId, // $1
-    facts.clientReferenceId && UUID.test(facts.clientReferenceId) ? facts.clientReferenceId : null, // $2
-    facts.metadataUserId && UUID.test(facts.metadataUserId) ? facts.metadataUserId : null, // $3
+    facts.clientReferenceId && UUID_PATTERN.test(facts.clientReferenceId) ? facts.clientReferenceId : null, // $2
+    facts.metadataUserId && UUID_PATTERN.test(facts.metadataUserId) ? facts.metadataUserId : null, // $3
     facts.customerId, // $4
     facts.mode, // $5
     facts.metadataPlan ?? subscriptionPlan, // $6: the plan of a session first seen here

@@ -7,8 +7,7 @@ import { GrantsService } from './grants.service.js';
 import { subscriptionFacts, type SubscriptionFacts } from './mappers/stripe-subscription.mapper.js';
 import { PlanCatalogueService } from './plan-catalogue.service.js';
 import { orderStates, statusGrants } from './subscription-lifecycle.js';
-
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { UUID_PATTERN } from '../common/pagination/cursor.js';
 
 export interface SubscriptionApplyResult {
   row: Subscription | null;
@@ -124,7 +123,7 @@ export class SubscriptionApplier {
       const rows = await manager.query<Array<{ id: string }>>('SELECT id FROM users WHERE stripe_customer_id = $1', [facts.customerId]);
       if (rows[0]) return rows[0].id;
     }
-    if (facts.metadataUserId && UUID.test(facts.metadataUserId)) {
+    if (facts.metadataUserId && UUID_PATTERN.test(facts.metadataUserId)) {
       const rows = await manager.query<Array<{ id: string }>>('SELECT id FROM users WHERE id = $1', [facts.metadataUserId]);
       if (rows[0]) return rows[0].id;
     }

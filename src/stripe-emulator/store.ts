@@ -745,20 +745,7 @@ export class EmulatorStore {
     if (current.cancel_at !== null && current.cancel_at <= end) return this.endSubscription(id, current.canceled_at ?? current.cancel_at, current.cancel_at);
     const next = structuredClone(current);
     if (next.pause_collection?.resumes_at && next.pause_collection.resumes_at <= end) next.pause_collection = null;
-    next.items = {
-      ...next.items,
-      data: next.items.data.map((item) =>
-        subscriptionItemObject({
-          id: item.id,
-          subscription: id,
-          price: item.price,
-          quantity: item.quantity,
-          created: item.created,
-          periodStart: item.current_period_end,
-          periodEnd: addInterval(item.current_period_end, item.price.recurring),
-        }),
-      ),
-    };
+    next.items = { ...next.items, data: nextPeriodItems(next, (item) => item.current_period_end) };
     if (next.status === 'past_due' || next.status === 'unpaid') next.status = 'active';
     const held = next.pause_collection?.behavior;
     const status = held === 'void' ? 'void' : held === 'mark_uncollectible' ? 'uncollectible' : held === 'keep_as_draft' ? 'draft' : 'paid';
@@ -821,20 +808,7 @@ export class EmulatorStore {
     next.trial_end = end;
     next.billing_cycle_anchor = end;
     next.status = options.paid ? 'active' : 'past_due';
-    next.items = {
-      ...next.items,
-      data: next.items.data.map((item) =>
-        subscriptionItemObject({
-          id: item.id,
-          subscription: id,
-          price: item.price,
-          quantity: item.quantity,
-          created: item.created,
-          periodStart: end,
-          periodEnd: addInterval(end, item.price.recurring),
-        }),
-      ),
-    };
+    next.items = { ...next.items, data: nextPeriodItems(next, () => end) };
     const lines = [...(this.pendingProrations.get(id) ?? []), ...next.items.data.map((i) => periodLine(id, i, i.current_period_start, i.current_period_end))];
     const invoice = this.createInvoice(next, {
       lines,
@@ -1411,4 +1385,19 @@ export function previousAttributes(before: Record<string, unknown>, after: Recor
     out[key] = isHash(a) && isHash(b) ? (previousAttributes(a, b) ?? {}) : a === undefined ? null : structuredClone(a);
   }
   return Object.keys(out).length ? out : null;
+}
+
+/** The subscription's items for a new billing period that starts at `startOf(item)` and lasts one price interval. */
+function nextPeriodItems(subscription: Stripe.Subscription, startOf: (item: Stripe.SubscriptionItem) => number): Stripe.SubscriptionItem[] {
+  return subscription.items.data.map((item) =>
+    subscriptionItemObject({
+      id: item.id,
+      subscription: subscription.id,
+      price: item.price,
+      quantity: item.quantity,
+      created: item.created,
+      periodStart: startOf(item),
+      periodEnd: addInterval(startOf(item), item.price.recurring),
+    }),
+  );
 }

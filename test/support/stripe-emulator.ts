@@ -65,9 +65,7 @@ export async function startStripeTestApp(options: { emulator?: Partial<EmulatorO
 
 /** Pays the session on the emulator (the hosted page's Pay button) and answers the events that emitted. */
 export function payOnEmulator(emulator: StripeEmulator, sessionId: string): Stripe.Event[] {
-  const before = emulator.store.events.length;
-  emulator.completeCheckout(sessionId);
-  return emulator.store.events.slice(before);
+  return eventsOf(emulator, () => emulator.completeCheckout(sessionId));
 }
 
 /** The ids of those events the app handles (the ones recovery asks Stripe's Events API for), sorted. */

@@ -4,6 +4,7 @@ import { IsISO8601, IsOptional, IsString, Matches, MaxLength, MinLength } from '
 import { SUBSCRIPTION_STATUS_PROPERTY } from '../../common/openapi/subscription-status.js';
 import type { Grant } from '../../entitlements/entities/grant.entity.js';
 import type { Subscription } from '../../entitlements/entities/subscription.entity.js';
+import { UUID_PATTERN } from '../../common/pagination/cursor.js';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
@@ -126,10 +127,10 @@ export class RevokeGrantDto {
 
 export class GrantParamsDto {
   @ApiProperty({ format: 'uuid' })
-  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'id must be a UUID' })
+  @Matches(UUID_PATTERN, { message: 'id must be a UUID' })
   id!: string;
 
   @ApiProperty({ format: 'uuid' })
-  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'grantId must be a UUID' })
+  @Matches(UUID_PATTERN, { message: 'grantId must be a UUID' })
   grantId!: string;
 }
