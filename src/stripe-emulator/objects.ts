@@ -1,22 +1,60 @@
-import type Stripe from 'stripe';
+import Stripe from 'stripe';
 import { STRIPE_API_VERSION } from '../stripe/stripe.client.js';
 import { nowSeconds, stripeId } from './ids.js';
+import {
+  activeEntitlementFixture,
+  activeEntitlementSummaryFixture,
+  billingPortalSessionFixture,
+  checkoutLineItemFixture,
+  checkoutSessionFixture,
+  customerFixture,
+  eventFixture,
+  invoiceFixture,
+  invoiceLineItemFixture,
+  planFixture,
+  priceFixture,
+  subscriptionFixture,
+  subscriptionItemFixture,
+} from './stripe-fixtures/fixtures.js';
 
 /**
- * Builders of Stripe objects in the shape of Stripe's own published examples (API version pinned by the
- * SDK), trimmed to what a Checkout integration reads. The emulator serves them; tests sign them as events.
+ * Builders of Stripe objects. Each starts from Stripe's own published example object of its type
+ * (stripe-fixtures/, from Stripe's fixtures3.json) and sets what the emulator knows (ids, amounts, periods,
+ * references), and each is checked with `satisfies` against the SDK's type of the pinned API version, so a
+ * field that is missing, renamed or of the wrong type fails to compile. The emulator serves them; tests sign
+ * them as events.
  */
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object | null ? DeepPartial<T[K]> | T[K] : T[K] };
+/** The SDK's decimal class (`Stripe.Decimal.from` makes its instances; their JSON is Stripe's decimal string). */
+const DecimalClass = Stripe.Decimal.zero.constructor;
+
+export function isDecimal(value: unknown): value is Stripe.Decimal {
+  return value instanceof DecimalClass;
+}
+
+/**
+ * A deep copy of a Stripe object: plain objects and arrays are copied, decimals (immutable) kept. Unlike
+ * `structuredClone`, which would turn a `Stripe.Decimal` into a plain object that no longer serialises to
+ * Stripe's decimal string.
+ */
+export function clone<T>(value: T): T;
+export function clone(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((item: unknown) => clone(item));
+  if (typeof value !== 'object' || value === null || isDecimal(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]: [string, unknown]) => [key, clone(item)]));
+}
 
 export function checkoutSessionObject(overrides: Partial<Stripe.Checkout.Session> = {}): Stripe.Checkout.Session {
   const id = overrides.id ?? stripeId('cs_test', 58);
   const created = overrides.created ?? nowSeconds();
   return {
+    ...clone(checkoutSessionFixture),
     id,
     object: 'checkout.session',
+    adaptive_pricing: { enabled: false },
     after_expiration: null,
     allow_promotion_codes: null,
+    allowed_payment_method_types: null,
     amount_subtotal: 2000,
     amount_total: 2000,
     automatic_tax: { enabled: false, liability: null, status: null, provider: null },
@@ -24,23 +62,30 @@ export function checkoutSessionObject(overrides: Partial<Stripe.Checkout.Session
     cancel_url: 'http://localhost:3000/checkout/cancel',
     client_reference_id: null,
     client_secret: null,
+    collected_information: null,
     consent: null,
     consent_collection: null,
     created,
     currency: 'usd',
+    currency_conversion: null,
     custom_fields: [],
     custom_text: { after_submit: null, shipping_address: null, submit: null, terms_of_service_acceptance: null },
     customer: null,
+    customer_account: null,
     customer_creation: 'if_required',
     customer_details: null,
     customer_email: null,
+    discounts: null,
     expires_at: created + 24 * 3600,
+    integration_identifier: null,
     invoice: null,
     invoice_creation: null,
     livemode: false,
     locale: null,
+    managed_payments: null,
     metadata: {},
     mode: 'subscription',
+    origin_context: null,
     payment_intent: null,
     payment_link: null,
     payment_method_collection: 'always',
@@ -63,7 +108,39 @@ export function checkoutSessionObject(overrides: Partial<Stripe.Checkout.Session
     ui_mode: 'hosted_page',
     url: `https://checkout.stripe.com/c/pay/${id}`,
     ...overrides,
-  } as unknown as Stripe.Checkout.Session;
+  } satisfies Stripe.Checkout.Session;
+}
+
+/** The line item of a session (`expand[]=line_items`): the emulator's sessions have one price. */
+export function checkoutLineItemObject(session: Stripe.Checkout.Session, price: Stripe.Price, quantity: number): Stripe.LineItem {
+  return {
+    ...clone(checkoutLineItemFixture),
+    id: `li_${session.id.slice(-14)}`,
+    object: 'item',
+    adjustable_quantity: null,
+    amount_discount: session.total_details?.amount_discount ?? 0,
+    amount_subtotal: session.amount_subtotal ?? 0,
+    amount_tax: session.total_details?.amount_tax ?? 0,
+    amount_total: session.amount_total ?? 0,
+    currency: session.currency ?? price.currency,
+    description: price.nickname,
+    metadata: {},
+    price,
+    quantity,
+  } satisfies Stripe.LineItem;
+}
+
+/** What Checkout collected about the customer (`customer_details` of a completed session). */
+export function customerDetailsObject(details: Pick<Stripe.Checkout.Session.CustomerDetails, 'email' | 'name' | 'address'>): Stripe.Checkout.Session.CustomerDetails {
+  return {
+    ...clone(checkoutSessionFixture.customer_details),
+    business_name: null,
+    individual_name: null,
+    phone: null,
+    tax_exempt: 'none',
+    tax_ids: [],
+    ...details,
+  } satisfies Stripe.Checkout.Session.CustomerDetails;
 }
 
 /**
@@ -77,10 +154,14 @@ export function productIdFor(priceId: string): string {
   return `prod_${plan || rest}`;
 }
 
-export function priceObject(overrides: DeepPartial<Stripe.Price> = {}): Stripe.Price {
+/** The id of a price's product, expanded or not. */
+const productId = (product: Stripe.Price['product']): string => (typeof product === 'string' ? product : product.id);
+
+export function priceObject(overrides: Partial<Stripe.Price> = {}): Stripe.Price {
   const id = overrides.id ?? stripeId('price');
   const unitAmount = overrides.unit_amount === undefined ? 2000 : overrides.unit_amount;
   return {
+    ...clone(priceFixture),
     id,
     object: 'price',
     active: true,
@@ -99,15 +180,16 @@ export function priceObject(overrides: DeepPartial<Stripe.Price> = {}): Stripe.P
     transform_quantity: null,
     type: 'recurring',
     unit_amount: unitAmount,
-    // Stripe's decimal twin of unit_amount, a string on the wire
-    unit_amount_decimal: unitAmount === null ? null : String(unitAmount),
+    // Stripe's decimal twin of unit_amount: a string on the wire, a Stripe.Decimal in the SDK
+    unit_amount_decimal: unitAmount === null ? null : Stripe.Decimal.from(unitAmount),
     ...overrides,
-  } as unknown as Stripe.Price;
+  } satisfies Stripe.Price;
 }
 
 /** The legacy `plan` Stripe still puts beside `price` on every subscription item. */
 export function planObject(price: Stripe.Price): Stripe.Plan {
   return {
+    ...clone(planFixture),
     id: price.id,
     object: 'plan',
     active: price.active,
@@ -126,8 +208,8 @@ export function planObject(price: Stripe.Price): Stripe.Plan {
     tiers_mode: null,
     transform_usage: null,
     trial_period_days: price.recurring?.trial_period_days ?? null,
-    usage_type: 'licensed',
-  } as unknown as Stripe.Plan;
+    usage_type: price.recurring?.usage_type ?? 'licensed',
+  } satisfies Stripe.Plan;
 }
 
 export interface SubscriptionItemSpec {
@@ -143,6 +225,7 @@ export interface SubscriptionItemSpec {
 /** A subscription item: the period lives here in this API version (`current_period_start` / `current_period_end`). */
 export function subscriptionItemObject(spec: SubscriptionItemSpec): Stripe.SubscriptionItem {
   return {
+    ...clone(subscriptionItemFixture),
     id: spec.id ?? stripeId('si', 14),
     object: 'subscription_item',
     billing_thresholds: null,
@@ -157,7 +240,7 @@ export function subscriptionItemObject(spec: SubscriptionItemSpec): Stripe.Subsc
     quantity: spec.quantity ?? 1,
     subscription: spec.subscription,
     tax_rates: [],
-  } as unknown as Stripe.SubscriptionItem;
+  } satisfies Stripe.SubscriptionItem;
 }
 
 /** `start` advanced by `count` of a price's recurring interval, in calendar months/years like Stripe (UTC). */
@@ -186,6 +269,7 @@ export function subscriptionObject(
   const start = periodStart ?? created;
   const end = periodEnd ?? addInterval(start, price.recurring);
   return {
+    ...clone(subscriptionFixture),
     id,
     object: 'subscription',
     application: null,
@@ -236,10 +320,10 @@ export function subscriptionObject(
     test_clock: null,
     transfer_data: null,
     trial_end: null,
-    trial_settings: { end_behavior: { missing_payment_method: 'create_invoice' } },
+    trial_settings: { end_behavior: { billing_cycle_anchor: null, missing_payment_method: 'create_invoice' } },
     trial_start: null,
     ...rest,
-  } as unknown as Stripe.Subscription;
+  } satisfies Stripe.Subscription;
 }
 
 export interface InvoiceLineSpec {
@@ -259,6 +343,7 @@ export interface InvoiceLineSpec {
 export function invoiceLineObject(spec: InvoiceLineSpec): Stripe.InvoiceLineItem {
   const proration = spec.proration ?? false;
   return {
+    ...clone(invoiceLineItemFixture),
     id: stripeId('il', 24),
     object: 'line_item',
     amount: spec.amount,
@@ -285,13 +370,13 @@ export function invoiceLineObject(spec: InvoiceLineSpec): Stripe.InvoiceLineItem
       : null,
     period: spec.period,
     pretax_credit_amounts: [],
-    pricing: { type: 'price_details', price_details: { price: spec.price.id, product: spec.price.product as string }, unit_amount_decimal: spec.price.unit_amount_decimal },
+    pricing: { type: 'price_details', price_details: { price: spec.price.id, product: productId(spec.price.product) }, unit_amount_decimal: spec.price.unit_amount_decimal },
     quantity: spec.quantity,
-    quantity_decimal: String(spec.quantity),
+    quantity_decimal: Stripe.Decimal.from(spec.quantity),
     subscription: spec.subscription,
     subtotal: spec.amount,
     taxes: [],
-  } as unknown as Stripe.InvoiceLineItem;
+  } satisfies Stripe.InvoiceLineItem;
 }
 
 export function invoiceObject(overrides: Partial<Stripe.Invoice> & { subscriptionId?: string; subscriptionMetadata?: Record<string, string> | null } = {}): Stripe.Invoice {
@@ -306,6 +391,7 @@ export function invoiceObject(overrides: Partial<Stripe.Invoice> & { subscriptio
   const amountPaid = rest.amount_paid ?? (paid ? amountDue : 0);
   const lines = rest.lines ?? { object: 'list', data: [], has_more: false, url: `/v1/invoices/${id}/lines` };
   return {
+    ...clone(invoiceFixture),
     id,
     object: 'invoice',
     account_country: 'US',
@@ -383,37 +469,50 @@ export function invoiceObject(overrides: Partial<Stripe.Invoice> & { subscriptio
     total_taxes: [],
     webhooks_delivered_at: status === 'draft' ? null : created,
     ...rest,
-  } as unknown as Stripe.Invoice;
+  } satisfies Stripe.Invoice;
 }
 
 export function customerObject(overrides: Partial<Stripe.Customer> = {}): Stripe.Customer {
   return {
+    ...clone(customerFixture),
     id: stripeId('cus', 14),
     object: 'customer',
+    // no address until one is saved (Checkout's customer_update, tax): the fixture's is an empty one
+    address: null,
     balance: 0,
     created: nowSeconds(),
     currency: null,
     default_source: null,
+    customer_account: null,
     delinquent: false,
     description: null,
+    discount: null,
     email: null,
     invoice_prefix: 'ABC123',
     invoice_settings: { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null },
     livemode: false,
     metadata: {},
     name: null,
+    next_invoice_sequence: 1,
     phone: null,
     preferred_locales: [],
     shipping: null,
     tax_exempt: 'none',
     test_clock: null,
     ...overrides,
-  } as unknown as Stripe.Customer;
+  } satisfies Stripe.Customer;
 }
 
 /** One of a customer's active entitlements (`GET /v1/entitlements/active_entitlements`). */
 export function activeEntitlementObject(overrides: Partial<Stripe.Entitlements.ActiveEntitlement> & { lookup_key: string }): Stripe.Entitlements.ActiveEntitlement {
-  return { id: stripeId('ent_test'), object: 'entitlements.active_entitlement', feature: stripeId('feat_test'), livemode: false, ...overrides };
+  return {
+    ...clone(activeEntitlementFixture),
+    id: stripeId('ent_test'),
+    object: 'entitlements.active_entitlement',
+    feature: stripeId('feat_test'),
+    livemode: false,
+    ...overrides,
+  } satisfies Stripe.Entitlements.ActiveEntitlement;
 }
 
 /** The object of `entitlements.active_entitlement_summary.updated`: the customer's active entitlements (it has no id). */
@@ -423,25 +522,80 @@ export function activeEntitlementSummaryObject(
   hasMore = false,
 ): Stripe.Entitlements.ActiveEntitlementSummary {
   return {
+    ...clone(activeEntitlementSummaryFixture),
     object: 'entitlements.active_entitlement_summary',
     customer,
     entitlements: { object: 'list', data: entitlements, has_more: hasMore, url: `/v1/customer/${customer}/entitlements` },
     livemode: false,
-  } as unknown as Stripe.Entitlements.ActiveEntitlementSummary;
+  } satisfies Stripe.Entitlements.ActiveEntitlementSummary;
 }
 
-/** An Event object around `object`, as Stripe delivers it. */
-export function eventObject<T extends { id: string }>(type: string, object: T, overrides: Partial<Stripe.Event> = {}): Stripe.Event {
+/** A Customer Portal session (`POST /v1/billing_portal/sessions`); `url` is where the emulator serves its page. */
+export function billingPortalSessionObject(spec: { id?: string; customer: string; returnUrl: string | null; url: string }): Stripe.BillingPortal.Session {
   return {
+    ...clone(billingPortalSessionFixture),
+    id: spec.id ?? stripeId('bps'),
+    object: 'billing_portal.session',
+    configuration: stripeId('bpc'),
+    created: nowSeconds(),
+    customer: spec.customer,
+    customer_account: null,
+    flow: null,
+    livemode: false,
+    locale: null,
+    on_behalf_of: null,
+    return_url: spec.returnUrl,
+    url: spec.url,
+  } satisfies Stripe.BillingPortal.Session;
+}
+
+/**
+ * The `type` and `data` of one event type of the SDK's `Stripe.Event` union, e.g.
+ * `{ type: 'invoice.paid', data: { object: Stripe.Invoice } }`: the type names the object it carries.
+ */
+export type EventPayload = Stripe.Event extends infer E ? (E extends Stripe.Event ? Pick<E, 'type' | 'data'> : never) : never;
+
+/** What a test or the emulator may set on an event besides its type and object. */
+export type EventOverrides = Partial<Pick<Stripe.Event, 'id' | 'account' | 'api_version' | 'context' | 'created' | 'livemode' | 'pending_webhooks' | 'request'>>;
+
+/** Stripe's example event less its example object (a plan). */
+const { data: _fixtureData, type: _fixtureType, ...eventEnvelopeFixture } = eventFixture;
+
+function eventEnvelope(overrides: EventOverrides) {
+  return {
+    ...clone(eventEnvelopeFixture),
     id: stripeId('evt'),
-    object: 'event',
+    object: 'event' as const,
     api_version: STRIPE_API_VERSION,
     created: nowSeconds(),
-    data: { object },
     livemode: false,
     pending_webhooks: 1,
     request: { id: null, idempotency_key: null },
-    type,
     ...overrides,
-  } as unknown as Stripe.Event;
+  };
+}
+
+/** An Event object as Stripe delivers it, its object checked against the event type (`data.object`, `data.previous_attributes`). */
+export function stripeEvent(payload: EventPayload, overrides: EventOverrides = {}): Stripe.Event {
+  return { ...eventEnvelope(overrides), ...payload } satisfies Stripe.Event;
+}
+
+/**
+ * An event as it travels: any type and any object. Tests sign these too, with types the SDK does not list or
+ * stand-in objects (`{ id }`), because the service must cope with whatever arrives.
+ */
+export type WireEvent = Omit<Stripe.Event, 'type' | 'data'> & { type: string; data: { object: object; previous_attributes?: object } };
+
+/**
+ * An Event object around `object`, as Stripe delivers it. With a type of the SDK's union and its object, it is
+ * that event type (checked); with anything else (a stand-in object, an unlisted type) a `WireEvent`.
+ */
+export function eventObject<T extends Stripe.Event['type']>(
+  type: T,
+  object: Extract<Stripe.Event, { type: T }>['data']['object'],
+  overrides?: EventOverrides,
+): Extract<Stripe.Event, { type: T }>;
+export function eventObject<T extends { id: string }>(type: string, object: T, overrides?: EventOverrides): WireEvent;
+export function eventObject(type: string, object: object, overrides: EventOverrides = {}): WireEvent {
+  return { ...eventEnvelope(overrides), type, data: { object } } satisfies WireEvent;
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type Stripe from 'stripe';
 import { EmulatorError } from './errors.js';
 import { parseForm } from './form.js';
+import { checkoutLineItemObject } from './objects.js';
 import { filterEvents, listPage } from './list.js';
 import { checkoutPage, portalPage, redirect, returnPage } from './pages.js';
 import { EmulatorStore, type PriceSeed, type PromotionCodeSeed } from './store.js';
@@ -95,28 +96,24 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
 
   const expandSession = (session: Stripe.Checkout.Session, expand: unknown): Stripe.Checkout.Session => {
     const fields = Array.isArray(expand) ? (expand as string[]) : [];
-    const out: Record<string, unknown> = { ...session };
+    const out: Stripe.Checkout.Session = { ...session };
     if (fields.includes('subscription') && typeof session.subscription === 'string') out.subscription = store.subscription(session.subscription);
     if (fields.includes('customer') && typeof session.customer === 'string') out.customer = store.customer(session.customer);
     if (fields.includes('line_items')) {
       const { price, quantity } = store.sessionRecord(session.id);
-      out.line_items = {
-        object: 'list',
-        data: [{ id: `li_${session.id.slice(-14)}`, object: 'item', price, quantity, amount_total: session.amount_total, currency: session.currency }],
-        has_more: false,
-      };
+      out.line_items = { object: 'list', data: [checkoutLineItemObject(session, price, quantity)], has_more: false, url: `/v1/checkout/sessions/${session.id}/line_items` };
     }
-    return out as unknown as Stripe.Checkout.Session;
+    return out;
   };
 
   /** `expand[]=latest_invoice` / `customer` on a subscription (`prefix` is `data.` on lists). */
   const expandSubscription = (subscription: Stripe.Subscription, expand: unknown, prefix = ''): Stripe.Subscription => {
     const fields = Array.isArray(expand) ? (expand as string[]) : [];
-    const out: Record<string, unknown> = { ...subscription };
+    const out: Stripe.Subscription = { ...subscription };
     if (fields.includes(`${prefix}latest_invoice`) && typeof subscription.latest_invoice === 'string')
       out.latest_invoice = store.invoices.get(subscription.latest_invoice) ?? subscription.latest_invoice;
     if (fields.includes(`${prefix}customer`) && typeof subscription.customer === 'string') out.customer = store.customers.get(subscription.customer) ?? subscription.customer;
-    return out as unknown as Stripe.Subscription;
+    return out;
   };
   const listSubscriptions = (p: Params) => {
     const page = listPage(store.listSubscriptions(p), p, '/v1/subscriptions');

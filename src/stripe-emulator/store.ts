@@ -5,9 +5,14 @@ import {
   activeEntitlementObject,
   activeEntitlementSummaryObject,
   addInterval,
+  billingPortalSessionObject,
   checkoutSessionObject,
+  clone,
+  customerDetailsObject,
   customerObject,
-  eventObject,
+  isDecimal,
+  stripeEvent,
+  type EventPayload,
   invoiceLineObject,
   invoiceObject,
   priceObject,
@@ -72,6 +77,8 @@ export interface PriceSeed {
 }
 
 type SubscriptionStatus = Stripe.Subscription.Status;
+/** The event types whose object is a subscription. */
+type SubscriptionEventType = Extract<Stripe.Event, { data: { object: Stripe.Subscription } }>['type'];
 type ProrationBehavior = 'create_prorations' | 'always_invoice' | 'none';
 
 const SUBSCRIPTION_STATUSES: readonly string[] = ['active', 'canceled', 'incomplete', 'incomplete_expired', 'past_due', 'paused', 'trialing', 'unpaid'];
@@ -319,7 +326,7 @@ export class EmulatorStore {
     if (record.session.status !== 'open')
       throw EmulatorError.invalid(`Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${record.session.status}".`);
     record.session = { ...record.session, status: 'expired', url: null };
-    this.emit('checkout.session.expired', record.session);
+    this.emit({ type: 'checkout.session.expired', data: { object: record.session } });
     return record.session;
   }
 
@@ -385,16 +392,16 @@ export class EmulatorStore {
       status: 'complete',
       payment_status: trialEnd !== undefined ? 'no_payment_required' : paid ? 'paid' : 'unpaid',
       customer: customerId,
-      customer_details: { email, name: known?.name ?? null, phone: null, address, tax_exempt: 'none', tax_ids: [] } as unknown as Stripe.Checkout.Session.CustomerDetails,
+      customer_details: customerDetailsObject({ email, name: known?.name ?? null, address }),
       subscription: subscription?.id ?? null,
       invoice: invoice?.id ?? null,
       payment_intent: session.mode === 'payment' ? stripeId('pi') : null,
       url: null,
     };
-    this.emit('checkout.session.completed', record.session);
+    this.emit({ type: 'checkout.session.completed', data: { object: record.session } });
     if (subscription) {
-      this.emit('customer.subscription.created', subscription);
-      if (paid && invoice) this.emit('invoice.paid', invoice);
+      this.emit({ type: 'customer.subscription.created', data: { object: subscription } });
+      if (paid && invoice) this.emit({ type: 'invoice.paid', data: { object: invoice } });
     }
     return record.session;
   }
@@ -406,7 +413,7 @@ export class EmulatorStore {
     const subscriptionId = record.session.subscription as string | null;
     if (succeeded) {
       record.session = { ...record.session, payment_status: 'paid' };
-      this.emit('checkout.session.async_payment_succeeded', record.session);
+      this.emit({ type: 'checkout.session.async_payment_succeeded', data: { object: record.session } });
       if (subscriptionId) {
         const subscription = this.updateSubscriptionState(subscriptionId, { status: 'active' });
         const invoice =
@@ -418,16 +425,16 @@ export class EmulatorStore {
             periodStart: nowSeconds(),
             periodEnd: nowSeconds(),
           });
-        this.emit('invoice.paid', invoice);
+        this.emit({ type: 'invoice.paid', data: { object: invoice } });
       }
     } else {
       record.paymentFailed = true;
-      this.emit('checkout.session.async_payment_failed', record.session);
+      this.emit({ type: 'checkout.session.async_payment_failed', data: { object: record.session } });
       if (subscriptionId) {
         const current = this.subscription(subscriptionId);
         this.settleInvoice(current.latest_invoice as string | null, 'void');
         const subscription = this.updateSubscriptionState(subscriptionId, { status: 'incomplete_expired', ended_at: nowSeconds() });
-        this.emit('customer.subscription.deleted', subscription);
+        this.emit({ type: 'customer.subscription.deleted', data: { object: subscription } });
       }
     }
     return record.session;
@@ -465,17 +472,20 @@ export class EmulatorStore {
    * `previous_attributes`; a state that changes nothing emits nothing. `before` are event types emitted with the
    * new state just ahead of the update (e.g. `customer.subscription.paused`).
    */
-  private commitSubscription(next: Stripe.Subscription, options: { emitUpdate?: boolean; before?: string[] } = {}): Stripe.Subscription {
-    const previous = previousAttributes(this.subscription(next.id) as unknown as Record<string, unknown>, next as unknown as Record<string, unknown>);
+  private commitSubscription(
+    next: Stripe.Subscription,
+    options: { emitUpdate?: boolean; before?: Array<'customer.subscription.paused' | 'customer.subscription.resumed'> } = {},
+  ): Stripe.Subscription {
+    const previous = previousAttributes(this.subscription(next.id), next);
     this.subscriptions.set(next.id, next);
     if (!previous) return next;
-    for (const type of options.before ?? []) this.emit(type, next);
-    if (options.emitUpdate ?? true) this.emit('customer.subscription.updated', next, true, previous);
+    for (const type of options.before ?? []) this.emit({ type, data: { object: next } });
+    if (options.emitUpdate ?? true) this.emit({ type: 'customer.subscription.updated', data: { object: next, previous_attributes: previous } });
     return next;
   }
 
   private updateSubscriptionState(id: string, changes: Partial<Stripe.Subscription>, emitUpdate = true): Stripe.Subscription {
-    const next = { ...structuredClone(this.subscription(id)), ...changes } as Stripe.Subscription;
+    const next = { ...clone(this.subscription(id)), ...changes } as Stripe.Subscription;
     return this.commitSubscription(next, { emitUpdate: emitUpdate && changes.status !== 'incomplete_expired' });
   }
 
@@ -492,7 +502,7 @@ export class EmulatorStore {
       throw new EmulatorError(400, 'invalid_request_error', 'A canceled subscription can only update its cancellation_details and metadata.');
     }
     const now = nowSeconds();
-    const next = structuredClone(current);
+    const next = clone(current);
     if (params.metadata !== undefined) next.metadata = mergeMetadata(current.metadata, params.metadata);
     if (params.cancellation_details !== undefined) {
       const details = (typeof params.cancellation_details === 'object' ? params.cancellation_details : {}) as Params;
@@ -531,7 +541,7 @@ export class EmulatorStore {
       }
     }
     const saved = this.commitSubscription(next);
-    if (invoice) this.emit('invoice.paid', invoice);
+    if (invoice) this.emit({ type: 'invoice.paid', data: { object: invoice } });
     return saved;
   }
 
@@ -616,7 +626,7 @@ export class EmulatorStore {
   private endSubscription(id: string, canceledAt: number, endedAt: number, details: Params = {}): Stripe.Subscription {
     const current = this.subscription(id);
     const subscription: Stripe.Subscription = {
-      ...structuredClone(current),
+      ...clone(current),
       status: 'canceled',
       canceled_at: canceledAt,
       ended_at: endedAt,
@@ -629,7 +639,7 @@ export class EmulatorStore {
     };
     this.subscriptions.set(id, subscription);
     this.pendingProrations.delete(id);
-    this.emit('customer.subscription.deleted', subscription);
+    this.emit({ type: 'customer.subscription.deleted', data: { object: subscription } });
     return subscription;
   }
 
@@ -642,7 +652,7 @@ export class EmulatorStore {
     }
     const now = nowSeconds();
     const next: Stripe.Subscription = {
-      ...structuredClone(current),
+      ...clone(current),
       status: 'paused',
       status_details: { paused: { subscription: { type: 'pause_requested' }, transitioned_at: now, type: 'subscription' } },
     };
@@ -666,7 +676,7 @@ export class EmulatorStore {
     if (anchorParam !== 'now' && anchorParam !== 'unchanged') throw EmulatorError.invalid('Invalid billing_cycle_anchor: must be one of now or unchanged', 'billing_cycle_anchor');
     const behavior = prorationBehavior(params.proration_behavior, 'proration_behavior');
     const now = nowSeconds();
-    const next = structuredClone(current);
+    const next = clone(current);
     delete next.status_details;
     next.status = 'active';
     const lines: Stripe.InvoiceLineItem[] = [...(this.pendingProrations.get(id) ?? [])];
@@ -725,7 +735,7 @@ export class EmulatorStore {
       next.latest_invoice = invoice.id;
     }
     const saved = this.commitSubscription(next, { before: ['customer.subscription.resumed'] });
-    if (invoice) this.emit('invoice.paid', invoice);
+    if (invoice) this.emit({ type: 'invoice.paid', data: { object: invoice } });
     return saved;
   }
 
@@ -743,7 +753,7 @@ export class EmulatorStore {
     if (current.status === 'trialing') return this.endTrial(id, { paid: true });
     const end = currentPeriodEnd(current);
     if (current.cancel_at !== null && current.cancel_at <= end) return this.endSubscription(id, current.canceled_at ?? current.cancel_at, current.cancel_at);
-    const next = structuredClone(current);
+    const next = clone(current);
     if (next.pause_collection?.resumes_at && next.pause_collection.resumes_at <= end) next.pause_collection = null;
     next.items = { ...next.items, data: nextPeriodItems(next, (item) => item.current_period_end) };
     if (next.status === 'past_due' || next.status === 'unpaid') next.status = 'active';
@@ -761,7 +771,7 @@ export class EmulatorStore {
     this.pendingProrations.delete(id);
     next.latest_invoice = invoice.id;
     const saved = this.commitSubscription(next);
-    if (status === 'paid') this.emit('invoice.paid', invoice);
+    if (status === 'paid') this.emit({ type: 'invoice.paid', data: { object: invoice } });
     return saved;
   }
 
@@ -777,10 +787,10 @@ export class EmulatorStore {
     if (status === 'paused') return this.pauseSubscription(id);
     if (status === 'incomplete_expired') {
       const ended = this.updateSubscriptionState(id, { status, ended_at: nowSeconds() }, false);
-      this.emit('customer.subscription.deleted', ended);
+      this.emit({ type: 'customer.subscription.deleted', data: { object: ended } });
       return ended;
     }
-    const next = structuredClone(current);
+    const next = clone(current);
     next.status = status;
     if (current.status === 'paused') delete next.status_details;
     return this.commitSubscription(next);
@@ -790,7 +800,7 @@ export class EmulatorStore {
   trialWillEnd(id: string): Stripe.Subscription {
     const current = this.subscription(id);
     if (current.status !== 'trialing' || current.trial_end === null) throw EmulatorError.invalid(`This subscription is not trialing (status \`${current.status}\`).`);
-    this.emit('customer.subscription.trial_will_end', current);
+    this.emit({ type: 'customer.subscription.trial_will_end', data: { object: current } });
     return current;
   }
 
@@ -804,7 +814,7 @@ export class EmulatorStore {
     if (current.status !== 'trialing') throw EmulatorError.invalid(`This subscription is not trialing (status \`${current.status}\`).`);
     const now = nowSeconds();
     const end = Math.min(current.trial_end ?? now, now);
-    const next = structuredClone(current);
+    const next = clone(current);
     next.trial_end = end;
     next.billing_cycle_anchor = end;
     next.status = options.paid ? 'active' : 'past_due';
@@ -821,7 +831,7 @@ export class EmulatorStore {
     this.pendingProrations.delete(id);
     next.latest_invoice = invoice.id;
     const saved = this.commitSubscription(next);
-    this.emit(options.paid ? 'invoice.paid' : 'invoice.payment_failed', invoice);
+    this.emit({ type: options.paid ? 'invoice.paid' : 'invoice.payment_failed', data: { object: invoice } });
     return saved;
   }
 
@@ -863,7 +873,7 @@ export class EmulatorStore {
     const id = spec.preview ? stripeId('upcoming_in') : stripeId('in');
     const customerId = owner.customer as string;
     const customer = this.customers.get(customerId);
-    const lines = spec.lines.map((l) => ({ ...structuredClone(l), invoice: spec.preview ? null : id }));
+    const lines = spec.lines.map((l) => ({ ...clone(l), invoice: spec.preview ? null : id }));
     const total = lines.reduce((sum, l) => sum + l.amount, 0);
     const invoice = invoiceObject({
       id,
@@ -963,7 +973,7 @@ export class EmulatorStore {
     const date = prorationDate(details.proration_date, sub, now, 'subscription_details[proration_date]');
     const change = details.items === undefined ? null : this.planItemChange(sub, details.items, behavior, date, now, 'subscription_details[items]');
     const pending = this.pendingProrations.get(sub.id) ?? [];
-    const preview = { ...structuredClone(sub), items: { ...sub.items, data: change?.items ?? sub.items.data } };
+    const preview = { ...clone(sub), items: { ...sub.items, data: change?.items ?? sub.items.data } };
     const prorationAt = change?.changed ? date : undefined;
     if (change?.changed && change.invoiceNow) {
       const at = change.anchor ?? date;
@@ -1005,19 +1015,7 @@ export class EmulatorStore {
     if (!customer) throw EmulatorError.invalid('Missing required param: customer.', 'customer');
     this.customer(customer);
     const id = stripeId('bps');
-    const portal = {
-      id,
-      object: 'billing_portal.session',
-      configuration: stripeId('bpc'),
-      created: nowSeconds(),
-      customer,
-      flow: null,
-      livemode: false,
-      locale: null,
-      on_behalf_of: null,
-      return_url: str(params.return_url) ?? null,
-      url: `${this.baseUrl()}/portal/${id}`,
-    } as unknown as Stripe.BillingPortal.Session;
+    const portal = billingPortalSessionObject({ id, customer, returnUrl: str(params.return_url) ?? null, url: `${this.baseUrl()}/portal/${id}` });
     this.portalSessions.set(id, portal);
     return portal;
   }
@@ -1102,13 +1100,13 @@ export class EmulatorStore {
         break;
       case 'invoice.paid': {
         const subscription = latest();
-        this.emit('invoice.paid', this.invoiceFor(subscription, 'paid'));
+        this.emit({ type: 'invoice.paid', data: { object: this.invoiceFor(subscription, 'paid') } });
         break;
       }
       case 'invoice.payment_failed': {
         const subscription = latest();
         const invoice = this.invoiceFor(subscription, 'open');
-        this.emit('invoice.payment_failed', invoice);
+        this.emit({ type: 'invoice.payment_failed', data: { object: invoice } });
         this.updateSubscriptionState(subscription.id, { status: 'past_due', latest_invoice: invoice.id });
         break;
       }
@@ -1136,7 +1134,7 @@ export class EmulatorStore {
     });
     this.activeEntitlements.set(customerId, entitlements);
     const summary = activeEntitlementSummaryObject(customerId, entitlements.slice(0, SUMMARY_PAGE), entitlements.length > SUMMARY_PAGE);
-    return this.emit('entitlements.active_entitlement_summary.updated', summary as unknown as { id: string });
+    return this.emit({ type: 'entitlements.active_entitlement_summary.updated', data: { object: summary } });
   }
 
   /** GET /v1/entitlements/active_entitlements?customer= (oldest first, as Stripe lists them). */
@@ -1170,13 +1168,25 @@ export class EmulatorStore {
   }
 
   /**
-   * Records an event like Stripe does and hands it to the webhook delivery (unless recording only);
-   * `previousAttributes` becomes `data.previous_attributes` (updated events). `created` never goes back.
+   * Records an event like Stripe does (a copy of its object) and hands it to the webhook delivery (unless recording
+   * only); updated events carry `data.previous_attributes`. `created` never goes back.
    */
-  emit(type: string, object: { id: string }, deliver = true, previousAttributes?: Record<string, unknown>): Stripe.Event {
+  emit(payload: EventPayload, deliver?: boolean): Stripe.Event;
+  /** A subscription event of the subscription's current state (tests replay one). */
+  emit(type: SubscriptionEventType, subscription: Stripe.Subscription, deliver?: boolean): Stripe.Event;
+  emit(what: EventPayload | SubscriptionEventType, subscriptionOrDeliver?: Stripe.Subscription | boolean, maybeDeliver?: boolean): Stripe.Event {
+    let payload: EventPayload;
+    let deliver: boolean;
+    if (typeof what === 'string') {
+      if (typeof subscriptionOrDeliver !== 'object') throw new Error(`emit('${what}') needs the subscription`);
+      payload = { type: what, data: { object: subscriptionOrDeliver } };
+      deliver = maybeDeliver ?? true;
+    } else {
+      payload = what;
+      deliver = typeof subscriptionOrDeliver === 'boolean' ? subscriptionOrDeliver : true;
+    }
     const last = this.events[this.events.length - 1];
-    const event = eventObject(type, structuredClone(object), { created: Math.max(nowSeconds(), last?.created ?? 0) });
-    if (previousAttributes) (event.data as { previous_attributes?: Record<string, unknown> }).previous_attributes = structuredClone(previousAttributes);
+    const event = stripeEvent(clone(payload), { created: Math.max(nowSeconds(), last?.created ?? 0) });
     this.events.push(event);
     if (deliver) this.delivery.send(event);
     else this.delivery.delivered.set(event.id, false);
@@ -1359,10 +1369,12 @@ function applyPauseCollection(next: Stripe.Subscription, params: Params, now: nu
   next.pause_collection = { behavior, resumes_at: resumesAt };
 }
 
-const isHash = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A hash of Stripe's wire format (not an array, not a decimal: those are values whole). */
+const isHash = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !isDecimal(v);
 
 function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
+  if (isDecimal(a) && isDecimal(b)) return a.eq(b);
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameValue(x, b[i]));
   if (isHash(a) && isHash(b)) {
     const keys = Object.keys(a);
@@ -1371,20 +1383,25 @@ function sameValue(a: unknown, b: unknown): boolean {
   return false;
 }
 
-/**
- * Stripe's `data.previous_attributes` of an `*.updated` event: the old values of what changed — nested hashes
- * with only their changed keys, arrays and scalars whole (so a plan change gives `items: { data: [old items] }`);
- * a field that did not exist before is null. Null when nothing changed.
- */
-export function previousAttributes(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> | null {
+/** The old values of what changed between two hashes (see `previousAttributes`). */
+function changedAttributes(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> | null {
   const out: Record<string, unknown> = {};
   for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
     const a = before[key];
     const b = after[key];
     if (sameValue(a, b)) continue;
-    out[key] = isHash(a) && isHash(b) ? (previousAttributes(a, b) ?? {}) : a === undefined ? null : structuredClone(a);
+    out[key] = isHash(a) && isHash(b) ? (changedAttributes(a, b) ?? {}) : a === undefined ? null : clone(a);
   }
   return Object.keys(out).length ? out : null;
+}
+
+/**
+ * Stripe's `data.previous_attributes` of an `*.updated` event: the old values of what changed — nested hashes
+ * with only their changed keys, arrays and scalars whole (so a plan change gives `items: { data: [old items] }`);
+ * a field that did not exist before is null. Null when nothing changed.
+ */
+export function previousAttributes<T extends object>(before: T, after: T): Record<string, unknown> | null {
+  return changedAttributes(Object.fromEntries(Object.entries(before)), Object.fromEntries(Object.entries(after)));
 }
 
 /** The subscription's items for a new billing period that starts at `startOf(item)` and lasts one price interval. */

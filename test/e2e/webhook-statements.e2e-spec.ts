@@ -138,7 +138,7 @@ describe('SQL statements per webhook event', () => {
     await statementsOf(completed);
     const created = others.find((e) => e.type === 'customer.subscription.created')!;
     await statementsOf(created);
-    const updated = eventObject('customer.subscription.updated', { ...(created.data.object as { id: string }), cancel_at_period_end: true }, { created: created.created + 5 });
+    const updated = eventObject('customer.subscription.updated', { ...created.data.object, cancel_at_period_end: true }, { created: created.created + 5 });
     expect(await statementsOf(updated)).toHaveLength(SUBSCRIPTION_UPDATED);
   });
 
