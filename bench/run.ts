@@ -4,7 +4,7 @@
  * writes bench/results.json and bench/RESULTS.md.
  */
 import 'reflect-metadata';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -26,6 +26,8 @@ const INBOX_EVENTS = Number(process.env.BENCH_INBOX_EVENTS ?? 1_000_000);
 const GROWTH_SECONDS = Number(process.env.BENCH_GROWTH_SECONDS ?? 60);
 const ADMIN_ROWS = Number(process.env.BENCH_ADMIN_ROWS ?? 1_000_000);
 const WEBHOOK_SESSIONS = Number(process.env.BENCH_WEBHOOK_SESSIONS ?? 300_000);
+/** `BENCH_ONLY=webhooks`: only the webhook comparison (limit, service, peer) and its check, printed, no files */
+const WEBHOOKS_ONLY = process.env.BENCH_ONLY === 'webhooks';
 const SECRET = 'whsec_bench_secret_0123456789abcdef';
 const PEER_VERSION = ((): string => {
   try {
@@ -111,20 +113,43 @@ function machineTicks(): { busy: number; total: number } {
   return { busy: total - idle, total };
 }
 
-/** CPU of one process and of the whole machine over a run, per event. */
-function usageDuring(process: ProcessUsage) {
-  const cpuBefore = process.cpuMs();
+/** CPU time (user + system, ms) of every PostgreSQL process now running, with what its exited children used. */
+function postgresCpuMs(): number {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const fields = stat.split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    } catch {
+      // the process ended while being read
+    }
+  }
+  return ticks * 10;
+}
+
+/** CPU per event over a run: of one process, of PostgreSQL, of this load generator, and the whole machine's share. */
+function usageDuring(process: ProcessUsage | null) {
+  const cpuBefore = process?.cpuMs() ?? 0;
+  const postgresBefore = postgresCpuMs();
+  const selfBefore = globalThis.process.cpuUsage();
   const machineBefore = machineTicks();
   return {
     done(events: number) {
-      const cpuMs = process.cpuMs() - cpuBefore;
+      const per = (ms: number) => Math.round((events ? ms / events : 0) * 100) / 100;
+      const cpuMsPerEvent = per((process?.cpuMs() ?? 0) - cpuBefore);
+      const postgresMsPerEvent = per(postgresCpuMs() - postgresBefore);
+      const self = globalThis.process.cpuUsage(selfBefore);
+      const loadMsPerEvent = per((self.user + self.system) / 1000);
       const machine = machineTicks();
       const busy = (machine.busy - machineBefore.busy) / Math.max(1, machine.total - machineBefore.total);
-      const perEvent = events ? cpuMs / events : 0;
       return {
-        cpuMsPerEvent: Math.round(perEvent * 100) / 100,
+        cpuMsPerEvent,
+        postgresMsPerEvent,
+        loadMsPerEvent,
         machineBusy: Math.round(busy * 1000) / 10,
-        note: `${perEvent.toFixed(2)} ms CPU per event in its process, machine ${(busy * 100).toFixed(0)}% busy`,
+        note: `CPU per event: ${cpuMsPerEvent.toFixed(2)} ms in its process, ${postgresMsPerEvent.toFixed(2)} ms in PostgreSQL, ${loadMsPerEvent.toFixed(2)} ms in the load generator; machine ${(busy * 100).toFixed(0)}% busy`,
       };
     },
   };
@@ -201,6 +226,7 @@ async function main(): Promise<void> {
     await db.query('CHECKPOINT');
     // first the limit: the same statements straight into PostgreSQL at the same concurrency
     process.stdout.write('database-only limit…\n');
+    const limitUsage = usageDuring(null);
     const limit = await runDbLimit(
       database.url,
       CONNECTIONS,
@@ -211,6 +237,7 @@ async function main(): Promise<void> {
       },
       benchPlans(),
     );
+    const limitCpu = limitUsage.done(limit.transactions);
 
     // warm-up (JIT, pool), not measured
     await runLoad({ url: service.url, connections: CONNECTIONS, seconds: 2, next: () => post(recorded()) });
@@ -272,6 +299,10 @@ async function main(): Promise<void> {
       await peerDatabase.stop();
     }
     rows.push(peerRow);
+    if (WEBHOOKS_ONLY) {
+      process.stdout.write(`${JSON.stringify({ limit, limitCpu, rows, check: check[0], uniqueSent, verified }, null, 2)}\n`);
+      return;
+    }
 
     process.stdout.write('seeding the admin sessions…\n');
     await seedAdminSessions(db);

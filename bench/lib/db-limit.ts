@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type Stripe from 'stripe';
-import { APPLY_SESSION, applySessionParameters } from '../../src/entitlements/checkout-session.applier.js';
+import { APPLY_SESSIONS, applySessionsParameters, sessionInput } from '../../src/entitlements/checkout-session.applier.js';
 import { sessionFacts } from '../../src/entitlements/mappers/stripe-session.mapper.js';
 import type { PlanCatalogueService } from '../../src/entitlements/plan-catalogue.service.js';
 import { customerOfObject } from '../../src/database/customer-lock.js';
@@ -44,7 +44,7 @@ export async function runDbLimit(url: string, connections: number, seconds: numb
         });
         if (stored.rows[0].inserted) {
           const ctx = { source: 'webhook' as const, eventId: event.id, eventCreated: new Date(event.created * 1000), eventType: event.type };
-          await client.query({ name: 'apply_checkout_session_v1', text: APPLY_SESSION, values: applySessionParameters(sessionFacts(session), ctx, plans) });
+          await client.query({ name: 'apply_checkout_sessions_v2', text: APPLY_SESSIONS, values: applySessionsParameters([sessionInput(sessionFacts(session), ctx, plans)], plans) });
         }
         await client.query('COMMIT');
         latencies.push(performance.now() - started);

@@ -29,22 +29,35 @@ export class CheckoutSessionApplier {
   ) {}
 
   /**
-   * One statement does the work of a new event (see `APPLY_SESSION`): the session row is inserted or merged and
+   * One statement does the work of a new event (see `APPLY_SESSIONS`): the session row is inserted or merged and
    * locked, the ledger claimed, and, when this path won, the grant inserted and the user's plan recomputed. What it
    * leaves to the statements after it is rare: a subscription that already has a row, a subscription read from
    * Stripe (confirm, sync), refunds or disputes that arrived before their session.
    */
   async apply(manager: EntityManager, session: Stripe.Checkout.Session, ctx: ApplyContext): Promise<CheckoutSession> {
-    return sessionEntity(manager, await this.applyRow(manager, session, ctx));
+    const [row] = await this.applyRows(manager, [{ session, ctx }]);
+    return sessionEntity(manager, row);
   }
 
-  /** `apply` for a webhook, which needs no entity back: the row stays as the driver returned it. */
-  async applyEvent(manager: EntityManager, session: Stripe.Checkout.Session, ctx: ApplyContext): Promise<void> {
-    await this.applyRow(manager, session, ctx);
+  /**
+   * `apply` for webhook events, which need no entity back: one statement for all of them (several sessions of a
+   * group commit, see webhooks/group-commit.ts), then each one's rare rest in order. The sessions must differ.
+   */
+  async applyEvents(manager: EntityManager, items: SessionApplication[]): Promise<void> {
+    await this.applyRows(manager, items);
   }
 
-  private async applyRow(manager: EntityManager, session: Stripe.Checkout.Session, ctx: ApplyContext): Promise<AppliedSessionRow> {
-    const [applied] = await queryPrepared<AppliedSessionRow>(manager, 'apply_checkout_session_v1', APPLY_SESSION, applySessionParameters(sessionFacts(session), ctx, this.plans));
+  private async applyRows(manager: EntityManager, items: SessionApplication[]): Promise<AppliedSessionRow[]> {
+    const inputs = items.map(({ session, ctx }) => sessionInput(sessionFacts(session), ctx, this.plans));
+    const rows = await queryPrepared<AppliedSessionRow>(manager, 'apply_checkout_sessions_v2', APPLY_SESSIONS, applySessionsParameters(inputs, this.plans));
+    const bySession = new Map(rows.map((row) => [row.stripe_session_id, row]));
+    const applied = items.map(({ session }) => bySession.get(session.id)!);
+    for (const [i, row] of applied.entries()) await this.rest(manager, row, items[i].ctx);
+    return applied;
+  }
+
+  /** What the statement leaves to the applier for one session. */
+  private async rest(manager: EntityManager, applied: AppliedSessionRow, ctx: ApplyContext): Promise<void> {
     const won = applied._won;
     if (won) await this.grantRest(manager, applied, ctx);
     if (won && applied.stripe_payment_intent_id) {
@@ -54,7 +67,6 @@ export class CheckoutSessionApplier {
       // already fulfilled: a fresh read of its subscription (confirm, sync) is still the newest state
       await this.subscriptions.apply(manager, ctx.subscription, { at: ctx.readAt ?? new Date(), userId: applied.user_id });
     }
-    return applied;
   }
 
   /** After the statement won the session: the part of the grant it could not do itself. */
@@ -76,47 +88,55 @@ export class CheckoutSessionApplier {
   }
 }
 
-/** The parameters of `APPLY_SESSION`, numbered as it reads them (exported for the benchmark's database-only limit). */
-export function applySessionParameters(facts: SessionFacts, ctx: ApplyContext, plans: PlanCatalogueService): unknown[] {
+/** A Checkout Session to apply, and the path that brought it. */
+export interface SessionApplication {
+  session: Stripe.Checkout.Session;
+  ctx: ApplyContext;
+}
+
+/** One session's row of `APPLY_SESSIONS`'s input (`$1`, a JSON array of these; the names are its columns). */
+export function sessionInput(facts: SessionFacts, ctx: ApplyContext, plans: PlanCatalogueService): Record<string, unknown> {
   const interval = facts.metadataInterval;
   const subscriptionPlan = ctx.subscription ? plans.planOf(subscriptionFacts(ctx.subscription).price) : null;
   const failed = ctx.eventType === 'checkout.session.async_payment_failed';
-  return [
-    facts.stripeSessionId, // $1
-    facts.clientReferenceId && UUID_PATTERN.test(facts.clientReferenceId) ? facts.clientReferenceId : null, // $2
-    facts.metadataUserId && UUID_PATTERN.test(facts.metadataUserId) ? facts.metadataUserId : null, // $3
-    facts.customerId, // $4
-    facts.mode, // $5
-    facts.metadataPlan ?? subscriptionPlan, // $6: the plan of a session first seen here
-    interval === 'month' || interval === 'year' || interval === 'once' ? interval : null, // $7
-    ctx.subscription ? subscriptionFacts(ctx.subscription).price.id : null, // $8
-    facts.status, // $9
-    facts.paymentStatus, // $10
-    facts.amountTotal, // $11
-    facts.amountSubtotal, // $12
-    facts.amountDiscount, // $13
-    facts.amountTax, // $14
-    facts.currency, // $15
-    facts.subscriptionId, // $16
-    facts.paymentIntentId, // $17
-    facts.customerEmail, // $18
-    facts.url, // $19
-    facts.uiMode, // $20
-    facts.expiresAt, // $21
-    failed ? (ctx.eventCreated ?? new Date()) : null, // $22: when an async payment failed
-    ctx.eventCreated, // $23
-    subscriptionPlan, // $24: the plan of a known session that has none yet
-    ctx.source, // $25
-    ctx.eventId, // $26
-    // $27: the provisional subscription is written by the statement only when Stripe's own object is not at hand
-    !ctx.subscription,
-    plans.catalogueJson(), // $28
-    plans.ranking(), // $29
-    FREE_PLAN, // $30
-  ];
+  return {
+    session_id: facts.stripeSessionId,
+    client_reference_id: facts.clientReferenceId && UUID_PATTERN.test(facts.clientReferenceId) ? facts.clientReferenceId : null,
+    metadata_user_id: facts.metadataUserId && UUID_PATTERN.test(facts.metadataUserId) ? facts.metadataUserId : null,
+    customer_id: facts.customerId,
+    mode: facts.mode,
+    plan: facts.metadataPlan ?? subscriptionPlan, // the plan of a session first seen here
+    interval: interval === 'month' || interval === 'year' || interval === 'once' ? interval : null,
+    price_id: ctx.subscription ? subscriptionFacts(ctx.subscription).price.id : null,
+    status: facts.status,
+    payment_status: facts.paymentStatus,
+    amount_total: facts.amountTotal,
+    amount_subtotal: facts.amountSubtotal,
+    amount_discount: facts.amountDiscount,
+    amount_tax: facts.amountTax,
+    currency: facts.currency,
+    subscription_id: facts.subscriptionId,
+    payment_intent_id: facts.paymentIntentId,
+    customer_email: facts.customerEmail,
+    url: facts.url,
+    ui_mode: facts.uiMode,
+    expires_at: facts.expiresAt,
+    failed_at: failed ? (ctx.eventCreated ?? new Date()) : null, // when an async payment failed
+    event_at: ctx.eventCreated,
+    subscription_plan: subscriptionPlan, // the plan of a known session that has none yet
+    source: ctx.source,
+    event_id: ctx.eventId,
+    // the provisional subscription is written by the statement only when Stripe's own object is not at hand
+    provisional: !ctx.subscription,
+  };
 }
 
-/** What `APPLY_SESSION` answers: the session row as stored (the columns read here, and all others), and what the statement did. */
+/** The parameters of `APPLY_SESSIONS` for these inputs (exported for the benchmark's database-only limit). */
+export function applySessionsParameters(inputs: Array<Record<string, unknown>>, plans: PlanCatalogueService): unknown[] {
+  return [JSON.stringify(inputs), plans.catalogueJson(), plans.ranking(), FREE_PLAN];
+}
+
+/** What `APPLY_SESSIONS` answers for each session: the session row as stored (the columns read here, and all others), and what the statement did. */
 interface AppliedSessionRow extends Record<string, unknown> {
   id: string;
   user_id: string | null;
@@ -146,37 +166,48 @@ const MERGED_PAYMENT_STATUS = `(CASE WHEN cs.payment_status = 'unpaid' THEN EXCL
 const fulfillable = (status: string, paymentStatus: string) => `(${status} = 'complete' AND ${paymentStatus} IN ('paid', 'no_payment_required'))`;
 
 /**
- * The whole of a checkout session's event in one statement (one round trip instead of ten), each step a CTE.
- * The sub-statements of one statement see the same snapshot and not one another's writes, so each step reads what
- * it needs from the RETURNING of the step before, and the plan is recomputed over the grants and subscriptions
- * tables plus the rows this statement inserted into them.
+ * The whole of the events of one or more checkout sessions in one statement (one round trip instead of ten per
+ * event), each step a CTE working on the set. The sub-statements of one statement see the same snapshot and not one
+ * another's writes, so each step reads what it needs from the RETURNING of the step before, and the plan is
+ * recomputed over the grants and subscriptions tables plus the rows this statement inserted into them.
  *
+ * - `input`: one row per session (`$1`, see `sessionInput`); the sessions of one statement differ.
  * - `session`: inserts the row (a session first seen here, linked to its user by client_reference_id,
  *   metadata.userId, then the Stripe customer, never by email) or merges the event into it; either way the row is
  *   locked until the transaction ends, so deliveries, confirm and sync of one session run one after the other.
  *   `fulfilled_at` is set when the merged state is fulfillable, the session has a user and was never fulfilled.
  * - `claim`: the fulfilment ledger (its primary key is the session id): of all paths that reach a paid session,
- *   exactly one inserts; `won` is the session only for that one, and everything after depends on it.
+ *   exactly one inserts; `won` holds the sessions this path claimed, and everything after depends on it.
  * - `subscription`, `subscription_grant`: a subscription-mode session that Stripe's own subscription object did
- *   not come with (`$27`) gives a provisional subscription (active when paid, trialing when nothing was due), which
- *   any subscription event replaces, and its grant; if the subscription already has a row, nothing is inserted
- *   and the applier orders the two states in a statement of its own.
+ *   not come with (`provisional`) gives a provisional subscription (active when paid, trialing when nothing was
+ *   due), which any subscription event replaces, and its grant; if the subscription already has a row, nothing is
+ *   inserted and the applier orders the two states in a statement of its own.
  * - `purchase_grant`: any other mode gives the session's plan once (one grant per session, a unique key).
  * - `refunds_attached`, `disputes_attached`: those of the session's PaymentIntent that arrived before it.
- * - `account`: the user's Stripe customer (when the user has none and no one else has it) and the cached plan.
+ * - `account`: each user's Stripe customer (when the user has none and no one else has it) and cached plan.
  */
-export const APPLY_SESSION = `
-WITH session AS (
+export const APPLY_SESSIONS = `
+WITH input AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
+    session_id text, client_reference_id uuid, metadata_user_id uuid, customer_id text, mode text, plan text, interval text,
+    price_id text, status text, payment_status text, amount_total bigint, amount_subtotal bigint, amount_discount bigint,
+    amount_tax bigint, currency text, subscription_id text, payment_intent_id text, customer_email text, url text, ui_mode text,
+    expires_at timestamptz, failed_at timestamptz, event_at timestamptz, subscription_plan text, source text, event_id text,
+    provisional boolean)
+),
+session AS (
   INSERT INTO checkout_sessions AS cs (
     stripe_session_id, user_id, unmatched, mode, plan, interval, price_id, status, payment_status,
     amount_total, amount_subtotal, amount_discount, amount_tax, currency, stripe_customer_id, stripe_subscription_id,
     stripe_payment_intent_id, customer_email, url, ui_mode, expires_at, payment_failed_at, last_event_at, fulfilled_at)
-  SELECT $1::text, owner.id, owner.id IS NULL, $5::text, $6::text, $7::text, $8::text, $9::text, $10::text,
-         $11::bigint, $12::bigint, $13::bigint, $14::bigint, $15::text, $4::text, $16::text, $17::text, $18::text, $19::text, $20::text,
-         $21::timestamptz, CASE WHEN $10::text = 'unpaid' THEN $22::timestamptz END, $23::timestamptz,
-         CASE WHEN owner.id IS NOT NULL AND ${fulfillable('$9::text', '$10::text')} THEN now()::timestamptz(3) END
-  FROM (SELECT coalesce((SELECT id FROM users WHERE id = $2::uuid), (SELECT id FROM users WHERE id = $3::uuid),
-                        (SELECT id FROM users WHERE stripe_customer_id = $4::text)) AS id) owner
+  SELECT i.session_id, owner.id, owner.id IS NULL, i.mode, i.plan, i.interval, i.price_id, i.status, i.payment_status,
+         i.amount_total, i.amount_subtotal, i.amount_discount, i.amount_tax, i.currency, i.customer_id, i.subscription_id,
+         i.payment_intent_id, i.customer_email, i.url, i.ui_mode, i.expires_at,
+         CASE WHEN i.payment_status = 'unpaid' THEN i.failed_at END, i.event_at,
+         CASE WHEN owner.id IS NOT NULL AND ${fulfillable('i.status', 'i.payment_status')} THEN now()::timestamptz(3) END
+  FROM input i
+  CROSS JOIN LATERAL (SELECT coalesce((SELECT id FROM users WHERE id = i.client_reference_id), (SELECT id FROM users WHERE id = i.metadata_user_id),
+                                      (SELECT id FROM users WHERE stripe_customer_id = i.customer_id)) AS id) owner
   ON CONFLICT (stripe_session_id) DO UPDATE SET
     status = ${MERGED_STATUS},
     payment_status = ${MERGED_PAYMENT_STATUS},
@@ -192,9 +223,10 @@ WITH session AS (
     stripe_payment_intent_id = coalesce(EXCLUDED.stripe_payment_intent_id, cs.stripe_payment_intent_id),
     customer_email = coalesce(EXCLUDED.customer_email, cs.customer_email),
     expires_at = coalesce(EXCLUDED.expires_at, cs.expires_at),
-    payment_failed_at = coalesce(cs.payment_failed_at, CASE WHEN ${MERGED_PAYMENT_STATUS} = 'unpaid' THEN $22::timestamptz END),
+    -- merged 'unpaid' means both were, so the proposed row holds this event's failure time
+    payment_failed_at = coalesce(cs.payment_failed_at, CASE WHEN ${MERGED_PAYMENT_STATUS} = 'unpaid' THEN EXCLUDED.payment_failed_at END),
     last_event_at = GREATEST(cs.last_event_at, EXCLUDED.last_event_at),
-    plan = coalesce(cs.plan, $24::text),
+    plan = coalesce(cs.plan, (SELECT i.subscription_plan FROM input i WHERE i.session_id = cs.stripe_session_id)),
     fulfilled_at = CASE
       WHEN cs.fulfilled_at IS NULL AND cs.user_id IS NOT NULL AND ${fulfillable(MERGED_STATUS, MERGED_PAYMENT_STATUS)}
            AND NOT EXISTS (SELECT 1 FROM fulfillments f WHERE f.checkout_session_id = cs.id)
@@ -204,7 +236,8 @@ WITH session AS (
 ),
 claim AS (
   INSERT INTO fulfillments (checkout_session_id, at, source, event_id)
-  SELECT id, fulfilled_at, $25::text, $26::text FROM session WHERE fulfilled_at IS NOT NULL AND user_id IS NOT NULL
+  SELECT s.id, s.fulfilled_at, i.source, i.event_id FROM session s JOIN input i ON i.session_id = s.stripe_session_id
+  WHERE s.fulfilled_at IS NOT NULL AND s.user_id IS NOT NULL
   ON CONFLICT DO NOTHING
   RETURNING checkout_session_id
 ),
@@ -214,9 +247,10 @@ subscription AS (
   SELECT w.stripe_subscription_id, w.user_id, w.stripe_customer_id,
          CASE WHEN w.payment_status = 'no_payment_required' THEN 'trialing' ELSE 'active' END,
          -- a provisional state comes from our own session row, whose plan our catalogue gave when it was created
-         coalesce(${PlanCatalogueService.sqlPlanOf('w.price_id', 'w.plan', '$28', '$29')}, w.plan),
+         coalesce(${PlanCatalogueService.sqlPlanOf('w.price_id', 'w.plan', '$2', '$3')}, w.plan),
          CASE WHEN w.interval IN ('month', 'year') THEN w.interval END, w.price_id, w.quantity, NULL
-  FROM won w WHERE $27::boolean AND w.mode = 'subscription' AND w.stripe_subscription_id IS NOT NULL
+  FROM won w JOIN input i ON i.session_id = w.stripe_session_id
+  WHERE i.provisional AND w.mode = 'subscription' AND w.stripe_subscription_id IS NOT NULL
   ON CONFLICT (stripe_subscription_id) DO NOTHING
   RETURNING id, user_id, stripe_subscription_id, status, plan, price_id, current_period_end, cancel_at_period_end, state_at, created_at
 ),
@@ -236,12 +270,12 @@ purchase_grant AS (
 refunds_attached AS (
   UPDATE refunds r SET checkout_session_id = w.id, user_id = coalesce(r.user_id, w.user_id)
   FROM won w WHERE r.payment_intent_id = w.stripe_payment_intent_id AND r.checkout_session_id IS NULL
-  RETURNING 1
+  RETURNING w.id
 ),
 disputes_attached AS (
   UPDATE disputes d SET checkout_session_id = w.id, user_id = coalesce(d.user_id, w.user_id)
   FROM won w WHERE d.payment_intent_id = w.stripe_payment_intent_id AND d.checkout_session_id IS NULL
-  RETURNING 1
+  RETURNING w.id
 ),
 -- NOT MATERIALIZED: read twice below, and each read must stay an index scan of one user's rows
 user_grants AS NOT MATERIALIZED (
@@ -255,22 +289,22 @@ user_subscriptions AS NOT MATERIALIZED (
 ),
 account AS (
   ${planCacheUpdate({
-    userId: '(SELECT user_id FROM won)',
-    ranking: '$29',
-    freePlan: '$30',
+    keys: 'SELECT DISTINCT user_id AS id FROM won',
+    ranking: '$3',
+    freePlan: '$4',
     grants: 'user_grants',
     subscriptions: 'user_subscriptions',
     set: `stripe_customer_id = CASE
-      WHEN u.stripe_customer_id IS NULL AND NOT EXISTS (SELECT 1 FROM users o WHERE o.stripe_customer_id = (SELECT stripe_customer_id FROM won))
-      THEN coalesce((SELECT stripe_customer_id FROM won), u.stripe_customer_id) ELSE u.stripe_customer_id END`,
+      WHEN u.stripe_customer_id IS NULL AND NOT EXISTS (SELECT 1 FROM users o WHERE o.stripe_customer_id = (SELECT min(w.stripe_customer_id) FROM won w WHERE w.user_id = k.id))
+      THEN coalesce((SELECT min(w.stripe_customer_id) FROM won w WHERE w.user_id = k.id), u.stripe_customer_id) ELSE u.stripe_customer_id END`,
   })}
   RETURNING u.id
 )
 SELECT s.*,
-       EXISTS (SELECT 1 FROM claim) AS _won,
-       EXISTS (SELECT 1 FROM subscription) AS _subscription_created,
-       (SELECT plan FROM subscription) AS _subscription_plan,
-       ((SELECT count(*) FROM refunds_attached) + (SELECT count(*) FROM disputes_attached))::int AS _attached
+       EXISTS (SELECT 1 FROM claim c WHERE c.checkout_session_id = s.id) AS _won,
+       EXISTS (SELECT 1 FROM subscription x WHERE x.stripe_subscription_id = s.stripe_subscription_id) AS _subscription_created,
+       (SELECT x.plan FROM subscription x WHERE x.stripe_subscription_id = s.stripe_subscription_id) AS _subscription_plan,
+       ((SELECT count(*) FROM refunds_attached r WHERE r.id = s.id) + (SELECT count(*) FROM disputes_attached d WHERE d.id = s.id))::int AS _attached
 FROM session s`;
 
 /** The returned row as the entity callers work with (confirm and sync answer it), through TypeORM's own column mapping. */

@@ -17,7 +17,13 @@ const ACTIVE = `g.revoked_at IS NULL AND g.starts_at <= now() AND (g.ends_at IS 
  * relations that add the rows that same statement inserted. `set` adds assignments to the same row update, since
  * one statement can update a row only once. Every argument is SQL text: parameter references or column names.
  */
-export function planCacheUpdate(input: { userId: string; ranking: string; freePlan: string; grants?: string; subscriptions?: string; set?: string }): string {
+export function planCacheUpdate(input: { userId: string; ranking: string; freePlan: string; grants?: string; subscriptions?: string; set?: string }): string;
+/** The same for every user `keys` lists (a query answering one column, `id`): each user's row is updated once. */
+export function planCacheUpdate(input: { keys: string; ranking: string; freePlan: string; grants?: string; subscriptions?: string; set?: string }): string;
+export function planCacheUpdate(
+  input: { ranking: string; freePlan: string; grants?: string; subscriptions?: string; set?: string } & ({ userId: string } | { keys: string }),
+): string {
+  const keys = 'keys' in input ? input.keys : `SELECT ${input.userId}::uuid AS id`;
   const grants = input.grants ?? 'grants';
   const subscriptions = input.subscriptions ?? 'subscriptions';
   return `UPDATE users u SET
@@ -25,7 +31,7 @@ export function planCacheUpdate(input: { userId: string; ranking: string; freePl
          stripe_subscription_id = s.stripe_subscription_id, subscription_status = s.status, subscription_price_id = s.price_id,
          current_period_end = s.current_period_end, cancel_at_period_end = coalesce(s.cancel_at_period_end, false),
          subscription_event_at = s.state_at, updated_at = now()${input.set ? `, ${input.set}` : ''}
-       FROM (SELECT ${input.userId}::uuid AS id) k
+       FROM (${keys}) k
        LEFT JOIN LATERAL (
          SELECT g.plan, (SELECT min(e.ends_at) FROM ${grants} e WHERE e.user_id = k.id AND e.revoked_at IS NULL AND e.ends_at > now()) AS valid_until
          FROM ${grants} g WHERE g.user_id = k.id AND ${ACTIVE}

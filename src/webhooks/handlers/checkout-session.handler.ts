@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
-import { CheckoutSessionApplier } from '../../entitlements/checkout-session.applier.js';
+import { CheckoutSessionApplier, type SessionApplication } from '../../entitlements/checkout-session.applier.js';
 import { OnStripeEvent, type HandlerContext, type StripeEventHandler } from '../handler-registry.js';
 
 /** Completed, async succeeded/failed and expired sessions: the session object says it all. */
@@ -10,11 +10,10 @@ export class CheckoutSessionHandler implements StripeEventHandler {
   constructor(private readonly applier: CheckoutSessionApplier) {}
 
   async handle(event: Stripe.Event, ctx: HandlerContext): Promise<void> {
-    await this.applier.applyEvent(ctx.manager, event.data.object as Stripe.Checkout.Session, {
-      source: ctx.source,
-      eventId: ctx.eventId,
-      eventCreated: ctx.eventCreated,
-      eventType: event.type,
-    });
+    await this.applier.applyEvents(ctx.manager, [sessionEvent(event, ctx)]);
   }
+}
+
+function sessionEvent(event: Stripe.Event, ctx: Pick<HandlerContext, 'source' | 'eventId' | 'eventCreated'>): SessionApplication {
+  return { session: event.data.object as Stripe.Checkout.Session, ctx: { source: ctx.source, eventId: ctx.eventId, eventCreated: ctx.eventCreated, eventType: event.type } };
 }
