@@ -113,15 +113,15 @@ function machineTicks(): { busy: number; total: number } {
   return { busy: total - idle, total };
 }
 
-/** CPU time (user + system, ms) of every PostgreSQL process now running, with what its exited children used. */
-function postgresCpuMs(): number {
+/** CPU time (user + system, ms) of one PostgreSQL instance: its postmaster (with its exited children) and its live processes. */
+function postgresCpuMs(dataDir: string): number {
+  const postmaster = readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0].trim();
   let ticks = 0;
   for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (!stat.includes('(postgres)')) continue;
-      const fields = stat.split(') ')[1].split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      if (pid !== postmaster && fields[1] !== postmaster) continue;
+      ticks += Number(fields[11]) + Number(fields[12]) + (pid === postmaster ? Number(fields[13]) + Number(fields[14]) : 0);
     } catch {
       // the process ended while being read
     }
@@ -130,16 +130,16 @@ function postgresCpuMs(): number {
 }
 
 /** CPU per event over a run: of one process, of PostgreSQL, of this load generator, and the whole machine's share. */
-function usageDuring(process: ProcessUsage | null) {
+function usageDuring(process: ProcessUsage | null, postgresDir: string) {
   const cpuBefore = process?.cpuMs() ?? 0;
-  const postgresBefore = postgresCpuMs();
+  const postgresBefore = postgresCpuMs(postgresDir);
   const selfBefore = globalThis.process.cpuUsage();
   const machineBefore = machineTicks();
   return {
     done(events: number) {
       const per = (ms: number) => Math.round((events ? ms / events : 0) * 100) / 100;
       const cpuMsPerEvent = per((process?.cpuMs() ?? 0) - cpuBefore);
-      const postgresMsPerEvent = per(postgresCpuMs() - postgresBefore);
+      const postgresMsPerEvent = per(postgresCpuMs(postgresDir) - postgresBefore);
       const self = globalThis.process.cpuUsage(selfBefore);
       const loadMsPerEvent = per((self.user + self.system) / 1000);
       const machine = machineTicks();
@@ -159,6 +159,12 @@ async function json<T>(url: string, init: RequestInit): Promise<T> {
   const res = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...(init.headers ?? {}) } });
   if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url} answered ${res.status}: ${await res.text()}`);
   return (await res.json()) as T;
+}
+
+/** Transactions committed in the connected database so far. */
+async function commits(db: pg.Client): Promise<number> {
+  const { rows } = await db.query<{ n: string }>('SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()');
+  return Number(rows[0].n);
 }
 
 function cycle<T>(items: T[]): () => T {
@@ -226,7 +232,7 @@ async function main(): Promise<void> {
     await db.query('CHECKPOINT');
     // first the limit: the same statements straight into PostgreSQL at the same concurrency
     process.stdout.write('database-only limit…\n');
-    const limitUsage = usageDuring(null);
+    const limitUsage = usageDuring(null, join(dir, 'pg'));
     const limit = await runDbLimit(
       database.url,
       CONNECTIONS,
@@ -242,7 +248,8 @@ async function main(): Promise<void> {
     // warm-up (JIT, pool), not measured
     await runLoad({ url: service.url, connections: CONNECTIONS, seconds: 2, next: () => post(recorded()) });
     process.stdout.write('webhook ingest…\n');
-    const uniqueUsage = usageDuring(service);
+    const uniqueUsage = usageDuring(service, join(dir, 'pg'));
+    const commitsBefore = await commits(db);
     const unique = await runLoad({
       url: service.url,
       connections: CONNECTIONS,
@@ -250,7 +257,14 @@ async function main(): Promise<void> {
       next: () => post(recorded()),
     });
     const uniqueCpu = uniqueUsage.done(unique.requests);
-    rows.push({ workload: 'webhook ingest, unique events', result: unique, note: `${CONNECTIONS} connections; ${uniqueCpu.note}` });
+    // stats reach pg_stat_database within a second or so of each commit
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const eventsPerCommit = unique.requests / Math.max(1, (await commits(db)) - commitsBefore);
+    rows.push({
+      workload: 'webhook ingest, unique events',
+      result: unique,
+      note: `${CONNECTIONS} connections; ${uniqueCpu.note}; ${eventsPerCommit.toFixed(2)} events per transaction (group commit)`,
+    });
 
     const withDuplicates = await runLoad({
       url: service.url,
@@ -283,7 +297,7 @@ async function main(): Promise<void> {
       const peer = await startPeer({ DATABASE_URL: peerDatabase.url, STRIPE_WEBHOOK_SECRET: SECRET, POOL_SIZE: String(CONNECTIONS) }, port + 100);
       try {
         await runLoad({ url: peer.url, connections: CONNECTIONS, seconds: 2, next: () => post(fresh()) });
-        const peerUsage = usageDuring(peer);
+        const peerUsage = usageDuring(peer, join(dir, 'peer-pg'));
         const result = await runLoad({ url: peer.url, connections: CONNECTIONS, seconds: SECONDS, next: () => post(fresh()) });
         peerRow = {
           workload: `peer: @supabase/stripe-sync-engine ${PEER_VERSION}, unique events`,
@@ -384,7 +398,7 @@ async function main(): Promise<void> {
     const grown: SignedDelivery[] = [];
     await runLoad({ url: service.url, connections: CONNECTIONS, seconds: 2, next: () => post(fresh()) });
     const rssStart = service.rssMiB();
-    const growthUsage = usageDuring(service);
+    const growthUsage = usageDuring(service, join(dir, 'pg'));
     const growth = await runLoad({
       url: service.url,
       connections: CONNECTIONS,

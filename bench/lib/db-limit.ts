@@ -44,7 +44,11 @@ export async function runDbLimit(url: string, connections: number, seconds: numb
         });
         if (stored.rows[0].inserted) {
           const ctx = { source: 'webhook' as const, eventId: event.id, eventCreated: new Date(event.created * 1000), eventType: event.type };
-          await client.query({ name: 'apply_checkout_sessions_v2', text: APPLY_SESSIONS, values: applySessionsParameters([sessionInput(sessionFacts(session), ctx, plans)], plans) });
+          await client.query({
+            name: 'apply_checkout_sessions_v2',
+            text: APPLY_SESSIONS,
+            values: applySessionsParameters([sessionInput(sessionFacts(session), ctx, plans)], plans),
+          });
         }
         await client.query('COMMIT');
         latencies.push(performance.now() - started);

@@ -49,6 +49,11 @@ export abstract class AppConfig {
     apiUrl: string;
     webhookSecrets: string[];
     webhookToleranceSeconds: number;
+    /**
+     * group commit of webhook deliveries (see webhooks/group-commit.ts): at most this many of their transactions at
+     * once, each taking up to `maxBatch` deliveries that waited; concurrency 0 gives every delivery its own
+     */
+    webhookGroupCommit: { concurrency: number; maxBatch: number };
     recoveryIntervalSeconds: number;
     eventRetentionDays: number;
     /** how often each retention job runs (inbox, refresh tokens, throttle counters) */
@@ -344,6 +349,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       apiUrl: url(env, 'STRIPE_API_URL', 'https://api.stripe.com', ['http:', 'https:']),
       webhookSecrets,
       webhookToleranceSeconds: int(env, 'STRIPE_WEBHOOK_TOLERANCE_SECONDS', 300, 1, 86400),
+      webhookGroupCommit: {
+        concurrency: int(env, 'WEBHOOK_GROUP_COMMIT_CONCURRENCY', 2, 0, 200),
+        maxBatch: int(env, 'WEBHOOK_GROUP_COMMIT_MAX_EVENTS', 16, 1, 100),
+      },
       recoveryIntervalSeconds: int(env, 'STRIPE_RECOVERY_INTERVAL_SECONDS', 300, 0, 86400),
       eventRetentionDays: int(env, 'STRIPE_EVENT_RETENTION_DAYS', 90, 1, 3650),
       retentionIntervalSeconds: int(env, 'RETENTION_INTERVAL_SECONDS', 3600, 1, 86400),

@@ -19,9 +19,17 @@ export interface HandlerContext {
 /** Marks a provider as the handler of these Stripe event types. */
 export const OnStripeEvent = (...types: Stripe.Event['type'][]) => SetMetadata(STRIPE_EVENT_TYPES, types);
 
+/** What a handler of several events in one transaction receives (each event's id and time are its own). */
+export type GroupContext = Omit<HandlerContext, 'eventId' | 'eventCreated'>;
+
 export interface StripeEventHandler {
   /** Runs inside the event's transaction; use only `ctx.manager`. */
   handle(event: Stripe.Event, ctx: HandlerContext): Promise<void>;
+  /**
+   * Several new events of its types, about different objects, in one transaction (a group commit): the same effect
+   * as `handle` for each in turn. Handlers without it get one transaction per event.
+   */
+  handleMany?(events: Stripe.Event[], ctx: GroupContext): Promise<void>;
 }
 
 /** Maps each event type to its handler, collected at start from the providers marked with @OnStripeEvent. */

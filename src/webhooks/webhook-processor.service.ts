@@ -15,6 +15,7 @@ import { eventObjectId } from './event-shape.js';
 import { isUnstorableText, withoutNul } from './unstorable-text.js';
 import { CUSTOMER_LOCK_SPACE, customerOfObject } from '../database/customer-lock.js';
 import { HandlerRegistry, type HandlerContext } from './handler-registry.js';
+import { GroupCommit } from './group-commit.js';
 
 export type EventArrival = 'webhook' | 'recovery';
 
@@ -32,15 +33,28 @@ export interface IngestResult {
 @Injectable()
 export class WebhookProcessorService {
   private readonly logger = new Logger('Webhooks');
+  /** deliveries whose handler applies several at once share transactions under load; null when turned off */
+  private readonly groupCommit: GroupCommit<Stripe.Event, Settled<IngestResult>> | null;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly registry: HandlerRegistry,
     private readonly config: AppConfig,
     private readonly metrics: MetricsService,
-  ) {}
+  ) {
+    const { concurrency, maxBatch } = config.stripe.webhookGroupCommit;
+    this.groupCommit =
+      concurrency > 0
+        ? new GroupCommit({ concurrency, maxBatch, keys: (event) => [event.id, eventObjectId(event) ?? event.id], run: (events) => this.processGroup(events) })
+        : null;
+  }
 
-  ingest(event: Stripe.Event, arrival: EventArrival): Promise<IngestResult> {
+  async ingest(event: Stripe.Event, arrival: EventArrival): Promise<IngestResult> {
+    if (arrival === 'webhook' && this.groupCommit && !this.ignoredReason(event) && this.registry.get(event.type)?.handleMany) {
+      const settled = await this.groupCommit.submit(event);
+      if ('error' in settled) throw settled.error;
+      return settled.value;
+    }
     return this.process(event, arrival, arrival === 'recovery' ? 'recovery' : 'webhook');
   }
 
@@ -59,28 +73,79 @@ export class WebhookProcessorService {
 
   private async process(event: Stripe.Event, arrival: EventArrival, source: FulfillmentSource): Promise<IngestResult> {
     const started = performance.now();
-    const observe = (outcome: WebhookOutcome) =>
-      this.metrics.webhookProcessed({
-        type: event.type,
-        outcome,
-        createdAt: source === 'replay' ? Date.now() / 1000 : event.created,
-        durationSeconds: (performance.now() - started) / 1000,
-      });
     try {
       const afterCommit: HandlerContext['afterCommit'] = [];
       const result = await this.db.transaction((manager) => this.processInTransaction(manager, event, arrival, source, afterCommit));
       for (const work of afterCommit) await work();
-      const outcome = result.duplicate ? 'duplicate' : result.status === 'ignored' ? 'ignored' : 'processed';
-      observe(outcome);
-      this.logger.log({ msg: 'stripe event', eventId: event.id, type: event.type, outcome, source });
+      this.observe(event, source, result.duplicate ? 'duplicate' : result.status === 'ignored' ? 'ignored' : 'processed', started);
       return result;
     } catch (error) {
       const message = describe(error);
-      observe('failed');
-      this.logger.error({ msg: 'stripe event failed', eventId: event.id, type: event.type, outcome: 'failed', source, error: message });
+      this.observe(event, source, 'failed', started, message);
       await this.recordFailure(event, arrival, message).catch((e: unknown) => this.logger.error(`could not record the failure of ${event.id}: ${describe(e)}`));
       throw error;
     }
+  }
+
+  /**
+   * Several new deliveries in one transaction (group commit): one inbox statement for all, then each handler's
+   * `handleMany`. If the transaction fails, it has changed nothing, and each event goes the one-event way, as if it
+   * had come alone, so a bad event fails alone. An event the inbox already held goes that way too, unless it is
+   * done (processed or ignored), which answers it as a duplicate.
+   */
+  private async processGroup(events: Stripe.Event[]): Promise<Array<Settled<IngestResult>>> {
+    const alone = (event: Stripe.Event) => settle(this.process(event, 'webhook', 'webhook'));
+    if (events.length === 1) return [await alone(events[0])];
+    const started = performance.now();
+    const afterCommit: HandlerContext['afterCommit'] = [];
+    let stored: Map<string, StoredEventRow>;
+    try {
+      stored = await this.db.transaction(async (manager) => {
+        const rows = await queryPrepared<StoredEventRow>(manager, 'store_stripe_events_v1', STORE_EVENTS, [JSON.stringify(events.map(inboxRow))]);
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        const fresh = events.filter((event) => byId.get(event.id)?.inserted);
+        for (const type of new Set(fresh.map((event) => event.type))) {
+          const ofType = fresh.filter((event) => event.type === type);
+          await this.registry.get(type)!.handleMany!(ofType, { manager, source: 'webhook', afterCommit });
+        }
+        return byId;
+      });
+    } catch (error) {
+      this.logger.warn({ msg: 'group commit rolled back: its events are applied one at a time', events: events.length, error: describe(error) });
+      const results: Array<Settled<IngestResult>> = [];
+      for (const event of events) results.push(await alone(event));
+      return results;
+    }
+    const after = await settle(
+      (async () => {
+        for (const work of afterCommit) await work();
+      })(),
+    );
+    const results: Array<Settled<IngestResult>> = [];
+    for (const event of events) {
+      const row = stored.get(event.id);
+      if (row?.inserted) {
+        this.observe(event, 'webhook', 'error' in after ? 'failed' : 'processed', started);
+        results.push('error' in after ? after : { value: { status: 'processed', duplicate: false } });
+      } else if (row?.status === 'processed' || row?.status === 'ignored') {
+        this.observe(event, 'webhook', 'duplicate', started);
+        results.push({ value: { status: row.status, duplicate: true } });
+      } else {
+        results.push(await alone(event));
+      }
+    }
+    return results;
+  }
+
+  private observe(event: Stripe.Event, source: FulfillmentSource, outcome: WebhookOutcome, started: number, error?: string): void {
+    this.metrics.webhookProcessed({
+      type: event.type,
+      outcome,
+      createdAt: source === 'replay' ? Date.now() / 1000 : event.created,
+      durationSeconds: (performance.now() - started) / 1000,
+    });
+    if (outcome === 'failed') this.logger.error({ msg: 'stripe event failed', eventId: event.id, type: event.type, outcome, source, error });
+    else this.logger.log({ msg: 'stripe event', eventId: event.id, type: event.type, outcome, source });
   }
 
   private async processInTransaction(
@@ -175,6 +240,60 @@ inserted AS (
 SELECT EXISTS (SELECT 1 FROM inserted) AS inserted, known.status
 FROM (SELECT count(*) FROM serialised) one
 LEFT JOIN LATERAL (SELECT e.status FROM stripe_events e WHERE e.id = $1 AND NOT EXISTS (SELECT 1 FROM inserted) FOR UPDATE OF e) known ON true`;
+
+/**
+ * `STORE_EVENT` for several new deliveries (`$1`, a JSON array of `inboxRow`s, ids all different): it takes their
+ * customers' locks in one order (so that two groups never wait on each other), inserts each event that is new, and
+ * answers, per event, whether it did or, for a known one, its status, with its row locked.
+ */
+export const STORE_EVENTS = `
+WITH input AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb)
+    AS e(id text, type text, created double precision, livemode boolean, api_version text, object_id text, payload jsonb, customer text)
+),
+serialised AS (
+  SELECT pg_advisory_xact_lock(${CUSTOMER_LOCK_SPACE}, l.h) FROM (SELECT DISTINCT hashtext(customer) AS h FROM input WHERE customer IS NOT NULL ORDER BY 1) l
+),
+inserted AS (
+  INSERT INTO stripe_events (id, type, stripe_created_at, livemode, api_version, object_id, payload, source, status, attempts, processed_at)
+  SELECT e.id, e.type, to_timestamp(e.created), e.livemode, e.api_version, e.object_id, e.payload, 'webhook', 'processed', 1, now()
+  FROM (SELECT count(*) FROM serialised) one, input e
+  ON CONFLICT (id) DO NOTHING RETURNING id
+)
+SELECT e.id, i.id IS NOT NULL AS inserted, known.status
+FROM input e
+LEFT JOIN inserted i ON i.id = e.id
+LEFT JOIN LATERAL (SELECT k.status FROM stripe_events k WHERE k.id = e.id AND i.id IS NULL FOR UPDATE OF k) known ON true`;
+
+interface StoredEventRow {
+  id: string;
+  inserted: boolean;
+  status: StripeEventStatus | null;
+}
+
+/** One event's row of `STORE_EVENTS`'s input. */
+function inboxRow(event: Stripe.Event) {
+  return {
+    id: event.id,
+    type: event.type,
+    created: event.created,
+    livemode: event.livemode,
+    api_version: event.api_version ?? null,
+    object_id: eventObjectId(event),
+    payload: event,
+    customer: customerOfObject(event.data?.object),
+  };
+}
+
+/** A promise's outcome as a value, so that one event of a group can fail without the others. */
+type Settled<T> = { value: T } | { error: unknown };
+
+function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+}
 
 function describe(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
 import { CheckoutSessionApplier, type SessionApplication } from '../../entitlements/checkout-session.applier.js';
-import { OnStripeEvent, type HandlerContext, type StripeEventHandler } from '../handler-registry.js';
+import { OnStripeEvent, type GroupContext, type HandlerContext, type StripeEventHandler } from '../handler-registry.js';
 
 /** Completed, async succeeded/failed and expired sessions: the session object says it all. */
 @Injectable()
@@ -11,6 +11,13 @@ export class CheckoutSessionHandler implements StripeEventHandler {
 
   async handle(event: Stripe.Event, ctx: HandlerContext): Promise<void> {
     await this.applier.applyEvents(ctx.manager, [sessionEvent(event, ctx)]);
+  }
+
+  async handleMany(events: Stripe.Event[], ctx: GroupContext): Promise<void> {
+    await this.applier.applyEvents(
+      ctx.manager,
+      events.map((event) => sessionEvent(event, { source: ctx.source, eventId: event.id, eventCreated: new Date(event.created * 1000) })),
+    );
   }
 }
 
