@@ -1,6 +1,5 @@
 import type Stripe from 'stripe';
 import request from 'supertest';
-import type { DataSource, Logger as TypeOrmLogger, QueryRunner } from 'typeorm';
 import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
 import { checkoutSessionObject, eventObject } from '../../src/stripe-emulator/objects.js';
 import { createTestApp, type TestApp } from '../support/app.js';
@@ -8,36 +7,13 @@ import { bearer, registerUser, type RegisteredUser } from '../support/factories.
 import { eventsOf, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
 import { chargeFixture } from '../support/stripe-fixtures.js';
 import { deliver } from '../support/webhooks.js';
+import { logStatements, type StatementLog } from '../support/statement-log.js';
 
 /**
  * Issue 16: the SQL statements one webhook delivery costs, BEGIN and COMMIT included, counted by a TypeORM logger
  * on the real app and real PostgreSQL (every statement TypeORM sends passes `logQuery`). The counts are exact: a
  * change that adds a round trip to the hot path fails here and has to say why in this file.
  */
-class StatementLog implements TypeOrmLogger {
-  readonly statements: string[] = [];
-  constructor(private readonly inner: TypeOrmLogger) {}
-  logQuery(query: string, parameters?: unknown[], queryRunner?: QueryRunner): void {
-    this.statements.push(query.replace(/\s+/g, ' ').trim());
-    this.inner.logQuery(query, parameters, queryRunner);
-  }
-  logQueryError(error: string | Error, query: string, parameters?: unknown[], queryRunner?: QueryRunner): void {
-    this.inner.logQueryError(error, query, parameters, queryRunner);
-  }
-  logQuerySlow(time: number, query: string, parameters?: unknown[], queryRunner?: QueryRunner): void {
-    this.inner.logQuerySlow(time, query, parameters, queryRunner);
-  }
-  logSchemaBuild(message: string, queryRunner?: QueryRunner): void {
-    this.inner.logSchemaBuild(message, queryRunner);
-  }
-  logMigration(message: string, queryRunner?: QueryRunner): void {
-    this.inner.logMigration(message, queryRunner);
-  }
-  log(level: 'log' | 'info' | 'warn', message: unknown, queryRunner?: QueryRunner): void {
-    this.inner.log(level, message, queryRunner);
-  }
-}
-
 describe('SQL statements per webhook event', () => {
   let stripe: StripeEmulator;
   let t: TestApp;
@@ -46,9 +22,7 @@ describe('SQL statements per webhook event', () => {
     stripe = await startEmulator({ deliveryMode: 'record' });
     // no background job may run a statement while one is counted
     t = await createTestApp({ ...stripeEnv(stripe), RETENTION_INTERVAL_SECONDS: '86400' });
-    const db = t.db as DataSource & { logger: TypeOrmLogger };
-    log = new StatementLog(db.logger);
-    db.logger = log;
+    log = logStatements(t.db);
   });
   afterAll(async () => {
     await t.close();

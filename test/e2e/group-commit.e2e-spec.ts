@@ -1,0 +1,138 @@
+import type Stripe from 'stripe';
+import request from 'supertest';
+import type { QueryRunner } from 'typeorm';
+import { checkoutSessionObject, eventObject } from '../../src/stripe-emulator/objects.js';
+import { CUSTOMER_LOCK_SPACE } from '../../src/database/customer-lock.js';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { bearer, registerUser, type RegisteredUser } from '../support/factories.js';
+import { logStatements, type StatementLog } from '../support/statement-log.js';
+import { deliver, WEBHOOK_SECRET } from '../support/webhooks.js';
+
+/**
+ * Issue 16, group commit: session events that arrive while the one webhook transaction allowed here
+ * (WEBHOOK_GROUP_COMMIT_CONCURRENCY=1) runs wait, and the next transaction applies all of them. The first delivery
+ * is held inside its transaction by a customer lock the test takes, so the others are sure to queue behind it.
+ */
+describe('Group commit of webhook deliveries', () => {
+  let t: TestApp;
+  let log: StatementLog;
+  beforeAll(async () => {
+    t = await createTestApp({ STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, STRIPE_PRICE_PRO_MONTHLY: 'price_pro_monthly', WEBHOOK_GROUP_COMMIT_CONCURRENCY: '1' });
+    log = logStatements(t.db);
+  });
+  afterAll(() => t.close());
+
+  /** A paid subscription session of a new user, first seen in its webhook. */
+  async function paidSession(extra: Partial<Stripe.Checkout.Session> = {}) {
+    const user = await registerUser(t);
+    const session = checkoutSessionObject({ client_reference_id: user.id, status: 'complete', payment_status: 'paid', metadata: { plan: 'pro' } });
+    const paid = { ...session, customer: `cus_${session.id.slice(-14)}`, subscription: `sub_${session.id.slice(-20)}`, ...extra };
+    return { user, session: paid, event: eventObject('checkout.session.completed', paid) };
+  }
+
+  /** Holds the webhook slot: a delivery whose customer's lock the test holds waits inside its transaction. */
+  async function holdSlot(): Promise<{ delivered: Promise<request.Response>; release: () => Promise<void> }> {
+    const blocker = await paidSession({ customer: `cus_blocker_${Date.now()}` });
+    const runner: QueryRunner = t.db.createQueryRunner();
+    await runner.startTransaction();
+    await runner.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [CUSTOMER_LOCK_SPACE, blocker.session.customer]);
+    const delivered = deliver(t, blocker.event).then((res) => res);
+    await until(async () => (await t.db.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)).length > 0);
+    return {
+      delivered,
+      release: async () => {
+        await runner.commitTransaction();
+        await runner.release();
+      },
+    };
+  }
+
+  /** Sends the deliveries while the slot is held, so that they queue, then lets the held one finish. */
+  async function deliveredTogether(events: Stripe.Event[]): Promise<{ responses: request.Response[]; statements: string[] }> {
+    const slot = await holdSlot();
+    const responses = events.map((event) => deliver(t, event).then((res) => res));
+    // each request is parsed and queued before the slot frees: give the HTTP stack a moment to take them all in
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const from = log.statements.length;
+    await slot.release();
+    expect((await slot.delivered).status).toBe(200);
+    const all = await Promise.all(responses);
+    return { responses: all, statements: log.statements.slice(from) };
+  }
+
+  const transactions = (statements: string[]) => statements.filter((s) => s === 'START TRANSACTION').length;
+  const me = async (user: RegisteredUser) => (await request(t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body as { plan: string };
+  const fulfilments = async (sessionId: string) =>
+    (await t.db.query(`SELECT count(*)::int AS n FROM fulfillments f JOIN checkout_sessions s ON s.id = f.checkout_session_id WHERE s.stripe_session_id = $1`, [sessionId]))[0]
+      .n as number;
+  const status = async (eventId: string) => (await t.db.query(`SELECT status FROM stripe_events WHERE id = $1`, [eventId]))[0]?.status as string | undefined;
+
+  it('applies sessions that arrived together in one transaction, each exactly once', async () => {
+    const paid = await Promise.all([paidSession(), paidSession(), paidSession(), paidSession()]);
+    const { responses, statements } = await deliveredTogether(paid.map((p) => p.event));
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    // the held delivery's own transaction ended before `from`; the four took one more
+    expect(transactions(statements)).toBe(1);
+    for (const p of paid) {
+      expect((await me(p.user)).plan).toBe('pro');
+      expect(await fulfilments(p.session.id)).toBe(1);
+      expect(await status(p.event.id)).toBe('processed');
+    }
+  });
+
+  it('answers a known event in a group as a duplicate and applies it no second time', async () => {
+    const first = await paidSession();
+    await deliver(t, first.event).expect(200);
+    const other = await paidSession();
+    const { responses, statements } = await deliveredTogether([first.event, other.event]);
+    expect(responses.map((r) => r.status)).toEqual([200, 200]);
+    expect(transactions(statements)).toBe(1);
+    expect(await fulfilments(first.session.id)).toBe(1);
+    expect((await me(other.user)).plan).toBe('pro');
+  });
+
+  it('never puts two events of one session in one group: the later waits for the next', async () => {
+    const p = await paidSession();
+    const again = eventObject('checkout.session.async_payment_succeeded', p.session);
+    const { responses, statements } = await deliveredTogether([p.event, again]);
+    expect(responses.map((r) => r.status)).toEqual([200, 200]);
+    expect(transactions(statements)).toBe(2);
+    expect(await fulfilments(p.session.id)).toBe(1);
+    expect(await status(again.id)).toBe('processed');
+  });
+
+  it('rolls a failed group back and applies each event alone: two users naming one new Stripe customer', async () => {
+    // in one statement both users would take the customer (unique); one at a time, the second sees it taken
+    const customer = `cus_shared_${Date.now()}`;
+    const [a, b] = await Promise.all([paidSession({ customer }), paidSession({ customer })]);
+    const { responses, statements } = await deliveredTogether([a.event, b.event]);
+    expect(responses.map((r) => r.status)).toEqual([200, 200]);
+    expect(transactions(statements)).toBe(3);
+    const owners = await t.db.query(`SELECT id FROM users WHERE stripe_customer_id = $1`, [customer]);
+    expect(owners).toHaveLength(1);
+    for (const p of [a, b]) {
+      expect((await me(p.user)).plan).toBe('pro');
+      expect(await fulfilments(p.session.id)).toBe(1);
+    }
+  });
+
+  it('fails a bad event alone, keeps it as failed, and applies the rest of its group', async () => {
+    const good = await paidSession();
+    // an amount beyond PostgreSQL's bigint: the statement fails for this session, in a group or alone
+    const bad = await paidSession({ amount_total: 1e20 });
+    const { responses } = await deliveredTogether([good.event, bad.event]);
+    expect(responses.map((r) => r.status)).toEqual([200, 500]);
+    expect(await status(bad.event.id)).toBe('failed');
+    expect(await fulfilments(bad.session.id)).toBe(0);
+    expect((await me(good.user)).plan).toBe('pro');
+    expect(await status(good.event.id)).toBe('processed');
+  });
+});
+
+async function until(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the condition');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
