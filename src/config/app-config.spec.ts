@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       webhookToleranceSeconds: 300,
       recoveryIntervalSeconds: 300,
       eventRetentionDays: 90,
+      webhookGroupCommit: { concurrency: 2, maxBatch: 16 },
     });
     expect(config.billing.portalReturnUrl).toBe('http://localhost:3000/');
   });
@@ -45,6 +46,8 @@ describe('loadConfig', () => {
     [{ STRIPE_PRICE_PRO_MONTHLY: 'prod_1' }, 'STRIPE_PRICE_PRO_MONTHLY'],
     [{ CHECKOUT_SUCCESS_URL: 'not a url' }, 'CHECKOUT_SUCCESS_URL'],
     [{ STRIPE_EVENT_RETENTION_DAYS: '-1' }, 'STRIPE_EVENT_RETENTION_DAYS'],
+    [{ WEBHOOK_GROUP_COMMIT_CONCURRENCY: 'many' }, 'WEBHOOK_GROUP_COMMIT_CONCURRENCY'],
+    [{ WEBHOOK_GROUP_COMMIT_MAX_EVENTS: '0' }, 'WEBHOOK_GROUP_COMMIT_MAX_EVENTS'],
     [{ NODE_ENV: 'production', JWT_SECRET: '' }, 'JWT_SECRET'],
     [{ NODE_ENV: 'production', DATABASE_URL: '' }, 'DATABASE_URL'],
   ])('stops on %j with one line naming %s', (env, name) => {
