@@ -10,4 +10,8 @@ export default {
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
   globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
   testTimeout: 30000,
+  // in CI the tests of each file run in a random order (the seed is printed; `--seed=<n>` repeats it), so a test
+  // that leans on the one before it fails there; `npm run test:random` does the same on a laptop
+  randomize: process.env.CI === 'true',
+  showSeed: process.env.CI === 'true',
 };
