@@ -68,7 +68,16 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     persistent: options.persistent ?? true,
     createPostgresUser: typeof process.getuid === 'function' && process.getuid() === 0,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1', ...(socketDir ? ['-c', `unix_socket_directories=${socketDir}`] : [])],
+    postgresFlags: [
+      '-c',
+      'max_connections=300',
+      '-c',
+      'listen_addresses=127.0.0.1',
+      // PostgreSQL's default (128 MB) holds the indexes of a few hundred thousand sessions and events, not of millions
+      '-c',
+      'shared_buffers=512MB',
+      ...(socketDir ? ['-c', `unix_socket_directories=${socketDir}`] : []),
+    ],
     onLog: () => undefined,
     onError: (e) => options.log?.(`[postgres] ${String(e).trim()}`),
   });
