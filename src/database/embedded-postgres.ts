@@ -73,9 +73,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       'max_connections=300',
       '-c',
       'listen_addresses=127.0.0.1',
-      // PostgreSQL's default (128 MB) holds the indexes of a few hundred thousand sessions and events, not of millions
+      // PostgreSQL's default (1 GB) starts a checkpoint every few seconds under a burst of webhooks on large tables,
+      // and each checkpoint makes the next write of every page log the whole page again
       '-c',
-      'shared_buffers=512MB',
+      'max_wal_size=4GB',
       ...(socketDir ? ['-c', `unix_socket_directories=${socketDir}`] : []),
     ],
     onLog: () => undefined,
