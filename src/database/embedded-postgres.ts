@@ -68,17 +68,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     persistent: options.persistent ?? true,
     createPostgresUser: typeof process.getuid === 'function' && process.getuid() === 0,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: [
-      '-c',
-      'max_connections=300',
-      '-c',
-      'listen_addresses=127.0.0.1',
-      // PostgreSQL's default (1 GB) starts a checkpoint every few seconds under a burst of webhooks on large tables,
-      // and each checkpoint makes the next write of every page log the whole page again
-      '-c',
-      'max_wal_size=4GB',
-      ...(socketDir ? ['-c', `unix_socket_directories=${socketDir}`] : []),
-    ],
+    postgresFlags: ['-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1', ...(socketDir ? ['-c', `unix_socket_directories=${socketDir}`] : [])],
     onLog: () => undefined,
     onError: (e) => options.log?.(`[postgres] ${String(e).trim()}`),
   });
