@@ -452,7 +452,7 @@ async function main(): Promise<void> {
           ? `| ${r.workload} | ${r.result.perSecond} | ${r.result.p50Ms} | ${r.result.p99Ms} | ${r.result.errors} / ${r.result.non2xx} | ${r.note} |`
           : `| ${r.workload} | – | – | – | – | ${r.note} |`,
       ),
-      `| database-only limit of the webhook work (pg, same statements) | ${limit.perSecond} | ${limit.p50Ms} | ${limit.p99Ms} | – | ${CONNECTIONS} connections |`,
+      `| database-only limit of the webhook work (pg, same statements) | ${limit.perSecond} | ${limit.p50Ms} | ${limit.p99Ms} | – | ${CONNECTIONS} connections; ${limitCpu.note} |`,
     ].join('\n');
     const ofLimit = (r: LoadResult | null) => (r ? `${((r.perSecond / limit.perSecond) * 100).toFixed(0)}%` : '–');
     const comparison = [
