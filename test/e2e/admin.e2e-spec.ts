@@ -438,13 +438,19 @@ describe('Admin read side', () => {
 
     it('pages with a cursor over received time', async () => {
       const seen: string[] = [];
+      const arrived: string[] = [];
       let cursor: string | null = null;
-      do {
-        const res: request.Response = await get(`/api/admin/webhook-events?limit=2${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
-        seen.push(...res.body.items.map((e: { id: string }) => e.id));
-        cursor = res.body.nextCursor;
-        await insertEvent(t, { receivedAt: new Date().toISOString() });
-      } while (cursor);
+      try {
+        do {
+          const res: request.Response = await get(`/api/admin/webhook-events?limit=2${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+          seen.push(...res.body.items.map((e: { id: string }) => e.id));
+          cursor = res.body.nextCursor;
+          arrived.push(await insertEvent(t, { receivedAt: new Date().toISOString() }));
+        } while (cursor);
+      } finally {
+        // the other tests of this block list exactly the five events of its beforeAll, in any order of tests
+        await t.db.query('DELETE FROM stripe_events WHERE id = ANY($1)', [arrived]);
+      }
       expect(seen).toEqual(['e', 'd', 'c', 'b', 'a'].map((k) => ev[k]));
     });
 
