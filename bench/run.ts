@@ -14,7 +14,7 @@ import type { AppConfig } from '../src/config/app-config.js';
 import { PlanCatalogueService } from '../src/entitlements/plan-catalogue.service.js';
 import { runDbLimit } from './lib/db-limit.js';
 import { runLoad, type LoadResult } from './lib/load.js';
-import { startService, type ProcessUsage } from './lib/service.js';
+import { heapUsedMiB, startService, type ProcessUsage } from './lib/service.js';
 import { startPeer } from './lib/peer.js';
 import { completedDelivery, type SignedDelivery } from './lib/webhook-events.js';
 import { startCheckoutBackend } from './lib/checkout-backend.js';
@@ -250,6 +250,7 @@ async function main(): Promise<void> {
     process.stdout.write('webhook ingest…\n');
     const uniqueUsage = usageDuring(service, join(dir, 'pg'));
     const commitsBefore = await commits(db);
+    const uniqueMemory = { rss: service.rssMiB(), heap: await heapUsedMiB(service.url) };
     const unique = await runLoad({
       url: service.url,
       connections: CONNECTIONS,
@@ -257,13 +258,14 @@ async function main(): Promise<void> {
       next: () => post(recorded()),
     });
     const uniqueCpu = uniqueUsage.done(unique.requests);
+    const uniqueMemoryEnd = { rss: service.rssMiB(), heap: await heapUsedMiB(service.url) };
     // stats reach pg_stat_database within a second or so of each commit
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const eventsPerCommit = unique.requests / Math.max(1, (await commits(db)) - commitsBefore);
     rows.push({
       workload: 'webhook ingest, unique events',
       result: unique,
-      note: `${CONNECTIONS} connections; ${uniqueCpu.note}; ${eventsPerCommit.toFixed(2)} events per transaction (group commit)`,
+      note: `${CONNECTIONS} connections; ${uniqueCpu.note}; ${eventsPerCommit.toFixed(2)} events per transaction (group commit); RSS ${uniqueMemory.rss} → ${uniqueMemoryEnd.rss} MiB, V8 heap in use ${uniqueMemory.heap} → ${uniqueMemoryEnd.heap} MiB`,
     });
 
     const withDuplicates = await runLoad({
@@ -398,6 +400,7 @@ async function main(): Promise<void> {
     const grown: SignedDelivery[] = [];
     await runLoad({ url: service.url, connections: CONNECTIONS, seconds: 2, next: () => post(fresh()) });
     const rssStart = service.rssMiB();
+    const heapStart = await heapUsedMiB(service.url);
     const growthUsage = usageDuring(service, join(dir, 'pg'));
     const growth = await runLoad({
       url: service.url,
@@ -411,13 +414,14 @@ async function main(): Promise<void> {
     });
     const growthCpu = growthUsage.done(growth.requests);
     const rssEnd = service.rssMiB();
+    const heapEnd = await heapUsedMiB(service.url);
     const { rows: inbox } = await db.query<{ events: number; sessions: number }>(
       `SELECT (SELECT count(*)::int FROM stripe_events) AS events, (SELECT count(*)::int FROM checkout_sessions) AS sessions`,
     );
     rows.push({
       workload: 'webhook ingest, unique events, full inbox',
       result: growth,
-      note: `${CONNECTIONS} connections, ${GROWTH_SECONDS} s; ${inbox[0].events.toLocaleString('en')} events in the inbox, ${inbox[0].sessions.toLocaleString('en')} sessions at the end; RSS ${rssStart} → ${rssEnd} MiB; ${growthCpu.note}`,
+      note: `${CONNECTIONS} connections, ${GROWTH_SECONDS} s; ${inbox[0].events.toLocaleString('en')} events in the inbox, ${inbox[0].sessions.toLocaleString('en')} sessions at the end; RSS ${rssStart} → ${rssEnd} MiB, V8 heap in use ${heapStart} → ${heapEnd} MiB; ${growthCpu.note}`,
     });
     const { rows: grownCheck } = await db.query<{ fulfilled: number }>(
       `SELECT count(*)::int AS fulfilled FROM fulfillments f JOIN checkout_sessions s ON s.id = f.checkout_session_id WHERE s.stripe_session_id = ANY($1)`,
@@ -439,6 +443,7 @@ async function main(): Promise<void> {
       peerToLimitRatio: peerRow.result ? peerRow.result.perSecond / limit.perSecond : null,
       growthToEmptyRatio: growth.perSecond / unique.perSecond,
       rssMiB: { growthStart: rssStart, growthEnd: rssEnd },
+      heapUsedMiB: { growthStart: heapStart, growthEnd: heapEnd },
       peakRssMiB: peakRss,
       cpu: { unique: uniqueCpu, growth: growthCpu },
       verified: { ...check[0], uniqueSent, ok: verified, growth: { sent: grown.length, fulfilled: grownCheck[0].fulfilled, ok: grownOk } },

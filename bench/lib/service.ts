@@ -33,6 +33,15 @@ export function processUsage(pid: number): ProcessUsage {
   };
 }
 
+const METRICS_TOKEN = 'bench-metrics-token-0123456789';
+
+/** The service's own V8 heap in use, in MiB, from its /metrics (prom-client's `nodejs_heap_size_used_bytes`). */
+export async function heapUsedMiB(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+  const match = /^nodejs_heap_size_used_bytes (\d+(?:\.\d+)?)/m.exec(text);
+  return match ? Math.round(Number(match[1]) / 2 ** 20) : NaN;
+}
+
 /** Spawns the compiled service (`node dist/main.js`) in production mode and waits until it is healthy. */
 export async function startService(env: Record<string, string>, port: number, timeoutMs = 60_000): Promise<BenchService> {
   const service = await spawnService({
@@ -42,7 +51,7 @@ export async function startService(env: Record<string, string>, port: number, ti
     echoStderr: true,
     // production needs METRICS_TOKEN; every workload comes from one IP, far over the per-IP throttles
     env: {
-      METRICS_TOKEN: 'bench-metrics-token-0123456789',
+      METRICS_TOKEN,
       REGISTER_RATE_LIMIT_PER_IP: '1000000',
       REFRESH_RATE_LIMIT_PER_IP: '1000000',
       BILLING_RATE_LIMIT_PER_USER: '1000000',
