@@ -258,14 +258,14 @@ async function main(): Promise<void> {
       next: () => post(recorded()),
     });
     const uniqueCpu = uniqueUsage.done(unique.requests);
-    const uniqueMemoryEnd = { rss: service.rssMiB(), heap: await heapUsedMiB(service.url) };
+    const uniqueMemoryEnd = { rss: service.rssMiB(), heap: await heapUsedMiB(service.url), kept: WEBHOOKS_ONLY ? await service.heapAfterFullGcMiB() : NaN };
     // stats reach pg_stat_database within a second or so of each commit
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const eventsPerCommit = unique.requests / Math.max(1, (await commits(db)) - commitsBefore);
     rows.push({
       workload: 'webhook ingest, unique events',
       result: unique,
-      note: `${CONNECTIONS} connections; ${uniqueCpu.note}; ${eventsPerCommit.toFixed(2)} events per transaction (group commit); RSS ${uniqueMemory.rss} → ${uniqueMemoryEnd.rss} MiB, V8 heap in use ${uniqueMemory.heap} → ${uniqueMemoryEnd.heap} MiB`,
+      note: `${CONNECTIONS} connections; ${uniqueCpu.note}; ${eventsPerCommit.toFixed(2)} events per transaction (group commit); RSS ${uniqueMemory.rss} → ${uniqueMemoryEnd.rss} MiB, V8 heap in use ${uniqueMemory.heap} → ${uniqueMemoryEnd.heap} MiB${WEBHOOKS_ONLY ? ` (${uniqueMemoryEnd.kept} MiB after a full GC)` : ''}`,
     });
 
     const withDuplicates = await runLoad({
@@ -415,13 +415,16 @@ async function main(): Promise<void> {
     const growthCpu = growthUsage.done(growth.requests);
     const rssEnd = service.rssMiB();
     const heapEnd = await heapUsedMiB(service.url);
+    // the peak before the heap snapshot below, which needs memory of its own
+    const peakRss = service.peakRssMiB();
+    const heapKept = await service.heapAfterFullGcMiB();
     const { rows: inbox } = await db.query<{ events: number; sessions: number }>(
       `SELECT (SELECT count(*)::int FROM stripe_events) AS events, (SELECT count(*)::int FROM checkout_sessions) AS sessions`,
     );
     rows.push({
       workload: 'webhook ingest, unique events, full inbox',
       result: growth,
-      note: `${CONNECTIONS} connections, ${GROWTH_SECONDS} s; ${inbox[0].events.toLocaleString('en')} events in the inbox, ${inbox[0].sessions.toLocaleString('en')} sessions at the end; RSS ${rssStart} → ${rssEnd} MiB, V8 heap in use ${heapStart} → ${heapEnd} MiB; ${growthCpu.note}`,
+      note: `${CONNECTIONS} connections, ${GROWTH_SECONDS} s; ${inbox[0].events.toLocaleString('en')} events in the inbox, ${inbox[0].sessions.toLocaleString('en')} sessions at the end; RSS ${rssStart} → ${rssEnd} MiB, V8 heap in use ${heapStart} → ${heapEnd} MiB (${heapKept} MiB after a full GC); ${growthCpu.note}`,
     });
     const { rows: grownCheck } = await db.query<{ fulfilled: number }>(
       `SELECT count(*)::int AS fulfilled FROM fulfillments f JOIN checkout_sessions s ON s.id = f.checkout_session_id WHERE s.stripe_session_id = ANY($1)`,
@@ -429,7 +432,6 @@ async function main(): Promise<void> {
     );
     const grownOk = growth.non2xx === 0 && growth.errors === 0 && grownCheck[0].fulfilled === grown.length;
 
-    const peakRss = service.peakRssMiB();
     const ratio = unique.perSecond / limit.perSecond;
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
     const results = {
@@ -443,7 +445,7 @@ async function main(): Promise<void> {
       peerToLimitRatio: peerRow.result ? peerRow.result.perSecond / limit.perSecond : null,
       growthToEmptyRatio: growth.perSecond / unique.perSecond,
       rssMiB: { growthStart: rssStart, growthEnd: rssEnd },
-      heapUsedMiB: { growthStart: heapStart, growthEnd: heapEnd },
+      heapUsedMiB: { growthStart: heapStart, growthEnd: heapEnd, growthEndAfterFullGc: heapKept },
       peakRssMiB: peakRss,
       cpu: { unique: uniqueCpu, growth: growthCpu },
       verified: { ...check[0], uniqueSent, ok: verified, growth: { sent: grown.length, fulfilled: grownCheck[0].fulfilled, ok: grownOk } },
@@ -473,7 +475,7 @@ async function main(): Promise<void> {
     const summary =
       `# Benchmark results\n\n${results.date} on ${machine}; ${SECONDS} s per workload; load average before the run ${LOAD_BEFORE}.\n\n${comparison}\n\n${table}\n\n` +
       `- Webhook ingest reaches **${(ratio * 100).toFixed(0)}%** of the database-only rate; with ${INBOX_EVENTS.toLocaleString('en')} more events in the inbox, ${((results.growthToEmptyRatio - 1) * 100).toFixed(1)}% against the empty run.\n` +
-      `- RSS of the service at the start and end of the ${GROWTH_SECONDS} s run: ${rssStart} → ${rssEnd} MiB; peak **${peakRss} MiB**.\n` +
+      `- RSS of the service at the start and end of the ${GROWTH_SECONDS} s run: ${rssStart} → ${rssEnd} MiB; peak **${peakRss} MiB**; V8 heap in use ${heapStart} → ${heapEnd} MiB, ${heapKept} MiB after a full GC.\n` +
       `- Final state: ${uniqueSent} unique sessions paid, ${check[0].fulfillments} fulfilments, ${check[0].complete} sessions complete, ${check[0].pro} users on pro: ${verified ? 'every unique event applied exactly once' : 'MISMATCH'}; full-inbox run: ${grownCheck[0].fulfilled} of ${grown.length} fulfilled once${grownOk ? '' : ' (MISMATCH)'}.\n`;
     writeFileSync('bench/RESULTS.md', summary);
     process.stdout.write(`\n${summary}`);

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { spawnService } from '../../scripts/lib/service-process.js';
 
 export interface ProcessUsage {
@@ -14,6 +16,15 @@ export interface BenchService extends ProcessUsage {
   url: string;
   pid: number;
   stop(): Promise<void>;
+}
+
+/** The compiled service under the benchmark, with what it can say about its heap. */
+export interface BenchedService extends BenchService {
+  /**
+   * The V8 heap still in use after a full garbage collection, in MiB: a heap snapshot (`--heapsnapshot-signal`,
+   * written to a temporary folder and deleted) collects everything unreachable first, so growth here is memory kept.
+   */
+  heapAfterFullGcMiB(): Promise<number>;
 }
 
 /** What /proc says about one process: memory and CPU time. */
@@ -43,7 +54,8 @@ export async function heapUsedMiB(url: string): Promise<number> {
 }
 
 /** Spawns the compiled service (`node dist/main.js`) in production mode and waits until it is healthy. */
-export async function startService(env: Record<string, string>, port: number, timeoutMs = 60_000): Promise<BenchService> {
+export async function startService(env: Record<string, string>, port: number, timeoutMs = 60_000): Promise<BenchedService> {
+  const snapshots = mkdtempSync(join(tmpdir(), 'bench-heap-'));
   const service = await spawnService({
     entry: 'dist/main.js',
     port,
@@ -59,6 +71,7 @@ export async function startService(env: Record<string, string>, port: number, ti
       ...env,
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
+      NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${snapshots}`,
     },
   });
   const pid = service.process.pid!;
@@ -66,8 +79,18 @@ export async function startService(env: Record<string, string>, port: number, ti
     url: service.url,
     pid,
     ...processUsage(pid),
+    heapAfterFullGcMiB: async () => {
+      process.kill(pid, 'SIGUSR2');
+      // the process answers again once the snapshot is written
+      const deadline = Date.now() + 120_000;
+      while (!readdirSync(snapshots).some((f) => f.endsWith('.heapsnapshot')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      const heap = await heapUsedMiB(service.url);
+      for (const file of readdirSync(snapshots)) rmSync(join(snapshots, file), { force: true });
+      return heap;
+    },
     stop: async () => {
       await service.stop();
+      rmSync(snapshots, { recursive: true, force: true });
     },
   };
 }
