@@ -45,9 +45,9 @@ describeWithTool('Checkout in a real browser (headless Chromium)', { what: 'chro
     return { page, session };
   }
   const plan = async (user: RegisteredUser) => (await request(t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body.plan;
-  /** The plan once it is `expected`, or after 10 s: waitForDeliveries does not wait for a delivery's scheduled retry (a 5xx under load). */
+  /** The plan once it is `expected`, or after 30 s: waitForDeliveries does not wait for a delivery's scheduled retry (a 5xx under load; retries wait 1, 2, 4, 8 s). */
   const planBecomes = async (user: RegisteredUser, expected: string) => {
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 30_000;
     let current = await plan(user);
     while (current !== expected && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 200));
