@@ -4,7 +4,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
-import { decodeCursor, toPage, UUID_PATTERN } from '../common/pagination/cursor.js';
+import { UUID_PATTERN } from '../common/pagination/cursor.js';
+import { ownRowsPage } from '../common/pagination/own-rows-page.js';
 import { AppConfig, type CataloguePrice, type PriceInterval } from '../config/app-config.js';
 import { STRIPE_CLIENT, requireStripe } from '../stripe/stripe.client.js';
 import { CatalogueService } from './catalogue.service.js';
@@ -153,18 +154,7 @@ export class CheckoutService {
   }
 
   async list(userId: string, limit = 20, cursor?: string): Promise<{ items: CheckoutSessionDto[]; nextCursor: string | null }> {
-    const qb = this.db
-      .getRepository(CheckoutSession)
-      .createQueryBuilder('s')
-      .where('s.userId = :userId', { userId })
-      .orderBy('s.createdAt', 'DESC')
-      .addOrderBy('s.id', 'DESC')
-      .take(limit + 1);
-    if (cursor) {
-      const position = decodeCursor(cursor);
-      qb.andWhere('(s.createdAt, s.id) < (:createdAt, :id)', position);
-    }
-    return toPage(await qb.getMany(), limit, (row) => CheckoutSessionDto.from(row));
+    return ownRowsPage(this.db.getRepository(CheckoutSession), { userId, limit, cursor }, (row) => CheckoutSessionDto.from(row));
   }
 
   /** The caller's own session by our id or Stripe's `cs_…` id; anyone else's is "not found". */

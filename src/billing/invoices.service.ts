@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { decodeCursor, toPage } from '../common/pagination/cursor.js';
+import { ownRowsPage } from '../common/pagination/own-rows-page.js';
 import { Invoice } from '../entitlements/entities/invoice.entity.js';
 import { InvoiceDto, type InvoicePageDto } from './dto/invoice.dto.js';
 
@@ -12,15 +12,7 @@ export class InvoicesService {
 
   /** Newest first by Stripe's `created`, keyset-paged over (created, id). */
   async list(userId: string, limit = 20, cursor?: string): Promise<InvoicePageDto> {
-    const qb = this.db
-      .getRepository(Invoice)
-      .createQueryBuilder('i')
-      .where('i.userId = :userId', { userId })
-      .orderBy('i.createdAt', 'DESC')
-      .addOrderBy('i.id', 'DESC')
-      .take(limit + 1);
-    if (cursor) qb.andWhere('(i.createdAt, i.id) < (:createdAt, :id)', decodeCursor(cursor));
-    return toPage(await qb.getMany(), limit, (row) => InvoiceDto.from(row));
+    return ownRowsPage(this.db.getRepository(Invoice), { userId, limit, cursor }, (row) => InvoiceDto.from(row));
   }
 
   /** The subscription's latest invoice, when it is open and waits for the customer (3-D Secure). */
