@@ -3,8 +3,7 @@ import type Stripe from 'stripe';
 import { APPLY_SESSIONS, applySessionsParameters, sessionInput } from '../../src/entitlements/checkout-session.applier.js';
 import { sessionFacts } from '../../src/entitlements/mappers/stripe-session.mapper.js';
 import type { PlanCatalogueService } from '../../src/entitlements/plan-catalogue.service.js';
-import { customerOfObject } from '../../src/database/customer-lock.js';
-import { STORE_EVENT } from '../../src/webhooks/webhook-processor.service.js';
+import { inboxRow, STORE_EVENTS } from '../../src/webhooks/webhook-processor.service.js';
 
 export interface DbLimitResult {
   transactions: number;
@@ -38,9 +37,9 @@ export async function runDbLimit(url: string, connections: number, seconds: numb
         const started = performance.now();
         await client.query('BEGIN');
         const stored = await client.query<{ inserted: boolean }>({
-          name: 'store_stripe_event_v2',
-          text: STORE_EVENT,
-          values: [event.id, event.type, event.created, event.livemode, event.api_version, session.id, work.payload, 'webhook', 'processed', null, customerOfObject(session)],
+          name: 'store_stripe_events_v2',
+          text: STORE_EVENTS,
+          values: [JSON.stringify([inboxRow(event, { source: 'webhook', status: 'processed', ignoredReason: null, payload: event })])],
         });
         if (stored.rows[0].inserted) {
           const ctx = { source: 'webhook' as const, eventId: event.id, eventCreated: new Date(event.created * 1000), eventType: event.type };

@@ -101,7 +101,9 @@ export class WebhookProcessorService {
     let stored: Map<string, StoredEventRow>;
     try {
       stored = await this.db.transaction(async (manager) => {
-        const rows = await queryPrepared<StoredEventRow>(manager, 'store_stripe_events_v1', STORE_EVENTS, [JSON.stringify(events.map(inboxRow))]);
+        const rows = await queryPrepared<StoredEventRow>(manager, 'store_stripe_events_v2', STORE_EVENTS, [
+          JSON.stringify(events.map((event) => inboxRow(event, { source: 'webhook', status: 'processed', ignoredReason: null, payload: event }))),
+        ]);
         const byId = new Map(rows.map((row) => [row.id, row]));
         const fresh = events.filter((event) => byId.get(event.id)?.inserted);
         for (const type of new Set(fresh.map((event) => event.type))) {
@@ -160,19 +162,8 @@ export class WebhookProcessorService {
     // A new event is stored with its outcome up front: the insert locks the row until this transaction
     // ends, and if the handler throws, the rollback removes it again (the failure is recorded after). A known
     // event is locked and read by the same statement, so a duplicate costs one statement after BEGIN.
-    const [stored] = await queryPrepared<{ inserted: boolean; status: StripeEventStatus | null }>(manager, 'store_stripe_event_v2', STORE_EVENT, [
-      event.id,
-      event.type,
-      event.created,
-      event.livemode,
-      event.api_version ?? null,
-      eventObjectId(event),
-      ignoredReason ? trimmedPayload(event) : event,
-      arrival,
-      status,
-      ignoredReason,
-      customerOfObject(event.data?.object),
-    ]);
+    const row = inboxRow(event, { source: arrival, status, ignoredReason, payload: ignoredReason ? trimmedPayload(event) : event });
+    const [stored] = await queryPrepared<StoredEventRow>(manager, 'store_stripe_events_v2', STORE_EVENTS, [JSON.stringify([row])]);
     if (!stored.inserted) {
       // known already: wait for any delivery of it in flight, then only a failed one is processed again. A row the
       // statement's snapshot could not see (stored by a delivery that committed while this one waited) is read again.
@@ -226,37 +217,24 @@ export class WebhookProcessorService {
 }
 
 /**
- * Stores a new event with its outcome, or (known already) locks its row and answers its status: the lateral read
- * runs only when the insert found the id taken, and FOR UPDATE waits for a delivery of the same event in flight.
- * It first takes the lock of the event's Stripe customer ($11, see customer-lock.ts): events of one customer are
- * applied one at a time, so their row locks are never taken in opposite orders.
- */
-export const STORE_EVENT = `
-WITH serialised AS (SELECT pg_advisory_xact_lock(${CUSTOMER_LOCK_SPACE}, hashtext($11)) FROM (SELECT 1) s WHERE $11::text IS NOT NULL),
-inserted AS (
-  INSERT INTO stripe_events (id, type, stripe_created_at, livemode, api_version, object_id, payload, source, status, ignored_reason, attempts, processed_at)
-  VALUES ($1, $2, to_timestamp($3), $4, $5, $6, $7, $8, $9, $10, 1, now()) ON CONFLICT (id) DO NOTHING RETURNING id
-)
-SELECT EXISTS (SELECT 1 FROM inserted) AS inserted, known.status
-FROM (SELECT count(*) FROM serialised) one
-LEFT JOIN LATERAL (SELECT e.status FROM stripe_events e WHERE e.id = $1 AND NOT EXISTS (SELECT 1 FROM inserted) FOR UPDATE OF e) known ON true`;
-
-/**
- * `STORE_EVENT` for several new deliveries (`$1`, a JSON array of `inboxRow`s, ids all different): it takes their
- * customers' locks in one order (so that two groups never wait on each other), inserts each event that is new, and
- * answers, per event, whether it did or, for a known one, its status, with its row locked.
+ * Stores new events with their outcome, or (known already) locks their rows and answers their status: `$1` is a JSON
+ * array of `inboxRow`s, one for a delivery alone, several for a group commit, ids all different. It first takes the
+ * locks of the events' Stripe customers (see customer-lock.ts), in one order so that two groups never wait on each
+ * other: events of one customer are applied one at a time, so their row locks are never taken in opposite orders.
+ * The lateral read runs only for an id the insert found taken, and FOR UPDATE waits for a delivery of it in flight.
  */
 export const STORE_EVENTS = `
 WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb)
-    AS e(id text, type text, created double precision, livemode boolean, api_version text, object_id text, payload jsonb, customer text)
+    AS e(id text, type text, created double precision, livemode boolean, api_version text, object_id text, payload jsonb, customer text,
+         source text, status text, ignored_reason text)
 ),
 serialised AS (
   SELECT pg_advisory_xact_lock(${CUSTOMER_LOCK_SPACE}, l.h) FROM (SELECT DISTINCT hashtext(customer) AS h FROM input WHERE customer IS NOT NULL ORDER BY 1) l
 ),
 inserted AS (
-  INSERT INTO stripe_events (id, type, stripe_created_at, livemode, api_version, object_id, payload, source, status, attempts, processed_at)
-  SELECT e.id, e.type, to_timestamp(e.created), e.livemode, e.api_version, e.object_id, e.payload, 'webhook', 'processed', 1, now()
+  INSERT INTO stripe_events (id, type, stripe_created_at, livemode, api_version, object_id, payload, source, status, ignored_reason, attempts, processed_at)
+  SELECT e.id, e.type, to_timestamp(e.created), e.livemode, e.api_version, e.object_id, e.payload, e.source, e.status, e.ignored_reason, 1, now()
   FROM (SELECT count(*) FROM serialised) one, input e
   ON CONFLICT (id) DO NOTHING RETURNING id
 )
@@ -271,8 +249,8 @@ interface StoredEventRow {
   status: StripeEventStatus | null;
 }
 
-/** One event's row of `STORE_EVENTS`'s input. */
-function inboxRow(event: Stripe.Event) {
+/** One event's row of `STORE_EVENTS`'s input: the event, how it came, and the outcome it is stored with (exported for the benchmark). */
+export function inboxRow(event: Stripe.Event, stored: { source: EventArrival; status: StripeEventStatus; ignoredReason: string | null; payload: object }) {
   return {
     id: event.id,
     type: event.type,
@@ -280,8 +258,11 @@ function inboxRow(event: Stripe.Event) {
     livemode: event.livemode,
     api_version: event.api_version ?? null,
     object_id: eventObjectId(event),
-    payload: event,
+    payload: stored.payload,
     customer: customerOfObject(event.data?.object),
+    source: stored.source,
+    status: stored.status,
+    ignored_reason: stored.ignoredReason,
   };
 }
 
