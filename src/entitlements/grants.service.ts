@@ -7,8 +7,13 @@ import { FREE_PLAN, User } from '../users/user.entity.js';
 import { Grant } from './entities/grant.entity.js';
 import { PlanCatalogueService } from './plan-catalogue.service.js';
 
-/** A grant gives its plan now: not revoked, started, not ended. */
-const ACTIVE = `g.revoked_at IS NULL AND g.starts_at <= now() AND (g.ends_at IS NULL OR g.ends_at > now())`;
+/**
+ * A grant gives its plan now: not revoked, started, not ended. "Now" is the statement's start, not the
+ * transaction's (`now()`): a grant starts at the `now()` of the transaction that gave it, and a concurrent
+ * delivery whose transaction began earlier, and reads the grant once it is committed, must count it.
+ */
+const NOW = 'statement_timestamp()';
+const ACTIVE = `g.revoked_at IS NULL AND g.starts_at <= ${NOW} AND (g.ends_at IS NULL OR g.ends_at > ${NOW})`;
 
 /**
  * The one statement that writes a user's cached plan: the highest-ranked active grant (`free` when none) and the
@@ -33,7 +38,7 @@ export function planCacheUpdate(
          subscription_event_at = s.state_at, updated_at = now()${input.set ? `, ${input.set}` : ''}
        FROM (${keys}) k
        LEFT JOIN LATERAL (
-         SELECT g.plan, (SELECT min(e.ends_at) FROM ${grants} e WHERE e.user_id = k.id AND e.revoked_at IS NULL AND e.ends_at > now()) AS valid_until
+         SELECT g.plan, (SELECT min(e.ends_at) FROM ${grants} e WHERE e.user_id = k.id AND e.revoked_at IS NULL AND e.ends_at > ${NOW}) AS valid_until
          FROM ${grants} g WHERE g.user_id = k.id AND ${ACTIVE}
          ORDER BY coalesce(array_position(${input.ranking}::text[], g.plan::text), 0) DESC, g.created_at LIMIT 1
        ) b ON true

@@ -1,6 +1,8 @@
 import type Stripe from 'stripe';
 import request from 'supertest';
 import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
+import { CheckoutSessionApplier } from '../../src/entitlements/checkout-session.applier.js';
+import { SubscriptionApplier } from '../../src/entitlements/subscription.applier.js';
 import { eventObject } from '../../src/stripe-emulator/objects.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
@@ -271,6 +273,43 @@ describe('Entitlements: grants, one live subscription, and the subscription life
       const detail = (await request(t.http).get(`/api/admin/users/${user.id}`).set(bearer(admin.accessToken)).expect(200)).body;
       expect(detail.timeline.map((e: { type: string | null }) => e.type)).toContain('customer.subscription.trial_will_end');
       expect((await me(user)).plan).toBe('team');
+    });
+  });
+
+  /**
+   * A transaction's now() is the moment it began. Deliveries of one checkout race (Stripe sends them together), so
+   * one whose transaction began first can commit second: the grant the other committed meanwhile still counts.
+   */
+  describe('concurrent deliveries of one checkout', () => {
+    async function paidCheckout() {
+      const user = await registerUser(t);
+      const session = (await createCheckout(user, 'pro', 'month').expect(201)).body as { stripeSessionId: string };
+      const events = emitted(() => stripe.completeCheckout(session.stripeSessionId));
+      const completed = events.find((e) => e.type === 'checkout.session.completed')!;
+      const created = events.find((e) => e.type === 'customer.subscription.created')!;
+      return { user, completed, created, subscription: created.data.object };
+    }
+
+    it('a subscription event begun before the session was fulfilled still gives the plan', async () => {
+      const { user, completed, created, subscription } = await paidCheckout();
+      expect(subscription.status).toBe('active');
+      await t.db.transaction(async (manager) => {
+        await manager.query('SELECT 1'); // the subscription event's transaction has begun
+        await deliver(t, completed).expect(200); // the session's delivery commits its provisional grant meanwhile
+        await t.app.get(SubscriptionApplier).apply(manager, subscription, { at: new Date(created.created * 1000) });
+      });
+      expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
+    });
+
+    it('a session event begun before the subscription event committed still gives the plan', async () => {
+      const { user, completed, created } = await paidCheckout();
+      await t.db.transaction(async (manager) => {
+        await manager.query('SELECT 1');
+        await deliver(t, created).expect(200);
+        const ctx = { source: 'webhook' as const, eventId: completed.id, eventCreated: new Date(completed.created * 1000), eventType: completed.type };
+        await t.app.get(CheckoutSessionApplier).applyEvents(manager, [{ session: completed.data.object, ctx }]);
+      });
+      expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
     });
   });
 
