@@ -5,7 +5,7 @@ import { CheckoutSession } from '../billing/entities/checkout-session.entity.js'
 import { queryPrepared } from '../database/prepared-query.js';
 import { FREE_PLAN } from '../users/user.entity.js';
 import type { ApplyContext } from './apply-context.js';
-import { planCacheUpdate } from './grants.service.js';
+import { GrantsService, planCacheUpdate } from './grants.service.js';
 import { sessionFacts, type SessionFacts } from './mappers/stripe-session.mapper.js';
 import { subscriptionFacts, type SubscriptionFacts } from './mappers/stripe-subscription.mapper.js';
 import { RefundsApplier } from './payments/refunds.applier.js';
@@ -26,6 +26,7 @@ export class CheckoutSessionApplier {
     private readonly plans: PlanCatalogueService,
     private readonly subscriptions: SubscriptionApplier,
     private readonly refunds: RefundsApplier,
+    private readonly grants: GrantsService,
   ) {}
 
   /**
@@ -59,6 +60,11 @@ export class CheckoutSessionApplier {
   /** What the statement leaves to the applier for one session. */
   private async rest(manager: EntityManager, applied: AppliedSessionRow, ctx: ApplyContext): Promise<void> {
     const won = applied._won;
+    if (won && !applied._account_written) {
+      // the user row changed after the statement's snapshot (see planCacheUpdate): its account is written afresh
+      if (applied.stripe_customer_id) await this.grants.linkCustomer(manager, applied.user_id!, applied.stripe_customer_id);
+      await this.grants.recompute(manager, applied.user_id!);
+    }
     if (won) await this.grantRest(manager, applied, ctx);
     if (won && applied.stripe_payment_intent_id) {
       // the statement moved refunds and disputes that came before their session to it: their amounts count now
@@ -156,6 +162,8 @@ interface AppliedSessionRow extends Record<string, unknown> {
   _subscription_plan: string | null;
   /** refunds and disputes of the session's PaymentIntent that the statement moved to it */
   _attached: number;
+  /** the statement wrote the user's customer and cached plan (false when the row changed after its snapshot) */
+  _account_written: boolean;
 }
 
 /** Session state only moves forward (open → expired or complete; see `mergeSessionStatus`). */
@@ -184,7 +192,8 @@ const fulfillable = (status: string, paymentStatus: string) => `(${status} = 'co
  *   inserted and the applier orders the two states in a statement of its own.
  * - `purchase_grant`: any other mode gives the session's plan once (one grant per session, a unique key).
  * - `refunds_attached`, `disputes_attached`: those of the session's PaymentIntent that arrived before it.
- * - `account`: each user's Stripe customer (when the user has none and no one else has it) and cached plan.
+ * - `account`: each user's Stripe customer (when the user has none and no one else has it) and cached plan; a user
+ *   row changed after the statement's snapshot is skipped (`_account_written` false) and the applier writes it afresh.
  */
 export const APPLY_SESSIONS = `
 WITH input AS (
@@ -302,6 +311,7 @@ account AS (
 )
 SELECT s.*,
        EXISTS (SELECT 1 FROM claim c WHERE c.checkout_session_id = s.id) AS _won,
+       EXISTS (SELECT 1 FROM account a WHERE a.id = s.user_id) AS _account_written,
        EXISTS (SELECT 1 FROM subscription x WHERE x.stripe_subscription_id = s.stripe_subscription_id) AS _subscription_created,
        (SELECT x.plan FROM subscription x WHERE x.stripe_subscription_id = s.stripe_subscription_id) AS _subscription_plan,
        ((SELECT count(*) FROM refunds_attached r WHERE r.id = s.id) + (SELECT count(*) FROM disputes_attached d WHERE d.id = s.id))::int AS _attached

@@ -21,6 +21,11 @@ const ACTIVE = `g.revoked_at IS NULL AND g.starts_at <= ${NOW} AND (g.ends_at IS
  * the relations read: the tables, or (in a data-modifying CTE, whose sibling inserts the statement cannot see)
  * relations that add the rows that same statement inserted. `set` adds assignments to the same row update, since
  * one statement can update a row only once. Every argument is SQL text: parameter references or column names.
+ *
+ * A user row changed by another transaction after this statement's snapshot is left as it is (`seen`): every writer
+ * of a user's grants rewrites this row, so the change may be a grant this statement cannot see, and PostgreSQL would
+ * otherwise write the plan computed without it once that writer commits. The caller recomputes such a user in a new
+ * statement (a fresh snapshot), holding the row lock the skipped update took.
  */
 export function planCacheUpdate(input: { userId: string; ranking: string; freePlan: string; grants?: string; subscriptions?: string; set?: string }): string;
 /** The same for every user `keys` lists (a query answering one column, `id`): each user's row is updated once. */
@@ -37,6 +42,7 @@ export function planCacheUpdate(
          current_period_end = s.current_period_end, cancel_at_period_end = coalesce(s.cancel_at_period_end, false),
          subscription_event_at = s.state_at, updated_at = now()${input.set ? `, ${input.set}` : ''}
        FROM (${keys}) k
+       JOIN LATERAL (SELECT v.xmin AS version FROM users v WHERE v.id = k.id) seen ON true
        LEFT JOIN LATERAL (
          SELECT g.plan, (SELECT min(e.ends_at) FROM ${grants} e WHERE e.user_id = k.id AND e.revoked_at IS NULL AND e.ends_at > ${NOW}) AS valid_until
          FROM ${grants} g WHERE g.user_id = k.id AND ${ACTIVE}
@@ -46,7 +52,7 @@ export function planCacheUpdate(
          SELECT x.stripe_subscription_id, x.status, x.price_id, x.current_period_end, x.cancel_at_period_end, x.state_at FROM ${subscriptions} x WHERE x.user_id = k.id
          ORDER BY x.status IN ('canceled', 'incomplete_expired', 'unpaid'), x.created_at DESC LIMIT 1
        ) s ON true
-       WHERE u.id = k.id`;
+       WHERE u.id = k.id AND u.xmin = seen.version`;
 }
 
 /**
@@ -121,8 +127,22 @@ export class GrantsService {
    * not ended, else the newest). Returns the plan.
    */
   async recompute(manager: EntityManager, userId: string): Promise<string> {
-    const rows: unknown = await manager.query(`${planCacheUpdate({ userId: '$1', ranking: '$2', freePlan: '$3' })} RETURNING u.plan`, [userId, this.plans.ranking(), FREE_PLAN]);
-    return queryRows<{ plan: string }>(rows)[0]?.plan ?? FREE_PLAN;
+    const update = `${planCacheUpdate({ userId: '$1', ranking: '$2', freePlan: '$3' })} RETURNING u.plan`;
+    // a second attempt holds the row lock the first one took, so no writer can come between again
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const [row] = queryRows<{ plan: string }>(await manager.query(update, [userId, this.plans.ranking(), FREE_PLAN]));
+      if (row) return row.plan;
+      if (!queryRows(await manager.query('SELECT 1 FROM users WHERE id = $1', [userId])).length) return FREE_PLAN;
+    }
+    throw new Error(`The cached plan of user ${userId} kept changing while it was recomputed`);
+  }
+
+  /** Links the user to a Stripe customer when it has none and no other user has that one. */
+  async linkCustomer(manager: EntityManager, userId: string, customerId: string): Promise<void> {
+    await manager.query(
+      `UPDATE users SET stripe_customer_id = $2 WHERE id = $1 AND stripe_customer_id IS NULL AND NOT EXISTS (SELECT 1 FROM users WHERE stripe_customer_id = $2)`,
+      [userId, customerId],
+    );
   }
 
   /** The user, with the cached plan recomputed first when a grant of it has ended since it was written. */

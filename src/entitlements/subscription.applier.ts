@@ -99,7 +99,7 @@ export class SubscriptionApplier {
     }
     if (!plan) this.logger.warn(`Subscription ${facts.id} has price ${facts.price.id ?? 'none'}, which maps to no plan: it grants nothing`);
     await this.grantFor(manager, row, userId);
-    if (facts.customerId) await this.linkCustomer(manager, userId, facts.customerId);
+    if (facts.customerId) await this.grants.linkCustomer(manager, userId, facts.customerId);
     await this.grants.recompute(manager, userId);
     return { row, ambiguous: order.ambiguous };
   }
@@ -128,12 +128,5 @@ export class SubscriptionApplier {
       if (rows[0]) return rows[0].id;
     }
     return null;
-  }
-
-  private async linkCustomer(manager: EntityManager, userId: string, customerId: string): Promise<void> {
-    await manager.query(
-      `UPDATE users SET stripe_customer_id = $2 WHERE id = $1 AND stripe_customer_id IS NULL AND NOT EXISTS (SELECT 1 FROM users WHERE stripe_customer_id = $2)`,
-      [userId, customerId],
-    );
   }
 }

@@ -2,6 +2,7 @@ import type Stripe from 'stripe';
 import request from 'supertest';
 import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
 import { CheckoutSessionApplier } from '../../src/entitlements/checkout-session.applier.js';
+import { GrantsService } from '../../src/entitlements/grants.service.js';
 import { SubscriptionApplier } from '../../src/entitlements/subscription.applier.js';
 import { eventObject } from '../../src/stripe-emulator/objects.js';
 import { createTestApp, type TestApp } from '../support/app.js';
@@ -310,6 +311,50 @@ describe('Entitlements: grants, one live subscription, and the subscription life
         await t.app.get(CheckoutSessionApplier).applyEvents(manager, [{ session: completed.data.object, ctx }]);
       });
       expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
+    });
+    /** Waits until a statement of this database waits for a row lock (the delivery behind the test's transaction). */
+    async function untilSomeoneWaits() {
+      for (let i = 0; i < 200; i++) {
+        const [row] = await t.db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        if (row.n > 0) return;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error('no statement ever waited for the lock');
+    }
+
+    it('a grant committed while a delivery waits for the user row still counts in the plan it writes', async () => {
+      const { user, completed } = await paidCheckout();
+      const grants = t.app.get(GrantsService);
+      let delivered: Promise<unknown> = Promise.resolve();
+      await t.db.transaction(async (manager) => {
+        // what an admin grant does: lock the user, add the grant, recompute; the delivery's statement starts meanwhile
+        await grants.lockUser(manager, user.id);
+        await manager.query(`INSERT INTO grants (user_id, plan, source, reason) VALUES ($1, 'team', 'admin', 'goodwill')`, [user.id]);
+        delivered = deliver(t, completed).expect(200).then();
+        await untilSomeoneWaits();
+        await grants.recompute(manager, user.id);
+      });
+      await delivered;
+      expect(await me(user)).toMatchObject({ plan: 'team', subscriptionStatus: 'active' });
+      const active = (await grants.active(user.id)).map((g) => g.plan);
+      expect(active).toEqual(['team', 'pro']);
+    });
+
+    it('so does one committed while a subscription event waits for it', async () => {
+      const { user, subscriptionId } = await subscribed();
+      const grants = t.app.get(GrantsService);
+      const [updated] = emitted(() => stripe.store.updateSubscription(subscriptionId, { cancel_at_period_end: 'true' })).filter((e) => e.type === 'customer.subscription.updated');
+      let delivered: Promise<unknown> = Promise.resolve();
+      await t.db.transaction(async (manager) => {
+        await grants.lockUser(manager, user.id);
+        await manager.query(`INSERT INTO grants (user_id, plan, source, reason) VALUES ($1, 'team', 'admin', 'goodwill')`, [user.id]);
+        delivered = deliver(t, updated).expect(200).then();
+        await untilSomeoneWaits();
+        await grants.recompute(manager, user.id);
+      });
+      await delivered;
+      expect(await me(user)).toMatchObject({ plan: 'team', subscriptionStatus: 'active' });
+      expect(await subscriptionOf(user)).toMatchObject({ cancelAtPeriodEnd: true });
     });
   });
 
