@@ -12,7 +12,7 @@ import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { ARGON2_PARAMS } from '../src/auth/password.service.js';
 import type { AppConfig } from '../src/config/app-config.js';
 import { PlanCatalogueService } from '../src/entitlements/plan-catalogue.service.js';
-import { runDbLimit } from './lib/db-limit.js';
+import { runDbLimit, warmDbLimit } from './lib/db-limit.js';
 import { runLoad, type LoadResult } from './lib/load.js';
 import { heapUsedMiB, startService, type ProcessUsage } from './lib/service.js';
 import { startPeer } from './lib/peer.js';
@@ -232,17 +232,13 @@ async function main(): Promise<void> {
     await db.query('CHECKPOINT');
     // first the limit: the same statements straight into PostgreSQL at the same concurrency
     process.stdout.write('database-only limit…\n');
+    const limitWork = () => {
+      const d = recorded();
+      return { eventId: d.eventId, sessionId: d.sessionId, payload: d.body };
+    };
+    await warmDbLimit(database.url, CONNECTIONS, 2, limitWork, benchPlans());
     const limitUsage = usageDuring(null, join(dir, 'pg'));
-    const limit = await runDbLimit(
-      database.url,
-      CONNECTIONS,
-      SECONDS,
-      () => {
-        const d = recorded();
-        return { eventId: d.eventId, sessionId: d.sessionId, payload: d.body };
-      },
-      benchPlans(),
-    );
+    const limit = await runDbLimit(database.url, CONNECTIONS, SECONDS, limitWork, benchPlans());
     const limitCpu = limitUsage.done(limit.transactions);
 
     // warm-up (JIT, pool), not measured

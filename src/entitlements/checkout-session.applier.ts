@@ -237,8 +237,9 @@ session AS (
     last_event_at = GREATEST(cs.last_event_at, EXCLUDED.last_event_at),
     plan = coalesce(cs.plan, (SELECT i.subscription_plan FROM input i WHERE i.session_id = cs.stripe_session_id)),
     fulfilled_at = CASE
+      -- no read of the ledger here: the claim below is what fulfils once (a probe of it in this SET, planned on a small
+      -- ledger, became a scan of the whole ledger per statement)
       WHEN cs.fulfilled_at IS NULL AND cs.user_id IS NOT NULL AND ${fulfillable(MERGED_STATUS, MERGED_PAYMENT_STATUS)}
-           AND NOT EXISTS (SELECT 1 FROM fulfillments f WHERE f.checkout_session_id = cs.id)
       THEN now()::timestamptz(3) ELSE cs.fulfilled_at END,
     updated_at = now()
   RETURNING cs.*
