@@ -312,47 +312,40 @@ describe('Entitlements: grants, one live subscription, and the subscription life
       });
       expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
     });
-    /** Waits until a statement of this database waits for a row lock (the delivery behind the test's transaction). */
-    async function untilSomeoneWaits() {
-      for (let i = 0; i < 200; i++) {
-        const [row] = await t.db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-        if (row.n > 0) return;
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      throw new Error('no statement ever waited for the lock');
+
+    /**
+     * Delivers `event` while a transaction does what an admin grant does (lock the user, add a `team` grant, recompute):
+     * the delivery's statement starts meanwhile, waits for the user row, and must count the grant once it commits.
+     */
+    async function deliverDuringAGrant(userId: string, event: Stripe.Event) {
+      const grants = t.app.get(GrantsService);
+      let delivered: Promise<unknown> = Promise.resolve();
+      await t.db.transaction(async (manager) => {
+        await grants.lockUser(manager, userId);
+        await manager.query(`INSERT INTO grants (user_id, plan, source, reason) VALUES ($1, 'team', 'admin', 'goodwill')`, [userId]);
+        delivered = deliver(t, event).expect(200).then();
+        for (let i = 0; ; i++) {
+          const [row] = await t.db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+          if (row.n > 0) break;
+          if (i === 200) throw new Error('the delivery never waited for the user row');
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        await grants.recompute(manager, userId);
+      });
+      await delivered;
     }
 
     it('a grant committed while a delivery waits for the user row still counts in the plan it writes', async () => {
       const { user, completed } = await paidCheckout();
-      const grants = t.app.get(GrantsService);
-      let delivered: Promise<unknown> = Promise.resolve();
-      await t.db.transaction(async (manager) => {
-        // what an admin grant does: lock the user, add the grant, recompute; the delivery's statement starts meanwhile
-        await grants.lockUser(manager, user.id);
-        await manager.query(`INSERT INTO grants (user_id, plan, source, reason) VALUES ($1, 'team', 'admin', 'goodwill')`, [user.id]);
-        delivered = deliver(t, completed).expect(200).then();
-        await untilSomeoneWaits();
-        await grants.recompute(manager, user.id);
-      });
-      await delivered;
+      await deliverDuringAGrant(user.id, completed);
       expect(await me(user)).toMatchObject({ plan: 'team', subscriptionStatus: 'active' });
-      const active = (await grants.active(user.id)).map((g) => g.plan);
-      expect(active).toEqual(['team', 'pro']);
+      expect((await t.app.get(GrantsService).active(user.id)).map((g) => g.plan)).toEqual(['team', 'pro']);
     });
 
     it('so does one committed while a subscription event waits for it', async () => {
       const { user, subscriptionId } = await subscribed();
-      const grants = t.app.get(GrantsService);
       const [updated] = emitted(() => stripe.store.updateSubscription(subscriptionId, { cancel_at_period_end: 'true' })).filter((e) => e.type === 'customer.subscription.updated');
-      let delivered: Promise<unknown> = Promise.resolve();
-      await t.db.transaction(async (manager) => {
-        await grants.lockUser(manager, user.id);
-        await manager.query(`INSERT INTO grants (user_id, plan, source, reason) VALUES ($1, 'team', 'admin', 'goodwill')`, [user.id]);
-        delivered = deliver(t, updated).expect(200).then();
-        await untilSomeoneWaits();
-        await grants.recompute(manager, user.id);
-      });
-      await delivered;
+      await deliverDuringAGrant(user.id, updated);
       expect(await me(user)).toMatchObject({ plan: 'team', subscriptionStatus: 'active' });
       expect(await subscriptionOf(user)).toMatchObject({ cancelAtPeriodEnd: true });
     });
