@@ -51,7 +51,8 @@ export class MetricsService {
 
   constructor(@InjectDataSource() db: DataSource) {
     collectDefaultMetrics({ register: this.registry });
-    // one query per scrape serves both failed-event gauges (prom-client collects them concurrently)
+    // one query per scrape serves both failed-event gauges: prom-client starts every collect() in the same tick, so
+    // the second finds the first one's query in flight; once it settles the next scrape reads afresh
     let pending: Promise<{ count: number; age: number }> | null = null;
     const readFailed = () =>
       (pending ??= db
@@ -60,7 +61,7 @@ export class MetricsService {
         )
         .then(([row]) => row)
         .catch(() => ({ count: 0, age: 0 }))
-        .finally(() => setTimeout(() => (pending = null), 100).unref()));
+        .finally(() => (pending = null)));
     new Gauge({
       name: 'stripe_webhook_failed_events',
       help: 'Stored events whose processing failed and is not yet done',
