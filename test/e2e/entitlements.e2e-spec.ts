@@ -8,6 +8,7 @@ import { eventObject } from '../../src/stripe-emulator/objects.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
 import { deliverAll, eventsOf, PRICES, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
+import { until } from '../support/until.js';
 import { deliver } from '../support/webhooks.js';
 
 /**
@@ -324,12 +325,8 @@ describe('Entitlements: grants, one live subscription, and the subscription life
         await grants.lockUser(manager, userId);
         await manager.query(`INSERT INTO grants (user_id, plan, source, reason) VALUES ($1, 'team', 'admin', 'goodwill')`, [userId]);
         delivered = deliver(t, event).expect(200).then();
-        for (let i = 0; ; i++) {
-          const [row] = await t.db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-          if (row.n > 0) break;
-          if (i === 200) throw new Error('the delivery never waited for the user row');
-          await new Promise((r) => setTimeout(r, 25));
-        }
+        const waiting = `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+        await until(async () => (await t.db.query(waiting)).length > 0, 'the delivery to wait for the user row');
         await grants.recompute(manager, userId);
       });
       await delivered;

@@ -7,6 +7,7 @@ import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerUser, type RegisteredUser } from '../support/factories.js';
 import { logStatements, type StatementLog } from '../support/statement-log.js';
 import { deliver, WEBHOOK_SECRET } from '../support/webhooks.js';
+import { until } from '../support/until.js';
 
 /**
  * Issue 16, group commit: session events that arrive while the one webhook transaction allowed here
@@ -128,11 +129,3 @@ describe('Group commit of webhook deliveries', () => {
     expect(await status(good.event.id)).toBe('processed');
   });
 });
-
-async function until(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for the condition');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
