@@ -8,6 +8,8 @@ import { PaymentRecord } from './payment-record.js';
 @Entity({ name: 'disputes' })
 @Index('idx_disputes_checkout_session', ['checkoutSessionId'])
 @Index('idx_disputes_user', ['userId'])
+// a paid session takes the disputes of its PaymentIntent that came before it
+@Index('idx_disputes_payment_intent', ['paymentIntentId'])
 export class Dispute extends PaymentRecord {
   @PrimaryColumn({ name: 'stripe_dispute_id', type: 'varchar', length: 255 })
   stripeDisputeId!: string;

@@ -9,6 +9,8 @@ import { PaymentRecord } from './payment-record.js';
 @Entity({ name: 'refunds' })
 @Index('idx_refunds_checkout_session', ['checkoutSessionId'])
 @Index('idx_refunds_invoice', ['invoiceId'])
+// a paid session takes the refunds of its PaymentIntent that came before it
+@Index('idx_refunds_payment_intent', ['paymentIntentId'])
 export class Refund extends PaymentRecord {
   @PrimaryColumn({ name: 'stripe_refund_id', type: 'varchar', length: 255 })
   stripeRefundId!: string;

@@ -1,0 +1,22 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * The reads by PaymentIntent: a refund, dispute or charge event finds its checkout session by it, and a paid session
+ * takes the refunds and disputes of its PaymentIntent that came before it. Without these, each such read was a scan
+ * of the whole table, so every event cost more as sessions, refunds and disputes accumulated.
+ */
+export class PaymentIntentIndexes1796300000000 implements MigrationInterface {
+  name = 'PaymentIntentIndexes1796300000000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`CREATE INDEX "idx_checkout_sessions_payment_intent" ON "checkout_sessions" ("stripe_payment_intent_id") WHERE stripe_payment_intent_id IS NOT NULL`);
+    await queryRunner.query(`CREATE INDEX "idx_refunds_payment_intent" ON "refunds" ("payment_intent_id") `);
+    await queryRunner.query(`CREATE INDEX "idx_disputes_payment_intent" ON "disputes" ("payment_intent_id") `);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP INDEX "public"."idx_disputes_payment_intent"`);
+    await queryRunner.query(`DROP INDEX "public"."idx_refunds_payment_intent"`);
+    await queryRunner.query(`DROP INDEX "public"."idx_checkout_sessions_payment_intent"`);
+  }
+}

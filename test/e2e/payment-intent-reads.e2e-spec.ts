@@ -1,0 +1,80 @@
+import { checkoutSessionObject, eventObject } from '../../src/stripe-emulator/objects.js';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { registerUser } from '../support/factories.js';
+import { refundFixture } from '../support/stripe-fixtures.js';
+import { until } from '../support/until.js';
+import { deliver, WEBHOOK_SECRET } from '../support/webhooks.js';
+
+/**
+ * Reads by PaymentIntent stay reads of one payment's rows however much history is stored: a refund event finds its
+ * session, and a paid session takes the refunds and disputes that came before it, through an index, never by
+ * reading every session, refund or dispute (each event would cost more as the tables grew).
+ */
+describe('Reads by PaymentIntent with a long history', () => {
+  const ROWS = 20_000;
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, STRIPE_PRICE_PRO_MONTHLY: 'price_pro_monthly' });
+    const user = await registerUser(t);
+    await t.db.query(
+      `INSERT INTO checkout_sessions (stripe_session_id, user_id, mode, plan, interval, status, payment_status, stripe_payment_intent_id)
+       SELECT 'cs_history_' || g, $1, 'payment', 'pro', 'once', 'complete', 'paid', 'pi_history_' || g FROM generate_series(1, $2) g`,
+      [user.id, ROWS],
+    );
+    for (const table of ['refunds', 'disputes']) {
+      await t.db.query(
+        `INSERT INTO ${table} (stripe_${table.slice(0, -1)}_id, payment_intent_id, amount, currency, status, state_at, stripe_created_at)
+         SELECT '${table}_history_' || g, 'pi_history_' || g, 100, 'usd', 'succeeded', now(), now() FROM generate_series(1, $1) g`,
+        [ROWS],
+      );
+    }
+    await t.db.query('ANALYZE checkout_sessions, refunds, disputes');
+  });
+  afterAll(() => t.close());
+
+  /** What the service's statements have read of each table so far by whole-table scans, and written to it. */
+  async function tableStats(): Promise<Map<string, { scanned: number; written: number }>> {
+    const rows = await t.db.query(`SELECT relname, seq_tup_read::int AS scanned, (n_tup_ins + n_tup_upd)::int AS written FROM pg_stat_user_tables`);
+    return new Map((rows as Array<{ relname: string; scanned: number; written: number }>).map((r) => [r.relname, r]));
+  }
+
+  /**
+   * The rows a delivery read of `tables` by scanning them whole. Its connection sends its statistics after the
+   * transaction, all tables at once: they are in when what it writes to `written` shows.
+   */
+  async function scannedDuring(tables: string[], written: string, work: () => Promise<unknown>): Promise<Record<string, number>> {
+    const before = await tableStats();
+    await work();
+    await until(async () => (await tableStats()).get(written)!.written > before.get(written)!.written, `the statistics of the delivery`, 10_000);
+    const after = await tableStats();
+    return Object.fromEntries(tables.map((table) => [table, after.get(table)!.scanned - before.get(table)!.scanned]));
+  }
+
+  it('a refund event finds its session through the index, without reading the other sessions', async () => {
+    const refund = refundFixture({ payment_intent: 'pi_history_777', charge: 'ch_history_777', amount: 100, status: 'succeeded' });
+    const scanned = await scannedDuring(['checkout_sessions'], 'refunds', () => deliver(t, eventObject('refund.created', refund)).expect(200));
+    expect(scanned.checkout_sessions).toBeLessThan(ROWS);
+  });
+
+  it('a paid session takes the refunds and disputes that came before it without reading the others', async () => {
+    const user = await registerUser(t);
+    const paymentIntent = `pi_new_${Date.now()}`;
+    const early = refundFixture({ payment_intent: paymentIntent, charge: `ch_new_${Date.now()}`, amount: 500, status: 'succeeded' });
+    await deliver(t, eventObject('refund.created', early)).expect(200);
+    const session = checkoutSessionObject({
+      mode: 'payment',
+      status: 'complete',
+      payment_status: 'paid',
+      client_reference_id: user.id,
+      payment_intent: paymentIntent,
+      amount_total: 2000,
+      metadata: { plan: 'pro', interval: 'once' },
+    });
+    const scanned = await scannedDuring(['refunds', 'disputes'], 'checkout_sessions', () => deliver(t, eventObject('checkout.session.completed', session)).expect(200));
+    expect(scanned.refunds).toBeLessThan(ROWS);
+    expect(scanned.disputes).toBeLessThan(ROWS);
+    // the early refund is the session's now
+    const [attached] = await t.db.query(`SELECT r.checkout_session_id IS NOT NULL AS attached FROM refunds r WHERE r.stripe_refund_id = $1`, [early.id]);
+    expect(attached).toEqual({ attached: true });
+  });
+});
