@@ -5,7 +5,7 @@ import { SubscriptionsAndGrants1795900000000 } from './1795900000000-Subscriptio
 import { SecurityRound21796000000000 } from './1796000000000-SecurityRound2.js';
 import { CheckoutOptions1796100000000 } from './1796100000000-CheckoutOptions.js';
 import { AfterTheSale1796200000000 } from './1796200000000-AfterTheSale.js';
-import { PaymentIntentIndexes1796300000000 } from './1796300000000-PaymentIntentIndexes.js';
+import { EventLookupIndexes1796300000000 } from './1796300000000-EventLookupIndexes.js';
 export const MIGRATIONS = [
   InitialSchema1795572785393,
   AdminIndexes1795575706110,
@@ -13,5 +13,5 @@ export const MIGRATIONS = [
   SecurityRound21796000000000,
   CheckoutOptions1796100000000,
   AfterTheSale1796200000000,
-  PaymentIntentIndexes1796300000000,
+  EventLookupIndexes1796300000000,
 ];

@@ -19,6 +19,8 @@ export type CheckoutUiMode = 'hosted' | 'embedded' | 'elements';
 @Index('idx_checkout_sessions_price_created', ['priceId', 'createdAt', 'id'])
 // a refund, dispute or charge event finds its session by its PaymentIntent
 @Index('idx_checkout_sessions_payment_intent', ['stripePaymentIntentId'], { where: 'stripe_payment_intent_id IS NOT NULL' })
+// a customer.updated event updates the sessions of its customer
+@Index('idx_checkout_sessions_customer', ['stripeCustomerId'], { where: 'stripe_customer_id IS NOT NULL' })
 @Index('uq_checkout_sessions_user_idempotency', ['userId', 'idempotencyKey'], { unique: true, where: 'idempotency_key IS NOT NULL' })
 export class CheckoutSession {
   @PrimaryGeneratedColumn('uuid')

@@ -10,6 +10,8 @@ import { PaymentRecord } from './payment-record.js';
 @Index('idx_disputes_user', ['userId'])
 // a paid session takes the disputes of its PaymentIntent that came before it
 @Index('idx_disputes_payment_intent', ['paymentIntentId'])
+// the revenue report sums each invoice's disputes
+@Index('idx_disputes_invoice', ['invoiceId'])
 export class Dispute extends PaymentRecord {
   @PrimaryColumn({ name: 'stripe_dispute_id', type: 'varchar', length: 255 })
   stripeDisputeId!: string;

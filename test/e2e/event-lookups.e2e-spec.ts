@@ -1,24 +1,26 @@
 import { checkoutSessionObject, eventObject } from '../../src/stripe-emulator/objects.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { registerUser } from '../support/factories.js';
-import { refundFixture } from '../support/stripe-fixtures.js';
+import { customerFixture, refundFixture } from '../support/stripe-fixtures.js';
 import { until } from '../support/until.js';
 import { deliver, WEBHOOK_SECRET } from '../support/webhooks.js';
 
 /**
- * Reads by PaymentIntent stay reads of one payment's rows however much history is stored: a refund event finds its
- * session, and a paid session takes the refunds and disputes that came before it, through an index, never by
- * reading every session, refund or dispute (each event would cost more as the tables grew).
+ * What an event looks up by a Stripe id stays a read of that payment's or customer's rows however much history is
+ * stored: a refund event finds its session by its PaymentIntent, a paid session takes the refunds and disputes that
+ * came before it, a customer's new email reaches its sessions; through an index, never by reading every session,
+ * refund or dispute (each event would cost more as the tables grew).
  */
-describe('Reads by PaymentIntent with a long history', () => {
+describe('Event lookups with a long history', () => {
   const ROWS = 20_000;
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp({ STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, STRIPE_PRICE_PRO_MONTHLY: 'price_pro_monthly' });
     const user = await registerUser(t);
     await t.db.query(
-      `INSERT INTO checkout_sessions (stripe_session_id, user_id, mode, plan, interval, status, payment_status, stripe_payment_intent_id)
-       SELECT 'cs_history_' || g, $1, 'payment', 'pro', 'once', 'complete', 'paid', 'pi_history_' || g FROM generate_series(1, $2) g`,
+      `INSERT INTO checkout_sessions (stripe_session_id, user_id, mode, plan, interval, status, payment_status, stripe_payment_intent_id, stripe_customer_id, customer_email)
+       SELECT 'cs_history_' || g, $1, 'payment', 'pro', 'once', 'complete', 'paid', 'pi_history_' || g, 'cus_history_' || g, 'payer' || g || '@example.com'
+       FROM generate_series(1, $2) g`,
       [user.id, ROWS],
     );
     for (const table of ['refunds', 'disputes']) {
@@ -54,6 +56,14 @@ describe('Reads by PaymentIntent with a long history', () => {
     const refund = refundFixture({ payment_intent: 'pi_history_777', charge: 'ch_history_777', amount: 100, status: 'succeeded' });
     const scanned = await scannedDuring(['checkout_sessions'], 'refunds', () => deliver(t, eventObject('refund.created', refund)).expect(200));
     expect(scanned.checkout_sessions).toBeLessThan(ROWS);
+  });
+
+  it("a customer's new email reaches its sessions without reading the others", async () => {
+    const customer = customerFixture({ id: 'cus_history_4242', email: 'new-address@example.com' });
+    const scanned = await scannedDuring(['checkout_sessions'], 'checkout_sessions', () => deliver(t, eventObject('customer.updated', customer)).expect(200));
+    expect(scanned.checkout_sessions).toBeLessThan(ROWS);
+    const [session] = await t.db.query(`SELECT customer_email FROM checkout_sessions WHERE stripe_session_id = 'cs_history_4242'`);
+    expect(session).toEqual({ customer_email: 'new-address@example.com' });
   });
 
   it('a paid session takes the refunds and disputes that came before it without reading the others', async () => {
