@@ -19,8 +19,12 @@ export interface HandlerContext {
 /** Marks a provider as the handler of these Stripe event types. */
 export const OnStripeEvent = (...types: Stripe.Event['type'][]) => SetMetadata(STRIPE_EVENT_TYPES, types);
 
-/** What a handler of several events in one transaction receives (each event's id and time are its own). */
-export type GroupContext = Omit<HandlerContext, 'eventId' | 'eventCreated'>;
+/**
+ * What a handler of several events in one transaction receives (each event's id and time are its own). It has no
+ * `afterCommit`: work after the commit could fail for one event of the group and not the others, so a handler that
+ * needs it has no `handleMany` and gets one transaction per event.
+ */
+export type GroupContext = Omit<HandlerContext, 'eventId' | 'eventCreated' | 'afterCommit'>;
 
 export interface StripeEventHandler {
   /** Runs inside the event's transaction; use only `ctx.manager`. */

@@ -97,7 +97,6 @@ export class WebhookProcessorService {
     const alone = (event: Stripe.Event) => settle(this.process(event, 'webhook', 'webhook'));
     if (events.length === 1) return [await alone(events[0])];
     const started = performance.now();
-    const afterCommit: HandlerContext['afterCommit'] = [];
     let stored: Map<string, StoredEventRow>;
     try {
       stored = await this.db.transaction(async (manager) => {
@@ -108,7 +107,7 @@ export class WebhookProcessorService {
         const fresh = events.filter((event) => byId.get(event.id)?.inserted);
         for (const type of new Set(fresh.map((event) => event.type))) {
           const ofType = fresh.filter((event) => event.type === type);
-          await this.registry.get(type)!.handleMany!(ofType, { manager, source: 'webhook', afterCommit });
+          await this.registry.get(type)!.handleMany!(ofType, { manager, source: 'webhook' });
         }
         return byId;
       });
@@ -118,17 +117,12 @@ export class WebhookProcessorService {
       for (const event of events) results.push(await alone(event));
       return results;
     }
-    const after = await settle(
-      (async () => {
-        for (const work of afterCommit) await work();
-      })(),
-    );
     const results: Array<Settled<IngestResult>> = [];
     for (const event of events) {
       const row = stored.get(event.id);
       if (row?.inserted) {
-        this.observe(event, 'webhook', 'error' in after ? 'failed' : 'processed', started);
-        results.push('error' in after ? after : { value: { status: 'processed', duplicate: false } });
+        this.observe(event, 'webhook', 'processed', started);
+        results.push({ value: { status: 'processed', duplicate: false } });
       } else if (row?.status === 'processed' || row?.status === 'ignored') {
         this.observe(event, 'webhook', 'duplicate', started);
         results.push({ value: { status: row.status, duplicate: true } });
