@@ -5,7 +5,7 @@ import { CheckoutSession } from '../billing/entities/checkout-session.entity.js'
 import { queryPrepared } from '../database/prepared-query.js';
 import { FREE_PLAN } from '../users/user.entity.js';
 import type { ApplyContext } from './apply-context.js';
-import { GrantsService, planCacheUpdate } from './grants.service.js';
+import { GrantsService, customerLinkable, planCacheUpdate } from './grants.service.js';
 import { sessionFacts, type SessionFacts } from './mappers/stripe-session.mapper.js';
 import { subscriptionFacts, type SubscriptionFacts } from './mappers/stripe-subscription.mapper.js';
 import { RefundsApplier } from './payments/refunds.applier.js';
@@ -166,6 +166,8 @@ interface AppliedSessionRow extends Record<string, unknown> {
   _account_written: boolean;
 }
 
+/** The Stripe customer of the session a user won in `APPLY_SESSIONS` (`k` is the user's key). */
+const WON_CUSTOMER = '(SELECT min(w.stripe_customer_id) FROM won w WHERE w.user_id = k.id)';
 /** Session state only moves forward (open → expired or complete; see `mergeSessionStatus`). */
 const MERGED_STATUS = `(CASE WHEN array_position(ARRAY['open', 'expired', 'complete'], EXCLUDED.status::text) > array_position(ARRAY['open', 'expired', 'complete'], cs.status::text) THEN EXCLUDED.status ELSE cs.status END)`;
 /** Once paid (or needing no payment) a session stays so (`mergePaymentStatus`). */
@@ -304,9 +306,7 @@ account AS (
     freePlan: '$4',
     grants: 'user_grants',
     subscriptions: 'user_subscriptions',
-    set: `stripe_customer_id = CASE
-      WHEN u.stripe_customer_id IS NULL AND NOT EXISTS (SELECT 1 FROM users o WHERE o.stripe_customer_id = (SELECT min(w.stripe_customer_id) FROM won w WHERE w.user_id = k.id))
-      THEN coalesce((SELECT min(w.stripe_customer_id) FROM won w WHERE w.user_id = k.id), u.stripe_customer_id) ELSE u.stripe_customer_id END`,
+    set: `stripe_customer_id = CASE WHEN ${customerLinkable('u', WON_CUSTOMER)} THEN coalesce(${WON_CUSTOMER}, u.stripe_customer_id) ELSE u.stripe_customer_id END`,
   })}
   RETURNING u.id
 )

@@ -56,6 +56,14 @@ export function planCacheUpdate(
 }
 
 /**
+ * Whether the user row `user` may take Stripe customer `customer` (SQL text both): it has none yet, and no other user
+ * has that one, since a customer belongs to one user. Every path that links a customer to a user asks this.
+ */
+export function customerLinkable(user: string, customer: string): string {
+  return `${user}.stripe_customer_id IS NULL AND NOT EXISTS (SELECT 1 FROM users o WHERE o.stripe_customer_id = ${customer})`;
+}
+
+/**
  * The grants ledger and the user's cached plan. Every change to a grant runs inside the caller's transaction
  * and is followed by `recompute`, which writes `users.plan` (the highest-ranked active grant, `free` when
  * none) and the user's current subscription fields in one statement, so readers need one indexed read.
@@ -139,10 +147,7 @@ export class GrantsService {
 
   /** Links the user to a Stripe customer when it has none and no other user has that one. */
   async linkCustomer(manager: EntityManager, userId: string, customerId: string): Promise<void> {
-    await manager.query(
-      `UPDATE users SET stripe_customer_id = $2 WHERE id = $1 AND stripe_customer_id IS NULL AND NOT EXISTS (SELECT 1 FROM users WHERE stripe_customer_id = $2)`,
-      [userId, customerId],
-    );
+    await manager.query(`UPDATE users u SET stripe_customer_id = $2 WHERE u.id = $1 AND ${customerLinkable('u', '$2')}`, [userId, customerId]);
   }
 
   /** The user, with the cached plan recomputed first when a grant of it has ended since it was written. */

@@ -220,6 +220,31 @@ describe('Stripe webhooks', () => {
       expect((await sessionRow(session.id)).user_id).toBe(user.id);
     });
 
+    it("never moves a Stripe customer another user has, on the session or on its subscription's events: the payer gets the plan", async () => {
+      const holder = await registerUser(t);
+      const customer = `cus_held_${holder.id.replace(/-/g, '').slice(0, 12)}`;
+      await t.db.query(`UPDATE users SET stripe_customer_id = $2 WHERE id = $1`, [holder.id, customer]);
+      const { user, session } = await openSession();
+      const customers = async () =>
+        Object.fromEntries(
+          (await t.db.query(`SELECT id, stripe_customer_id FROM users WHERE id = ANY($1)`, [[holder.id, user.id]])).map((r: { id: string; stripe_customer_id: string | null }) => [
+            r.id,
+            r.stripe_customer_id,
+          ]),
+        );
+      const completed = paid(session, { customer });
+      await deliver(t, eventObject('checkout.session.completed', completed)).expect(200);
+      expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
+      expect(await customers()).toEqual({ [holder.id]: customer, [user.id]: null });
+
+      // the subscription is the session's, so it stays the payer's; its customer is still not taken from the holder
+      const subscription = subscriptionObject({ id: completed.subscription as string, customer, price: proPrice, status: 'active' });
+      await deliver(t, eventObject('customer.subscription.created', subscription)).expect(200);
+      expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
+      expect(await me(holder)).toMatchObject({ plan: 'free' });
+      expect(await customers()).toEqual({ [holder.id]: customer, [user.id]: null });
+    });
+
     it('never links by the email alone (accounts are not email-verified): the session stays unmatched and grants nothing', async () => {
       const user = await registerUser(t);
       const session = outside({ customer_details: { email: user.email.toUpperCase() } as Stripe.Checkout.Session.CustomerDetails });
