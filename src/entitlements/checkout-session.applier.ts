@@ -164,6 +164,9 @@ interface AppliedSessionRow extends Record<string, unknown> {
   _attached: number;
   /** the statement wrote the user's customer and cached plan (false when the row changed after its snapshot) */
   _account_written: boolean;
+  /** the status and interval of the session's provisional subscription (`provisionalStatus`, `provisionalInterval`) */
+  _provisional_status: 'active' | 'trialing';
+  _provisional_interval: 'month' | 'year' | null;
 }
 
 /** The Stripe customer of the session a user won in `APPLY_SESSIONS` (`k` is the user's key). */
@@ -174,6 +177,13 @@ const MERGED_STATUS = `(CASE WHEN array_position(ARRAY['open', 'expired', 'compl
 const MERGED_PAYMENT_STATUS = `(CASE WHEN cs.payment_status = 'unpaid' THEN EXCLUDED.payment_status ELSE cs.payment_status END)`;
 /** A complete session whose money is in, or that needed none (`isFulfillable`). */
 const fulfillable = (status: string, paymentStatus: string) => `(${status} = 'complete' AND ${paymentStatus} IN ('paid', 'no_payment_required'))`;
+/**
+ * The provisional subscription of a paid session row `s` (see `provisionalSubscription`): active when paid, trialing
+ * when nothing was due, with the session's interval when it is a subscription's. One rule for the statement's insert
+ * and for the applier, which orders it against a row that exists already.
+ */
+const provisionalStatus = (s: string) => `(CASE WHEN ${s}.payment_status = 'no_payment_required' THEN 'trialing' ELSE 'active' END)`;
+const provisionalInterval = (s: string) => `(CASE WHEN ${s}.interval IN ('month', 'year') THEN ${s}.interval END)`;
 
 /**
  * The whole of the events of one or more checkout sessions in one statement (one round trip instead of ten per
@@ -257,10 +267,10 @@ won AS (SELECT s.* FROM session s JOIN claim c ON c.checkout_session_id = s.id),
 subscription AS (
   INSERT INTO subscriptions (stripe_subscription_id, user_id, stripe_customer_id, status, plan, interval, price_id, quantity, state_at)
   SELECT w.stripe_subscription_id, w.user_id, w.stripe_customer_id,
-         CASE WHEN w.payment_status = 'no_payment_required' THEN 'trialing' ELSE 'active' END,
+         ${provisionalStatus('w')},
          -- a provisional state comes from our own session row, whose plan our catalogue gave when it was created
          coalesce(${PlanCatalogueService.sqlPlanOf('w.price_id', 'w.plan', '$2', '$3')}, w.plan),
-         CASE WHEN w.interval IN ('month', 'year') THEN w.interval END, w.price_id, w.quantity, NULL
+         ${provisionalInterval('w')}, w.price_id, w.quantity, NULL
   FROM won w JOIN input i ON i.session_id = w.stripe_session_id
   WHERE i.provisional AND w.mode = 'subscription' AND w.stripe_subscription_id IS NOT NULL
   ON CONFLICT (stripe_subscription_id) DO NOTHING
@@ -315,7 +325,8 @@ SELECT s.*,
        EXISTS (SELECT 1 FROM account a WHERE a.id = s.user_id) AS _account_written,
        EXISTS (SELECT 1 FROM subscription x WHERE x.stripe_subscription_id = s.stripe_subscription_id) AS _subscription_created,
        (SELECT x.plan FROM subscription x WHERE x.stripe_subscription_id = s.stripe_subscription_id) AS _subscription_plan,
-       ((SELECT count(*) FROM refunds_attached r WHERE r.id = s.id) + (SELECT count(*) FROM disputes_attached d WHERE d.id = s.id))::int AS _attached
+       ((SELECT count(*) FROM refunds_attached r WHERE r.id = s.id) + (SELECT count(*) FROM disputes_attached d WHERE d.id = s.id))::int AS _attached,
+       ${provisionalStatus('s')} AS _provisional_status, ${provisionalInterval('s')} AS _provisional_interval
 FROM session s`;
 
 /** The returned row as the entity callers work with (confirm and sync answer it), through TypeORM's own column mapping. */
@@ -328,16 +339,16 @@ function sessionEntity(manager: EntityManager, raw: Record<string, unknown>): Ch
 }
 
 /**
- * Until an event about the subscription arrives, the completed session says what it is: active when paid,
- * trialing when nothing was due. Provisional (no state time): any subscription event replaces it.
+ * Until an event about the subscription arrives, the completed session says what it is (the statement's
+ * `_provisional_status` and `_provisional_interval`). Provisional (no state time): any subscription event replaces it.
  */
 function provisionalSubscription(row: AppliedSessionRow, userId: string): SubscriptionFacts {
   return {
     id: row.stripe_subscription_id!,
     customerId: row.stripe_customer_id,
-    status: row.payment_status === 'no_payment_required' ? 'trialing' : 'active',
+    status: row._provisional_status,
     price: { id: row.price_id, productId: null, lookupKey: null, metadataPlan: row.plan },
-    interval: row.interval === 'month' || row.interval === 'year' ? row.interval : null,
+    interval: row._provisional_interval,
     itemId: null,
     quantity: row.quantity,
     currentPeriodEnd: null,
