@@ -1,6 +1,6 @@
+import request from 'supertest';
 import { checkoutSessionObject, eventObject } from '../../src/stripe-emulator/objects.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import request from 'supertest';
 import { bearer, registerAdmin, registerUser } from '../support/factories.js';
 import { customerFixture, refundFixture } from '../support/stripe-fixtures.js';
 import { until } from '../support/until.js';
