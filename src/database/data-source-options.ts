@@ -23,6 +23,9 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
       // a statement stuck longer than this is cancelled rather than holding a pool slot forever
       statement_timeout: 30000,
       application_name: 'stripe-checkout-service',
+      // queries a transaction sends without waiting share one round trip (a group commit's inbox and session
+      // statements, see webhooks/webhook-processor.service.ts); PostgreSQL still runs them one after the other
+      pipeline: true,
     },
   };
 }

@@ -11,13 +11,21 @@ import { queryRows } from './query-rows.js';
 export async function queryPrepared<T>(manager: EntityManager, name: string, text: string, parameters: unknown[]): Promise<T[]> {
   const runner = manager.queryRunner;
   if (!runner || manager.connection.options.type !== 'postgres') return queryRows<T>(await manager.query(text, parameters));
-  const client = (await runner.connect()) as PoolClient;
+  return sendPrepared<T>(manager, (await runner.connect()) as PoolClient, name, text, parameters);
+}
+
+/**
+ * `queryPrepared` on the manager's connection, already at hand: the statement is on its way (after whatever the
+ * transaction sent before) when this returns, so what the caller sends next runs after it.
+ */
+export function sendPrepared<T>(manager: EntityManager, client: PoolClient, name: string, text: string, parameters: unknown[]): Promise<T[]> {
   const { logger } = manager.connection;
-  logger.logQuery(text, parameters, runner);
-  try {
-    return (await client.query<T & Record<string, unknown>>({ name, text, values: parameters })).rows;
-  } catch (error) {
-    logger.logQueryError(error as Error, text, parameters, runner);
-    throw new QueryFailedError(text, parameters, error as Error);
-  }
+  logger.logQuery(text, parameters, manager.queryRunner);
+  return client.query<T & Record<string, unknown>>({ name, text, values: parameters }).then(
+    (result) => result.rows,
+    (error: unknown) => {
+      logger.logQueryError(error as Error, text, parameters, manager.queryRunner);
+      throw new QueryFailedError(text, parameters, error as Error);
+    },
+  );
 }

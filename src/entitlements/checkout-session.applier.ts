@@ -42,7 +42,8 @@ export class CheckoutSessionApplier {
 
   /**
    * `apply` for webhook events, which need no entity back: one statement for all of them (several sessions of a
-   * group commit, see webhooks/group-commit.ts), then each one's rare rest in order. The sessions must differ.
+   * group commit, see webhooks/group-commit.ts), then each one's rare rest in order. The sessions must differ. An
+   * event whose inbox row this transaction has not written is left out (a duplicate of a group, see processGroup).
    */
   async applyEvents(manager: EntityManager, items: SessionApplication[]): Promise<void> {
     await this.applyRows(manager, items);
@@ -52,9 +53,9 @@ export class CheckoutSessionApplier {
     const inputs = items.map(({ session, ctx }) => sessionInput(sessionFacts(session), ctx, this.plans));
     const rows = await queryPrepared<AppliedSessionRow>(manager, 'apply_checkout_sessions_v2', APPLY_SESSIONS, applySessionsParameters(inputs, this.plans));
     const bySession = new Map(rows.map((row) => [row.stripe_session_id, row]));
-    const applied = items.map(({ session }) => bySession.get(session.id)!);
-    for (const [i, row] of applied.entries()) await this.rest(manager, row, items[i].ctx);
-    return applied;
+    const applied = items.map(({ session }) => bySession.get(session.id));
+    for (const [i, row] of applied.entries()) if (row) await this.rest(manager, row, items[i].ctx);
+    return applied.filter((row) => row !== undefined);
   }
 
   /** What the statement leaves to the applier for one session. */
@@ -215,6 +216,10 @@ WITH input AS (
     amount_tax bigint, currency text, subscription_id text, payment_intent_id text, customer_email text, url text, ui_mode text,
     expires_at timestamptz, failed_at timestamptz, event_at timestamptz, subscription_plan text, source text, event_id text,
     provisional boolean)
+  -- an event is applied only by the transaction that wrote its inbox row (see STORE_EVENTS), so that the statement can
+  -- be sent together with the inbox statement, before its answer says which events are new; a scalar subquery, so
+  -- that it stays one primary-key read per event (an EXISTS became a join that read the whole inbox)
+  WHERE i.event_id IS NULL OR (SELECT k.xmin FROM stripe_events k WHERE k.id = i.event_id) = pg_current_xact_id()::xid
 ),
 session AS (
   INSERT INTO checkout_sessions AS cs (

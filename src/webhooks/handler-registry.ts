@@ -30,8 +30,10 @@ export interface StripeEventHandler {
   /** Runs inside the event's transaction; use only `ctx.manager`. */
   handle(event: Stripe.Event, ctx: HandlerContext): Promise<void>;
   /**
-   * Several new events of its types, about different objects, in one transaction (a group commit): the same effect
-   * as `handle` for each in turn. Handlers without it get one transaction per event.
+   * Several events of its types, about different objects, in one transaction (a group commit): the same effect as
+   * `handle` for each new one in turn. It is sent together with the inbox statement, before its answer, so its first
+   * statement must leave out the events whose inbox row this transaction has not written (duplicates), and must not
+   * wait for anything else. Handlers without it get one transaction per event.
    */
   handleMany?(events: Stripe.Event[], ctx: GroupContext): Promise<void>;
 }

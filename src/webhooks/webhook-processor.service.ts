@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
+import type { PoolClient } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { FulfillmentSource } from '../entitlements/entities/fulfillment.entity.js';
 import { AppError } from '../common/errors/app-error.js';
@@ -9,12 +10,12 @@ import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../observability/metrics.service.js';
 import type { WebhookOutcome } from '../observability/metrics.service.js';
 import { StripeEvent, type StripeEventStatus } from './entities/stripe-event.entity.js';
-import { queryPrepared } from '../database/prepared-query.js';
+import { queryPrepared, sendPrepared } from '../database/prepared-query.js';
 import { queryRows } from '../database/query-rows.js';
 import { eventObjectId } from './event-shape.js';
 import { isUnstorableText, withoutNul } from './unstorable-text.js';
 import { CUSTOMER_LOCK_SPACE, customerOfObject } from '../database/customer-lock.js';
-import { HandlerRegistry, type HandlerContext } from './handler-registry.js';
+import { HandlerRegistry, type HandlerContext, type StripeEventHandler } from './handler-registry.js';
 import { GroupCommit } from './group-commit.js';
 
 export type EventArrival = 'webhook' | 'recovery';
@@ -88,7 +89,7 @@ export class WebhookProcessorService {
   }
 
   /**
-   * Several new deliveries in one transaction (group commit): one inbox statement for all, then each handler's
+   * Several new deliveries in one transaction (group commit): one inbox statement for all, sent with the handler's
    * `handleMany`. If the transaction fails, it has changed nothing, and each event goes the one-event way, as if it
    * had come alone, so a bad event fails alone. An event the inbox already held goes that way too, unless it is
    * done (processed or ignored), which answers it as a duplicate.
@@ -100,16 +101,26 @@ export class WebhookProcessorService {
     let stored: Map<string, StoredEventRow>;
     try {
       stored = await this.db.transaction(async (manager) => {
-        const rows = await queryPrepared<StoredEventRow>(manager, 'store_stripe_events_v2', STORE_EVENTS, [
+        // The inbox statement and the handler's statement go out together (the pool's connections pipeline): one
+        // round trip. PostgreSQL still runs them in order, each with a snapshot taken after the one before (so after
+        // the customer locks), and the handler's statement applies only the events whose inbox row this transaction
+        // wrote, so a duplicate in the group changes nothing. If one fails, the other fails too and nothing commits.
+        const client = (await manager.queryRunner!.connect()) as PoolClient;
+        const storing = sendPrepared<StoredEventRow>(manager, client, 'store_stripe_events_v2', STORE_EVENTS, [
           JSON.stringify(events.map((event) => inboxRow(event, { source: 'webhook', status: 'processed', ignoredReason: null, payload: event }))),
         ]);
-        const byId = new Map(rows.map((row) => [row.id, row]));
-        const fresh = events.filter((event) => byId.get(event.id)?.inserted);
-        for (const type of new Set(fresh.map((event) => event.type))) {
-          const ofType = fresh.filter((event) => event.type === type);
-          await this.registry.get(type)!.handleMany!(ofType, { manager, source: 'webhook' });
+        // one call per handler (the checkout session handler takes all four session event types at once)
+        const byHandler = new Map<StripeEventHandler, Stripe.Event[]>();
+        for (const event of events) {
+          const handler = this.registry.get(event.type)!;
+          byHandler.set(handler, [...(byHandler.get(handler) ?? []), event]);
         }
-        return byId;
+        const [[first, ofFirst], ...others] = byHandler;
+        // every statement has answered before the transaction goes on, so none runs after its COMMIT or ROLLBACK
+        const [rows, handled] = await Promise.allSettled([storing, first.handleMany!(ofFirst, { manager, source: 'webhook' })]);
+        for (const outcome of [rows, handled]) if (outcome.status === 'rejected') throw outcome.reason;
+        for (const [handler, ofHandler] of others) await handler.handleMany!(ofHandler, { manager, source: 'webhook' });
+        return new Map((rows as PromiseFulfilledResult<StoredEventRow[]>).value.map((row) => [row.id, row]));
       });
     } catch (error) {
       this.logger.warn({ msg: 'group commit rolled back: its events are applied one at a time', events: events.length, error: describe(error) });

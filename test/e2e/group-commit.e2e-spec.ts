@@ -84,11 +84,15 @@ describe('Group commit of webhook deliveries', () => {
   it('answers a known event in a group as a duplicate and applies it no second time', async () => {
     const first = await paidSession();
     await deliver(t, first.event).expect(200);
+    const row = async () => (await t.db.query(`SELECT updated_at FROM checkout_sessions WHERE stripe_session_id = $1`, [first.session.id]))[0] as { updated_at: Date };
+    const before = await row();
     const other = await paidSession();
     const { responses, statements } = await deliveredTogether([first.event, other.event]);
     expect(responses.map((r) => r.status)).toEqual([200, 200]);
     expect(transactions(statements)).toBe(1);
     expect(await fulfilments(first.session.id)).toBe(1);
+    // the group's session statement left the known event out: its session row was not written again
+    expect(await row()).toEqual(before);
     expect((await me(other.user)).plan).toBe('pro');
   });
 
