@@ -9,23 +9,26 @@ import { queryRows } from './query-rows.js';
  * counts of test/e2e/webhook-statements.e2e-spec.ts see it) and failing with the same QueryFailedError.
  */
 export async function queryPrepared<T>(manager: EntityManager, name: string, text: string, parameters: unknown[]): Promise<T[]> {
-  const runner = manager.queryRunner;
-  if (!runner || manager.connection.options.type !== 'postgres') return queryRows<T>(await manager.query(text, parameters));
-  return sendPrepared<T>(manager, (await runner.connect()) as PoolClient, name, text, parameters);
+  if (!manager.queryRunner || manager.connection.options.type !== 'postgres') return queryRows<T>(await manager.query(text, parameters));
+  return (await sendPrepared<T>(manager, name, text, parameters)).rows;
 }
 
 /**
- * `queryPrepared` on the manager's connection, already at hand: the statement is on its way (after whatever the
- * transaction sent before) when this returns, so what the caller sends next runs after it.
+ * `queryPrepared`, answering as soon as the statement is on its way on the transaction's connection (its rows
+ * follow), so that what the caller sends next goes in the same round trip and runs after it (the pool's connections
+ * pipeline, see data-source-options.ts).
  */
-export function sendPrepared<T>(manager: EntityManager, client: PoolClient, name: string, text: string, parameters: unknown[]): Promise<T[]> {
+export async function sendPrepared<T>(manager: EntityManager, name: string, text: string, parameters: unknown[]): Promise<{ rows: Promise<T[]> }> {
+  const runner = manager.queryRunner!;
+  const client = (await runner.connect()) as PoolClient;
   const { logger } = manager.connection;
-  logger.logQuery(text, parameters, manager.queryRunner);
-  return client.query<T & Record<string, unknown>>({ name, text, values: parameters }).then(
+  logger.logQuery(text, parameters, runner);
+  const rows = client.query<T & Record<string, unknown>>({ name, text, values: parameters }).then(
     (result) => result.rows,
     (error: unknown) => {
-      logger.logQueryError(error as Error, text, parameters, manager.queryRunner);
+      logger.logQueryError(error as Error, text, parameters, runner);
       throw new QueryFailedError(text, parameters, error as Error);
     },
   );
+  return { rows };
 }

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
-import type { PoolClient } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { FulfillmentSource } from '../entitlements/entities/fulfillment.entity.js';
 import { AppError } from '../common/errors/app-error.js';
@@ -105,8 +104,7 @@ export class WebhookProcessorService {
         // round trip. PostgreSQL still runs them in order, each with a snapshot taken after the one before (so after
         // the customer locks), and the handler's statement applies only the events whose inbox row this transaction
         // wrote, so a duplicate in the group changes nothing. If one fails, the other fails too and nothing commits.
-        const client = (await manager.queryRunner!.connect()) as PoolClient;
-        const storing = sendPrepared<StoredEventRow>(manager, client, 'store_stripe_events_v2', STORE_EVENTS, [
+        const { rows: storing } = await sendPrepared<StoredEventRow>(manager, 'store_stripe_events_v2', STORE_EVENTS, [
           JSON.stringify(events.map((event) => inboxRow(event, { source: 'webhook', status: 'processed', ignoredReason: null, payload: event }))),
         ]);
         // one call per handler (the checkout session handler takes all four session event types at once)
