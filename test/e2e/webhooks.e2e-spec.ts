@@ -195,30 +195,6 @@ describe('Stripe webhooks', () => {
       expect((await eventRow(first.id)).status).toBe('processed');
       expect((await eventRow(second.id)).status).toBe('processed');
     });
-  });
-
-  describe('sessions created outside this service', () => {
-    const outside = (extra: Partial<Stripe.Checkout.Session>) => paid(checkoutSessionObject({ mode: 'payment', metadata: { plan: 'lifetime' }, payment_link: 'plink_123' }), extra);
-
-    it.each([
-      ['client_reference_id', (u: RegisteredUser) => ({ client_reference_id: u.id })],
-      ['metadata.userId', (u: RegisteredUser) => ({ metadata: { userId: u.id, plan: 'lifetime' } })],
-    ])('links a Payment Link session to its user through %s', async (_, link) => {
-      const user = await registerUser(t);
-      const session = outside(link(user));
-      await deliver(t, eventObject('checkout.session.completed', session)).expect(200);
-      const row = await sessionRow(session.id);
-      expect(row).toMatchObject({ user_id: user.id, unmatched: false, status: 'complete', plan: 'lifetime' });
-      expect((await me(user)).plan).toBe('lifetime');
-    });
-
-    it('links through the Stripe customer id', async () => {
-      const user = await registerUser(t);
-      await t.db.query(`UPDATE users SET stripe_customer_id = 'cus_known_customer' WHERE id = $1`, [user.id]);
-      const session = outside({ customer: 'cus_known_customer', customer_details: null });
-      await deliver(t, eventObject('checkout.session.completed', session)).expect(200);
-      expect((await sessionRow(session.id)).user_id).toBe(user.id);
-    });
 
     it("never moves a Stripe customer another user has, on the session or on its subscription's events: the payer gets the plan", async () => {
       const holder = await registerUser(t);
@@ -243,6 +219,30 @@ describe('Stripe webhooks', () => {
       expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
       expect(await me(holder)).toMatchObject({ plan: 'free' });
       expect(await customers()).toEqual({ [holder.id]: customer, [user.id]: null });
+    });
+  });
+
+  describe('sessions created outside this service', () => {
+    const outside = (extra: Partial<Stripe.Checkout.Session>) => paid(checkoutSessionObject({ mode: 'payment', metadata: { plan: 'lifetime' }, payment_link: 'plink_123' }), extra);
+
+    it.each([
+      ['client_reference_id', (u: RegisteredUser) => ({ client_reference_id: u.id })],
+      ['metadata.userId', (u: RegisteredUser) => ({ metadata: { userId: u.id, plan: 'lifetime' } })],
+    ])('links a Payment Link session to its user through %s', async (_, link) => {
+      const user = await registerUser(t);
+      const session = outside(link(user));
+      await deliver(t, eventObject('checkout.session.completed', session)).expect(200);
+      const row = await sessionRow(session.id);
+      expect(row).toMatchObject({ user_id: user.id, unmatched: false, status: 'complete', plan: 'lifetime' });
+      expect((await me(user)).plan).toBe('lifetime');
+    });
+
+    it('links through the Stripe customer id', async () => {
+      const user = await registerUser(t);
+      await t.db.query(`UPDATE users SET stripe_customer_id = 'cus_known_customer' WHERE id = $1`, [user.id]);
+      const session = outside({ customer: 'cus_known_customer', customer_details: null });
+      await deliver(t, eventObject('checkout.session.completed', session)).expect(200);
+      expect((await sessionRow(session.id)).user_id).toBe(user.id);
     });
 
     it('never links by the email alone (accounts are not email-verified): the session stays unmatched and grants nothing', async () => {
