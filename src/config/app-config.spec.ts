@@ -15,7 +15,7 @@ describe('loadConfig', () => {
       webhookToleranceSeconds: 300,
       recoveryIntervalSeconds: 300,
       eventRetentionDays: 90,
-      webhookGroupCommit: { concurrency: 2, maxBatch: 16 },
+      webhookGroupCommit: { concurrency: 2, maxBatch: 16, minBatchBeside: 4 },
     });
     expect(config.billing.portalReturnUrl).toBe('http://localhost:3000/');
   });
@@ -48,6 +48,8 @@ describe('loadConfig', () => {
     [{ STRIPE_EVENT_RETENTION_DAYS: '-1' }, 'STRIPE_EVENT_RETENTION_DAYS'],
     [{ WEBHOOK_GROUP_COMMIT_CONCURRENCY: 'many' }, 'WEBHOOK_GROUP_COMMIT_CONCURRENCY'],
     [{ WEBHOOK_GROUP_COMMIT_MAX_EVENTS: '0' }, 'WEBHOOK_GROUP_COMMIT_MAX_EVENTS'],
+    [{ WEBHOOK_GROUP_COMMIT_MIN_EVENTS: '0' }, 'WEBHOOK_GROUP_COMMIT_MIN_EVENTS'],
+    [{ WEBHOOK_GROUP_COMMIT_MIN_EVENTS: '5', WEBHOOK_GROUP_COMMIT_MAX_EVENTS: '4' }, 'WEBHOOK_GROUP_COMMIT_MIN_EVENTS'],
     [{ NODE_ENV: 'production', JWT_SECRET: '' }, 'JWT_SECRET'],
     [{ NODE_ENV: 'production', DATABASE_URL: '' }, 'DATABASE_URL'],
   ])('stops on %j with one line naming %s', (env, name) => {

@@ -51,9 +51,10 @@ export abstract class AppConfig {
     webhookToleranceSeconds: number;
     /**
      * group commit of webhook deliveries (see webhooks/group-commit.ts): at most this many of their transactions at
-     * once, each taking up to `maxBatch` deliveries that waited; concurrency 0 gives every delivery its own
+     * once, each taking up to `maxBatch` deliveries that waited, and one beside another only when `minBatchBeside`
+     * wait; concurrency 0 gives every delivery its own
      */
-    webhookGroupCommit: { concurrency: number; maxBatch: number };
+    webhookGroupCommit: { concurrency: number; maxBatch: number; minBatchBeside: number };
     recoveryIntervalSeconds: number;
     eventRetentionDays: number;
     /** how often each retention job runs (inbox, refresh tokens, throttle counters) */
@@ -320,6 +321,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   const emulatorMode = oneOf(env, 'STRIPE_EMULATOR', ['on', 'off', 'auto'] as const, 'auto');
 
+  const groupMax = int(env, 'WEBHOOK_GROUP_COMMIT_MAX_EVENTS', 16, 1, 100);
+  const groupMinBeside = int(env, 'WEBHOOK_GROUP_COMMIT_MIN_EVENTS', Math.min(4, groupMax), 1, 100);
+  if (groupMinBeside > groupMax) fail('WEBHOOK_GROUP_COMMIT_MIN_EVENTS', `must not exceed WEBHOOK_GROUP_COMMIT_MAX_EVENTS (${groupMax})`);
+
   const trustRaw = str(env, 'TRUST_PROXY');
   const trustProxy = trustRaw === undefined || trustRaw === 'false' ? false : trustRaw === 'true' ? true : /^\d+$/.test(trustRaw) ? Number(trustRaw) : trustRaw;
 
@@ -351,7 +356,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       webhookToleranceSeconds: int(env, 'STRIPE_WEBHOOK_TOLERANCE_SECONDS', 300, 1, 86400),
       webhookGroupCommit: {
         concurrency: int(env, 'WEBHOOK_GROUP_COMMIT_CONCURRENCY', 2, 0, 200),
-        maxBatch: int(env, 'WEBHOOK_GROUP_COMMIT_MAX_EVENTS', 16, 1, 100),
+        maxBatch: groupMax,
+        minBatchBeside: groupMinBeside,
       },
       recoveryIntervalSeconds: int(env, 'STRIPE_RECOVERY_INTERVAL_SECONDS', 300, 0, 86400),
       eventRetentionDays: int(env, 'STRIPE_EVENT_RETENTION_DAYS', 90, 1, 3650),

@@ -1,8 +1,10 @@
 /**
  * Group commit: at most `concurrency` transactions run at once; deliveries that arrive while they do wait, and the
  * next transaction takes all that waited (up to `maxBatch`, never two that share a key). Nothing waits for a
- * timer: a delivery that finds a free slot starts at once, alone, so a quiet service answers as fast as before,
- * and a busy one spends one commit, and one round trip per statement, on several events.
+ * timer: a delivery that finds no transaction running starts at once, alone, so a quiet service answers as fast as
+ * before, and a busy one spends one commit, and one round trip per statement, on several events. A transaction
+ * beside one already running starts only when `minBatchBeside` deliveries wait: a small second one costs nearly
+ * what a lone delivery costs, while those few, waiting for the running one to end, join the next larger group.
  */
 export class GroupCommit<T, R> {
   private readonly waiting: Array<{ item: T; resolve: (result: R) => void; reject: (error: unknown) => void }> = [];
@@ -12,6 +14,8 @@ export class GroupCommit<T, R> {
     private readonly options: {
       concurrency: number;
       maxBatch: number;
+      /** deliveries that must wait before a transaction starts beside a running one (1: as soon as one waits) */
+      minBatchBeside: number;
       /** what must not occur twice in one group (an event id, a session id) */
       keys: (item: T) => string[];
       /** runs one group; answers one result per item, in order */
@@ -27,7 +31,7 @@ export class GroupCommit<T, R> {
   }
 
   private pump(): void {
-    while (this.running < this.options.concurrency && this.waiting.length > 0) {
+    while (this.running < this.options.concurrency && this.waiting.length >= (this.running === 0 ? 1 : this.options.minBatchBeside)) {
       const group = this.take();
       this.running++;
       void this.options

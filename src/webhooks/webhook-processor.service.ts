@@ -42,10 +42,10 @@ export class WebhookProcessorService {
     private readonly config: AppConfig,
     private readonly metrics: MetricsService,
   ) {
-    const { concurrency, maxBatch } = config.stripe.webhookGroupCommit;
+    const { concurrency, maxBatch, minBatchBeside } = config.stripe.webhookGroupCommit;
     this.groupCommit =
       concurrency > 0
-        ? new GroupCommit({ concurrency, maxBatch, keys: (event) => [event.id, eventObjectId(event) ?? event.id], run: (events) => this.processGroup(events) })
+        ? new GroupCommit({ concurrency, maxBatch, minBatchBeside, keys: (event) => [event.id, eventObjectId(event) ?? event.id], run: (events) => this.processGroup(events) })
         : null;
   }
 

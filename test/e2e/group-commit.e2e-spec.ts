@@ -9,6 +9,31 @@ import { logStatements, type StatementLog } from '../support/statement-log.js';
 import { deliver, WEBHOOK_SECRET } from '../support/webhooks.js';
 import { until } from '../support/until.js';
 
+/** A paid subscription session of a new user, first seen in its webhook. */
+async function paidSession(t: TestApp, extra: Partial<Stripe.Checkout.Session> = {}) {
+  const user = await registerUser(t);
+  const session = checkoutSessionObject({ client_reference_id: user.id, status: 'complete', payment_status: 'paid', metadata: { plan: 'pro' } });
+  const paid = { ...session, customer: `cus_${session.id.slice(-14)}`, subscription: `sub_${session.id.slice(-20)}`, ...extra };
+  return { user, session: paid, event: eventObject('checkout.session.completed', paid) };
+}
+
+/** Holds the webhook slot: a delivery whose customer's lock the test holds waits inside its transaction. */
+async function holdSlot(t: TestApp): Promise<{ delivered: Promise<request.Response>; release: () => Promise<void> }> {
+  const blocker = await paidSession(t, { customer: `cus_blocker_${Date.now()}` });
+  const runner: QueryRunner = t.db.createQueryRunner();
+  await runner.startTransaction();
+  await runner.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [CUSTOMER_LOCK_SPACE, blocker.session.customer]);
+  const delivered = deliver(t, blocker.event).then((res) => res);
+  await until(async () => (await t.db.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)).length > 0);
+  return {
+    delivered,
+    release: async () => {
+      await runner.commitTransaction();
+      await runner.release();
+    },
+  };
+}
+
 /**
  * Issue 16, group commit: session events that arrive while the one webhook transaction allowed here
  * (WEBHOOK_GROUP_COMMIT_CONCURRENCY=1) runs wait, and the next transaction applies all of them. The first delivery
@@ -23,34 +48,9 @@ describe('Group commit of webhook deliveries', () => {
   });
   afterAll(() => t.close());
 
-  /** A paid subscription session of a new user, first seen in its webhook. */
-  async function paidSession(extra: Partial<Stripe.Checkout.Session> = {}) {
-    const user = await registerUser(t);
-    const session = checkoutSessionObject({ client_reference_id: user.id, status: 'complete', payment_status: 'paid', metadata: { plan: 'pro' } });
-    const paid = { ...session, customer: `cus_${session.id.slice(-14)}`, subscription: `sub_${session.id.slice(-20)}`, ...extra };
-    return { user, session: paid, event: eventObject('checkout.session.completed', paid) };
-  }
-
-  /** Holds the webhook slot: a delivery whose customer's lock the test holds waits inside its transaction. */
-  async function holdSlot(): Promise<{ delivered: Promise<request.Response>; release: () => Promise<void> }> {
-    const blocker = await paidSession({ customer: `cus_blocker_${Date.now()}` });
-    const runner: QueryRunner = t.db.createQueryRunner();
-    await runner.startTransaction();
-    await runner.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [CUSTOMER_LOCK_SPACE, blocker.session.customer]);
-    const delivered = deliver(t, blocker.event).then((res) => res);
-    await until(async () => (await t.db.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)).length > 0);
-    return {
-      delivered,
-      release: async () => {
-        await runner.commitTransaction();
-        await runner.release();
-      },
-    };
-  }
-
   /** Sends the deliveries while the slot is held, so that they queue, then lets the held one finish. */
   async function deliveredTogether(events: Stripe.Event[]): Promise<{ responses: request.Response[]; statements: string[] }> {
-    const slot = await holdSlot();
+    const slot = await holdSlot(t);
     const responses = events.map((event) => deliver(t, event).then((res) => res));
     // each request is parsed and queued before the slot frees: give the HTTP stack a moment to take them all in
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -69,7 +69,7 @@ describe('Group commit of webhook deliveries', () => {
   const status = async (eventId: string) => (await t.db.query(`SELECT status FROM stripe_events WHERE id = $1`, [eventId]))[0]?.status as string | undefined;
 
   it('applies sessions that arrived together in one transaction, each exactly once', async () => {
-    const paid = await Promise.all([paidSession(), paidSession(), paidSession(), paidSession()]);
+    const paid = await Promise.all([paidSession(t), paidSession(t), paidSession(t), paidSession(t)]);
     const { responses, statements } = await deliveredTogether(paid.map((p) => p.event));
     expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200]);
     // the held delivery's own transaction ended before `from`; the four took one more
@@ -82,11 +82,11 @@ describe('Group commit of webhook deliveries', () => {
   });
 
   it('answers a known event in a group as a duplicate and applies it no second time', async () => {
-    const first = await paidSession();
+    const first = await paidSession(t);
     await deliver(t, first.event).expect(200);
     const row = async () => (await t.db.query(`SELECT updated_at FROM checkout_sessions WHERE stripe_session_id = $1`, [first.session.id]))[0] as { updated_at: Date };
     const before = await row();
-    const other = await paidSession();
+    const other = await paidSession(t);
     const { responses, statements } = await deliveredTogether([first.event, other.event]);
     expect(responses.map((r) => r.status)).toEqual([200, 200]);
     expect(transactions(statements)).toBe(1);
@@ -97,7 +97,7 @@ describe('Group commit of webhook deliveries', () => {
   });
 
   it('never puts two events of one session in one group: the later waits for the next', async () => {
-    const p = await paidSession();
+    const p = await paidSession(t);
     const again = eventObject('checkout.session.async_payment_succeeded', p.session);
     const { responses, statements } = await deliveredTogether([p.event, again]);
     expect(responses.map((r) => r.status)).toEqual([200, 200]);
@@ -109,7 +109,7 @@ describe('Group commit of webhook deliveries', () => {
   it('rolls a failed group back and applies each event alone: two users naming one new Stripe customer', async () => {
     // in one statement both users would take the customer (unique); one at a time, the second sees it taken
     const customer = `cus_shared_${Date.now()}`;
-    const [a, b] = await Promise.all([paidSession({ customer }), paidSession({ customer })]);
+    const [a, b] = await Promise.all([paidSession(t, { customer }), paidSession(t, { customer })]);
     const { responses, statements } = await deliveredTogether([a.event, b.event]);
     expect(responses.map((r) => r.status)).toEqual([200, 200]);
     expect(transactions(statements)).toBe(3);
@@ -122,14 +122,53 @@ describe('Group commit of webhook deliveries', () => {
   });
 
   it('fails a bad event alone, keeps it as failed, and applies the rest of its group', async () => {
-    const good = await paidSession();
+    const good = await paidSession(t);
     // an amount beyond PostgreSQL's bigint: the statement fails for this session, in a group or alone
-    const bad = await paidSession({ amount_total: 1e20 });
+    const bad = await paidSession(t, { amount_total: 1e20 });
     const { responses } = await deliveredTogether([good.event, bad.event]);
     expect(responses.map((r) => r.status)).toEqual([200, 500]);
     expect(await status(bad.event.id)).toBe('failed');
     expect(await fulfilments(bad.session.id)).toBe(0);
     expect((await me(good.user)).plan).toBe('pro');
     expect(await status(good.event.id)).toBe('processed');
+  });
+});
+
+/**
+ * With two transactions allowed (the default), a second starts beside a running one only once
+ * WEBHOOK_GROUP_COMMIT_MIN_EVENTS deliveries wait: fewer wait for the running one and then go together.
+ */
+describe('Group commit beside a running transaction', () => {
+  let t: TestApp;
+  let log: StatementLog;
+  beforeAll(async () => {
+    t = await createTestApp({ STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, STRIPE_PRICE_PRO_MONTHLY: 'price_pro_monthly', WEBHOOK_GROUP_COMMIT_MIN_EVENTS: '3' });
+    log = logStatements(t.db);
+  });
+  afterAll(() => t.close());
+
+  const processed = async (events: Stripe.Event[]) =>
+    (await t.db.query(`SELECT count(*)::int AS n FROM stripe_events WHERE id = ANY($1) AND status = 'processed'`, [events.map((e) => e.id)]))[0].n as number;
+
+  it('holds two deliveries while one transaction runs, and starts the second when the third arrives', async () => {
+    const slot = await holdSlot(t);
+    try {
+      const paid = await Promise.all([paidSession(t), paidSession(t), paidSession(t)]);
+      const from = log.statements.length;
+      const early = paid.slice(0, 2).map((p) => deliver(t, p.event).then((res) => res));
+      // time enough for a second transaction to have applied them, had it started
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await processed(paid.map((p) => p.event))).toBe(0);
+      const third = deliver(t, paid[2].event).then((res) => res);
+      // the held transaction still runs: the three are applied beside it, in one transaction of their own
+      const responses = await Promise.all([...early, third]);
+      expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
+      expect(await processed(paid.map((p) => p.event))).toBe(3);
+      expect(log.statements.slice(from).filter((s) => s === 'START TRANSACTION')).toHaveLength(1);
+      for (const p of paid) expect((await request(t.http).get('/api/auth/me').set(bearer(p.user.accessToken)).expect(200)).body.plan).toBe('pro');
+    } finally {
+      await slot.release();
+    }
+    expect((await slot.delivered).status).toBe(200);
   });
 });
