@@ -14,12 +14,14 @@ import type { AppConfig } from '../src/config/app-config.js';
 import { PlanCatalogueService } from '../src/entitlements/plan-catalogue.service.js';
 import { runDbLimit, warmDbLimit } from './lib/db-limit.js';
 import { runLoad, type LoadResult } from './lib/load.js';
-import { heapUsedMiB, startService, type ProcessUsage } from './lib/service.js';
+import { heapUsedMiB, startService, type BenchService, type ProcessUsage } from './lib/service.js';
 import { startPeer } from './lib/peer.js';
 import { completedDelivery, type SignedDelivery } from './lib/webhook-events.js';
 import { startCheckoutBackend } from './lib/checkout-backend.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/** the limit, the service and the peer are measured in turn this many times, SECONDS each */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 /** the growth run: this many events already in the inbox, for this long */
 const INBOX_EVENTS = Number(process.env.BENCH_INBOX_EVENTS ?? 1_000_000);
@@ -129,21 +131,34 @@ function postgresCpuMs(dataDir: string): number {
   return ticks * 10;
 }
 
-/** CPU per event over a run: of one process, of PostgreSQL, of this load generator, and the whole machine's share. */
-function usageDuring(process: ProcessUsage | null, postgresDir: string) {
-  const cpuBefore = process?.cpuMs() ?? 0;
-  const postgresBefore = postgresCpuMs(postgresDir);
-  const selfBefore = globalThis.process.cpuUsage();
-  const machineBefore = machineTicks();
+/**
+ * CPU per event over the slices it measures (`measure`, as often as needed): of one process, of PostgreSQL, of this
+ * load generator, and the whole machine's share.
+ */
+function usageMeter(process: ProcessUsage | null, postgresDir: string) {
+  const read = () => {
+    const self = globalThis.process.cpuUsage();
+    return { cpu: process?.cpuMs() ?? 0, postgres: postgresCpuMs(postgresDir), self: (self.user + self.system) / 1000, machine: machineTicks() };
+  };
+  const sum = { cpu: 0, postgres: 0, self: 0, busy: 0, total: 0 };
   return {
+    async measure<T>(run: () => Promise<T>): Promise<T> {
+      const before = read();
+      try {
+        return await run();
+      } finally {
+        const after = read();
+        sum.cpu += after.cpu - before.cpu;
+        sum.postgres += after.postgres - before.postgres;
+        sum.self += after.self - before.self;
+        sum.busy += after.machine.busy - before.machine.busy;
+        sum.total += after.machine.total - before.machine.total;
+      }
+    },
     done(events: number) {
       const per = (ms: number) => Math.round((events ? ms / events : 0) * 100) / 100;
-      const cpuMsPerEvent = per((process?.cpuMs() ?? 0) - cpuBefore);
-      const postgresMsPerEvent = per(postgresCpuMs(postgresDir) - postgresBefore);
-      const self = globalThis.process.cpuUsage(selfBefore);
-      const loadMsPerEvent = per((self.user + self.system) / 1000);
-      const machine = machineTicks();
-      const busy = (machine.busy - machineBefore.busy) / Math.max(1, machine.total - machineBefore.total);
+      const [cpuMsPerEvent, postgresMsPerEvent, loadMsPerEvent] = [per(sum.cpu), per(sum.postgres), per(sum.self)];
+      const busy = sum.busy / Math.max(1, sum.total);
       return {
         cpuMsPerEvent,
         postgresMsPerEvent,
@@ -154,6 +169,26 @@ function usageDuring(process: ProcessUsage | null, postgresDir: string) {
     },
   };
 }
+
+/**
+ * One workload measured in several slices, taken in turn with the others (this machine's speed drifts within
+ * minutes): the rate over all of them, the median of their p50s and the worst of their p99s.
+ */
+function combined(slices: LoadResult[]): LoadResult {
+  const requests = slices.reduce((n, r) => n + r.requests, 0);
+  const seconds = slices.reduce((n, r) => n + (r.perSecond ? r.requests / r.perSecond : 0), 0);
+  const p50s = slices.map((r) => r.p50Ms).sort((a, b) => a - b);
+  return {
+    requests,
+    perSecond: Math.round((requests / Math.max(seconds, 1e-9)) * 10) / 10,
+    p50Ms: p50s[Math.floor((p50s.length - 1) / 2)],
+    p99Ms: Math.max(...slices.map((r) => r.p99Ms)),
+    errors: slices.reduce((n, r) => n + r.errors, 0),
+    non2xx: slices.reduce((n, r) => n + r.non2xx, 0),
+  };
+}
+
+const rates = (slices: LoadResult[]) => `slices ${slices.map((r) => r.perSecond).join(', ')}/s`;
 
 async function json<T>(url: string, init: RequestInit): Promise<T> {
   const res = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...(init.headers ?? {}) } });
@@ -230,39 +265,71 @@ async function main(): Promise<void> {
       body: d.body,
     });
     await db.query('CHECKPOINT');
-    // first the limit: the same statements straight into PostgreSQL at the same concurrency
-    process.stdout.write('database-only limit…\n');
     const limitWork = () => {
       const d = recorded();
       return { eventId: d.eventId, sessionId: d.sessionId, payload: d.body };
     };
-    await warmDbLimit(database.url, CONNECTIONS, 2, limitWork, benchPlans());
-    const limitUsage = usageDuring(null, join(dir, 'pg'));
-    const limit = await runDbLimit(database.url, CONNECTIONS, SECONDS, limitWork, benchPlans());
+    // the peer: @supabase/stripe-sync-engine on a fresh PostgreSQL of the same version, same events, same load
+    const peerDatabase = await startEmbeddedPostgres({ dir: join(dir, 'peer-pg'), persistent: false, database: 'peer' });
+    let peer: BenchService | null = null;
+    let peerError = '';
+    try {
+      peer = await startPeer({ DATABASE_URL: peerDatabase.url, STRIPE_WEBHOOK_SECRET: SECRET, POOL_SIZE: String(CONNECTIONS) }, port + 100);
+    } catch (error) {
+      peerError = String(error).slice(0, 200);
+    }
+    const limitSlices: LoadResult[] = [];
+    const uniqueSlices: LoadResult[] = [];
+    const peerSlices: LoadResult[] = [];
+    const limitUsage = usageMeter(null, join(dir, 'pg'));
+    const uniqueUsage = usageMeter(service, join(dir, 'pg'));
+    const peerUsage = usageMeter(peer, join(dir, 'peer-pg'));
+    let uniqueCommits = 0;
+    let uniqueMemory = { rss: 0, heap: 0 };
+    try {
+      // warm-ups (plans, JIT, pools), not measured
+      await warmDbLimit(database.url, CONNECTIONS, 2, limitWork, benchPlans());
+      await runLoad({ url: service.url, connections: CONNECTIONS, seconds: 2, next: () => post(recorded()) });
+      if (peer) await runLoad({ url: peer.url, connections: CONNECTIONS, seconds: 2, next: () => post(fresh()) });
+      uniqueMemory = { rss: service.rssMiB(), heap: await heapUsedMiB(service.url) };
+      // the three in turn, ROUNDS times, so that a drift of the machine's speed falls on each alike
+      for (let round = 1; round <= ROUNDS; round++) {
+        process.stdout.write(`round ${round} of ${ROUNDS}: database-only limit, webhook ingest, peer…\n`);
+        const slice = await limitUsage.measure(() => runDbLimit(database.url, CONNECTIONS, SECONDS, limitWork, benchPlans()));
+        limitSlices.push({ ...slice, requests: slice.transactions, errors: 0, non2xx: 0 });
+        const commitsBefore = await commits(db);
+        uniqueSlices.push(await uniqueUsage.measure(() => runLoad({ url: service.url, connections: CONNECTIONS, seconds: SECONDS, next: () => post(recorded()) })));
+        // stats reach pg_stat_database within a second or so of each commit
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        uniqueCommits += (await commits(db)) - commitsBefore;
+        if (peer) {
+          const url = peer.url;
+          peerSlices.push(await peerUsage.measure(() => runLoad({ url, connections: CONNECTIONS, seconds: SECONDS, next: () => post(fresh()) })));
+        }
+      }
+    } finally {
+      await peer?.stop();
+      await peerDatabase.stop();
+    }
+    const limitAll = combined(limitSlices);
+    const limit = { transactions: limitAll.requests, perSecond: limitAll.perSecond, p50Ms: limitAll.p50Ms, p99Ms: limitAll.p99Ms };
     const limitCpu = limitUsage.done(limit.transactions);
-
-    // warm-up (JIT, pool), not measured
-    await runLoad({ url: service.url, connections: CONNECTIONS, seconds: 2, next: () => post(recorded()) });
-    process.stdout.write('webhook ingest…\n');
-    const uniqueUsage = usageDuring(service, join(dir, 'pg'));
-    const commitsBefore = await commits(db);
-    const uniqueMemory = { rss: service.rssMiB(), heap: await heapUsedMiB(service.url) };
-    const unique = await runLoad({
-      url: service.url,
-      connections: CONNECTIONS,
-      seconds: SECONDS,
-      next: () => post(recorded()),
-    });
+    const unique = combined(uniqueSlices);
     const uniqueCpu = uniqueUsage.done(unique.requests);
     const uniqueMemoryEnd = { rss: service.rssMiB(), heap: await heapUsedMiB(service.url), kept: WEBHOOKS_ONLY ? await service.heapAfterFullGcMiB() : NaN };
-    // stats reach pg_stat_database within a second or so of each commit
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    const eventsPerCommit = unique.requests / Math.max(1, (await commits(db)) - commitsBefore);
+    const eventsPerCommit = unique.requests / Math.max(1, uniqueCommits);
     rows.push({
       workload: 'webhook ingest, unique events',
       result: unique,
-      note: `${CONNECTIONS} connections; ${uniqueCpu.note}; ${eventsPerCommit.toFixed(2)} events per transaction (group commit); RSS ${uniqueMemory.rss} → ${uniqueMemoryEnd.rss} MiB, V8 heap in use ${uniqueMemory.heap} → ${uniqueMemoryEnd.heap} MiB${WEBHOOKS_ONLY ? ` (${uniqueMemoryEnd.kept} MiB after a full GC)` : ''}`,
+      note: `${CONNECTIONS} connections; ${rates(uniqueSlices)}; ${uniqueCpu.note}; ${eventsPerCommit.toFixed(2)} events per transaction (group commit); RSS ${uniqueMemory.rss} → ${uniqueMemoryEnd.rss} MiB, V8 heap in use ${uniqueMemory.heap} → ${uniqueMemoryEnd.heap} MiB${WEBHOOKS_ONLY ? ` (${uniqueMemoryEnd.kept} MiB after a full GC)` : ''}`,
     });
+    const peerRow: Row = peer
+      ? {
+          workload: `peer: @supabase/stripe-sync-engine ${PEER_VERSION}, unique events`,
+          result: combined(peerSlices),
+          note: `${CONNECTIONS} connections; ${rates(peerSlices)}; ${peerUsage.done(combined(peerSlices).requests).note}`,
+        }
+      : { workload: '@supabase/stripe-sync-engine, unique events', result: null, note: `could not run: ${peerError}` };
 
     const withDuplicates = await runLoad({
       url: service.url,
@@ -286,30 +353,6 @@ async function main(): Promise<void> {
               (SELECT count(*)::int FROM users WHERE email LIKE 'payer%' AND plan = 'pro') AS pro`,
     );
     const verified = redelivery.non2xx === 0 && redelivery.errors === 0 && check[0].fulfillments === uniqueSent && check[0].complete === uniqueSent && check[0].pro === uniqueSent;
-
-    // the peer: @supabase/stripe-sync-engine on a fresh PostgreSQL of the same version, same events, same load
-    process.stdout.write('peer (@supabase/stripe-sync-engine)…\n');
-    const peerDatabase = await startEmbeddedPostgres({ dir: join(dir, 'peer-pg'), persistent: false, database: 'peer' });
-    let peerRow: Row;
-    try {
-      const peer = await startPeer({ DATABASE_URL: peerDatabase.url, STRIPE_WEBHOOK_SECRET: SECRET, POOL_SIZE: String(CONNECTIONS) }, port + 100);
-      try {
-        await runLoad({ url: peer.url, connections: CONNECTIONS, seconds: 2, next: () => post(fresh()) });
-        const peerUsage = usageDuring(peer, join(dir, 'peer-pg'));
-        const result = await runLoad({ url: peer.url, connections: CONNECTIONS, seconds: SECONDS, next: () => post(fresh()) });
-        peerRow = {
-          workload: `peer: @supabase/stripe-sync-engine ${PEER_VERSION}, unique events`,
-          result,
-          note: `${CONNECTIONS} connections; ${peerUsage.done(result.requests).note}`,
-        };
-      } finally {
-        await peer.stop();
-      }
-    } catch (error) {
-      peerRow = { workload: '@supabase/stripe-sync-engine, unique events', result: null, note: `could not run: ${String(error).slice(0, 200)}` };
-    } finally {
-      await peerDatabase.stop();
-    }
     rows.push(peerRow);
     if (WEBHOOKS_ONLY) {
       process.stdout.write(`${JSON.stringify({ limit, limitCpu, rows, check: check[0], uniqueSent, verified }, null, 2)}\n`);
@@ -397,17 +440,19 @@ async function main(): Promise<void> {
     await runLoad({ url: service.url, connections: CONNECTIONS, seconds: 2, next: () => post(fresh()) });
     const rssStart = service.rssMiB();
     const heapStart = await heapUsedMiB(service.url);
-    const growthUsage = usageDuring(service, join(dir, 'pg'));
-    const growth = await runLoad({
-      url: service.url,
-      connections: CONNECTIONS,
-      seconds: GROWTH_SECONDS,
-      next: () => {
-        const d = fresh();
-        grown.push(d);
-        return post(d);
-      },
-    });
+    const growthUsage = usageMeter(service, join(dir, 'pg'));
+    const growth = await growthUsage.measure(() =>
+      runLoad({
+        url: service.url,
+        connections: CONNECTIONS,
+        seconds: GROWTH_SECONDS,
+        next: () => {
+          const d = fresh();
+          grown.push(d);
+          return post(d);
+        },
+      }),
+    );
     const growthCpu = growthUsage.done(growth.requests);
     const rssEnd = service.rssMiB();
     const heapEnd = await heapUsedMiB(service.url);
@@ -455,7 +500,7 @@ async function main(): Promise<void> {
           ? `| ${r.workload} | ${r.result.perSecond} | ${r.result.p50Ms} | ${r.result.p99Ms} | ${r.result.errors} / ${r.result.non2xx} | ${r.note} |`
           : `| ${r.workload} | – | – | – | – | ${r.note} |`,
       ),
-      `| database-only limit of the webhook work (pg, same statements) | ${limit.perSecond} | ${limit.p50Ms} | ${limit.p99Ms} | – | ${CONNECTIONS} connections; ${limitCpu.note} |`,
+      `| database-only limit of the webhook work (pg, same statements) | ${limit.perSecond} | ${limit.p50Ms} | ${limit.p99Ms} | – | ${CONNECTIONS} connections; ${rates(limitSlices)}; ${limitCpu.note} |`,
     ].join('\n');
     const ofLimit = (r: LoadResult | null) => (r ? `${((r.perSecond / limit.perSecond) * 100).toFixed(0)}%` : '–');
     const comparison = [
