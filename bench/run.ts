@@ -323,11 +323,12 @@ async function main(): Promise<void> {
       result: unique,
       note: `${CONNECTIONS} connections; ${rates(uniqueSlices)}; ${uniqueCpu.note}; ${eventsPerCommit.toFixed(2)} events per transaction (group commit); RSS ${uniqueMemory.rss} → ${uniqueMemoryEnd.rss} MiB, V8 heap in use ${uniqueMemory.heap} → ${uniqueMemoryEnd.heap} MiB${WEBHOOKS_ONLY ? ` (${uniqueMemoryEnd.kept} MiB after a full GC)` : ''}`,
     });
+    const peerAll = combined(peerSlices);
     const peerRow: Row = peer
       ? {
           workload: `peer: @supabase/stripe-sync-engine ${PEER_VERSION}, unique events`,
-          result: combined(peerSlices),
-          note: `${CONNECTIONS} connections; ${rates(peerSlices)}; ${peerUsage.done(combined(peerSlices).requests).note}`,
+          result: peerAll,
+          note: `${CONNECTIONS} connections; ${rates(peerSlices)}; ${peerUsage.done(peerAll.requests).note}`,
         }
       : { workload: '@supabase/stripe-sync-engine, unique events', result: null, note: `could not run: ${peerError}` };
 
