@@ -111,7 +111,10 @@ export class WebhookProcessorService {
         const byHandler = new Map<StripeEventHandler, Stripe.Event[]>();
         for (const event of events) {
           const handler = this.registry.get(event.type)!;
-          byHandler.set(handler, [...(byHandler.get(handler) ?? []), event]);
+          byHandler
+            .set(handler, byHandler.get(handler) ?? [])
+            .get(handler)!
+            .push(event);
         }
         const [[first, ofFirst], ...others] = byHandler;
         // every statement has answered before the transaction goes on, so none runs after its COMMIT or ROLLBACK
