@@ -302,9 +302,14 @@ async function main(): Promise<void> {
         // stats reach pg_stat_database within a second or so of each commit
         await new Promise((resolve) => setTimeout(resolve, 1500));
         uniqueCommits += (await commits(db)) - commitsBefore;
-        if (peer) {
+        if (peer && !peerError) {
           const url = peer.url;
-          peerSlices.push(await peerUsage.measure(() => runLoad({ url, connections: CONNECTIONS, seconds: SECONDS, next: () => post(fresh()) })));
+          try {
+            peerSlices.push(await peerUsage.measure(() => runLoad({ url, connections: CONNECTIONS, seconds: SECONDS, next: () => post(fresh()) })));
+          } catch (error) {
+            // the peer is a comparison: its failure is reported in its row, and the service's run goes on
+            peerError = String(error).slice(0, 200);
+          }
         }
       }
     } finally {
@@ -324,13 +329,14 @@ async function main(): Promise<void> {
       note: `${CONNECTIONS} connections; ${rates(uniqueSlices)}; ${uniqueCpu.note}; ${eventsPerCommit.toFixed(2)} events per transaction (group commit); RSS ${uniqueMemory.rss} → ${uniqueMemoryEnd.rss} MiB, V8 heap in use ${uniqueMemory.heap} → ${uniqueMemoryEnd.heap} MiB${WEBHOOKS_ONLY ? ` (${uniqueMemoryEnd.kept} MiB after a full GC)` : ''}`,
     });
     const peerAll = combined(peerSlices);
-    const peerRow: Row = peer
-      ? {
-          workload: `peer: @supabase/stripe-sync-engine ${PEER_VERSION}, unique events`,
-          result: peerAll,
-          note: `${CONNECTIONS} connections; ${rates(peerSlices)}; ${peerUsage.done(peerAll.requests).note}`,
-        }
-      : { workload: '@supabase/stripe-sync-engine, unique events', result: null, note: `could not run: ${peerError}` };
+    const peerRow: Row =
+      peer && !peerError
+        ? {
+            workload: `peer: @supabase/stripe-sync-engine ${PEER_VERSION}, unique events`,
+            result: peerAll,
+            note: `${CONNECTIONS} connections; ${rates(peerSlices)}; ${peerUsage.done(peerAll.requests).note}`,
+          }
+        : { workload: '@supabase/stripe-sync-engine, unique events', result: null, note: `could not run: ${peerError}` };
 
     const withDuplicates = await runLoad({
       url: service.url,
