@@ -6,6 +6,7 @@ import { SecurityRound21796000000000 } from './1796000000000-SecurityRound2.js';
 import { CheckoutOptions1796100000000 } from './1796100000000-CheckoutOptions.js';
 import { AfterTheSale1796200000000 } from './1796200000000-AfterTheSale.js';
 import { EventLookupIndexes1796300000000 } from './1796300000000-EventLookupIndexes.js';
+import { GroupInOneRoundTrip1796400000000 } from './1796400000000-GroupInOneRoundTrip.js';
 export const MIGRATIONS = [
   InitialSchema1795572785393,
   AdminIndexes1795575706110,
@@ -14,4 +15,5 @@ export const MIGRATIONS = [
   CheckoutOptions1796100000000,
   AfterTheSale1796200000000,
   EventLookupIndexes1796300000000,
+  GroupInOneRoundTrip1796400000000,
 ];

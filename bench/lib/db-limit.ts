@@ -1,9 +1,9 @@
 import pg from 'pg';
 import type Stripe from 'stripe';
-import { APPLY_SESSIONS, applySessionsParameters, sessionInput } from '../../src/entitlements/checkout-session.applier.js';
+import { APPLY_SESSIONS, APPLY_SESSIONS_NAME, applySessionsParameters, sessionInput } from '../../src/entitlements/checkout-session.applier.js';
 import { sessionFacts } from '../../src/entitlements/mappers/stripe-session.mapper.js';
 import type { PlanCatalogueService } from '../../src/entitlements/plan-catalogue.service.js';
-import { inboxRow, STORE_EVENTS } from '../../src/webhooks/webhook-processor.service.js';
+import { inboxRow, STORE_EVENTS, STORE_EVENTS_NAME } from '../../src/webhooks/webhook-processor.service.js';
 
 export interface DbLimitResult {
   transactions: number;
@@ -57,16 +57,16 @@ async function drive(url: string, connections: number, seconds: number, next: ()
         const started = performance.now();
         await client.query('BEGIN');
         const stored = await client.query<{ inserted: boolean }>({
-          name: 'store_stripe_events_v2',
+          name: STORE_EVENTS_NAME,
           text: STORE_EVENTS,
           values: [JSON.stringify([inboxRow(event, { source: 'webhook', status: 'processed', ignoredReason: null, payload: event })])],
         });
         if (stored.rows[0].inserted) {
           const ctx = { source: 'webhook' as const, eventId: event.id, eventCreated: new Date(event.created * 1000), eventType: event.type };
           await client.query({
-            name: 'apply_checkout_sessions_v2',
+            name: APPLY_SESSIONS_NAME,
             text: APPLY_SESSIONS,
-            values: applySessionsParameters([sessionInput(sessionFacts(session), ctx, plans)], plans),
+            values: applySessionsParameters([sessionInput(sessionFacts(session), ctx, plans)], plans, { applierFollows: true }),
           });
         }
         await client.query('COMMIT');

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type Stripe from 'stripe';
 import type { EntityManager } from 'typeorm';
 import { CheckoutSession } from '../billing/entities/checkout-session.entity.js';
-import { queryPrepared } from '../database/prepared-query.js';
+import { queryPrepared, sendPrepared } from '../database/prepared-query.js';
 import { FREE_PLAN } from '../users/user.entity.js';
 import type { ApplyContext } from './apply-context.js';
 import { GrantsService, customerLinkable, planCacheUpdate } from './grants.service.js';
@@ -49,16 +49,33 @@ export class CheckoutSessionApplier {
     await this.applyRows(manager, items);
   }
 
+  /**
+   * `applyEvents` for a transaction whose `COMMIT` goes right behind this statement (a group commit in one round trip,
+   * see webhooks/webhook-processor.service.ts): it resolves once the statement is on its way, with its answer still
+   * to come. No statement can follow it, so a session that would need one (see `rest`) fails it with SQLSTATE
+   * `APPLIER_NEEDED`, the transaction rolls back, and the caller applies the sessions again with `applyEvents`.
+   * Webhook events only: the sessions come without Stripe's subscription object.
+   */
+  async sendEvents(manager: EntityManager, items: SessionApplication[]): Promise<{ answer: Promise<void> }> {
+    if (items.some(({ ctx }) => ctx.subscription)) throw new Error('sendEvents applies webhook events, which carry no subscription object');
+    const inputs = items.map(({ session, ctx }) => sessionInput(sessionFacts(session), ctx, this.plans));
+    const { rows } = await sendPrepared<AppliedSessionRow>(manager, APPLY_SESSIONS_NAME, APPLY_SESSIONS, applySessionsParameters(inputs, this.plans, { applierFollows: false }));
+    return { answer: rows.then((applied) => applied.forEach((row) => row._won && this.warnUnmappedSubscription(row))) };
+  }
+
   private async applyRows(manager: EntityManager, items: SessionApplication[]): Promise<AppliedSessionRow[]> {
     const inputs = items.map(({ session, ctx }) => sessionInput(sessionFacts(session), ctx, this.plans));
-    const rows = await queryPrepared<AppliedSessionRow>(manager, 'apply_checkout_sessions_v2', APPLY_SESSIONS, applySessionsParameters(inputs, this.plans));
+    const rows = await queryPrepared<AppliedSessionRow>(manager, APPLY_SESSIONS_NAME, APPLY_SESSIONS, applySessionsParameters(inputs, this.plans, { applierFollows: true }));
     const bySession = new Map(rows.map((row) => [row.stripe_session_id, row]));
     const applied = items.map(({ session }) => bySession.get(session.id));
     for (const [i, row] of applied.entries()) if (row) await this.rest(manager, row, items[i].ctx);
     return applied.filter((row) => row !== undefined);
   }
 
-  /** What the statement leaves to the applier for one session. */
+  /**
+   * What the statement leaves to the applier for one session. `APPLY_SESSIONS` fails instead, when no applier
+   * follows it, for exactly the webhook cases that make this write (its `needs_applier`): keep the two in step.
+   */
   private async rest(manager: EntityManager, applied: AppliedSessionRow, ctx: ApplyContext): Promise<void> {
     const won = applied._won;
     if (won && !applied._account_written) {
@@ -86,12 +103,19 @@ export class CheckoutSessionApplier {
     }
     if (!row.stripe_subscription_id) return;
     if (row._subscription_created) {
-      if (!row._subscription_plan) this.logger.warn(`Subscription ${row.stripe_subscription_id} has price ${row.price_id ?? 'none'}, which maps to no plan: it grants nothing`);
+      this.warnUnmappedSubscription(row);
       return;
     }
     // The subscription already has a row (its own event came first, or a concurrent path wrote it): the general
     // path orders the provisional state against it (it never replaces it) and adopts an unlinked row.
     await this.subscriptions.applyFacts(manager, provisionalSubscription(row, userId), { at: null, userId });
+  }
+
+  /** The provisional subscription the statement inserted for a won session grants nothing: its price maps to no plan. */
+  private warnUnmappedSubscription(row: AppliedSessionRow): void {
+    if (row._subscription_created && !row._subscription_plan) {
+      this.logger.warn(`Subscription ${row.stripe_subscription_id} has price ${row.price_id ?? 'none'}, which maps to no plan: it grants nothing`);
+    }
   }
 }
 
@@ -138,10 +162,22 @@ export function sessionInput(facts: SessionFacts, ctx: ApplyContext, plans: Plan
   };
 }
 
-/** The parameters of `APPLY_SESSIONS` for these inputs (exported for the benchmark's database-only limit). */
-export function applySessionsParameters(inputs: Array<Record<string, unknown>>, plans: PlanCatalogueService): unknown[] {
-  return [JSON.stringify(inputs), plans.catalogueJson(), plans.ranking(), FREE_PLAN];
+/**
+ * The parameters of `APPLY_SESSIONS` for these inputs (exported for the benchmark's database-only limit). Without an
+ * applier to follow the statement, a session that needs one fails it (`APPLIER_NEEDED`).
+ */
+export function applySessionsParameters(inputs: Array<Record<string, unknown>>, plans: PlanCatalogueService, options: { applierFollows: boolean }): unknown[] {
+  return [JSON.stringify(inputs), plans.catalogueJson(), plans.ranking(), FREE_PLAN, !options.applierFollows];
 }
+
+/** The prepared statement's name: a new text needs a new name (see prepared-query.ts). */
+export const APPLY_SESSIONS_NAME = 'apply_checkout_sessions_v3';
+
+/**
+ * The SQLSTATE with which `APPLY_SESSIONS`, told that no applier follows it, fails when a won session needs one
+ * (raised by `checkout_applier_needed()`, migrations/1796400000000-GroupInOneRoundTrip.ts).
+ */
+export const APPLIER_NEEDED = 'SC001';
 
 /** What `APPLY_SESSIONS` answers for each session: the session row as stored (the columns read here, and all others), and what the statement did. */
 interface AppliedSessionRow extends Record<string, unknown> {
@@ -325,14 +361,24 @@ account AS (
   })}
   RETURNING u.id
 )
-SELECT s.*,
-       EXISTS (SELECT 1 FROM claim c WHERE c.checkout_session_id = s.id) AS _won,
-       EXISTS (SELECT 1 FROM account a WHERE a.id = s.user_id) AS _account_written,
-       EXISTS (SELECT 1 FROM subscription x WHERE x.stripe_subscription_id = s.stripe_subscription_id) AS _subscription_created,
-       (SELECT x.plan FROM subscription x WHERE x.stripe_subscription_id = s.stripe_subscription_id) AS _subscription_plan,
-       ((SELECT count(*) FROM refunds_attached r WHERE r.id = s.id) + (SELECT count(*) FROM disputes_attached d WHERE d.id = s.id))::int AS _attached,
-       ${provisionalStatus('s')} AS _provisional_status, ${provisionalInterval('s')} AS _provisional_interval
-FROM session s`;
+SELECT s.*, f.*, ${provisionalStatus('s')} AS _provisional_status, ${provisionalInterval('s')} AS _provisional_interval
+FROM session s
+CROSS JOIN LATERAL (
+  SELECT EXISTS (SELECT 1 FROM claim c WHERE c.checkout_session_id = s.id) AS _won,
+         EXISTS (SELECT 1 FROM account a WHERE a.id = s.user_id) AS _account_written,
+         EXISTS (SELECT 1 FROM subscription x WHERE x.stripe_subscription_id = s.stripe_subscription_id) AS _subscription_created,
+         (SELECT x.plan FROM subscription x WHERE x.stripe_subscription_id = s.stripe_subscription_id) AS _subscription_plan,
+         ((SELECT count(*) FROM refunds_attached r WHERE r.id = s.id) + (SELECT count(*) FROM disputes_attached d WHERE d.id = s.id))::int AS _attached
+) f
+-- needs_applier: with no applier to follow ($5), a won session whose rest would write fails the statement: its user
+-- row changed after the snapshot, refunds or disputes came before it, or its subscription has a row (its own event
+-- came first, or a concurrent one this snapshot cannot see) that is not linked to a user
+WHERE CASE WHEN $5::boolean AND f._won AND (
+        NOT f._account_written
+        OR (s.stripe_payment_intent_id IS NOT NULL AND f._attached > 0)
+        OR (s.mode = 'subscription' AND s.stripe_subscription_id IS NOT NULL AND NOT f._subscription_created
+            AND NOT EXISTS (SELECT 1 FROM subscriptions x WHERE x.stripe_subscription_id = s.stripe_subscription_id AND x.user_id IS NOT NULL)))
+      THEN checkout_applier_needed(s.stripe_session_id) ELSE true END`;
 
 /** The returned row as the entity callers work with (confirm and sync answer it), through TypeORM's own column mapping. */
 function sessionEntity(manager: EntityManager, raw: Record<string, unknown>): CheckoutSession {

@@ -36,6 +36,12 @@ export interface StripeEventHandler {
    * wait for anything else. Handlers without it get one transaction per event.
    */
   handleMany?(events: Stripe.Event[], ctx: GroupContext): Promise<void>;
+  /**
+   * `handleMany` as one statement whose transaction sends `COMMIT` right behind it (one round trip): resolves once the
+   * statement is on its way, with its answer. When an event needs more than that statement, the statement fails with
+   * SQLSTATE `APPLIER_NEEDED` and the group is applied again through `handleMany`.
+   */
+  sendMany?(events: Stripe.Event[], ctx: GroupContext): Promise<{ answer: Promise<void> }>;
 }
 
 /** Maps each event type to its handler, collected at start from the providers marked with @OnStripeEvent. */

@@ -16,6 +16,8 @@ import { isUnstorableText, withoutNul } from './unstorable-text.js';
 import { CUSTOMER_LOCK_SPACE, customerOfObject } from '../database/customer-lock.js';
 import { HandlerRegistry, type HandlerContext, type StripeEventHandler } from './handler-registry.js';
 import { GroupCommit } from './group-commit.js';
+import { inOneRoundTrip } from '../database/one-round-trip.js';
+import { APPLIER_NEEDED } from '../entitlements/checkout-session.applier.js';
 
 export type EventArrival = 'webhook' | 'recovery';
 
@@ -88,10 +90,12 @@ export class WebhookProcessorService {
   }
 
   /**
-   * Several new deliveries in one transaction (group commit): one inbox statement for all, sent with the handler's
-   * `handleMany`. If the transaction fails, it has changed nothing, and each event goes the one-event way, as if it
-   * had come alone, so a bad event fails alone. An event the inbox already held goes that way too, unless it is
-   * done (processed or ignored), which answers it as a duplicate.
+   * Several new deliveries in one transaction (group commit): one inbox statement for all, then the handler's
+   * statement, and the `COMMIT`, all in one round trip when the handler can (`sendMany`). If a session needs more
+   * than its statement, that transaction changes nothing and the group is applied again in one with the applier
+   * (`handleMany`). If a transaction fails, it has changed nothing, and each event goes the one-event way, as if it
+   * had come alone, so a bad event fails alone. An event the inbox already held goes that way too, unless it is done
+   * (processed or ignored), which answers it as a duplicate.
    */
   private async processGroup(events: Stripe.Event[]): Promise<Array<Settled<IngestResult>>> {
     const alone = (event: Stripe.Event) => settle(this.process(event, 'webhook', 'webhook'));
@@ -99,30 +103,15 @@ export class WebhookProcessorService {
     const started = performance.now();
     let stored: Map<string, StoredEventRow>;
     try {
-      stored = await this.db.transaction(async (manager) => {
-        // The inbox statement and the handler's statement go out together (the pool's connections pipeline): one
-        // round trip. PostgreSQL still runs them in order, each with a snapshot taken after the one before (so after
-        // the customer locks), and the handler's statement applies only the events whose inbox row this transaction
-        // wrote, so a duplicate in the group changes nothing. If one fails, the other fails too and nothing commits.
-        const { rows: storing } = await sendPrepared<StoredEventRow>(manager, 'store_stripe_events_v2', STORE_EVENTS, [
-          JSON.stringify(events.map((event) => inboxRow(event, { source: 'webhook', status: 'processed', ignoredReason: null, payload: event }))),
-        ]);
-        // one call per handler (the checkout session handler takes all four session event types at once)
-        const byHandler = new Map<StripeEventHandler, Stripe.Event[]>();
-        for (const event of events) {
-          const handler = this.registry.get(event.type)!;
-          byHandler
-            .set(handler, byHandler.get(handler) ?? [])
-            .get(handler)!
-            .push(event);
-        }
-        const [[first, ofFirst], ...others] = byHandler;
-        // every statement has answered before the transaction goes on, so none runs after its COMMIT or ROLLBACK
-        const [rows, handled] = await Promise.allSettled([storing, first.handleMany!(ofFirst, { manager, source: 'webhook' })]);
-        for (const outcome of [rows, handled]) if (outcome.status === 'rejected') throw outcome.reason;
-        for (const [handler, ofHandler] of others) await handler.handleMany!(ofHandler, { manager, source: 'webhook' });
-        return new Map((rows as PromiseFulfilledResult<StoredEventRow[]>).value.map((row) => [row.id, row]));
-      });
+      const handlers = new Set(events.map((event) => this.registry.get(event.type)!));
+      const [only] = handlers;
+      stored =
+        handlers.size === 1 && only.sendMany
+          ? await this.groupInOneRoundTrip(events, only).catch((error: unknown) => {
+              if (driverCode(error) !== APPLIER_NEEDED) throw error;
+              return this.groupTransaction(events);
+            })
+          : await this.groupTransaction(events);
     } catch (error) {
       this.logger.warn({ msg: 'group commit rolled back: its events are applied one at a time', events: events.length, error: describe(error) });
       const results: Array<Settled<IngestResult>> = [];
@@ -143,6 +132,50 @@ export class WebhookProcessorService {
       }
     }
     return results;
+  }
+
+  /**
+   * The group's transaction in one round trip (see database/one-round-trip.ts). PostgreSQL runs the inbox statement,
+   * then the handler's, each with a snapshot taken after the one before (so after the customer locks); the handler's
+   * statement applies only the events whose inbox row this transaction wrote, so a duplicate in the group changes
+   * nothing. If one fails, the rest fail too and the `COMMIT` rolls the transaction back.
+   */
+  private groupInOneRoundTrip(events: Stripe.Event[], handler: StripeEventHandler): Promise<Map<string, StoredEventRow>> {
+    return inOneRoundTrip(this.db, async (manager) => {
+      const { rows: storing } = await this.sendInbox(manager, events);
+      const { answer: handled } = await handler.sendMany!(events, { manager, source: 'webhook' });
+      return { answer: Promise.all([storing, handled]).then(([rows]) => new Map(rows.map((row) => [row.id, row]))) };
+    });
+  }
+
+  /** The group's transaction with the handlers' `handleMany`, which may read their statement's answer and go on. */
+  private groupTransaction(events: Stripe.Event[]): Promise<Map<string, StoredEventRow>> {
+    return this.db.transaction(async (manager) => {
+      // the inbox statement and the first handler's statement go out together: one round trip (see above)
+      const { rows: storing } = await this.sendInbox(manager, events);
+      // one call per handler (the checkout session handler takes all four session event types at once)
+      const byHandler = new Map<StripeEventHandler, Stripe.Event[]>();
+      for (const event of events) {
+        const handler = this.registry.get(event.type)!;
+        byHandler
+          .set(handler, byHandler.get(handler) ?? [])
+          .get(handler)!
+          .push(event);
+      }
+      const [[first, ofFirst], ...others] = byHandler;
+      // every statement has answered before the transaction goes on, so none runs after its COMMIT or ROLLBACK
+      const [rows, handled] = await Promise.allSettled([storing, first.handleMany!(ofFirst, { manager, source: 'webhook' })]);
+      for (const outcome of [rows, handled]) if (outcome.status === 'rejected') throw outcome.reason;
+      for (const [handler, ofHandler] of others) await handler.handleMany!(ofHandler, { manager, source: 'webhook' });
+      return new Map((rows as PromiseFulfilledResult<StoredEventRow[]>).value.map((row) => [row.id, row]));
+    });
+  }
+
+  /** Sends the group's inbox statement; resolves once it is on its way, with its rows to come. */
+  private sendInbox(manager: EntityManager, events: Stripe.Event[]): Promise<{ rows: Promise<StoredEventRow[]> }> {
+    return sendPrepared<StoredEventRow>(manager, STORE_EVENTS_NAME, STORE_EVENTS, [
+      JSON.stringify(events.map((event) => inboxRow(event, { source: 'webhook', status: 'processed', ignoredReason: null, payload: event }))),
+    ]);
   }
 
   private observe(event: Stripe.Event, source: FulfillmentSource, outcome: WebhookOutcome, started: number, error?: string): void {
@@ -169,7 +202,7 @@ export class WebhookProcessorService {
     // ends, and if the handler throws, the rollback removes it again (the failure is recorded after). A known
     // event is locked and read by the same statement, so a duplicate costs one statement after BEGIN.
     const row = inboxRow(event, { source: arrival, status, ignoredReason, payload: ignoredReason ? trimmedPayload(event) : event });
-    const [stored] = await queryPrepared<StoredEventRow>(manager, 'store_stripe_events_v2', STORE_EVENTS, [JSON.stringify([row])]);
+    const [stored] = await queryPrepared<StoredEventRow>(manager, STORE_EVENTS_NAME, STORE_EVENTS, [JSON.stringify([row])]);
     if (!stored.inserted) {
       // known already: wait for any delivery of it in flight, then only a failed one is processed again. A row the
       // statement's snapshot could not see (stored by a delivery that committed while this one waited) is read again.
@@ -221,6 +254,9 @@ export class WebhookProcessorService {
     }
   }
 }
+
+/** `STORE_EVENTS`'s prepared statement name (a new text needs a new name, see prepared-query.ts). */
+export const STORE_EVENTS_NAME = 'store_stripe_events_v2';
 
 /**
  * Stores new events with their outcome, or (known already) locks their rows and answers their status: `$1` is a JSON
@@ -280,6 +316,11 @@ function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
     (value) => ({ value }),
     (error: unknown) => ({ error }),
   );
+}
+
+/** The SQLSTATE of a failed statement (TypeORM's QueryFailedError carries the driver's `code`). */
+function driverCode(error: unknown): string | undefined {
+  return (error as { driverError?: { code?: string } }).driverError?.code;
 }
 
 function describe(error: unknown): string {

@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import request from 'supertest';
 import type { QueryRunner } from 'typeorm';
-import { checkoutSessionObject, eventObject } from '../../src/stripe-emulator/objects.js';
+import { checkoutSessionObject, eventObject, priceObject, subscriptionObject } from '../../src/stripe-emulator/objects.js';
 import { CUSTOMER_LOCK_SPACE } from '../../src/database/customer-lock.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerUser, type RegisteredUser } from '../support/factories.js';
@@ -118,6 +118,41 @@ describe('Group commit of webhook deliveries', () => {
     for (const p of [a, b]) {
       expect((await me(p.user)).plan).toBe('pro');
       expect(await fulfilments(p.session.id)).toBe(1);
+    }
+  });
+
+  /** The session's subscription as Stripe sends it in its own event, which may come before the session's. */
+  const subscriptionOf = (session: Stripe.Checkout.Session, metadata: Record<string, string>) =>
+    subscriptionObject({ id: session.subscription as string, customer: session.customer as string, price: priceObject({ id: 'price_pro_monthly' }), status: 'active', metadata });
+  const subscriptionRow = async (id: string) => (await t.db.query(`SELECT user_id FROM subscriptions WHERE stripe_subscription_id = $1`, [id]))[0] as { user_id: string | null };
+
+  it('keeps a group in one transaction when a subscription whose own event came first is linked to its user', async () => {
+    const [a, b] = await Promise.all([paidSession(t), paidSession(t)]);
+    await deliver(t, eventObject('customer.subscription.created', subscriptionOf(a.session, { userId: a.user.id }))).expect(200);
+    expect((await subscriptionRow(a.session.subscription as string)).user_id).toBe(a.user.id);
+    const { responses, statements } = await deliveredTogether([a.event, b.event]);
+    expect(responses.map((r) => r.status)).toEqual([200, 200]);
+    expect(transactions(statements)).toBe(1);
+    for (const p of [a, b]) {
+      expect((await me(p.user)).plan).toBe('pro');
+      expect(await fulfilments(p.session.id)).toBe(1);
+    }
+  });
+
+  it('applies a group again with the applier when a subscription whose own event came first matched no user', async () => {
+    // no userId in its metadata and a customer no user has yet: stored unlinked, until its session links it
+    const [a, b] = await Promise.all([paidSession(t), paidSession(t)]);
+    await deliver(t, eventObject('customer.subscription.created', subscriptionOf(a.session, {}))).expect(200);
+    expect((await subscriptionRow(a.session.subscription as string)).user_id).toBeNull();
+    const { responses, statements } = await deliveredTogether([a.event, b.event]);
+    expect(responses.map((r) => r.status)).toEqual([200, 200]);
+    // the group's first transaction stopped at the session statement and changed nothing; the second applied both
+    expect(transactions(statements)).toBe(2);
+    expect((await subscriptionRow(a.session.subscription as string)).user_id).toBe(a.user.id);
+    for (const p of [a, b]) {
+      expect((await me(p.user)).plan).toBe('pro');
+      expect(await fulfilments(p.session.id)).toBe(1);
+      expect(await status(p.event.id)).toBe('processed');
     }
   });
 

@@ -14,11 +14,16 @@ export class CheckoutSessionHandler implements StripeEventHandler {
   }
 
   async handleMany(events: Stripe.Event[], ctx: GroupContext): Promise<void> {
-    await this.applier.applyEvents(
-      ctx.manager,
-      events.map((event) => sessionEvent(event, { source: ctx.source, eventId: event.id, eventCreated: new Date(event.created * 1000) })),
-    );
+    await this.applier.applyEvents(ctx.manager, sessionEvents(events, ctx));
   }
+
+  sendMany(events: Stripe.Event[], ctx: GroupContext): Promise<{ answer: Promise<void> }> {
+    return this.applier.sendEvents(ctx.manager, sessionEvents(events, ctx));
+  }
+}
+
+function sessionEvents(events: Stripe.Event[], ctx: GroupContext): SessionApplication[] {
+  return events.map((event) => sessionEvent(event, { source: ctx.source, eventId: event.id, eventCreated: new Date(event.created * 1000) }));
 }
 
 function sessionEvent(event: Stripe.Event, ctx: Pick<HandlerContext, 'source' | 'eventId' | 'eventCreated'>): SessionApplication {
