@@ -6,10 +6,9 @@ import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
  * A TypeORM transaction in one round trip: its `START TRANSACTION`, the statements `send` hands to the connection and
  * its `COMMIT` leave in one socket write, and PostgreSQL runs them one after the other (the pool's connections
  * pipeline, see data-source-options.ts). `send` only sends: it resolves once its statements are on their way, with
- * their answers still to come (in an object: an async function cannot resolve to a pending promise), so nothing
- * can be decided between them and the `COMMIT`. If one fails, PostgreSQL
- * aborts the transaction, the statements after it fail and the `COMMIT` rolls it back; the first failure is what this
- * throws, once every answer is in.
+ * their answer still to come (in an object: an async function cannot resolve to a pending promise), so nothing can
+ * be decided between them and the `COMMIT`. If one fails, PostgreSQL aborts the transaction, the statements after it
+ * fail and the `COMMIT` rolls it back; the first failure is what this throws, once every answer is in.
  */
 export async function inOneRoundTrip<T>(db: DataSource, send: (manager: EntityManager) => Promise<{ answer: Promise<T> }>): Promise<T> {
   const runner = db.createQueryRunner();
