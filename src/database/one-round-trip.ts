@@ -11,6 +11,9 @@ import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
  * fail and the `COMMIT` rolls it back; the first failure is what this throws, once every answer is in.
  */
 export async function inOneRoundTrip<T>(db: DataSource, send: (manager: EntityManager) => Promise<{ answer: Promise<T> }>): Promise<T> {
+  // TypeORM would send a default isolation level's SET only after START TRANSACTION's answer, behind the COMMIT; and
+  // a subscriber's own queries around the steps would be taken for the steps' statements
+  if (db.options.isolationLevel || db.subscribers.length > 0) throw new Error('inOneRoundTrip needs a data source without a default isolation level or subscribers');
   const runner = db.createQueryRunner();
   try {
     const client = (await runner.connect()) as PoolClient;
