@@ -143,6 +143,7 @@ export class WebhookProcessorService {
   private groupInOneRoundTrip(events: Stripe.Event[], handler: StripeEventHandler): Promise<Map<string, StoredEventRow>> {
     return inOneRoundTrip(this.db, async (manager) => {
       const { rows: storing } = await this.sendInbox(manager, events);
+      storing.catch(() => undefined); // read below; not left unhandled if the handler throws before sending
       const { answer: handled } = await handler.sendMany!(events, { manager, source: 'webhook' });
       return { answer: Promise.all([storing, handled]).then(([rows]) => new Map(rows.map((row) => [row.id, row]))) };
     });
