@@ -6,6 +6,7 @@ import { CUSTOMER_LOCK_SPACE } from '../../src/database/customer-lock.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerUser, type RegisteredUser } from '../support/factories.js';
 import { logStatements, type StatementLog } from '../support/statement-log.js';
+import { chargeFixture } from '../support/stripe-fixtures.js';
 import { deliver, WEBHOOK_SECRET } from '../support/webhooks.js';
 import { until } from '../support/until.js';
 
@@ -154,6 +155,23 @@ describe('Group commit of webhook deliveries', () => {
       expect(await fulfilments(p.session.id)).toBe(1);
       expect(await status(p.event.id)).toBe('processed');
     }
+  });
+
+  it('applies a group again with the applier when a refund of a session came before it', async () => {
+    const user = await registerUser(t);
+    const paymentIntent = `pi_group_${Date.now()}`;
+    const bought = checkoutSessionObject({ mode: 'payment', client_reference_id: user.id, status: 'complete', payment_status: 'paid', metadata: { plan: 'pro' } });
+    const purchase = { ...bought, amount_total: 49900, customer: `cus_${bought.id.slice(-14)}`, payment_intent: paymentIntent };
+    await deliver(t, eventObject('charge.refunded', chargeFixture({ amount: 49900, amount_refunded: 49900, refunded: true, payment_intent: paymentIntent }))).expect(200);
+    const other = await paidSession(t);
+    const { responses, statements } = await deliveredTogether([eventObject('checkout.session.completed', purchase), other.event]);
+    expect(responses.map((r) => r.status)).toEqual([200, 200]);
+    expect(transactions(statements)).toBe(2);
+    // the refund moved to the session and counted: the whole amount came back, so the purchase grants nothing
+    const [row] = await t.db.query(`SELECT amount_refunded FROM checkout_sessions WHERE stripe_session_id = $1`, [purchase.id]);
+    expect(Number(row.amount_refunded)).toBe(49900);
+    expect((await me(user)).plan).toBe('free');
+    expect((await me(other.user)).plan).toBe('pro');
   });
 
   it('fails a bad event alone, keeps it as failed, and applies the rest of its group', async () => {
