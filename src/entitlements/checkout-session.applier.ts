@@ -171,7 +171,7 @@ export function applySessionsParameters(inputs: Array<Record<string, unknown>>, 
 }
 
 /** The prepared statement's name: a new text needs a new name (see prepared-query.ts). */
-export const APPLY_SESSIONS_NAME = 'apply_checkout_sessions_v3';
+export const APPLY_SESSIONS_NAME = 'apply_checkout_sessions_v4';
 
 /**
  * The SQLSTATE with which `APPLY_SESSIONS`, told that no applier follows it, fails when a won session needs one
@@ -304,7 +304,12 @@ claim AS (
   ON CONFLICT DO NOTHING
   RETURNING checkout_session_id
 ),
-won AS (SELECT s.* FROM session s JOIN claim c ON c.checkout_session_id = s.id),
+-- the columns the steps below read, not the whole row: each step that reads won would build the whole row's type
+won AS (
+  SELECT s.id, s.stripe_session_id, s.user_id, s.mode, s.plan, s.interval, s.price_id, s.quantity, s.payment_status,
+         s.stripe_customer_id, s.stripe_subscription_id, s.stripe_payment_intent_id
+  FROM session s JOIN claim c ON c.checkout_session_id = s.id
+),
 subscription AS (
   INSERT INTO subscriptions (stripe_subscription_id, user_id, stripe_customer_id, status, plan, interval, price_id, quantity, state_at)
   SELECT w.stripe_subscription_id, w.user_id, w.stripe_customer_id,
