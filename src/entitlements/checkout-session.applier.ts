@@ -58,18 +58,24 @@ export class CheckoutSessionApplier {
    */
   async sendEvents(manager: EntityManager, items: SessionApplication[]): Promise<{ answer: Promise<void> }> {
     if (items.some(({ ctx }) => ctx.subscription)) throw new Error('sendEvents applies webhook events, which carry no subscription object');
-    const inputs = items.map(({ session, ctx }) => sessionInput(sessionFacts(session), ctx, this.plans));
-    const { rows } = await sendPrepared<AppliedSessionRow>(manager, APPLY_SESSIONS_NAME, APPLY_SESSIONS, applySessionsParameters(inputs, this.plans, { applierFollows: false }));
+    const { rows } = await sendPrepared<AppliedSessionRow>(manager, APPLY_SESSIONS_NAME, APPLY_SESSIONS, this.parameters(items, { applierFollows: false }));
     return { answer: rows.then((applied) => applied.forEach((row) => row._won && this.warnUnmappedSubscription(row))) };
   }
 
   private async applyRows(manager: EntityManager, items: SessionApplication[]): Promise<AppliedSessionRow[]> {
-    const inputs = items.map(({ session, ctx }) => sessionInput(sessionFacts(session), ctx, this.plans));
-    const rows = await queryPrepared<AppliedSessionRow>(manager, APPLY_SESSIONS_NAME, APPLY_SESSIONS, applySessionsParameters(inputs, this.plans, { applierFollows: true }));
+    const rows = await queryPrepared<AppliedSessionRow>(manager, APPLY_SESSIONS_NAME, APPLY_SESSIONS, this.parameters(items, { applierFollows: true }));
     const bySession = new Map(rows.map((row) => [row.stripe_session_id, row]));
     const applied = items.map(({ session }) => bySession.get(session.id));
     for (const [i, row] of applied.entries()) if (row) await this.rest(manager, row, items[i].ctx);
     return applied.filter((row) => row !== undefined);
+  }
+
+  private parameters(items: SessionApplication[], options: { applierFollows: boolean }): unknown[] {
+    return applySessionsParameters(
+      items.map(({ session, ctx }) => sessionInput(sessionFacts(session), ctx, this.plans)),
+      this.plans,
+      options,
+    );
   }
 
   /**

@@ -1,11 +1,12 @@
+import { sqlState } from '../database/sql-state.js';
+
 /**
  * PostgreSQL's text and jsonb cannot hold U+0000: `unsupported Unicode escape sequence` (22P05) or
  * `invalid byte sequence` (22021). A signed event holding one is still stored, with each NUL replaced by
  * U+FFFD and the reason in last_error, so it shows in the admin event log as failed instead of vanishing.
  */
 export function isUnstorableText(error: unknown): boolean {
-  const e = error as { code?: string; driverError?: { code?: string } } | null;
-  const code = e?.driverError?.code ?? e?.code;
+  const code = sqlState(error);
   return code === '22P05' || code === '22021';
 }
 

@@ -17,6 +17,7 @@ import { CUSTOMER_LOCK_SPACE, customerOfObject } from '../database/customer-lock
 import { HandlerRegistry, type HandlerContext, type StripeEventHandler } from './handler-registry.js';
 import { GroupCommit } from './group-commit.js';
 import { inOneRoundTrip } from '../database/one-round-trip.js';
+import { sqlState } from '../database/sql-state.js';
 import { APPLIER_NEEDED } from '../entitlements/checkout-session.applier.js';
 
 export type EventArrival = 'webhook' | 'recovery';
@@ -108,7 +109,7 @@ export class WebhookProcessorService {
       stored =
         handlers.size === 1 && only.sendMany
           ? await this.groupInOneRoundTrip(events, only).catch((error: unknown) => {
-              if (driverCode(error) !== APPLIER_NEEDED) throw error;
+              if (sqlState(error) !== APPLIER_NEEDED) throw error;
               return this.groupTransaction(events);
             })
           : await this.groupTransaction(events);
@@ -317,11 +318,6 @@ function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
     (value) => ({ value }),
     (error: unknown) => ({ error }),
   );
-}
-
-/** The SQLSTATE of a failed statement (TypeORM's QueryFailedError carries the driver's `code`). */
-function driverCode(error: unknown): string | undefined {
-  return (error as { driverError?: { code?: string } }).driverError?.code;
 }
 
 function describe(error: unknown): string {

@@ -4,6 +4,7 @@ import { QueryFailedError } from 'typeorm';
 import Stripe from 'stripe';
 import { isStripeBusy } from '../../stripe/stripe.client.js';
 import { AppError } from './app-error.js';
+import { sqlState } from '../../database/sql-state.js';
 import { ERROR_STATUS, ErrorCode } from './error-code.js';
 
 const STATUS_CODES: Record<number, ErrorCode> = {
@@ -76,7 +77,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (parserError?.status && parserError.status >= 400 && parserError.status < 500 && typeof parserError.type === 'string') {
       return { status: 400, body: { error: ErrorCode.ValidationError, message: 'Request body could not be read', requestId } };
     }
-    if (exception instanceof QueryFailedError && (exception.driverError as { code?: string })?.code === '23505') {
+    if (exception instanceof QueryFailedError && sqlState(exception) === '23505') {
       return { status: 409, body: { error: ErrorCode.Conflict, message: 'A record with these values already exists', requestId } };
     }
     if (isDatabaseUnavailable(exception)) {
@@ -125,10 +126,11 @@ function userMessage(error: InstanceType<typeof Stripe.errors.StripeError>): str
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006']);
 
 export function isDatabaseUnavailable(error: unknown): boolean {
-  const e = error as { code?: string; driverError?: { code?: string }; message?: string };
-  const code = e?.driverError?.code ?? e?.code;
+  const code = sqlState(error);
   if (code && CONNECTION_CODES.has(code)) return true;
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e?.message ?? '');
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    (error as { message?: string } | null)?.message ?? '',
+  );
 }
 
 export function redactKeys(text: string): string {
