@@ -23,11 +23,16 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
       // a statement stuck longer than this is cancelled rather than holding a pool slot forever
       statement_timeout: 30000,
       application_name: 'stripe-checkout-service',
-      // queries a transaction sends without waiting share one round trip (a group commit's inbox and session
-      // statements, see webhooks/webhook-processor.service.ts); PostgreSQL still runs them one after the other
-      pipeline: true,
     },
   };
+}
+
+/** The same connection as `pg` itself takes it (the group commit's own small pool, see pipelined-transactions.ts). */
+export function pgConnectionOf(url: string): { connectionString: string } | { host: string; port: number; user: string; password: string; database: string } {
+  const connection = connectionOf(url);
+  if ('url' in connection) return { connectionString: connection.url };
+  const { username, ...rest } = connection;
+  return { ...rest, user: username };
 }
 
 /**

@@ -1,8 +1,13 @@
-import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { Module, type OnApplicationShutdown } from '@nestjs/common';
+import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
-import { dataSourceOptions } from './data-source-options.js';
+import { dataSourceOptions, pgConnectionOf } from './data-source-options.js';
 import { MigrationRunnerService } from './migration-runner.service.js';
+import { PipelinedTransactions } from './pipelined-transactions.js';
+
+/** A transaction of the group commit in flight longer than this is abandoned (its connection closed, so it rolls back). */
+const PIPELINED_TRANSACTION_TIMEOUT_MS = 30_000;
 
 @Module({
   imports: [
@@ -15,6 +20,26 @@ import { MigrationRunnerService } from './migration-runner.service.js';
       },
     }),
   ],
-  providers: [MigrationRunnerService],
+  providers: [
+    MigrationRunnerService,
+    {
+      provide: PipelinedTransactions,
+      inject: [AppConfig, getDataSourceToken()],
+      useFactory: (config: AppConfig, db: DataSource) =>
+        new PipelinedTransactions({
+          connection: pgConnectionOf(config.database.url!),
+          max: Math.max(1, config.stripe.webhookGroupCommit.concurrency),
+          timeoutMs: PIPELINED_TRANSACTION_TIMEOUT_MS,
+          logger: () => db.logger,
+        }),
+    },
+  ],
+  exports: [PipelinedTransactions],
 })
-export class DatabaseModule {}
+export class DatabaseModule implements OnApplicationShutdown {
+  constructor(private readonly pipelined: PipelinedTransactions) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pipelined.end();
+  }
+}

@@ -14,9 +14,8 @@ export async function queryPrepared<T>(manager: EntityManager, name: string, tex
 }
 
 /**
- * `queryPrepared`, answering as soon as the statement is on its way on the transaction's connection (its rows
- * follow), so that what the caller sends next goes in the same round trip and runs after it (the pool's connections
- * pipeline, see data-source-options.ts).
+ * `queryPrepared`, answering as soon as the statement is queued on the transaction's connection (its rows follow),
+ * so that what the caller queues next runs after it without waiting for the caller to read this answer.
  */
 export async function sendPrepared<T>(manager: EntityManager, name: string, text: string, parameters: unknown[]): Promise<{ rows: Promise<T[]> }> {
   const runner = manager.queryRunner!;

@@ -2,7 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import type Stripe from 'stripe';
 import type { EntityManager } from 'typeorm';
 import { CheckoutSession } from '../billing/entities/checkout-session.entity.js';
-import { queryPrepared, sendPrepared } from '../database/prepared-query.js';
+import { queryPrepared } from '../database/prepared-query.js';
+import type { PreparedStatement } from '../database/pipelined-transactions.js';
 import { FREE_PLAN } from '../users/user.entity.js';
 import type { ApplyContext } from './apply-context.js';
 import { GrantsService, customerLinkable, planCacheUpdate } from './grants.service.js';
@@ -50,16 +51,18 @@ export class CheckoutSessionApplier {
   }
 
   /**
-   * `applyEvents` for a transaction whose `COMMIT` goes right behind this statement (a group commit in one round trip,
-   * see webhooks/webhook-processor.service.ts): it resolves once the statement is on its way, with its answer still
-   * to come. No statement can follow it, so a session that would need one (see `rest`) fails it with SQLSTATE
-   * `APPLIER_NEEDED`, the transaction rolls back, and the caller applies the sessions again with `applyEvents`.
-   * Webhook events only: the sessions come without Stripe's subscription object.
+   * `applyEvents` as one statement for a transaction whose `COMMIT` goes right behind it (a group commit in one round
+   * trip, see webhooks/webhook-processor.service.ts). No statement can follow it, so a session that would need one
+   * (see `rest`) fails it with SQLSTATE `APPLIER_NEEDED`, the transaction rolls back, and the caller applies the
+   * sessions again with `applyEvents`. Webhook events only: the sessions come without Stripe's subscription object.
+   * `settle` takes the statement's rows once the transaction has committed.
    */
-  async sendEvents(manager: EntityManager, items: SessionApplication[]): Promise<{ answer: Promise<void> }> {
-    if (items.some(({ ctx }) => ctx.subscription)) throw new Error('sendEvents applies webhook events, which carry no subscription object');
-    const { rows } = await sendPrepared<AppliedSessionRow>(manager, APPLY_SESSIONS_NAME, APPLY_SESSIONS, this.parameters(items, { applierFollows: false }));
-    return { answer: rows.then((applied) => applied.forEach((row) => row._won && this.warnUnmappedSubscription(row))) };
+  eventsStatement(items: SessionApplication[]): { statement: PreparedStatement; settle: (rows: unknown[]) => void } {
+    if (items.some(({ ctx }) => ctx.subscription)) throw new Error('eventsStatement applies webhook events, which carry no subscription object');
+    return {
+      statement: { name: APPLY_SESSIONS_NAME, text: APPLY_SESSIONS, values: this.parameters(items, { applierFollows: false }) },
+      settle: (rows) => (rows as AppliedSessionRow[]).forEach((row) => row._won && this.warnUnmappedSubscription(row)),
+    };
   }
 
   private async applyRows(manager: EntityManager, items: SessionApplication[]): Promise<AppliedSessionRow[]> {

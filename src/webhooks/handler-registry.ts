@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit, SetMetadata, type Type } from '@nestjs/common
 import { DiscoveryService, Reflector } from '@nestjs/core';
 import type Stripe from 'stripe';
 import type { EntityManager } from 'typeorm';
+import type { PreparedStatement } from '../database/pipelined-transactions.js';
 import type { FulfillmentSource } from '../entitlements/entities/fulfillment.entity.js';
 
 const STRIPE_EVENT_TYPES = 'stripe:event-types';
@@ -26,6 +27,12 @@ export const OnStripeEvent = (...types: Stripe.Event['type'][]) => SetMetadata(S
  */
 export type GroupContext = Omit<HandlerContext, 'eventId' | 'eventCreated' | 'afterCommit'>;
 
+/** A handler's statement for a group, and what to do with its rows once the transaction has committed. */
+export interface GroupStatement {
+  statement: PreparedStatement;
+  settle: (rows: unknown[]) => void;
+}
+
 export interface StripeEventHandler {
   /** Runs inside the event's transaction; use only `ctx.manager`. */
   handle(event: Stripe.Event, ctx: HandlerContext): Promise<void>;
@@ -37,11 +44,11 @@ export interface StripeEventHandler {
    */
   handleMany?(events: Stripe.Event[], ctx: GroupContext): Promise<void>;
   /**
-   * `handleMany` as one statement whose transaction sends `COMMIT` right behind it (one round trip): resolves once the
-   * statement is on its way, with its answer. When an event needs more than that statement, the statement fails with
-   * SQLSTATE `APPLIER_NEEDED` and the group is applied again through `handleMany`.
+   * `handleMany` as one statement, sent with the inbox statement and `COMMIT` in one round trip (nothing is decided
+   * between them). When an event needs more than that statement, the statement fails with SQLSTATE `APPLIER_NEEDED`
+   * and the group is applied again through `handleMany`.
    */
-  sendMany?(events: Stripe.Event[], ctx: GroupContext): Promise<{ answer: Promise<void> }>;
+  groupStatement?(events: Stripe.Event[], source: GroupContext['source']): GroupStatement;
 }
 
 /** Maps each event type to its handler, collected at start from the providers marked with @OnStripeEvent. */

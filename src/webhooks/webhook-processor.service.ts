@@ -16,7 +16,7 @@ import { isUnstorableText, withoutNul } from './unstorable-text.js';
 import { CUSTOMER_LOCK_SPACE, customerOfObject } from '../database/customer-lock.js';
 import { HandlerRegistry, type HandlerContext, type StripeEventHandler } from './handler-registry.js';
 import { GroupCommit } from './group-commit.js';
-import { inOneRoundTrip } from '../database/one-round-trip.js';
+import { PipelinedTransactions, type PreparedStatement } from '../database/pipelined-transactions.js';
 import { sqlState } from '../database/sql-state.js';
 import { APPLIER_NEEDED } from '../entitlements/checkout-session.applier.js';
 
@@ -44,6 +44,7 @@ export class WebhookProcessorService {
     private readonly registry: HandlerRegistry,
     private readonly config: AppConfig,
     private readonly metrics: MetricsService,
+    private readonly pipelined: PipelinedTransactions,
   ) {
     const { concurrency, maxBatch, minBatchBeside } = config.stripe.webhookGroupCommit;
     this.groupCommit =
@@ -92,7 +93,7 @@ export class WebhookProcessorService {
 
   /**
    * Several new deliveries in one transaction (group commit): one inbox statement for all, then the handler's
-   * statement, and the `COMMIT`, all in one round trip when the handler can (`sendMany`). If a session needs more
+   * statement, and the `COMMIT`, all in one round trip when the handler can (`groupStatement`). If a session needs more
    * than its statement, that transaction changes nothing and the group is applied again in one with the applier
    * (`handleMany`). If a transaction fails, it has changed nothing, and each event goes the one-event way, as if it
    * had come alone, so a bad event fails alone. An event the inbox already held goes that way too, unless it is done
@@ -107,7 +108,7 @@ export class WebhookProcessorService {
       const handlers = new Set(events.map((event) => this.registry.get(event.type)!));
       const [only] = handlers;
       stored =
-        handlers.size === 1 && only.sendMany
+        handlers.size === 1 && only.groupStatement
           ? await this.groupInOneRoundTrip(events, only).catch((error: unknown) => {
               if (sqlState(error) !== APPLIER_NEEDED) throw error;
               return this.groupTransaction(events);
@@ -136,24 +137,22 @@ export class WebhookProcessorService {
   }
 
   /**
-   * The group's transaction in one round trip (see database/one-round-trip.ts). PostgreSQL runs the inbox statement,
-   * then the handler's, each with a snapshot taken after the one before (so after the customer locks); the handler's
-   * statement applies only the events whose inbox row this transaction wrote, so a duplicate in the group changes
-   * nothing. If one fails, the rest fail too and the `COMMIT` rolls the transaction back.
+   * The group's transaction in one round trip (see database/pipelined-transactions.ts). PostgreSQL runs the inbox
+   * statement, then the handler's, each with a snapshot taken after the one before (so after the customer locks); the
+   * handler's statement applies only the events whose inbox row this transaction wrote, so a duplicate in the group
+   * changes nothing. If one fails, the rest fail too and the `COMMIT` rolls the transaction back.
    */
-  private groupInOneRoundTrip(events: Stripe.Event[], handler: StripeEventHandler): Promise<Map<string, StoredEventRow>> {
-    return inOneRoundTrip(this.db, async (manager) => {
-      const { rows: storing } = await this.sendInbox(manager, events);
-      storing.catch(() => undefined); // read below; not left unhandled if the handler throws before sending
-      const { answer: handled } = await handler.sendMany!(events, { manager, source: 'webhook' });
-      return { answer: Promise.all([storing, handled]).then(([rows]) => new Map(rows.map((row) => [row.id, row]))) };
-    });
+  private async groupInOneRoundTrip(events: Stripe.Event[], handler: StripeEventHandler): Promise<Map<string, StoredEventRow>> {
+    const { statement, settle } = handler.groupStatement!(events, 'webhook');
+    const [stored, handled] = await this.pipelined.run<[StoredEventRow, unknown]>([this.inboxStatement(events), statement]);
+    settle(handled);
+    return new Map(stored.map((row) => [row.id, row]));
   }
 
   /** The group's transaction with the handlers' `handleMany`, which may read their statement's answer and go on. */
   private groupTransaction(events: Stripe.Event[]): Promise<Map<string, StoredEventRow>> {
     return this.db.transaction(async (manager) => {
-      // the inbox statement and the first handler's statement go out together: one round trip (see above)
+      // the inbox statement and the first handler's statement are both sent before either answer is read
       const { rows: storing } = await this.sendInbox(manager, events);
       // one call per handler (the checkout session handler takes all four session event types at once)
       const byHandler = new Map<StripeEventHandler, Stripe.Event[]>();
@@ -175,9 +174,13 @@ export class WebhookProcessorService {
 
   /** Sends the group's inbox statement; resolves once it is on its way, with its rows to come. */
   private sendInbox(manager: EntityManager, events: Stripe.Event[]): Promise<{ rows: Promise<StoredEventRow[]> }> {
-    return sendPrepared<StoredEventRow>(manager, STORE_EVENTS_NAME, STORE_EVENTS, [
-      JSON.stringify(events.map((event) => inboxRow(event, { source: 'webhook', status: 'processed', ignoredReason: null, payload: event }))),
-    ]);
+    const { name, text, values } = this.inboxStatement(events);
+    return sendPrepared<StoredEventRow>(manager, name, text, values);
+  }
+
+  private inboxStatement(events: Stripe.Event[]): PreparedStatement {
+    const rows = events.map((event) => inboxRow(event, { source: 'webhook', status: 'processed', ignoredReason: null, payload: event }));
+    return { name: STORE_EVENTS_NAME, text: STORE_EVENTS, values: [JSON.stringify(rows)] };
   }
 
   private observe(event: Stripe.Event, source: FulfillmentSource, outcome: WebhookOutcome, started: number, error?: string): void {

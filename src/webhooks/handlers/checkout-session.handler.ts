@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
 import { CheckoutSessionApplier, type SessionApplication } from '../../entitlements/checkout-session.applier.js';
-import { OnStripeEvent, type GroupContext, type HandlerContext, type StripeEventHandler } from '../handler-registry.js';
+import { OnStripeEvent, type GroupContext, type GroupStatement, type HandlerContext, type StripeEventHandler } from '../handler-registry.js';
 
 /** Completed, async succeeded/failed and expired sessions: the session object says it all. */
 @Injectable()
@@ -17,8 +17,8 @@ export class CheckoutSessionHandler implements StripeEventHandler {
     await this.applier.applyEvents(ctx.manager, sessionEvents(events, ctx));
   }
 
-  sendMany(events: Stripe.Event[], ctx: GroupContext): Promise<{ answer: Promise<void> }> {
-    return this.applier.sendEvents(ctx.manager, sessionEvents(events, ctx));
+  groupStatement(events: Stripe.Event[], source: GroupContext['source']): GroupStatement {
+    return this.applier.eventsStatement(events.map((event) => sessionEvent(event, { source, eventId: event.id, eventCreated: new Date(event.created * 1000) })));
   }
 }
 
