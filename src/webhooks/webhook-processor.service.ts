@@ -19,6 +19,7 @@ import { GroupCommit } from './group-commit.js';
 import { inOneRoundTrip } from '../database/one-round-trip.js';
 import { sqlState } from '../database/sql-state.js';
 import { APPLIER_NEEDED } from '../entitlements/checkout-session.applier.js';
+import { ApiVersionWatch } from './api-version-watch.js';
 
 export type EventArrival = 'webhook' | 'recovery';
 
@@ -44,6 +45,7 @@ export class WebhookProcessorService {
     private readonly registry: HandlerRegistry,
     private readonly config: AppConfig,
     private readonly metrics: MetricsService,
+    private readonly versions: ApiVersionWatch,
   ) {
     const { concurrency, maxBatch, minBatchBeside } = config.stripe.webhookGroupCommit;
     this.groupCommit =
@@ -53,6 +55,7 @@ export class WebhookProcessorService {
   }
 
   async ingest(event: Stripe.Event, arrival: EventArrival): Promise<IngestResult> {
+    this.versions.check(event);
     if (arrival === 'webhook' && this.groupCommit && !this.ignoredReason(event) && this.registry.get(event.type)?.handleMany) {
       const settled = await this.groupCommit.submit(event);
       if ('error' in settled) throw settled.error;
