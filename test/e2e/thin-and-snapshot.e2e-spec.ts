@@ -88,7 +88,7 @@ describe('Thin and snapshot deliveries of one change, and API versions', () => {
     const events = await paidSubscription(user);
     const created = events.find((e) => e.type === 'customer.subscription.created')!;
     const { snapshot_event: _snapshot, ...thin } = thinNotification(created);
-    const subscriptionPath = `GET /v1/subscriptions/${(created.data.object).id}`;
+    const subscriptionPath = `GET /v1/subscriptions/${created.data.object.id}`;
     expect(await requestsDuring(() => deliver(t, thin).expect(200))).toEqual([subscriptionPath]);
     expect(await requestsDuring(() => deliver(t, thin).expect(200))).toEqual([]);
     const [row] = await t.db.query(`SELECT type, status FROM stripe_events WHERE id = $1`, [thin.id]);
