@@ -11,9 +11,12 @@
 const TERMINAL = new Set(['canceled', 'incomplete_expired']);
 
 /** Statuses that give the subscribed plan; `past_due` only while configured so (SUBSCRIPTION_PAST_DUE_GRANTS). */
+export function grantingStatuses(pastDueGrants: boolean): string[] {
+  return pastDueGrants ? ['active', 'trialing', 'past_due'] : ['active', 'trialing'];
+}
+
 export function statusGrants(status: string, pastDueGrants: boolean): boolean {
-  if (status === 'active' || status === 'trialing') return true;
-  return status === 'past_due' && pastDueGrants;
+  return grantingStatuses(pastDueGrants).includes(status);
 }
 
 /**

@@ -133,4 +133,51 @@ describe('Subscription lifecycle edges', () => {
       expect(await me(user)).toMatchObject({ plan: 'free', subscriptionStatus: 'unpaid' });
     });
   });
+
+  describe('Stripe Entitlements follow the status policy (item 15)', () => {
+    /** Buys pro and gives its customer a Stripe entitlement: answers the subscription's id. */
+    async function subscribedWithEntitlement(app: TestApp, user: RegisteredUser): Promise<string> {
+      const created = (await request(app.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send({ plan: 'pro', interval: 'month' }).expect(201)).body;
+      const events = eventsOf(stripe, () => stripe.completeCheckout(created.stripeSessionId));
+      const session = events.find((e) => e.type === 'checkout.session.completed')!.data.object;
+      for (const event of [...events, stripe.setActiveEntitlements(session.customer as string, ['beta_reports'])]) await deliver(app, event).expect(200);
+      return session.subscription as string;
+    }
+    const featuresIn = async (app: TestApp, user: RegisteredUser) => (await request(app.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body;
+
+    it('a paused subscription loses its Stripe entitlement features with its plan, and a resumed one has them again', async () => {
+      const user = await registerUser(t);
+      const subscriptionId = await subscribedWithEntitlement(t, user);
+      expect(await featuresIn(t, user)).toMatchObject({ plan: 'pro', features: ['beta_reports'] });
+      // Stripe's own summary may still list the feature: the service's status policy decides
+      await deliverAll(
+        t,
+        eventsOf(stripe, () => stripe.pauseSubscription(subscriptionId)),
+      );
+      expect(await featuresIn(t, user)).toMatchObject({ plan: 'free', subscriptionStatus: 'paused', features: [] });
+      await deliverAll(
+        t,
+        eventsOf(stripe, () => stripe.resumeSubscription(subscriptionId)),
+      );
+      expect(await featuresIn(t, user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active', features: ['beta_reports'] });
+    });
+
+    it('with SUBSCRIPTION_PAST_DUE_GRANTS=false a past_due subscription loses them; by default it keeps them', async () => {
+      const strict = await createTestApp({ ...stripeEnv(stripe), SUBSCRIPTION_PAST_DUE_GRANTS: 'false' });
+      try {
+        for (const [app, keeps] of [
+          [strict, false],
+          [t, true],
+        ] as const) {
+          const user = await registerUser(app);
+          const subscriptionId = await subscribedWithEntitlement(app, user);
+          expect((await featuresIn(app, user)).features).toEqual(['beta_reports']);
+          for (const event of eventsOf(stripe, () => stripe.setSubscriptionStatus(subscriptionId, 'past_due'))) await deliver(app, event).expect(200);
+          expect(await featuresIn(app, user)).toMatchObject({ subscriptionStatus: 'past_due', plan: keeps ? 'pro' : 'free', features: keeps ? ['beta_reports'] : [] });
+        }
+      } finally {
+        await strict.close();
+      }
+    });
+  });
 });
