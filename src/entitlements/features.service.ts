@@ -5,6 +5,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { STRIPE_CLIENT } from '../stripe/stripe.client.js';
 import { GrantsService } from './grants.service.js';
+import { grantingStatuses } from './subscription-lifecycle.js';
 
 /** At most this many entitlements are read for one customer when a summary event says its list was cut short. */
 const MAX_ENTITLEMENTS = 1000;
@@ -14,7 +15,10 @@ const MAX_ENTITLEMENTS = 1000;
  * - PLAN_FEATURES_<PLAN> of every plan the user's ACTIVE grants give (so revoking or ending a grant removes its
  *   features at once, and an admin's grant gives them like a purchase), and
  * - the lookup_keys of the Stripe customer's active entitlements, as the newest
- *   `entitlements.active_entitlement_summary.updated` said.
+ *   `entitlements.active_entitlement_summary.updated` said, while the service's own status policy grants one of
+ *   the user's subscriptions (Stripe provisions entitlements from subscriptions, on its own schedule: a paused
+ *   subscription, or a past_due one with SUBSCRIPTION_PAST_DUE_GRANTS=false, must not keep them). A user with no
+ *   subscription known yet keeps them (a summary may come before its subscription's first event).
  * Neither overrides the other: an account using Stripe Entitlements and PLAN_FEATURES_* gets both.
  */
 @Injectable()
@@ -38,8 +42,10 @@ export class FeaturesService {
     const features = new Set<string>();
     for (const grant of await this.grants.active(userId, manager)) for (const f of this.ofPlan(grant.plan)) features.add(f);
     const rows = await manager.query<Array<{ lookup_keys: string[] }>>(
-      `SELECT e.lookup_keys FROM customer_entitlements e JOIN users u ON u.stripe_customer_id = e.stripe_customer_id WHERE u.id = $1`,
-      [userId],
+      `SELECT e.lookup_keys FROM customer_entitlements e JOIN users u ON u.stripe_customer_id = e.stripe_customer_id
+       WHERE u.id = $1 AND (NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = u.id)
+                            OR EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = u.id AND s.status = ANY($2::text[])))`,
+      [userId, grantingStatuses(this.config.billing.pastDueGrants)],
     );
     for (const row of rows) for (const key of row.lookup_keys) features.add(key);
     return [...features].sort();

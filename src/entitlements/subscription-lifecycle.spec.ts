@@ -37,9 +37,16 @@ describe('orderStates', () => {
     expect(orderStates({ at: at(10), status: 'active' }, { at: at(10, 700), status: 'active' })).toEqual({ replace: false, ambiguous: true });
   });
 
-  it('lets a provisional state (from a paid session) fill only an empty place', () => {
+  it('places a provisional state (from a paid session) after incomplete and before every later state', () => {
     expect(orderStates({ at: null, status: 'active' }, null).replace).toBe(true);
     expect(orderStates({ at: null, status: 'active' }, { at: at(10), status: 'trialing' }).replace).toBe(false);
+    expect(orderStates({ at: null, status: 'active' }, { at: at(10), status: 'past_due' }).replace).toBe(false);
     expect(orderStates({ at: at(10), status: 'trialing' }, { at: null, status: 'active' }).replace).toBe(true);
+    // Checkout's customer.subscription.created (incomplete) is older than the paid session, whenever it arrives
+    expect(orderStates({ at: at(10), status: 'incomplete' }, { at: null, status: 'active' })).toEqual({ replace: false, ambiguous: false });
+    expect(orderStates({ at: at(10), status: 'incomplete' }, { at: null, status: 'trialing' }).replace).toBe(false);
+    expect(orderStates({ at: null, status: 'active' }, { at: at(10), status: 'incomplete' })).toEqual({ replace: true, ambiguous: false });
+    expect(orderStates({ at: null, status: 'trialing' }, { at: at(10), status: 'incomplete' }).replace).toBe(true);
+    expect(orderStates({ at: null, status: 'active' }, { at: at(10), status: 'incomplete_expired' }).replace).toBe(false);
   });
 });

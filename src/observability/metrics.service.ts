@@ -49,6 +49,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly apiVersionMismatches = new Counter({
+    name: 'stripe_webhook_api_version_mismatch_total',
+    help: 'Stripe events rendered at an API version other than the pinned one, by that version',
+    labelNames: ['api_version'] as const,
+    registers: [this.registry],
+  });
+
   constructor(@InjectDataSource() db: DataSource) {
     collectDefaultMetrics({ register: this.registry });
     // one query per scrape serves both failed-event gauges: prom-client starts every collect() in the same tick, so
@@ -96,6 +103,11 @@ export class MetricsService {
 
   observeHttp(method: string, route: string, status: number, seconds: number): void {
     this.httpDuration.observe({ method, route, status: String(status) }, seconds);
+  }
+
+  /** `apiVersion` is a label: the caller passes a checked version string (or `other`), never free text. */
+  webhookApiVersionMismatch(apiVersion: string): void {
+    this.apiVersionMismatches.inc({ api_version: apiVersion });
   }
 
   webhookProcessed(input: { type: string; outcome: WebhookOutcome; createdAt: number; durationSeconds: number }): void {

@@ -15,7 +15,8 @@ const OBJECT_PATHS: Record<string, string> = {
 /**
  * The thin notification Stripe sends for a v1 event to an event destination with thin payloads (API version
  * 2026-08-26.dahlia and later): `object: "v2.core.event"`, the type prefixed with `v1.`, and a `related_object`
- * to fetch instead of `data`. It has an id of its own, like Stripe's (a destination gets one kind or the other).
+ * to fetch instead of `data`. It has an id of its own, like Stripe's, and names the snapshot event of the same change
+ * in `snapshot_event` (Stripe: "Migrate from snapshot events to thin events").
  */
 export function thinNotification(event: Stripe.Event): Record<string, unknown> {
   const object = event.data.object as { id: string; object?: string };
@@ -28,6 +29,8 @@ export function thinNotification(event: Stripe.Event): Record<string, unknown> {
     livemode: event.livemode,
     related_object: { id: object.id, type, url: `${OBJECT_PATHS[type] ?? `/v1/${type}s`}/${object.id}` },
     reason: null,
+    // the thin version of a v1 event names the snapshot event of the same change
+    snapshot_event: event.id,
   };
 }
 

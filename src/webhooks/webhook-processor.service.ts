@@ -19,6 +19,7 @@ import { GroupCommit } from './group-commit.js';
 import { PipelinedTransactions, type PreparedStatement } from '../database/pipelined-transactions.js';
 import { sqlState } from '../database/sql-state.js';
 import { APPLIER_NEEDED } from '../entitlements/checkout-session.applier.js';
+import { ApiVersionWatch } from './api-version-watch.js';
 
 export type EventArrival = 'webhook' | 'recovery';
 
@@ -45,6 +46,7 @@ export class WebhookProcessorService {
     private readonly config: AppConfig,
     private readonly metrics: MetricsService,
     private readonly pipelined: PipelinedTransactions,
+    private readonly versions: ApiVersionWatch,
   ) {
     const { concurrency, maxBatch, minBatchBeside } = config.stripe.webhookGroupCommit;
     this.groupCommit =
@@ -54,6 +56,7 @@ export class WebhookProcessorService {
   }
 
   async ingest(event: Stripe.Event, arrival: EventArrival): Promise<IngestResult> {
+    this.versions.check(event);
     if (arrival === 'webhook' && this.groupCommit && !this.ignoredReason(event) && this.registry.get(event.type)?.handleMany) {
       const settled = await this.groupCommit.submit(event);
       if ('error' in settled) throw settled.error;

@@ -61,6 +61,8 @@ export class WebhooksController {
     const verified = verifyStripeSignature(rawBody, signature, webhookSecrets, webhookToleranceSeconds);
     // a thin notification (v2) names its object instead of carrying it: the SDK fetches it first
     const event = isThinNotification(verified) ? await this.thin.toEvent(rawBody!) : verified;
+    // a thin notification of a change the inbox has applied already: a duplicate, nothing fetched
+    if (!event) return { received: true };
     assertEventShape(event);
     try {
       await this.processor.ingest(event, 'webhook');

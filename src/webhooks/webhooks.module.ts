@@ -9,6 +9,7 @@ import { CustomerHandler } from './handlers/customer.handler.js';
 import { InvoiceHandler } from './handlers/invoice.handler.js';
 import { DisputeHandler, RefundHandler } from './handlers/payments.handler.js';
 import { SubscriptionHandler } from './handlers/subscription.handler.js';
+import { ApiVersionWatch } from './api-version-watch.js';
 import { WebhookProcessorService } from './webhook-processor.service.js';
 import { ThinEventsService } from './thin-events.service.js';
 import { WebhooksController } from './webhooks.controller.js';
@@ -20,6 +21,7 @@ import { WebhooksController } from './webhooks.controller.js';
   providers: [
     WebhookProcessorService,
     ThinEventsService,
+    ApiVersionWatch,
     HandlerRegistry,
     CheckoutSessionHandler,
     SubscriptionHandler,
