@@ -91,15 +91,13 @@ export class SubscriptionService {
     const stripe = requireStripe(this.stripe);
     const itemId = await this.itemId(stripe, live);
     const metadata = { userId, plan: price.plan, interval: price.interval };
-    await this.sync.applyFromStripe(
-      (s) =>
-        s.subscriptions.update(
-          live.stripeSubscriptionId,
-          { items: [{ id: itemId, price: price.priceId }], proration_behavior: this.config.billing.prorationBehavior, metadata },
-          idempotencyKey ? { idempotencyKey: `change-${live.id}-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}` } : undefined,
-        ),
-      userId,
+    await stripe.subscriptions.update(
+      live.stripeSubscriptionId,
+      { items: [{ id: itemId, price: price.priceId }], proration_behavior: this.config.billing.prorationBehavior, metadata },
+      idempotencyKey ? { idempotencyKey: stripeChangeKey(live, price.priceId, idempotencyKey) } : undefined,
     );
+    // Stripe answers a replayed key with the subscription as it was then: only a fresh read is the newest state
+    await this.sync.applyFromStripe((s) => s.subscriptions.retrieve(live.stripeSubscriptionId), userId);
     return this.current(userId);
   }
 
@@ -161,6 +159,16 @@ export class SubscriptionService {
     if (!item) throw AppError.conflict('This subscription has no item to change');
     return item.id;
   }
+}
+
+/**
+ * The key Stripe sees for a change: the client's key tied to the state it was sent against (the price, status
+ * and the time of the stored state). A client key replayed after later changes is a new key for Stripe, so it
+ * can never make Stripe answer (or us store) the subscription as it was back then.
+ */
+function stripeChangeKey(live: Subscription, targetPriceId: string, clientKey: string): string {
+  const state = [clientKey, live.priceId ?? '', targetPriceId, live.status, live.stateAt?.toISOString() ?? ''].join('\n');
+  return `change-${live.id}-${createHash('sha256').update(state).digest('hex').slice(0, 32)}`;
 }
 
 function toDto(plan: string, s: Subscription | null): SubscriptionDto {

@@ -1,0 +1,80 @@
+import request from 'supertest';
+import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
+import type { TestApp } from '../support/app.js';
+import { bearer, registerUser, type RegisteredUser } from '../support/factories.js';
+import { deliverAll, eventsOf, PRICES, startStripeTestApp } from '../support/stripe-emulator.js';
+
+/**
+ * Issue 28 (part A): plan changes where the money fails or is replayed. The stored plan always follows what
+ * Stripe bills; events are recorded by the local Stripe and delivered by each test when it wants them.
+ */
+const TEAM_MONTHLY = 'price_team_monthly';
+const PLAN_OF_PRICE: Record<string, string> = { [PRICES.proMonthly]: 'pro', [PRICES.proYearly]: 'pro', [TEAM_MONTHLY]: 'team' };
+
+describe('Plan changes where money fails', () => {
+  let stripe: StripeEmulator;
+  let t: TestApp;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    ({ stripe, t, close } = await startStripeTestApp({
+      emulator: {
+        deliveryMode: 'record',
+        prices: [
+          { id: PRICES.proMonthly, interval: 'month', unitAmount: 2000, product: 'prod_pro' },
+          { id: PRICES.proYearly, interval: 'year', unitAmount: 20000, product: 'prod_pro' },
+          { id: TEAM_MONTHLY, interval: 'month', unitAmount: 5000, product: 'prod_team' },
+          { id: PRICES.lifetime, interval: 'once', unitAmount: 49900, product: 'prod_lifetime' },
+        ],
+      },
+      env: { STRIPE_PRICE_TEAM_MONTHLY: TEAM_MONTHLY, PLAN_RANK: 'pro,team,lifetime' },
+    }));
+  });
+  afterAll(() => close());
+
+  const me = async (user: RegisteredUser) => (await request(t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body;
+  const subscriptionOf = async (user: RegisteredUser) => (await request(t.http).get('/api/billing/subscription').set(bearer(user.accessToken)).expect(200)).body;
+  const change = (user: RegisteredUser, body: Record<string, unknown>, key?: string) => {
+    const req = request(t.http).post('/api/billing/subscription/change').set(bearer(user.accessToken));
+    return (key ? req.set('Idempotency-Key', key) : req).send(body);
+  };
+  /** The plan the local Stripe bills the subscription for now. */
+  const billedPlan = (subscriptionId: string) => PLAN_OF_PRICE[stripe.store.subscription(subscriptionId).items.data[0].price.id];
+
+  /** Buys a monthly plan through the service and the hosted page, then delivers every event of the payment. */
+  async function subscribed(plan: string) {
+    const user = await registerUser(t);
+    const session = await request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send({ plan, interval: 'month' }).expect(201);
+    await deliverAll(
+      t,
+      eventsOf(stripe, () => stripe.completeCheckout(session.body.stripeSessionId)),
+    );
+    return { user, subscriptionId: stripe.store.sessionRecord(session.body.stripeSessionId).session.subscription as string };
+  }
+
+  describe('a replayed Idempotency-Key (item 2)', () => {
+    it('team → pro (D1) → team (U1) → pro (D2) → replay U1 leaves the stored plan equal to what Stripe bills', async () => {
+      const { user, subscriptionId } = await subscribed('team');
+      await change(user, { plan: 'pro', interval: 'month' }, 'D1').expect(200);
+      await change(user, { plan: 'team', interval: 'month' }, 'U1').expect(200);
+      await change(user, { plan: 'pro', interval: 'month' }, 'D2').expect(200);
+      const replay = await change(user, { plan: 'team', interval: 'month' }, 'U1').expect(200);
+      const billed = billedPlan(subscriptionId);
+      expect(replay.body.subscriptionPlan).toBe(billed);
+      expect((await subscriptionOf(user)).subscriptionPlan).toBe(billed);
+      expect((await me(user)).plan).toBe(billed);
+      // and the webhooks that follow agree
+      await deliverAll(t, stripe.store.events.filter((e) => e.type.startsWith('customer.subscription.')));
+      expect((await me(user)).plan).toBe(billedPlan(subscriptionId));
+    });
+
+    it('a retried change with the same key (same state) changes Stripe once', async () => {
+      const { user, subscriptionId } = await subscribed('pro');
+      const updates = () => stripe.requests.filter((r) => r.method === 'POST' && r.path === `/v1/subscriptions/${subscriptionId}`).length;
+      await change(user, { plan: 'team', interval: 'month' }, 'once').expect(200);
+      const after = updates();
+      expect((await change(user, { plan: 'team', interval: 'month' }, 'once').expect(200)).body).toMatchObject({ plan: 'team', subscriptionPlan: 'team' });
+      expect(updates()).toBe(after);
+      expect(billedPlan(subscriptionId)).toBe('team');
+    });
+  });
+});
