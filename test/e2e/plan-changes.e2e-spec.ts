@@ -63,7 +63,10 @@ describe('Plan changes where money fails', () => {
       expect((await subscriptionOf(user)).subscriptionPlan).toBe(billed);
       expect((await me(user)).plan).toBe(billed);
       // and the webhooks that follow agree
-      await deliverAll(t, stripe.store.events.filter((e) => e.type.startsWith('customer.subscription.')));
+      await deliverAll(
+        t,
+        stripe.store.events.filter((e) => e.type.startsWith('customer.subscription.')),
+      );
       expect((await me(user)).plan).toBe(billedPlan(subscriptionId));
     });
 
