@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
 import { DataSource, Not, In } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
+import { ErrorCode } from '../common/errors/error-code.js';
 import { AppConfig, type PriceInterval } from '../config/app-config.js';
 import { Subscription } from '../entitlements/entities/subscription.entity.js';
 import { GrantsService } from '../entitlements/grants.service.js';
@@ -84,21 +85,56 @@ export class SubscriptionService {
     };
   }
 
+  /**
+   * Moves the plan item to the new price with `payment_behavior: pending_if_incomplete`: when the change is
+   * invoiced at once and the payment fails (declined, or 3-D Secure needed) Stripe keeps the old price and files
+   * the change under `pending_update` until the invoice is paid, so nothing is granted before it is paid. That
+   * answers 402 `payment_required` with where to pay. A subscription that owes money (`past_due`, `unpaid`, or
+   * a change already waiting for its payment) is not changed: 409 with the open invoice.
+   */
   async change(userId: string, plan: string, interval: PriceInterval, idempotencyKey?: string): Promise<SubscriptionDto> {
     const price = this.subscriptionPrice(plan, interval);
     const live = await this.live(userId);
-    if (live.priceId === price.priceId) return this.current(userId);
+    if (live.priceId === price.priceId && !live.pendingPriceId) return this.current(userId);
     const stripe = requireStripe(this.stripe);
+    await this.refuseWhileOwing(stripe, live);
     const itemId = await this.itemId(stripe, live);
     const metadata = { userId, plan: price.plan, interval: price.interval };
     await stripe.subscriptions.update(
       live.stripeSubscriptionId,
-      { items: [{ id: itemId, price: price.priceId }], proration_behavior: this.config.billing.prorationBehavior, metadata },
+      { items: [{ id: itemId, price: price.priceId }], proration_behavior: this.config.billing.prorationBehavior, payment_behavior: 'pending_if_incomplete', metadata },
       idempotencyKey ? { idempotencyKey: stripeChangeKey(live, price.priceId, idempotencyKey) } : undefined,
     );
     // Stripe answers a replayed key with the subscription as it was then: only a fresh read is the newest state
-    await this.sync.applyFromStripe((s) => s.subscriptions.retrieve(live.stripeSubscriptionId), userId);
+    let fresh: Stripe.Subscription | undefined;
+    await this.sync.applyFromStripe(async (s) => (fresh = await s.subscriptions.retrieve(live.stripeSubscriptionId, { expand: ['latest_invoice'] })), userId);
+    if (fresh?.pending_update) throw await this.paymentRequired(userId, fresh);
     return this.current(userId);
+  }
+
+  /** 409 while the subscription owes money: a change now would pile a new invoice on the unpaid one. */
+  private async refuseWhileOwing(stripe: Stripe, live: Subscription): Promise<void> {
+    const owing = live.status === 'past_due' || live.status === 'unpaid';
+    if (!owing && !live.pendingPriceId) return;
+    const invoice = live.latestInvoiceId ? await stripe.invoices.retrieve(live.latestInvoiceId) : null;
+    const message = owing
+      ? `Your subscription is ${live.status}: pay the open invoice before changing the plan`
+      : 'A plan change is waiting for its payment: pay the open invoice (or wait until the change expires) before changing the plan again';
+    throw AppError.conflict(message, { invoiceId: invoice?.id ?? null, hostedInvoiceUrl: invoice?.hosted_invoice_url ?? null, hint: 'GET /api/billing/invoices' });
+  }
+
+  /** 402 for a change that waits for its payment: where to pay, and what it will become once paid. */
+  private async paymentRequired(userId: string, subscription: Stripe.Subscription): Promise<AppError> {
+    const invoice = typeof subscription.latest_invoice === 'object' ? subscription.latest_invoice : null;
+    const { pendingUpdate } = await this.current(userId);
+    const clientSecret = invoice?.confirmation_secret?.client_secret ?? null;
+    return new AppError(
+      ErrorCode.PaymentRequired,
+      clientSecret
+        ? 'The bank asks the customer to confirm this payment (3-D Secure): the plan changes once the invoice is paid'
+        : 'The payment for this change failed: the plan changes once the open invoice is paid',
+      { invoiceId: invoice?.id ?? null, hostedInvoiceUrl: invoice?.hosted_invoice_url ?? null, clientSecret, pendingUpdate },
+    );
   }
 
   /** `atPeriodEnd: true` schedules the end (access to the end of the paid period); false ends it now. */
@@ -185,5 +221,6 @@ function toDto(plan: string, s: Subscription | null): SubscriptionDto {
     trialEnd: s?.trialEnd ?? null,
     pausedCollection: s?.pauseBehavior ? { behavior: s.pauseBehavior, resumesAt: s.pauseResumesAt } : null,
     actionRequired: null,
+    pendingUpdate: s?.pendingPriceId ? { plan: s.pendingPlan, interval: s.pendingInterval, expiresAt: s.pendingExpiresAt } : null,
   };
 }

@@ -80,4 +80,100 @@ describe('Plan changes where money fails', () => {
       expect(billedPlan(subscriptionId)).toBe('team');
     });
   });
+
+  describe('a change is granted only once paid (item 1)', () => {
+    const customerOf = (subscriptionId: string) => stripe.store.subscription(subscriptionId).customer as string;
+
+    it('a declined upgrade keeps the paid plan, answers 402 with the open invoice, shows pendingUpdate, and applies once paid', async () => {
+      const { user, subscriptionId } = await subscribed('pro');
+      stripe.setPaymentMethod(customerOf(subscriptionId), 'pm_card_chargeCustomerFail');
+      const before = stripe.store.events.length;
+      const res = await change(user, { plan: 'team', interval: 'month' }).expect(402);
+      expect(res.body).toMatchObject({ error: 'payment_required', details: { pendingUpdate: { plan: 'team', interval: 'month' }, clientSecret: null } });
+      expect(res.body.details.hostedInvoiceUrl).toMatch(/^http/);
+      const update = stripe.requests.filter((r) => r.method === 'POST' && r.path === `/v1/subscriptions/${subscriptionId}`).pop()!;
+      expect(update.body).toMatchObject({ payment_behavior: 'pending_if_incomplete' });
+      expect(billedPlan(subscriptionId)).toBe('pro');
+      await deliverAll(t, stripe.store.events.slice(before));
+      expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
+      expect(await subscriptionOf(user)).toMatchObject({ plan: 'pro', subscriptionPlan: 'pro', status: 'active', pendingUpdate: { plan: 'team', interval: 'month' } });
+      // a second change while this one waits for its money is refused, pointing at the same invoice
+      const again = await change(user, { plan: 'team', interval: 'month' }).expect(409);
+      expect(again.body.details).toMatchObject({ invoiceId: res.body.details.invoiceId });
+
+      stripe.setPaymentMethod(customerOf(subscriptionId), 'pm_card_visa');
+      const paid = eventsOf(stripe, () => stripe.payInvoice(res.body.details.invoiceId));
+      expect(paid.map((e) => e.type)).toContain('customer.subscription.pending_update_applied');
+      await deliverAll(t, paid);
+      expect(await subscriptionOf(user)).toMatchObject({ plan: 'team', subscriptionPlan: 'team', pendingUpdate: null });
+    });
+
+    it('an upgrade that needs 3-D Secure keeps the paid plan and answers the client secret; an expired pending update grants nothing', async () => {
+      const { user, subscriptionId } = await subscribed('pro');
+      stripe.setPaymentMethod(customerOf(subscriptionId), 'pm_card_authenticationRequired');
+      const before = stripe.store.events.length;
+      const res = await change(user, { plan: 'team', interval: 'month' }).expect(402);
+      expect(res.body.details.clientSecret).toEqual(expect.any(String));
+      await deliverAll(t, stripe.store.events.slice(before));
+      expect((await me(user)).plan).toBe('pro');
+      await deliverAll(
+        t,
+        eventsOf(stripe, () => stripe.expirePendingUpdate(subscriptionId)),
+      );
+      expect(await subscriptionOf(user)).toMatchObject({ plan: 'pro', subscriptionPlan: 'pro', pendingUpdate: null });
+    });
+
+    it('a change while past_due or unpaid is refused with 409 and the open invoice', async () => {
+      const { user, subscriptionId } = await subscribed('pro');
+      // a change made elsewhere with Stripe's default payment_behavior (allow_incomplete): the new price, past_due
+      stripe.setPaymentMethod(customerOf(subscriptionId), 'declined');
+      const itemId = stripe.store.subscription(subscriptionId).items.data[0].id;
+      await deliverAll(
+        t,
+        eventsOf(stripe, () => stripe.store.updateSubscription(subscriptionId, { items: [{ id: itemId, price: PRICES.proYearly }] })),
+      );
+      const sub = stripe.store.subscription(subscriptionId);
+      expect(sub.status).toBe('past_due');
+      const res = await change(user, { plan: 'team', interval: 'month' }).expect(409);
+      expect(res.body.details).toMatchObject({ invoiceId: sub.latest_invoice, hostedInvoiceUrl: expect.stringMatching(/^http/) });
+      await deliverAll(
+        t,
+        eventsOf(stripe, () => stripe.setSubscriptionStatus(subscriptionId, 'unpaid')),
+      );
+      await change(user, { plan: 'team', interval: 'month' }).expect(409);
+      expect(billedPlan(subscriptionId)).toBe('pro');
+    });
+  });
+
+  describe('with SUBSCRIPTION_PAST_DUE_GRANTS=false (item 1)', () => {
+    let strict: Awaited<ReturnType<typeof startStripeTestApp>>;
+    beforeAll(async () => {
+      strict = await startStripeTestApp({
+        emulator: {
+          deliveryMode: 'record',
+          prices: [
+            { id: PRICES.proMonthly, interval: 'month', unitAmount: 2000 },
+            { id: TEAM_MONTHLY, interval: 'month', unitAmount: 5000 },
+          ],
+        },
+        env: { STRIPE_PRICE_TEAM_MONTHLY: TEAM_MONTHLY, PLAN_RANK: 'pro,team,lifetime', SUBSCRIPTION_PAST_DUE_GRANTS: 'false' },
+      });
+    });
+    afterAll(() => strict.close());
+
+    it('a declined upgrade leaves the user on the plan they paid for', async () => {
+      const user = await registerUser(strict.t);
+      const session = await request(strict.t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send({ plan: 'pro', interval: 'month' }).expect(201);
+      await deliverAll(
+        strict.t,
+        eventsOf(strict.stripe, () => strict.stripe.completeCheckout(session.body.stripeSessionId)),
+      );
+      const subscriptionId = strict.stripe.store.sessionRecord(session.body.stripeSessionId).session.subscription as string;
+      strict.stripe.setPaymentMethod(strict.stripe.store.subscription(subscriptionId).customer as string, 'pm_card_chargeCustomerFail');
+      const before = strict.stripe.store.events.length;
+      await request(strict.t.http).post('/api/billing/subscription/change').set(bearer(user.accessToken)).send({ plan: 'team', interval: 'month' }).expect(402);
+      await deliverAll(strict.t, strict.stripe.store.events.slice(before));
+      expect((await request(strict.t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
+    });
+  });
 });

@@ -259,6 +259,17 @@ export class ActionRequiredDto {
   hostedInvoiceUrl!: string;
 }
 
+export class PendingUpdateDto {
+  @ApiProperty({ type: String, nullable: true, example: 'team', description: 'The plan the subscription moves to once the invoice is paid (null when its price maps to no plan)' })
+  plan!: string | null;
+
+  @ApiProperty({ type: String, enum: ['month', 'year'], nullable: true })
+  interval!: 'month' | 'year' | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When Stripe discards the change if the invoice is still unpaid' })
+  expiresAt!: Date | null;
+}
+
 export class SubscriptionDto {
   @ApiProperty({ example: 'pro', description: "The user's plan: the highest-ranked active grant (a subscription, a one-time purchase or an admin's grant); `free` when none" })
   plan!: string;
@@ -289,6 +300,13 @@ export class SubscriptionDto {
 
   @ApiProperty({ type: ActionRequiredDto, nullable: true, description: 'Set when the latest invoice needs the customer (3-D Secure): send them to the URL' })
   actionRequired!: ActionRequiredDto | null;
+
+  @ApiProperty({
+    type: PendingUpdateDto,
+    nullable: true,
+    description: 'A plan change whose payment failed or waits for 3-D Secure: the plan stays as it is until the open invoice is paid',
+  })
+  pendingUpdate!: PendingUpdateDto | null;
 }
 
 export class ChangeSubscriptionDto extends PlanChoiceDto {}
