@@ -102,7 +102,14 @@ export class SubscriptionService {
     const metadata = { userId, plan: price.plan, interval: price.interval };
     await stripe.subscriptions.update(
       live.stripeSubscriptionId,
-      { items: [{ id: itemId, price: price.priceId }], proration_behavior: this.config.billing.prorationBehavior, payment_behavior: 'pending_if_incomplete', metadata },
+      {
+        items: [{ id: itemId, price: price.priceId }],
+        proration_behavior: this.config.billing.prorationBehavior,
+        payment_behavior: 'pending_if_incomplete',
+        metadata,
+        // a trial is of one plan: changing the plan ends it, and the new plan is paid for from now
+        ...(live.status === 'trialing' ? { trial_end: 'now' as const } : {}),
+      },
       idempotencyKey ? { idempotencyKey: stripeChangeKey(live, price.priceId, idempotencyKey) } : undefined,
     );
     // Stripe answers a replayed key with the subscription as it was then: only a fresh read is the newest state

@@ -91,7 +91,13 @@ export function unpaidInvoice(invoice: Stripe.Invoice, outcome: Exclude<PaymentO
 }
 
 /** `pending_update` for an update whose payment failed: the items (and anchor, metadata) applied once the invoice is paid. */
-export function pendingUpdate(items: Stripe.SubscriptionItem[], anchor: number | null, metadata: Stripe.Metadata | null, now: number): Stripe.Subscription.PendingUpdate {
+export function pendingUpdate(
+  items: Stripe.SubscriptionItem[],
+  anchor: number | null,
+  metadata: Stripe.Metadata | null,
+  now: number,
+  trialEnd: number | null = null,
+): Stripe.Subscription.PendingUpdate {
   return {
     billing_cycle_anchor: anchor,
     cancel_at_period_end: null,
@@ -100,7 +106,7 @@ export function pendingUpdate(items: Stripe.SubscriptionItem[], anchor: number |
     expires_at: now + PENDING_UPDATE_TTL_SECONDS,
     metadata,
     subscription_items: items.map((i) => clone(i)),
-    trial_end: null,
+    trial_end: trialEnd,
     trial_from_plan: null,
   };
 }
@@ -113,6 +119,8 @@ export function withPendingUpdateApplied(sub: Stripe.Subscription): Stripe.Subsc
   if (update.subscription_items) next.items = { ...next.items, data: update.subscription_items.map((item) => clone(item)) };
   if (update.billing_cycle_anchor !== null) next.billing_cycle_anchor = update.billing_cycle_anchor;
   if (update.metadata) next.metadata = { ...next.metadata, ...update.metadata };
+  // a pending update that ends the trial: the subscription is now active
+  if (update.trial_end !== null) [next.trial_end, next.status] = [update.trial_end, 'active'];
   next.pending_update = null;
   return next;
 }

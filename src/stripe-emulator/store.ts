@@ -521,34 +521,52 @@ export class EmulatorStore {
     const payment = paymentBehavior(params);
     let invoice: Stripe.Invoice | null = null;
     let outcome: 'succeeds' | 'declined' | 'requires_action' = 'succeeds';
+    /** what this update invoices at once, and when */
+    let bill: { lines: Stripe.InvoiceLineItem[]; at: number; prorationDate?: number } | null = null;
+    const pending = this.pendingProrations.get(id) ?? [];
     if (params.items !== undefined) {
       const date = prorationDate(params.proration_date, current, now, 'proration_date');
       const change = this.planItemChange(current, params.items, behavior, date, now, 'items');
       if (change.changed) {
         next.items = { ...next.items, data: change.items };
         if (change.anchor !== null) next.billing_cycle_anchor = change.anchor;
-        const pending = this.pendingProrations.get(id) ?? [];
-        if (change.invoiceNow) {
-          const at = change.anchor ?? date;
-          const lines = [...pending, ...change.lines];
-          outcome = this.payments.charge(
-            current.customer as string,
-            lines.reduce((sum, l) => sum + l.amount, 0),
-          );
-          // error_if_incomplete: a failed payment changes nothing and answers 402
-          if (outcome !== 'succeeds' && payment === 'error_if_incomplete') throw cardError(outcome);
-          invoice = this.createInvoice(next, { lines, billingReason: 'subscription_update', status: 'paid', periodStart: at, periodEnd: at, prorationDate: date });
-          if (outcome !== 'succeeds') {
-            invoice = unpaidInvoice(invoice, outcome, this.baseUrl());
-            this.invoices.set(invoice.id, invoice);
-            this.failedUpdate(current, next, payment, now);
-          }
-          this.pendingProrations.delete(id);
-          next.latest_invoice = invoice.id;
-        } else if (change.lines.length) {
-          this.pendingProrations.set(id, [...pending, ...change.lines]);
-        }
+        if (change.invoiceNow) bill = { lines: [...pending, ...change.lines], at: change.anchor ?? date, prorationDate: date };
+        else if (change.lines.length) this.pendingProrations.set(id, [...pending, ...change.lines]);
       }
+    }
+    if (params.trial_end !== undefined) {
+      if (params.trial_end !== 'now') throw EmulatorError.invalid('The emulator only accepts trial_end=now on an update.', 'trial_end');
+      // the trial ends now: a new period starts and is invoiced in full at the (new) price
+      if (current.status === 'trialing') {
+        next.trial_end = now;
+        next.status = 'active';
+        next.billing_cycle_anchor = now;
+        next.items = { ...next.items, data: nextPeriodItems(next, () => now) };
+        bill = { lines: [...pending, ...next.items.data.map((i) => periodLine(id, i, now, i.current_period_end))], at: now };
+      }
+    }
+    if (bill) {
+      outcome = this.payments.charge(
+        current.customer as string,
+        bill.lines.reduce((sum, l) => sum + l.amount, 0),
+      );
+      // error_if_incomplete: a failed payment changes nothing and answers 402
+      if (outcome !== 'succeeds' && payment === 'error_if_incomplete') throw cardError(outcome);
+      invoice = this.createInvoice(next, {
+        lines: bill.lines,
+        billingReason: 'subscription_update',
+        status: 'paid',
+        periodStart: bill.at,
+        periodEnd: bill.at,
+        prorationDate: bill.prorationDate,
+      });
+      if (outcome !== 'succeeds') {
+        invoice = unpaidInvoice(invoice, outcome, this.baseUrl());
+        this.invoices.set(invoice.id, invoice);
+        this.failedUpdate(current, next, payment, now);
+      }
+      this.pendingProrations.delete(id);
+      next.latest_invoice = invoice.id;
     }
     const saved = this.commitSubscription(next);
     if (invoice && outcome === 'succeeds') this.emit({ type: 'invoice.paid', data: { object: invoice } });
@@ -567,10 +585,19 @@ export class EmulatorStore {
       next.status = 'past_due';
       return;
     }
-    next.pending_update = pendingUpdate(next.items.data, next.billing_cycle_anchor === current.billing_cycle_anchor ? null : next.billing_cycle_anchor, next.metadata, now);
+    const trialEnd = next.trial_end !== current.trial_end ? next.trial_end : null;
+    next.pending_update = pendingUpdate(
+      next.items.data,
+      next.billing_cycle_anchor === current.billing_cycle_anchor ? null : next.billing_cycle_anchor,
+      next.metadata,
+      now,
+      trialEnd,
+    );
     next.items = clone(current.items);
     next.billing_cycle_anchor = current.billing_cycle_anchor;
     next.metadata = clone(current.metadata);
+    next.status = current.status;
+    next.trial_end = current.trial_end;
   }
 
   /**

@@ -176,4 +176,54 @@ describe('Plan changes where money fails', () => {
       expect((await request(strict.t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
     });
   });
+
+  describe('a trial is of one plan (item 3)', () => {
+    let trial: Awaited<ReturnType<typeof startStripeTestApp>>;
+    beforeAll(async () => {
+      trial = await startStripeTestApp({
+        emulator: {
+          deliveryMode: 'record',
+          prices: [
+            { id: PRICES.proMonthly, interval: 'month', unitAmount: 2000 },
+            { id: TEAM_MONTHLY, interval: 'month', unitAmount: 5000 },
+          ],
+        },
+        env: { STRIPE_PRICE_TEAM_MONTHLY: TEAM_MONTHLY, PLAN_RANK: 'pro,team,lifetime', STRIPE_TRIAL_DAYS_PRO: '14' },
+      });
+    });
+    afterAll(() => trial.close());
+
+    async function trialing() {
+      const user = await registerUser(trial.t);
+      const session = await request(trial.t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send({ plan: 'pro', interval: 'month' }).expect(201);
+      await deliverAll(
+        trial.t,
+        eventsOf(trial.stripe, () => trial.stripe.completeCheckout(session.body.stripeSessionId)),
+      );
+      const subscriptionId = trial.stripe.store.sessionRecord(session.body.stripeSessionId).session.subscription as string;
+      expect(trial.stripe.store.subscription(subscriptionId).status).toBe('trialing');
+      return { user, subscriptionId };
+    }
+
+    it('changing the plan of a pro trial to team ends the trial and charges team now', async () => {
+      const { user, subscriptionId } = await trialing();
+      const res = await request(trial.t.http).post('/api/billing/subscription/change').set(bearer(user.accessToken)).send({ plan: 'team', interval: 'month' }).expect(200);
+      expect(res.body).toMatchObject({ plan: 'team', status: 'active' });
+      const sub = trial.stripe.store.subscription(subscriptionId);
+      expect(sub.status).toBe('active');
+      expect(sub.trial_end).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));
+      const invoice = trial.stripe.store.invoice(sub.latest_invoice as string);
+      expect(invoice).toMatchObject({ status: 'paid', amount_paid: 5000 });
+    });
+
+    it('when that payment fails the trial stays on pro and team is not granted', async () => {
+      const { user, subscriptionId } = await trialing();
+      trial.stripe.setPaymentMethod(trial.stripe.store.subscription(subscriptionId).customer as string, 'pm_card_chargeCustomerFail');
+      const before = trial.stripe.store.events.length;
+      await request(trial.t.http).post('/api/billing/subscription/change').set(bearer(user.accessToken)).send({ plan: 'team', interval: 'month' }).expect(402);
+      await deliverAll(trial.t, trial.stripe.store.events.slice(before));
+      expect((await request(trial.t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body).toMatchObject({ plan: 'pro', subscriptionStatus: 'trialing' });
+      expect(trial.stripe.store.subscription(subscriptionId).items.data[0].price.id).toBe(PRICES.proMonthly);
+    });
+  });
 });
