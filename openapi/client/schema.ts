@@ -1752,12 +1752,27 @@ export interface components {
         };
         SubscriptionPreviewDto: {
             /**
-             * @description Charged at once when the change is made (0 unless prorations are invoiced at once)
+             * @description Stripe's `amount_due` of the previewed invoice
+             * @example 3000
+             */
+            amountDue: number;
+            /**
+             * @description Charged at once when the change is made: the invoice's `amount_due` when the change is invoiced at once (always_invoice, a new interval, a trial ending), else 0
              * @example 1500
              */
             amountDueNow: number;
+            /**
+             * @description The customer's balance applied to the invoice (`ending_balance − starting_balance`; negative: credit used)
+             * @example 0
+             */
+            appliedBalance: number;
             /** @example usd */
             currency: string;
+            /**
+             * @description The sum of Stripe's `total_discount_amounts`
+             * @example 0
+             */
+            discount: number;
             /** @enum {string} */
             interval: "month" | "year";
             lines: components["schemas"]["PreviewLineDto"][];
@@ -1766,7 +1781,10 @@ export interface components {
              * @example 5000
              */
             nextRenewalAmount: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the next renewal invoice is made
+             */
             nextRenewalAt: string | null;
             /** @example team */
             plan: string;
@@ -1780,6 +1798,21 @@ export interface components {
              * @description The moment the prorations are computed for
              */
             prorationDate: string;
+            /**
+             * @description Stripe's `subtotal` of the previewed invoice (before discounts and tax)
+             * @example 3000
+             */
+            subtotal: number;
+            /**
+             * @description The sum of Stripe's `total_taxes`
+             * @example 0
+             */
+            tax: number;
+            /**
+             * @description Stripe's `total`: negative for a credit (a downgrade)
+             * @example 3000
+             */
+            total: number;
         };
         /** @enum {string} */
         SubscriptionStatus: "active" | "trialing" | "past_due" | "unpaid" | "incomplete" | "incomplete_expired" | "paused" | "canceled";

@@ -53,8 +53,10 @@ export class SubscriptionService {
   }
 
   /**
-   * Stripe's invoice preview of the change, with prorations computed at one proration date. The answer splits it
-   * into what is charged now (under `always_invoice`) and what the next renewal invoice will be.
+   * Stripe's invoice preview of the change exactly as `change` would make it: the same item, price, proration
+   * behaviour, proration date and trial ending. Stripe previews the invoice made at once when the change is
+   * invoiced at once (`always_invoice`, a new interval, the end of a trial), else the next renewal invoice; the
+   * answer carries Stripe's own `total`, `amount_due`, tax, discounts and applied customer balance.
    */
   async preview(userId: string, plan: string, interval: PriceInterval): Promise<SubscriptionPreviewDto> {
     const stripe = requireStripe(this.stripe);
@@ -62,25 +64,41 @@ export class SubscriptionService {
     const live = await this.live(userId);
     const itemId = await this.itemId(stripe, live);
     const prorationDate = Math.floor(Date.now() / 1000);
+    const behavior = this.config.billing.prorationBehavior;
     const invoice = await stripe.invoices.createPreview({
       customer: live.stripeCustomerId ?? undefined,
       subscription: live.stripeSubscriptionId,
-      subscription_details: { items: [{ id: itemId, price: price.priceId }], proration_date: prorationDate, proration_behavior: 'create_prorations' },
+      subscription_details: {
+        items: [{ id: itemId, price: price.priceId }],
+        proration_date: prorationDate,
+        proration_behavior: behavior,
+        ...(live.status === 'trialing' ? { trial_end: 'now' as const } : {}),
+      },
     });
     const lines = invoice.lines.data.map((line) => ({ description: line.description ?? null, amount: line.amount, proration: lineIsProration(line) }));
-    const prorations = lines.filter((l) => l.proration).reduce((sum, l) => sum + l.amount, 0);
-    const renewal = lines.filter((l) => !l.proration).reduce((sum, l) => sum + l.amount, 0);
-    const behavior = this.config.billing.prorationBehavior;
+    // the preview is the invoice the change makes at once, or else the next renewal invoice with the change in it
+    const invoicedNow = invoice.billing_reason === 'subscription_update';
+    const tax = (invoice.total_taxes ?? []).reduce((sum, t) => sum + t.amount, 0);
+    const discount = (invoice.total_discount_amounts ?? []).reduce((sum, d) => sum + d.amount, 0);
+    const appliedBalance = invoice.ending_balance === null ? 0 : invoice.ending_balance - invoice.starting_balance;
+    // invoiced at once, the next renewal is one whole period of the new price
+    const renewalOfNewPrice = invoicedNow ? ((await stripe.prices.retrieve(price.priceId)).unit_amount ?? 0) * (live.quantity ?? 1) : 0;
     return {
       plan: price.plan,
       interval,
       currency: invoice.currency,
       prorationBehavior: behavior,
       prorationDate: new Date(prorationDate * 1000),
+      subtotal: invoice.subtotal,
+      discount,
+      tax,
+      total: invoice.total,
+      appliedBalance,
+      amountDue: invoice.amount_due,
       // a credit (a downgrade) goes to the customer's balance and is never paid out
-      amountDueNow: behavior === 'always_invoice' ? Math.max(0, prorations) : 0,
-      nextRenewalAmount: behavior === 'create_prorations' ? prorations + renewal : renewal,
-      nextRenewalAt: live.currentPeriodEnd,
+      amountDueNow: invoicedNow ? invoice.amount_due : 0,
+      nextRenewalAmount: invoicedNow ? renewalOfNewPrice : invoice.amount_due,
+      nextRenewalAt: invoicedNow ? (newPeriodEnd(invoice) ?? live.currentPeriodEnd) : seconds(invoice.next_payment_attempt ?? invoice.period_end),
       lines,
     };
   }
@@ -209,6 +227,14 @@ export class SubscriptionService {
  * and the time of the stored state). A client key replayed after later changes is a new key for Stripe, so it
  * can never make Stripe answer (or us store) the subscription as it was back then.
  */
+const seconds = (n: number | null): Date | null => (n === null ? null : new Date(n * 1000));
+
+/** The end of the new period a change invoiced at once starts (a new interval), from its non-proration line. */
+function newPeriodEnd(invoice: Stripe.Invoice): Date | null {
+  const line = invoice.lines.data.find((l) => !lineIsProration(l));
+  return line ? seconds(line.period.end) : null;
+}
+
 function stripeChangeKey(live: Subscription, targetPriceId: string, clientKey: string): string {
   const state = [clientKey, live.priceId ?? '', targetPriceId, live.status, live.stateAt?.toISOString() ?? ''].join('\n');
   return `change-${live.id}-${createHash('sha256').update(state).digest('hex').slice(0, 32)}`;

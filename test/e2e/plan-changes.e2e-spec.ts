@@ -81,6 +81,24 @@ describe('Plan changes where money fails', () => {
     });
   });
 
+  describe('the preview shows the money of the change (item 13)', () => {
+    it("month → year previews what the change then charges, with Stripe's total, amount due, tax, discount and balance", async () => {
+      const { user, subscriptionId } = await subscribed('pro');
+      const preview = (await request(t.http).get('/api/billing/subscription/preview?plan=pro&interval=year').set(bearer(user.accessToken)).expect(200)).body;
+      // the unused month is credited against a whole year, charged at once
+      expect(preview).toMatchObject({ plan: 'pro', interval: 'year', prorationBehavior: 'always_invoice', tax: 0, discount: 0, appliedBalance: 0, nextRenewalAmount: 20000 });
+      expect(preview.amountDue).toBe(preview.total);
+      expect(preview.amountDueNow).toBe(preview.amountDue);
+      expect(preview.amountDueNow).toBeGreaterThan(17900);
+      expect(preview.amountDueNow).toBeLessThanOrEqual(18000);
+      const request_ = stripe.requests.filter((r) => r.path === '/v1/invoices/create_preview').pop()!;
+      expect(request_.body).toMatchObject({ subscription_details: { proration_behavior: 'always_invoice' } });
+      await change(user, { plan: 'pro', interval: 'year' }).expect(200);
+      const charged = stripe.store.invoice(stripe.store.subscription(subscriptionId).latest_invoice as string);
+      expect(Math.abs(charged.amount_paid - preview.amountDueNow)).toBeLessThanOrEqual(1);
+    });
+  });
+
   describe('a change is granted only once paid (item 1)', () => {
     const customerOf = (subscriptionId: string) => stripe.store.subscription(subscriptionId).customer as string;
 
