@@ -575,7 +575,7 @@ export interface paths {
         put?: never;
         /**
          * Change the plan of my subscription
-         * @description Moves the live subscription to another plan or interval in place (one subscription, prorated per SUBSCRIPTION_PRORATION_BEHAVIOR). The answer already shows the new plan; the webhook that follows changes nothing. 409 without a live subscription.
+         * @description Moves the live subscription to another plan or interval in place (one subscription, prorated per SUBSCRIPTION_PRORATION_BEHAVIOR). The answer already shows the new plan; the webhook that follows changes nothing. A change is granted only once paid: when its payment is declined or needs 3-D Secure, the plan stays as it is and the answer is 402 `payment_required` with the open invoice (`hostedInvoiceUrl`, `clientSecret` for 3-D Secure) and `pendingUpdate`; paying it applies the change. 409 without a live subscription, and while it is `past_due`, `unpaid` or has a change waiting for its payment (with the open invoice).
          */
         post: operations["changeSubscription"];
         delete?: never;
@@ -1307,7 +1307,7 @@ export interface components {
             currency: string;
         };
         /** @enum {string} */
-        ErrorCode: "validation_error" | "invalid_signature" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "internal_error" | "stripe_error" | "stripe_not_configured" | "service_unavailable";
+        ErrorCode: "validation_error" | "invalid_signature" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payment_required" | "payload_too_large" | "rate_limited" | "internal_error" | "stripe_error" | "stripe_not_configured" | "service_unavailable";
         ErrorResponseDto: {
             /**
              * @description Extra facts; for validation errors `fields` maps each field to its problems.
@@ -1496,6 +1496,20 @@ export interface components {
             no_payment_required: number;
             paid: number;
             unpaid: number;
+        };
+        PendingUpdateDto: {
+            /**
+             * Format: date-time
+             * @description When Stripe discards the change if the invoice is still unpaid
+             */
+            expiresAt: string | null;
+            /** @enum {string|null} */
+            interval: "month" | "year" | null;
+            /**
+             * @description The plan the subscription moves to once the invoice is paid (null when its price maps to no plan)
+             * @example team
+             */
+            plan: string | null;
         };
         PlanDto: {
             /**
@@ -1713,6 +1727,8 @@ export interface components {
             interval: "month" | "year" | null;
             /** @description Set while payment collection is paused (the status stays as Stripe has it) */
             pausedCollection: components["schemas"]["PausedCollectionDto"] | null;
+            /** @description A plan change whose payment failed or waits for 3-D Secure: the plan stays as it is until the open invoice is paid */
+            pendingUpdate: components["schemas"]["PendingUpdateDto"] | null;
             /**
              * @description The user's plan: the highest-ranked active grant (a subscription, a one-time purchase or an admin's grant); `free` when none
              * @example pro
@@ -1736,12 +1752,27 @@ export interface components {
         };
         SubscriptionPreviewDto: {
             /**
-             * @description Charged at once when the change is made (0 unless prorations are invoiced at once)
+             * @description Stripe's `amount_due` of the previewed invoice
+             * @example 3000
+             */
+            amountDue: number;
+            /**
+             * @description Charged at once when the change is made: the invoice's `amount_due` when the change is invoiced at once (always_invoice, a new interval, a trial ending), else 0
              * @example 1500
              */
             amountDueNow: number;
+            /**
+             * @description The customer's balance applied to the invoice (`ending_balance − starting_balance`; negative: credit used)
+             * @example 0
+             */
+            appliedBalance: number;
             /** @example usd */
             currency: string;
+            /**
+             * @description The sum of Stripe's `total_discount_amounts`
+             * @example 0
+             */
+            discount: number;
             /** @enum {string} */
             interval: "month" | "year";
             lines: components["schemas"]["PreviewLineDto"][];
@@ -1750,7 +1781,10 @@ export interface components {
              * @example 5000
              */
             nextRenewalAmount: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the next renewal invoice is made
+             */
             nextRenewalAt: string | null;
             /** @example team */
             plan: string;
@@ -1764,6 +1798,21 @@ export interface components {
              * @description The moment the prorations are computed for
              */
             prorationDate: string;
+            /**
+             * @description Stripe's `subtotal` of the previewed invoice (before discounts and tax)
+             * @example 3000
+             */
+            subtotal: number;
+            /**
+             * @description The sum of Stripe's `total_taxes`
+             * @example 0
+             */
+            tax: number;
+            /**
+             * @description Stripe's `total`: negative for a credit (a downgrade)
+             * @example 3000
+             */
+            total: number;
         };
         /** @enum {string} */
         SubscriptionStatus: "active" | "trialing" | "past_due" | "unpaid" | "incomplete" | "incomplete_expired" | "paused" | "canceled";
@@ -3636,6 +3685,15 @@ export interface operations {
             };
             /** @description No token, or an invalid or expired one (`unauthorized`) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description `payment_required` */
+            402: {
                 headers: {
                     [name: string]: unknown;
                 };

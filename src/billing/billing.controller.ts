@@ -174,11 +174,14 @@ export class BillingController {
     summary: 'Change the plan of my subscription',
     description:
       'Moves the live subscription to another plan or interval in place (one subscription, prorated per SUBSCRIPTION_PRORATION_BEHAVIOR). ' +
-      'The answer already shows the new plan; the webhook that follows changes nothing. 409 without a live subscription.',
+      'The answer already shows the new plan; the webhook that follows changes nothing. A change is granted only once paid: when its payment ' +
+      'is declined or needs 3-D Secure, the plan stays as it is and the answer is 402 `payment_required` with the open invoice ' +
+      '(`hostedInvoiceUrl`, `clientSecret` for 3-D Secure) and `pendingUpdate`; paying it applies the change. ' +
+      '409 without a live subscription, and while it is `past_due`, `unpaid` or has a change waiting for its payment (with the open invoice).',
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Any unique string per change (1–255 visible ASCII characters)' })
   @ApiOkResponse({ type: SubscriptionDto })
-  @ApiErrors(ErrorCode.ValidationError, ErrorCode.Conflict, ...STRIPE_ERRORS)
+  @ApiErrors(ErrorCode.ValidationError, ErrorCode.PaymentRequired, ErrorCode.Conflict, ...STRIPE_ERRORS)
   change(@CurrentUser() user: AuthenticatedUser, @Body() body: ChangeSubscriptionDto, @IdempotencyKey() key?: string): Promise<SubscriptionDto> {
     return this.subscriptions.change(user.id, body.plan, body.interval, key);
   }

@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
 import { DataSource, Not, In } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
+import { ErrorCode } from '../common/errors/error-code.js';
 import { AppConfig, type PriceInterval } from '../config/app-config.js';
 import { Subscription } from '../entitlements/entities/subscription.entity.js';
 import { GrantsService } from '../entitlements/grants.service.js';
@@ -52,8 +53,10 @@ export class SubscriptionService {
   }
 
   /**
-   * Stripe's invoice preview of the change, with prorations computed at one proration date. The answer splits it
-   * into what is charged now (under `always_invoice`) and what the next renewal invoice will be.
+   * Stripe's invoice preview of the change exactly as `change` would make it: the same item, price, proration
+   * behaviour, proration date and trial ending. Stripe previews the invoice made at once when the change is
+   * invoiced at once (`always_invoice`, a new interval, the end of a trial), else the next renewal invoice; the
+   * answer carries Stripe's own `total`, `amount_due`, tax, discounts and applied customer balance.
    */
   async preview(userId: string, plan: string, interval: PriceInterval): Promise<SubscriptionPreviewDto> {
     const stripe = requireStripe(this.stripe);
@@ -61,46 +64,102 @@ export class SubscriptionService {
     const live = await this.live(userId);
     const itemId = await this.itemId(stripe, live);
     const prorationDate = Math.floor(Date.now() / 1000);
+    const behavior = this.config.billing.prorationBehavior;
     const invoice = await stripe.invoices.createPreview({
       customer: live.stripeCustomerId ?? undefined,
       subscription: live.stripeSubscriptionId,
-      subscription_details: { items: [{ id: itemId, price: price.priceId }], proration_date: prorationDate, proration_behavior: 'create_prorations' },
+      subscription_details: {
+        items: [{ id: itemId, price: price.priceId }],
+        proration_date: prorationDate,
+        proration_behavior: behavior,
+        ...(live.status === 'trialing' ? { trial_end: 'now' as const } : {}),
+      },
     });
     const lines = invoice.lines.data.map((line) => ({ description: line.description ?? null, amount: line.amount, proration: lineIsProration(line) }));
-    const prorations = lines.filter((l) => l.proration).reduce((sum, l) => sum + l.amount, 0);
-    const renewal = lines.filter((l) => !l.proration).reduce((sum, l) => sum + l.amount, 0);
-    const behavior = this.config.billing.prorationBehavior;
+    // the preview is the invoice the change makes at once, or else the next renewal invoice with the change in it
+    const invoicedNow = invoice.billing_reason === 'subscription_update';
+    const tax = (invoice.total_taxes ?? []).reduce((sum, t) => sum + t.amount, 0);
+    const discount = (invoice.total_discount_amounts ?? []).reduce((sum, d) => sum + d.amount, 0);
+    const appliedBalance = invoice.ending_balance === null ? 0 : invoice.ending_balance - invoice.starting_balance;
+    // invoiced at once, the next renewal is one whole period of the new price
+    const renewalOfNewPrice = invoicedNow ? ((await stripe.prices.retrieve(price.priceId)).unit_amount ?? 0) * (live.quantity ?? 1) : 0;
     return {
       plan: price.plan,
       interval,
       currency: invoice.currency,
       prorationBehavior: behavior,
       prorationDate: new Date(prorationDate * 1000),
+      subtotal: invoice.subtotal,
+      discount,
+      tax,
+      total: invoice.total,
+      appliedBalance,
+      amountDue: invoice.amount_due,
       // a credit (a downgrade) goes to the customer's balance and is never paid out
-      amountDueNow: behavior === 'always_invoice' ? Math.max(0, prorations) : 0,
-      nextRenewalAmount: behavior === 'create_prorations' ? prorations + renewal : renewal,
-      nextRenewalAt: live.currentPeriodEnd,
+      amountDueNow: invoicedNow ? invoice.amount_due : 0,
+      nextRenewalAmount: invoicedNow ? renewalOfNewPrice : invoice.amount_due,
+      nextRenewalAt: invoicedNow ? (newPeriodEnd(invoice) ?? live.currentPeriodEnd) : seconds(invoice.next_payment_attempt ?? invoice.period_end),
       lines,
     };
   }
 
+  /**
+   * Moves the plan item to the new price with `payment_behavior: pending_if_incomplete`: when the change is
+   * invoiced at once and the payment fails (declined, or 3-D Secure needed) Stripe keeps the old price and files
+   * the change under `pending_update` until the invoice is paid, so nothing is granted before it is paid. That
+   * answers 402 `payment_required` with where to pay. A subscription that owes money (`past_due`, `unpaid`, or
+   * a change already waiting for its payment) is not changed: 409 with the open invoice.
+   */
   async change(userId: string, plan: string, interval: PriceInterval, idempotencyKey?: string): Promise<SubscriptionDto> {
     const price = this.subscriptionPrice(plan, interval);
     const live = await this.live(userId);
-    if (live.priceId === price.priceId) return this.current(userId);
+    if (live.priceId === price.priceId && !live.pendingPriceId) return this.current(userId);
     const stripe = requireStripe(this.stripe);
+    await this.refuseWhileOwing(stripe, live);
     const itemId = await this.itemId(stripe, live);
     const metadata = { userId, plan: price.plan, interval: price.interval };
-    await this.sync.applyFromStripe(
-      (s) =>
-        s.subscriptions.update(
-          live.stripeSubscriptionId,
-          { items: [{ id: itemId, price: price.priceId }], proration_behavior: this.config.billing.prorationBehavior, metadata },
-          idempotencyKey ? { idempotencyKey: `change-${live.id}-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}` } : undefined,
-        ),
-      userId,
+    await stripe.subscriptions.update(
+      live.stripeSubscriptionId,
+      {
+        items: [{ id: itemId, price: price.priceId }],
+        proration_behavior: this.config.billing.prorationBehavior,
+        payment_behavior: 'pending_if_incomplete',
+        metadata,
+        // a trial is of one plan: changing the plan ends it, and the new plan is paid for from now
+        ...(live.status === 'trialing' ? { trial_end: 'now' as const } : {}),
+      },
+      idempotencyKey ? { idempotencyKey: stripeChangeKey(live, price.priceId, idempotencyKey) } : undefined,
     );
+    // Stripe answers a replayed key with the subscription as it was then: only a fresh read is the newest state
+    let fresh: Stripe.Subscription | undefined;
+    await this.sync.applyFromStripe(async (s) => (fresh = await s.subscriptions.retrieve(live.stripeSubscriptionId, { expand: ['latest_invoice'] })), userId);
+    if (fresh?.pending_update) throw await this.paymentRequired(userId, fresh);
     return this.current(userId);
+  }
+
+  /** 409 while the subscription owes money: a change now would pile a new invoice on the unpaid one. */
+  private async refuseWhileOwing(stripe: Stripe, live: Subscription): Promise<void> {
+    const owing = live.status === 'past_due' || live.status === 'unpaid';
+    if (!owing && !live.pendingPriceId) return;
+    const invoice = live.latestInvoiceId ? await stripe.invoices.retrieve(live.latestInvoiceId) : null;
+    const message = owing
+      ? `Your subscription is ${live.status}: pay the open invoice before changing the plan`
+      : 'A plan change is waiting for its payment: pay the open invoice (or wait until the change expires) before changing the plan again';
+    throw AppError.conflict(message, { invoiceId: invoice?.id ?? null, hostedInvoiceUrl: invoice?.hosted_invoice_url ?? null, hint: 'GET /api/billing/invoices' });
+  }
+
+  /** 402 for a change that waits for its payment: where to pay, and what it will become once paid. */
+  private async paymentRequired(userId: string, subscription: Stripe.Subscription): Promise<AppError> {
+    const invoice = typeof subscription.latest_invoice === 'object' ? subscription.latest_invoice : null;
+    const { pendingUpdate } = await this.current(userId);
+    const clientSecret = invoice?.confirmation_secret?.client_secret ?? null;
+    return new AppError(
+      ErrorCode.PaymentRequired,
+      clientSecret
+        ? 'The bank asks the customer to confirm this payment (3-D Secure): the plan changes once the invoice is paid'
+        : 'The payment for this change failed: the plan changes once the open invoice is paid',
+      { invoiceId: invoice?.id ?? null, hostedInvoiceUrl: invoice?.hosted_invoice_url ?? null, clientSecret, pendingUpdate },
+    );
   }
 
   /** `atPeriodEnd: true` schedules the end (access to the end of the paid period); false ends it now. */
@@ -163,6 +222,24 @@ export class SubscriptionService {
   }
 }
 
+/**
+ * The key Stripe sees for a change: the client's key tied to the state it was sent against (the price, status
+ * and the time of the stored state). A client key replayed after later changes is a new key for Stripe, so it
+ * can never make Stripe answer (or us store) the subscription as it was back then.
+ */
+const seconds = (n: number | null): Date | null => (n === null ? null : new Date(n * 1000));
+
+/** The end of the new period a change invoiced at once starts (a new interval), from its non-proration line. */
+function newPeriodEnd(invoice: Stripe.Invoice): Date | null {
+  const line = invoice.lines.data.find((l) => !lineIsProration(l));
+  return line ? seconds(line.period.end) : null;
+}
+
+function stripeChangeKey(live: Subscription, targetPriceId: string, clientKey: string): string {
+  const state = [clientKey, live.priceId ?? '', targetPriceId, live.status, live.stateAt?.toISOString() ?? ''].join('\n');
+  return `change-${live.id}-${createHash('sha256').update(state).digest('hex').slice(0, 32)}`;
+}
+
 function toDto(plan: string, s: Subscription | null): SubscriptionDto {
   const cancelAt = s?.cancelAt ?? (s?.cancelAtPeriodEnd ? s.currentPeriodEnd : null);
   return {
@@ -177,5 +254,6 @@ function toDto(plan: string, s: Subscription | null): SubscriptionDto {
     trialEnd: s?.trialEnd ?? null,
     pausedCollection: s?.pauseBehavior ? { behavior: s.pauseBehavior, resumesAt: s.pauseResumesAt } : null,
     actionRequired: null,
+    pendingUpdate: s?.pendingPriceId ? { plan: s.pendingPlan, interval: s.pendingInterval, expiresAt: s.pendingExpiresAt } : null,
   };
 }

@@ -80,6 +80,10 @@ export class SubscriptionApplier {
       pauseBehavior: facts.pauseBehavior,
       pauseResumesAt: facts.pauseResumesAt,
       latestInvoiceId: facts.latestInvoiceId,
+      pendingPlan: facts.pending ? this.plans.planOf(facts.pending.price) : null,
+      pendingPriceId: facts.pending?.price.id ?? null,
+      pendingInterval: facts.pending?.interval ?? null,
+      pendingExpiresAt: facts.pending?.expiresAt ?? null,
       stateAt: options.at,
     };
     let row: Subscription;

@@ -64,6 +64,12 @@ export interface StripeEmulator {
   applyPromotionCode(sessionId: string, code: string): Stripe.Checkout.Session;
   /** Stripe Entitlements: the customer's active features become these; emits `entitlements.active_entitlement_summary.updated` */
   setActiveEntitlements(customerId: string, lookupKeys: string[]): Stripe.Event;
+  /** the customer's saved card: a test payment method (`pm_card_chargeCustomerFail`, `pm_card_authenticationRequired`, `pm_card_visa`) or an outcome */
+  setPaymentMethod(customerId: string, method: string): void;
+  /** the customer pays an open invoice on its hosted page (applies a pending update; 402 while the card still fails) */
+  payInvoice(invoiceId: string): Stripe.Invoice;
+  /** 23 hours pass: the subscription's pending update is discarded (`customer.subscription.pending_update_expired`) */
+  expirePendingUpdate(subscriptionId: string): Stripe.Subscription;
   setDeliveryMode(mode: DeliveryMode): void;
   /** `thin`: deliver v2 thin event notifications (the service fetches the related object) instead of snapshot events */
   setEventFormat(format: EventFormat): void;
@@ -147,6 +153,7 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
     ['POST', /^\/v1\/invoices\/create_preview$/, (p) => store.previewInvoice(p)],
     ['GET', /^\/v1\/invoices$/, (p) => listPage(store.listInvoices(p), p, '/v1/invoices')],
     ['GET', /^\/v1\/invoices\/([^/]+)$/, (_, m) => store.invoice(m[1])],
+    ['POST', /^\/v1\/invoices\/([^/]+)\/pay$/, (_, m) => store.payInvoice(m[1])],
     ['GET', /^\/v1\/events$/, (p) => listPage(filterEvents(store.events, p, delivery.delivered), p, '/v1/events')],
     ['GET', /^\/v1\/events\/([^/]+)$/, (_, m) => store.event(m[1])],
     ['GET', /^\/v1\/entitlements\/active_entitlements$/, (p) => listPage(store.listActiveEntitlements(p), p, '/v1/entitlements/active_entitlements')],
@@ -331,6 +338,9 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
     endTrial: (id, o) => store.endTrial(id, { paid: o?.paid ?? true }),
     applyPromotionCode: (id, code) => store.applyPromotionCode(id, code),
     setActiveEntitlements: (customer, keys) => store.setActiveEntitlements(customer, keys),
+    setPaymentMethod: (customer, method) => void store.payments.set(customer, method),
+    payInvoice: (id) => store.payInvoice(id),
+    expirePendingUpdate: (id) => store.expirePendingUpdate(id),
     setDeliveryMode: (mode) => (delivery.mode = mode),
     setEventFormat: (format) => (delivery.format = format),
     setWebhookUrl: (url) => delivery.setUrl(url),

@@ -20,6 +20,7 @@ import {
   subscriptionItemObject,
   subscriptionObject,
 } from './objects.js';
+import { cardError, CustomerPayments, paymentBehavior, pendingUpdate, unpaidInvoice, withPendingUpdateApplied } from './payments.js';
 import type { WebhookDelivery } from './webhook-delivery.js';
 
 type Params = Record<string, unknown>;
@@ -118,6 +119,8 @@ export class EmulatorStore {
   private readonly features = new Map<string, string>();
   /** the account's Stripe Tax settings (`GET /v1/tax/settings`): `pending` refuses `automatic_tax` */
   taxSettingsStatus: 'active' | 'pending' = 'active';
+  /** each customer's saved card: whether charging it succeeds, is declined or needs 3-D Secure */
+  readonly payments = new CustomerPayments();
 
   constructor(
     private readonly baseUrl: () => string,
@@ -515,34 +518,122 @@ export class EmulatorStore {
     applyCancellation(next, params, now);
     applyPauseCollection(next, params, now);
     const behavior = prorationBehavior(params.proration_behavior, 'proration_behavior');
+    const payment = paymentBehavior(params);
     let invoice: Stripe.Invoice | null = null;
+    let outcome: 'succeeds' | 'declined' | 'requires_action' = 'succeeds';
+    /** what this update invoices at once, and when */
+    let bill: { lines: Stripe.InvoiceLineItem[]; at: number; prorationDate?: number } | null = null;
+    const pending = this.pendingProrations.get(id) ?? [];
     if (params.items !== undefined) {
       const date = prorationDate(params.proration_date, current, now, 'proration_date');
       const change = this.planItemChange(current, params.items, behavior, date, now, 'items');
       if (change.changed) {
         next.items = { ...next.items, data: change.items };
         if (change.anchor !== null) next.billing_cycle_anchor = change.anchor;
-        const pending = this.pendingProrations.get(id) ?? [];
-        if (change.invoiceNow) {
-          const at = change.anchor ?? date;
-          invoice = this.createInvoice(next, {
-            lines: [...pending, ...change.lines],
-            billingReason: 'subscription_update',
-            status: 'paid',
-            periodStart: at,
-            periodEnd: at,
-            prorationDate: date,
-          });
-          this.pendingProrations.delete(id);
-          next.latest_invoice = invoice.id;
-        } else if (change.lines.length) {
-          this.pendingProrations.set(id, [...pending, ...change.lines]);
-        }
+        if (change.invoiceNow) bill = { lines: [...pending, ...change.lines], at: change.anchor ?? date, prorationDate: date };
+        else if (change.lines.length) this.pendingProrations.set(id, [...pending, ...change.lines]);
       }
     }
+    if (params.trial_end !== undefined) {
+      if (params.trial_end !== 'now') throw EmulatorError.invalid('The emulator only accepts trial_end=now on an update.', 'trial_end');
+      // the trial ends now: a new period starts and is invoiced in full at the (new) price
+      if (current.status === 'trialing') {
+        next.trial_end = now;
+        next.status = 'active';
+        next.billing_cycle_anchor = now;
+        next.items = { ...next.items, data: nextPeriodItems(next, () => now) };
+        bill = { lines: [...pending, ...next.items.data.map((i) => periodLine(id, i, now, i.current_period_end))], at: now };
+      }
+    }
+    if (bill) {
+      outcome = this.payments.charge(
+        current.customer as string,
+        bill.lines.reduce((sum, l) => sum + l.amount, 0),
+      );
+      // error_if_incomplete: a failed payment changes nothing and answers 402
+      if (outcome !== 'succeeds' && payment === 'error_if_incomplete') throw cardError(outcome);
+      invoice = this.createInvoice(next, {
+        lines: bill.lines,
+        billingReason: 'subscription_update',
+        status: 'paid',
+        periodStart: bill.at,
+        periodEnd: bill.at,
+        prorationDate: bill.prorationDate,
+      });
+      if (outcome !== 'succeeds') {
+        invoice = unpaidInvoice(invoice, outcome, this.baseUrl());
+        this.invoices.set(invoice.id, invoice);
+        this.failedUpdate(current, next, payment, now);
+      }
+      this.pendingProrations.delete(id);
+      next.latest_invoice = invoice.id;
+    }
     const saved = this.commitSubscription(next);
-    if (invoice) this.emit({ type: 'invoice.paid', data: { object: invoice } });
+    if (invoice && outcome === 'succeeds') this.emit({ type: 'invoice.paid', data: { object: invoice } });
+    if (invoice && outcome !== 'succeeds') this.emit({ type: 'invoice.payment_failed', data: { object: invoice } });
+    if (invoice && outcome === 'requires_action') this.emit({ type: 'invoice.payment_action_required', data: { object: invoice } });
     return saved;
+  }
+
+  /**
+   * An update whose invoice could not be paid: `pending_if_incomplete` keeps the old items (and metadata) and
+   * files the change under `pending_update`; `allow_incomplete`/`default_incomplete` apply it and the
+   * subscription goes `past_due` until the invoice is paid.
+   */
+  private failedUpdate(current: Stripe.Subscription, next: Stripe.Subscription, payment: string, now: number): void {
+    if (payment !== 'pending_if_incomplete') {
+      next.status = 'past_due';
+      return;
+    }
+    const trialEnd = next.trial_end !== current.trial_end ? next.trial_end : null;
+    next.pending_update = pendingUpdate(
+      next.items.data,
+      next.billing_cycle_anchor === current.billing_cycle_anchor ? null : next.billing_cycle_anchor,
+      next.metadata,
+      now,
+      trialEnd,
+    );
+    next.items = clone(current.items);
+    next.billing_cycle_anchor = current.billing_cycle_anchor;
+    next.metadata = clone(current.metadata);
+    next.status = current.status;
+    next.trial_end = current.trial_end;
+  }
+
+  /**
+   * POST /v1/invoices/:id/pay and the test control for the customer paying on the invoice page: charges the
+   * customer's card (402 when it fails again). A paid subscription invoice applies its subscription's pending
+   * update (`customer.subscription.pending_update_applied`) and ends `past_due`; then `invoice.paid`.
+   */
+  payInvoice(id: string): Stripe.Invoice {
+    const invoice = this.invoice(id);
+    if (invoice.status !== 'open') throw EmulatorError.invalid(`Invoice is already ${invoice.status}.`);
+    const outcome = this.payments.charge(invoice.customer as string, invoice.amount_remaining);
+    if (outcome !== 'succeeds') throw cardError(outcome);
+    const paid = { ...this.settleInvoice(id, 'paid')!, confirmation_secret: null };
+    this.invoices.set(id, paid);
+    const subscriptionId = paid.parent?.subscription_details?.subscription;
+    const sub = typeof subscriptionId === 'string' ? this.subscriptions.get(subscriptionId) : undefined;
+    if (sub && sub.latest_invoice === id && !ENDED.has(sub.status)) {
+      const next = withPendingUpdateApplied(sub);
+      if (next.status === 'past_due' || next.status === 'unpaid') next.status = 'active';
+      if (sub.pending_update) {
+        this.emit({ type: 'customer.subscription.pending_update_applied', data: { object: next, previous_attributes: { items: sub.items, pending_update: sub.pending_update } } });
+      }
+      this.commitSubscription(next);
+    }
+    this.emit({ type: 'invoice.paid', data: { object: paid } });
+    return paid;
+  }
+
+  /** Test control: time passes `pending_update.expires_at`; the change is discarded (`customer.subscription.pending_update_expired`). */
+  expirePendingUpdate(id: string): Stripe.Subscription {
+    const current = this.subscription(id);
+    if (!current.pending_update) throw EmulatorError.invalid('This subscription has no pending update.');
+    const next = { ...clone(current), pending_update: null };
+    this.subscriptions.set(id, next);
+    this.emit({ type: 'customer.subscription.pending_update_expired', data: { object: next, previous_attributes: { pending_update: current.pending_update } } });
+    return next;
   }
 
   /**

@@ -225,6 +225,7 @@ describe('Billing', () => {
         trialEnd: null,
         pausedCollection: null,
         actionRequired: null,
+        pendingUpdate: null,
       });
     });
   });

@@ -259,6 +259,17 @@ export class ActionRequiredDto {
   hostedInvoiceUrl!: string;
 }
 
+export class PendingUpdateDto {
+  @ApiProperty({ type: String, nullable: true, example: 'team', description: 'The plan the subscription moves to once the invoice is paid (null when its price maps to no plan)' })
+  plan!: string | null;
+
+  @ApiProperty({ type: String, enum: ['month', 'year'], nullable: true })
+  interval!: 'month' | 'year' | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When Stripe discards the change if the invoice is still unpaid' })
+  expiresAt!: Date | null;
+}
+
 export class SubscriptionDto {
   @ApiProperty({ example: 'pro', description: "The user's plan: the highest-ranked active grant (a subscription, a one-time purchase or an admin's grant); `free` when none" })
   plan!: string;
@@ -289,6 +300,13 @@ export class SubscriptionDto {
 
   @ApiProperty({ type: ActionRequiredDto, nullable: true, description: 'Set when the latest invoice needs the customer (3-D Secure): send them to the URL' })
   actionRequired!: ActionRequiredDto | null;
+
+  @ApiProperty({
+    type: PendingUpdateDto,
+    nullable: true,
+    description: 'A plan change whose payment failed or waits for 3-D Secure: the plan stays as it is until the open invoice is paid',
+  })
+  pendingUpdate!: PendingUpdateDto | null;
 }
 
 export class ChangeSubscriptionDto extends PlanChoiceDto {}
@@ -328,13 +346,34 @@ export class SubscriptionPreviewDto {
   @ApiProperty({ type: String, format: 'date-time', description: 'The moment the prorations are computed for' })
   prorationDate!: Date;
 
-  @ApiProperty({ example: 1500, description: 'Charged at once when the change is made (0 unless prorations are invoiced at once)' })
+  @ApiProperty({ example: 3000, description: "Stripe's `subtotal` of the previewed invoice (before discounts and tax)" })
+  subtotal!: number;
+
+  @ApiProperty({ example: 0, description: "The sum of Stripe's `total_discount_amounts`" })
+  discount!: number;
+
+  @ApiProperty({ example: 0, description: "The sum of Stripe's `total_taxes`" })
+  tax!: number;
+
+  @ApiProperty({ example: 3000, description: "Stripe's `total`: negative for a credit (a downgrade)" })
+  total!: number;
+
+  @ApiProperty({ example: 0, description: "The customer's balance applied to the invoice (`ending_balance − starting_balance`; negative: credit used)" })
+  appliedBalance!: number;
+
+  @ApiProperty({ example: 3000, description: "Stripe's `amount_due` of the previewed invoice" })
+  amountDue!: number;
+
+  @ApiProperty({
+    example: 1500,
+    description: "Charged at once when the change is made: the invoice's `amount_due` when the change is invoiced at once (always_invoice, a new interval, a trial ending), else 0",
+  })
   amountDueNow!: number;
 
   @ApiProperty({ example: 5000, description: 'The next renewal invoice after the change' })
   nextRenewalAmount!: number;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the next renewal invoice is made' })
   nextRenewalAt!: Date | null;
 
   @ApiProperty({ type: [PreviewLineDto] })

@@ -82,6 +82,20 @@ export class Subscription {
   @Column({ name: 'state_at', type: 'timestamptz', nullable: true })
   stateAt!: Date | null;
 
+  /** A plan change waiting for its payment (Stripe's `pending_update`): the plan, price and interval it moves to once paid. */
+  @Column({ name: 'pending_plan', type: 'varchar', length: 64, nullable: true })
+  pendingPlan!: string | null;
+
+  @Column({ name: 'pending_price_id', type: 'varchar', length: 255, nullable: true })
+  pendingPriceId!: string | null;
+
+  @Column({ name: 'pending_interval', type: 'varchar', length: 16, nullable: true })
+  pendingInterval!: 'month' | 'year' | null;
+
+  /** when Stripe discards the pending change if it is still unpaid */
+  @Column({ name: 'pending_expires_at', type: 'timestamptz', nullable: true })
+  pendingExpiresAt!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
   createdAt!: Date;
 

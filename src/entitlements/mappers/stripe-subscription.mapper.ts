@@ -22,19 +22,35 @@ export interface SubscriptionFacts {
   latestInvoiceId: string | null;
   metadataPlan: string | null;
   metadataUserId: string | null;
+  /** a change waiting for its invoice to be paid (Stripe's `pending_update`): the plan item's new price */
+  pending?: { price: PriceFacts; interval: 'month' | 'year' | null; expiresAt: Date | null } | null;
+}
+
+const intervalOf = (item: Stripe.SubscriptionItem | undefined): 'month' | 'year' | null => {
+  const recurring: string | undefined = item?.price?.recurring?.interval;
+  return recurring === 'month' || recurring === 'year' ? recurring : null;
+};
+
+/** The plan item's price in `pending_update` (the item with the same id), when the update changes it. */
+function pendingFacts(subscription: Stripe.Subscription, item: Stripe.SubscriptionItem | undefined): SubscriptionFacts['pending'] | null {
+  const update = subscription.pending_update;
+  if (!update) return null;
+  const next = update.subscription_items?.find((i) => i.id === item?.id) ?? update.subscription_items?.[0];
+  if (!next || next.price?.id === item?.price?.id) return null;
+  return { price: priceFacts(next.price), interval: intervalOf(next), expiresAt: seconds(update.expires_at) };
 }
 
 export function subscriptionFacts(subscription: Stripe.Subscription): SubscriptionFacts {
   const items = subscription.items?.data ?? [];
   const ends = items.map((i) => i.current_period_end).filter((n): n is number => typeof n === 'number');
   const item = items[0];
-  const recurring: string | undefined = item?.price?.recurring?.interval;
+  const recurring = intervalOf(item);
   return {
     id: subscription.id,
     customerId: idOf(subscription.customer),
     status: subscription.status,
     price: priceFacts(item?.price),
-    interval: recurring === 'month' || recurring === 'year' ? recurring : null,
+    interval: recurring,
     itemId: item?.id ?? null,
     quantity: item?.quantity ?? 1,
     currentPeriodEnd: ends.length ? new Date(Math.max(...ends) * 1000) : null,
@@ -48,5 +64,6 @@ export function subscriptionFacts(subscription: Stripe.Subscription): Subscripti
     latestInvoiceId: idOf(subscription.latest_invoice),
     metadataPlan: subscription.metadata?.plan ?? null,
     metadataUserId: subscription.metadata?.userId ?? null,
+    pending: pendingFacts(subscription, item),
   };
 }
