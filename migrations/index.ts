@@ -7,6 +7,7 @@ import { CheckoutOptions1796100000000 } from './1796100000000-CheckoutOptions.js
 import { AfterTheSale1796200000000 } from './1796200000000-AfterTheSale.js';
 import { EventLookupIndexes1796300000000 } from './1796300000000-EventLookupIndexes.js';
 import { GroupInOneRoundTrip1796400000000 } from './1796400000000-GroupInOneRoundTrip.js';
+import { ProductPlans1797100000000 } from './1797100000000-ProductPlans.js';
 export const MIGRATIONS = [
   InitialSchema1795572785393,
   AdminIndexes1795575706110,
@@ -16,4 +17,5 @@ export const MIGRATIONS = [
   AfterTheSale1796200000000,
   EventLookupIndexes1796300000000,
   GroupInOneRoundTrip1796400000000,
+  ProductPlans1797100000000,
 ];

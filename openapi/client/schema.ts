@@ -1997,6 +1997,8 @@ export interface operations {
                 status?: components["schemas"]["CheckoutSessionStatus"];
                 /** @description Exclusive upper bound (ISO 8601 date or date-time) */
                 to?: string;
+                /** @description true: only paid one-time sessions that map to no plan (bought outside this API with a price no plan maps), never fulfilled: map the price, then sync or link them; false: all others */
+                unmapped?: "true" | "false";
                 /** @description true: only sessions no user could be linked to (link them with POST …/:id/link); false: only linked ones */
                 unmatched?: "true" | "false";
                 /** @description Sessions of this user */

@@ -9,6 +9,9 @@ import { PaymentTargetsService } from './payments/payment-targets.service.js';
 import { PurchaseAccessService } from './payments/purchase-access.service.js';
 import { RefundsApplier } from './payments/refunds.applier.js';
 import { PlanCatalogueService } from './plan-catalogue.service.js';
+import { EventPrefetchService } from './event-prefetch.service.js';
+import { PriceLookupService } from './price-lookup.service.js';
+import { SessionLinePlanService } from './session-line-plan.service.js';
 import { StripeSessionSyncService } from './stripe-session-sync.service.js';
 import { SubscriptionApplier } from './subscription.applier.js';
 import { SubscriptionSyncService } from './subscription-sync.service.js';
@@ -33,6 +36,9 @@ import { SubscriptionSyncService } from './subscription-sync.service.js';
     InvoicesApplier,
     CustomersApplier,
     FeaturesService,
+    PriceLookupService,
+    SessionLinePlanService,
+    EventPrefetchService,
   ],
   exports: [
     PlanCatalogueService,
@@ -46,6 +52,9 @@ import { SubscriptionSyncService } from './subscription-sync.service.js';
     InvoicesApplier,
     CustomersApplier,
     FeaturesService,
+    PriceLookupService,
+    SessionLinePlanService,
+    EventPrefetchService,
   ],
 })
 export class EntitlementsModule {}

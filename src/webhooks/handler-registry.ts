@@ -3,6 +3,7 @@ import { DiscoveryService, Reflector } from '@nestjs/core';
 import type Stripe from 'stripe';
 import type { EntityManager } from 'typeorm';
 import type { FulfillmentSource } from '../entitlements/entities/fulfillment.entity.js';
+import type { EventPrefetch } from '../entitlements/event-prefetch.service.js';
 
 const STRIPE_EVENT_TYPES = 'stripe:event-types';
 
@@ -14,6 +15,8 @@ export interface HandlerContext {
   eventCreated: Date;
   /** work to run once the event's transaction has committed (a Stripe read, never inside the transaction) */
   afterCommit: Array<() => Promise<void>>;
+  /** what was read from Stripe for the event before its transaction (see EventPrefetchService) */
+  prefetch?: EventPrefetch;
 }
 
 /** Marks a provider as the handler of these Stripe event types. */
@@ -24,7 +27,7 @@ export const OnStripeEvent = (...types: Stripe.Event['type'][]) => SetMetadata(S
  * `afterCommit`: work after the commit could fail for one event of the group and not the others, so a handler that
  * needs it has no `handleMany` and gets one transaction per event.
  */
-export type GroupContext = Omit<HandlerContext, 'eventId' | 'eventCreated' | 'afterCommit'>;
+export type GroupContext = Omit<HandlerContext, 'eventId' | 'eventCreated' | 'afterCommit' | 'prefetch'>;
 
 export interface StripeEventHandler {
   /** Runs inside the event's transaction; use only `ctx.manager`. */

@@ -1,0 +1,153 @@
+import type Stripe from 'stripe';
+import request from 'supertest';
+import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
+import { paymentLinkSession } from '../../src/stripe-emulator/payment-links.js';
+import { StripeConfigCheckService } from '../../src/stripe-check/stripe-config-check.service.js';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
+import { deliverAll, eventsOf, PRICES, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
+import { deliver } from '../support/webhooks.js';
+
+/** A one-time price no plan maps (no catalogue id, own product, no lookup_key or metadata.plan). */
+const MERCH = 'price_merch_once';
+/** A grandfathered monthly price of the `pro` product that the catalogue does not list. */
+const PRO_LEGACY = 'price_pro_legacy_2019';
+
+const me = async (t: TestApp, user: RegisteredUser) => (await request(t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body as { plan: string };
+
+/**
+ * Issue 28, items 5 and 6: purchases made outside this API (Payment Links, the Dashboard) take their plan from their
+ * line items, a purchase that maps to no plan waits unfulfilled for an admin, and a failed start-up price check
+ * never leaves a paying subscription without its plan.
+ */
+describe('Purchases from anywhere', () => {
+  let stripe: StripeEmulator;
+  let t: TestApp;
+  let admin: RegisteredUser;
+  beforeAll(async () => {
+    stripe = await startEmulator({
+      deliveryMode: 'record',
+      prices: [
+        { id: PRICES.proMonthly, interval: 'month', unitAmount: 2000 },
+        { id: PRICES.proYearly, interval: 'year', unitAmount: 20000 },
+        { id: PRICES.lifetime, interval: 'once', unitAmount: 49900 },
+        { id: MERCH, interval: 'once', unitAmount: 1500, product: 'prod_merch' },
+      ],
+    });
+    t = await createTestApp(stripeEnv(stripe));
+    admin = await registerAdmin(t);
+  });
+  afterAll(async () => {
+    await t.close();
+    await stripe.close();
+  });
+
+  const buyThroughLink = async (user: RegisteredUser, price: string) => {
+    const session = paymentLinkSession(stripe.store, { price, clientReferenceId: user.id });
+    await deliverAll(
+      t,
+      eventsOf(stripe, () => stripe.completeCheckout(session.id)),
+    );
+    return session;
+  };
+  const rowOf = async (session: Stripe.Checkout.Session) =>
+    (await t.db.query(`SELECT id, user_id, plan, fulfilled_at FROM checkout_sessions WHERE stripe_session_id = $1`, [session.id]))[0] as {
+      id: string;
+      user_id: string | null;
+      plan: string | null;
+      fulfilled_at: Date | null;
+    };
+
+  it('a Payment Link purchase with only client_reference_id grants the plan of its line items', async () => {
+    const user = await registerUser(t);
+    const session = await buyThroughLink(user, PRICES.lifetime);
+    expect(session.metadata).toEqual({});
+    expect((await me(t, user)).plan).toBe('lifetime');
+    expect(await rowOf(session)).toMatchObject({ user_id: user.id, plan: 'lifetime' });
+    // the service asked Stripe for the line items, since the event does not carry them
+    expect(stripe.requests.some((r) => r.method === 'GET' && r.path === `/v1/checkout/sessions/${session.id}/line_items`)).toBe(true);
+  });
+
+  it('a paid purchase that maps to no plan is not fulfilled, is listed as unmapped, and a sync fulfils it once its price maps', async () => {
+    const user = await registerUser(t);
+    const session = await buyThroughLink(user, MERCH);
+    const row = await rowOf(session);
+    expect(row).toMatchObject({ user_id: user.id, plan: null, fulfilled_at: null });
+    expect(await t.db.query(`SELECT 1 FROM fulfillments WHERE checkout_session_id = $1`, [row.id])).toHaveLength(0);
+    expect((await me(t, user)).plan).toBe('free');
+    const listed = (await request(t.http).get(`/api/admin/checkout-sessions?unmapped=true&userId=${user.id}`).set(bearer(admin.accessToken)).expect(200)).body;
+    expect(listed.items.map((s: { id: string }) => s.id)).toEqual([row.id]);
+    const others = (await request(t.http).get(`/api/admin/checkout-sessions?unmapped=false&userId=${user.id}`).set(bearer(admin.accessToken)).expect(200)).body;
+    expect(others.items).toEqual([]);
+
+    // the price gets its plan in Stripe (metadata.plan); the admin's sync reads the line items again and fulfils once
+    stripe.store.prices.get(MERCH)!.metadata = { plan: 'lifetime' };
+    const synced = (await request(t.http).post(`/api/admin/checkout-sessions/${row.id}/sync`).set(bearer(admin.accessToken)).expect(200)).body;
+    expect(synced).toMatchObject({ plan: 'lifetime', fulfillments: [expect.objectContaining({ source: 'sync' })] });
+    expect((await me(t, user)).plan).toBe('lifetime');
+    await request(t.http).post(`/api/admin/checkout-sessions/${row.id}/sync`).set(bearer(admin.accessToken)).expect(200);
+    expect(await t.db.query(`SELECT 1 FROM fulfillments WHERE checkout_session_id = $1`, [row.id])).toHaveLength(1);
+    stripe.store.prices.get(MERCH)!.metadata = {};
+  });
+
+  it('a session whose line items Stripe cannot list fails its event, which a later delivery applies', async () => {
+    const user = await registerUser(t);
+    const session = paymentLinkSession(stripe.store, { price: PRICES.lifetime, clientReferenceId: user.id });
+    const events = eventsOf(stripe, () => stripe.completeCheckout(session.id));
+    const completed = events.find((e) => e.type === 'checkout.session.completed')!;
+    stripe.failNextRequests(10, { status: 500 });
+    const failed = await deliver(t, completed);
+    stripe.failNextRequests(0);
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    expect(await rowOf(session)).toBeUndefined();
+    await deliver(t, completed).expect(200);
+    expect((await me(t, user)).plan).toBe('lifetime');
+  });
+});
+
+describe('A price map that survives a failed start-up check', () => {
+  let stripe: StripeEmulator;
+  let t: TestApp;
+  beforeAll(async () => {
+    stripe = await startEmulator({
+      deliveryMode: 'record',
+      prices: [
+        { id: PRICES.proMonthly, interval: 'month', unitAmount: 2000 },
+        { id: PRICES.proYearly, interval: 'year', unitAmount: 20000 },
+        { id: PRICES.lifetime, interval: 'once', unitAmount: 49900 },
+        { id: PRO_LEGACY, interval: 'month', unitAmount: 1500, product: 'prod_pro' },
+      ],
+    });
+    // Stripe answers 500 to each catalogue price the start-up check asks for
+    stripe.failNextRequests(3, { status: 500 });
+    t = await createTestApp(stripeEnv(stripe));
+    await t.app.get(StripeConfigCheckService).settled();
+  });
+  afterAll(async () => {
+    await t.close();
+    await stripe.close();
+  });
+
+  it('a subscription on another price of the same product still maps to its plan, and every instance remembers it', async () => {
+    expect(
+      t.app
+        .get(StripeConfigCheckService)
+        .current()
+        .prices.every((p) => !p.ok && p.problem?.startsWith('could not be checked')),
+    ).toBe(true);
+    const user = await registerUser(t);
+    const session = stripe.store.createCheckoutSession({
+      mode: 'subscription',
+      line_items: [{ price: PRO_LEGACY, quantity: '1' }],
+      client_reference_id: user.id,
+      success_url: 'https://example.com/thanks',
+    });
+    await deliverAll(
+      t,
+      eventsOf(stripe, () => stripe.completeCheckout(session.id)),
+    );
+    expect((await me(t, user)).plan).toBe('pro');
+    const learnt = await t.db.query(`SELECT product_id, plan FROM stripe_product_plans ORDER BY product_id`);
+    expect(learnt).toEqual(expect.arrayContaining([{ product_id: 'prod_pro', plan: 'pro' }]));
+  });
+});
