@@ -7,6 +7,9 @@ import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
 import { deliverAll, eventsOf, PRICES, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
 import { deliver } from '../support/webhooks.js';
+import { chargeFixture, disputeFixture, refundFixture } from '../support/stripe-fixtures.js';
+import { eventObject } from '../../src/stripe-emulator/objects.js';
+import { HandlerRegistry } from '../../src/webhooks/handler-registry.js';
 
 /** A one-time price no plan maps (no catalogue id, own product, no lookup_key or metadata.plan). */
 const MERCH = 'price_merch_once';
@@ -149,5 +152,122 @@ describe('A price map that survives a failed start-up check', () => {
     expect((await me(t, user)).plan).toBe('pro');
     const learnt = await t.db.query(`SELECT product_id, plan FROM stripe_product_plans ORDER BY product_id`);
     expect(learnt).toEqual(expect.arrayContaining([{ product_id: 'prod_pro', plan: 'pro' }]));
+  });
+});
+
+/** Issue 28, items 10 and 11: refunds that fail, every dispute status of the pinned version, and an admin's revocation. */
+describe('When the money fails after the sale', () => {
+  let stripe: StripeEmulator;
+  let t: TestApp;
+  let admin: RegisteredUser;
+  beforeAll(async () => {
+    stripe = await startEmulator({ deliveryMode: 'record' });
+    t = await createTestApp(stripeEnv(stripe));
+    admin = await registerAdmin(t);
+  });
+  afterAll(async () => {
+    await t.close();
+    await stripe.close();
+  });
+
+  let clock = Math.floor(Date.now() / 1000) + 10;
+  /** Each event a second newer than the one before (Stripe's `created` has whole seconds). */
+  const send = <T extends { id: string }>(type: string, object: T) => deliver(t, eventObject(type, object, { created: ++clock })).expect(200);
+  async function buyLifetime(user: RegisteredUser) {
+    const created = (await request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send({ plan: 'lifetime', interval: 'once' }).expect(201)).body;
+    await deliverAll(
+      t,
+      eventsOf(stripe, () => stripe.completeCheckout(created.stripeSessionId)),
+    );
+    const [row] = await t.db.query(`SELECT stripe_payment_intent_id, amount_total FROM checkout_sessions WHERE id = $1`, [created.id]);
+    return { id: created.id as string, paymentIntent: row.stripe_payment_intent_id as string, amount: Number(row.amount_total) };
+  }
+  const refunded = async (user: RegisteredUser, id: string) =>
+    (await request(t.http).get(`/api/billing/checkout-sessions/${id}`).set(bearer(user.accessToken)).expect(200)).body.amountRefunded as number;
+  const grantsOf = async (user: RegisteredUser) =>
+    (await request(t.http).get(`/api/admin/users/${user.id}`).set(bearer(admin.accessToken)).expect(200)).body.grants as Array<Record<string, unknown>>;
+
+  it('refund.failed gives the purchase back and takes the amount off, also after the charge reported it', async () => {
+    const user = await registerUser(t);
+    const purchase = await buyLifetime(user);
+    const refund = refundFixture({ amount: purchase.amount, payment_intent: purchase.paymentIntent, charge: 'ch_failing_1', status: 'succeeded' });
+    await send('refund.created', refund);
+    await send(
+      'charge.refunded',
+      chargeFixture({ id: 'ch_failing_1', amount: purchase.amount, amount_refunded: purchase.amount, refunded: true, payment_intent: purchase.paymentIntent }),
+    );
+    expect((await me(t, user)).plan).toBe('free');
+    expect(await refunded(user, purchase.id)).toBe(purchase.amount);
+
+    await send('refund.failed', { ...refund, status: 'failed', failure_reason: 'expired_or_canceled_card' });
+    expect((await me(t, user)).plan).toBe('lifetime');
+    expect(await refunded(user, purchase.id)).toBe(0);
+    // a redelivered success cannot bring a failed refund back
+    await send('refund.updated', { ...refund, status: 'succeeded' });
+    expect((await me(t, user)).plan).toBe('lifetime');
+  });
+
+  it('refund.updated to canceled counts a pending refund for nothing', async () => {
+    const user = await registerUser(t);
+    const purchase = await buyLifetime(user);
+    const refund = refundFixture({ amount: purchase.amount, payment_intent: purchase.paymentIntent, status: 'pending' });
+    await send('refund.created', refund);
+    expect((await me(t, user)).plan).toBe('free');
+    await send('refund.updated', { ...refund, status: 'canceled' });
+    expect((await me(t, user)).plan).toBe('lifetime');
+    expect(await refunded(user, purchase.id)).toBe(0);
+  });
+
+  it('refund.failed is an event the service subscribes to', () => {
+    expect(t.app.get(HandlerRegistry).types()).toContain('refund.failed');
+  });
+
+  it('an appealed dispute keeps the purchase suspended until the appeal is won', async () => {
+    const user = await registerUser(t);
+    const purchase = await buyLifetime(user);
+    const dispute = disputeFixture({ amount: purchase.amount, payment_intent: purchase.paymentIntent, status: 'needs_response' });
+    await send('charge.dispute.created', dispute);
+    await send('charge.dispute.closed', { ...dispute, status: 'lost' });
+    expect((await me(t, user)).plan).toBe('free');
+    await send('charge.dispute.updated', { ...dispute, status: 'appeal_needs_response' });
+    expect((await me(t, user)).plan).toBe('free');
+    await send('charge.dispute.updated', { ...dispute, status: 'appeal_under_review' });
+    expect((await me(t, user)).plan).toBe('free');
+    expect(await grantsOf(user)).toContainEqual(expect.objectContaining({ source: 'purchase', active: false, revokedReason: 'dispute open' }));
+    await send('charge.dispute.closed', { ...dispute, status: 'won' });
+    expect((await me(t, user)).plan).toBe('lifetime');
+  });
+
+  it('an inquiry suspends while open; closed or prevented gives the purchase back', async () => {
+    const user = await registerUser(t);
+    const purchase = await buyLifetime(user);
+    const inquiry = disputeFixture({ amount: purchase.amount, payment_intent: purchase.paymentIntent, status: 'warning_needs_response' });
+    await send('charge.dispute.created', inquiry);
+    await send('charge.dispute.updated', { ...inquiry, status: 'warning_under_review' });
+    expect((await me(t, user)).plan).toBe('free');
+    await send('charge.dispute.closed', { ...inquiry, status: 'warning_closed' });
+    expect((await me(t, user)).plan).toBe('lifetime');
+    const prevented = disputeFixture({ amount: purchase.amount, payment_intent: purchase.paymentIntent, status: 'prevented' });
+    await send('charge.dispute.closed', prevented);
+    expect((await me(t, user)).plan).toBe('lifetime');
+  });
+
+  it("an admin's revocation of a grant a dispute suspended is recorded and final: a won dispute does not bring it back", async () => {
+    const user = await registerUser(t);
+    const purchase = await buyLifetime(user);
+    const dispute = disputeFixture({ amount: purchase.amount, payment_intent: purchase.paymentIntent, status: 'needs_response', reason: 'fraudulent' });
+    await send('charge.dispute.created', dispute);
+    const grant = (await grantsOf(user)).find((g) => g.source === 'purchase')!;
+    const revoked = (
+      await request(t.http)
+        .delete(`/api/admin/users/${user.id}/grants/${grant.id as string}`)
+        .set(bearer(admin.accessToken))
+        .send({ reason: 'confirmed fraud' })
+        .expect(200)
+    ).body;
+    expect(revoked).toMatchObject({ active: false, revokedReason: 'confirmed fraud', actorId: admin.id });
+    await send('charge.dispute.closed', { ...dispute, status: 'won' });
+    expect((await me(t, user)).plan).toBe('free');
+    expect(await grantsOf(user)).toContainEqual(expect.objectContaining({ id: grant.id, active: false, revokedReason: 'confirmed fraud', actorId: admin.id }));
   });
 });
