@@ -1622,7 +1622,7 @@ export interface components {
              */
             disputedOpen: number;
             /**
-             * @description Paid, in the currency's minor unit
+             * @description Paid less its tax, in the currency's minor unit
              * @example 598800
              */
             gross: number;
@@ -1638,6 +1638,11 @@ export interface components {
             payments: number;
             /** @example 49900 */
             refunded: number;
+            /**
+             * @description The tax in what was paid (not in gross)
+             * @example 0
+             */
+            tax: number;
         };
         RevokeGrantDto: {
             /** @example Granted by mistake */

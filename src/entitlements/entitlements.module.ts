@@ -5,6 +5,7 @@ import { GrantsService } from './grants.service.js';
 import { CustomersApplier } from './payments/customers.applier.js';
 import { DisputesApplier } from './payments/disputes.applier.js';
 import { InvoicesApplier } from './payments/invoices.applier.js';
+import { InvoicePaymentsApplier } from './payments/invoice-payments.applier.js';
 import { PaymentTargetsService } from './payments/payment-targets.service.js';
 import { PurchaseAccessService } from './payments/purchase-access.service.js';
 import { RefundsApplier } from './payments/refunds.applier.js';
@@ -34,6 +35,7 @@ import { SubscriptionSyncService } from './subscription-sync.service.js';
     RefundsApplier,
     DisputesApplier,
     InvoicesApplier,
+    InvoicePaymentsApplier,
     CustomersApplier,
     FeaturesService,
     PriceLookupService,
@@ -50,6 +52,7 @@ import { SubscriptionSyncService } from './subscription-sync.service.js';
     RefundsApplier,
     DisputesApplier,
     InvoicesApplier,
+    InvoicePaymentsApplier,
     CustomersApplier,
     FeaturesService,
     PriceLookupService,

@@ -7,6 +7,7 @@ import { checkoutLineItemObject } from './objects.js';
 import { filterEvents, listPage } from './list.js';
 import { checkoutPage, portalPage, redirect, returnPage } from './pages.js';
 import { listSessionLineItems } from './payment-links.js';
+import { listInvoicePayments } from './invoice-payments.js';
 import { EmulatorStore, type PriceSeed, type PromotionCodeSeed } from './store.js';
 import { WebhookDelivery, type DeliveryMode, type EventFormat } from './webhook-delivery.js';
 
@@ -147,6 +148,7 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
     ['POST', /^\/v1\/subscriptions\/([^/]+)\/pause$/, (p, m) => expandSubscription(store.pauseSubscription(m[1]), p.expand)],
     ['POST', /^\/v1\/subscriptions\/([^/]+)\/resume$/, (p, m) => expandSubscription(store.resumeSubscription(m[1], p), p.expand)],
     ['POST', /^\/v1\/invoices\/create_preview$/, (p) => store.previewInvoice(p)],
+    ['GET', /^\/v1\/invoice_payments$/, (p) => listPage(listInvoicePayments(store, p), p, '/v1/invoice_payments')],
     ['GET', /^\/v1\/invoices$/, (p) => listPage(store.listInvoices(p), p, '/v1/invoices')],
     ['GET', /^\/v1\/invoices\/([^/]+)$/, (_, m) => store.invoice(m[1])],
     ['GET', /^\/v1\/events$/, (p) => listPage(filterEvents(store.events, p, delivery.delivered), p, '/v1/events')],

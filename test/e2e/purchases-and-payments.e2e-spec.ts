@@ -8,7 +8,8 @@ import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../sup
 import { deliverAll, eventsOf, PRICES, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
 import { deliver } from '../support/webhooks.js';
 import { chargeFixture, disputeFixture, refundFixture } from '../support/stripe-fixtures.js';
-import { eventObject } from '../../src/stripe-emulator/objects.js';
+import { eventObject, invoiceObject } from '../../src/stripe-emulator/objects.js';
+import { payInvoice } from '../../src/stripe-emulator/invoice-payments.js';
 import { HandlerRegistry } from '../../src/webhooks/handler-registry.js';
 
 /** A one-time price no plan maps (no catalogue id, own product, no lookup_key or metadata.plan). */
@@ -269,5 +270,37 @@ describe('When the money fails after the sale', () => {
     await send('charge.dispute.closed', { ...dispute, status: 'won' });
     expect((await me(t, user)).plan).toBe('free');
     expect(await grantsOf(user)).toContainEqual(expect.objectContaining({ id: grant.id, active: false, revokedReason: 'confirmed fraud', actorId: admin.id }));
+  });
+
+  it('invoice_payment.paid links a subscription payment to its invoice: revenue subtracts its refund and lost dispute, and reports tax apart', async () => {
+    const user = await registerUser(t);
+    const created = (await request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send({ plan: 'pro', interval: 'month' }).expect(201)).body;
+    await deliverAll(
+      t,
+      eventsOf(stripe, () => stripe.completeCheckout(created.stripeSessionId)),
+    );
+    const [invoice] = await t.db.query(`SELECT stripe_invoice_id, payment_intent_id, amount_paid FROM invoices WHERE user_id = $1`, [user.id]);
+    expect(invoice).toMatchObject({ payment_intent_id: null }); // the invoice event names no payment in this API version
+    const paymentIntent = 'pi_subscription_payment_1';
+    // a refund that comes before the link waits for it; a dispute that comes after finds the invoice at once
+    await send('refund.created', refundFixture({ amount: 500, payment_intent: paymentIntent, status: 'succeeded' }));
+    const paid = eventsOf(stripe, () => payInvoice(stripe.store, invoice.stripe_invoice_id, { paymentIntent }));
+    expect(paid.map((e) => e.type)).toEqual(['invoice_payment.paid']);
+    await deliverAll(t, paid);
+    const dispute = disputeFixture({ amount: 1000, payment_intent: paymentIntent, status: 'needs_response' });
+    await send('charge.dispute.created', dispute);
+    await send('charge.dispute.closed', { ...dispute, status: 'lost' });
+    // a second paid invoice of the subscription, with tax
+    const taxed = invoiceObject({
+      customer: (await t.db.query(`SELECT stripe_customer_id FROM users WHERE id = $1`, [user.id]))[0].stripe_customer_id,
+      subscriptionId: (await t.db.query(`SELECT stripe_subscription_id FROM subscriptions WHERE user_id = $1`, [user.id]))[0].stripe_subscription_id,
+      total: 2200,
+      total_taxes: [{ amount: 200, tax_behavior: 'exclusive', tax_rate_details: null, taxability_reason: 'standard_rated', taxable_amount: 2000, type: 'tax_rate_details' }],
+    });
+    await send('invoice.paid', taxed);
+
+    const revenue = (await request(t.http).get('/api/admin/stats/revenue').set(bearer(admin.accessToken)).expect(200)).body;
+    const gross = Number(invoice.amount_paid) + 2000;
+    expect(revenue.invoices).toEqual([{ currency: 'usd', payments: 2, gross, tax: 200, refunded: 500, disputedLost: 1000, disputedOpen: 0, net: gross - 500 - 1000 }]);
   });
 });

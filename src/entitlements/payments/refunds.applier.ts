@@ -109,7 +109,8 @@ export class RefundsApplier {
        FROM (SELECT coalesce(sum(amount) FILTER (WHERE status = ANY($2)), 0) AS total, coalesce(max(amount) FILTER (WHERE status = $3), 0) AS charged
                FROM refunds WHERE ${column} = $1) r
        WHERE ${table}.id = $1`,
-      [id, COUNTED, CHARGE_TOTAL, at],
+      // $4 only where the statement reads it (invoices have no refunded_at): PostgreSQL refuses an unused parameter
+      table === 'checkout_sessions' ? [id, COUNTED, CHARGE_TOTAL, at] : [id, COUNTED, CHARGE_TOTAL],
     );
     if (target.checkoutSessionId) await this.access.sync(manager, target.checkoutSessionId);
   }
