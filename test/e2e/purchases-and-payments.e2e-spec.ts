@@ -10,6 +10,7 @@ import { deliver } from '../support/webhooks.js';
 import { chargeFixture, disputeFixture, refundFixture } from '../support/stripe-fixtures.js';
 import { eventObject, invoiceObject } from '../../src/stripe-emulator/objects.js';
 import { payInvoice } from '../../src/stripe-emulator/invoice-payments.js';
+import { failRefund, refundSession } from '../../src/stripe-emulator/refunds.js';
 import { HandlerRegistry } from '../../src/webhooks/handler-registry.js';
 
 /** A one-time price no plan maps (no catalogue id, own product, no lookup_key or metadata.plan). */
@@ -181,8 +182,19 @@ describe('When the money fails after the sale', () => {
       eventsOf(stripe, () => stripe.completeCheckout(created.stripeSessionId)),
     );
     const [row] = await t.db.query(`SELECT stripe_payment_intent_id, amount_total FROM checkout_sessions WHERE id = $1`, [created.id]);
-    return { id: created.id as string, paymentIntent: row.stripe_payment_intent_id as string, amount: Number(row.amount_total) };
+    return {
+      id: created.id as string,
+      stripeSessionId: created.stripeSessionId as string,
+      paymentIntent: row.stripe_payment_intent_id as string,
+      amount: Number(row.amount_total),
+    };
   }
+  /** Runs an action on the emulator and delivers the events it emitted, in order; answers them. */
+  const emitted = async (action: () => unknown) => {
+    const events = eventsOf(stripe, action);
+    await deliverAll(t, events);
+    return events;
+  };
   const refunded = async (user: RegisteredUser, id: string) =>
     (await request(t.http).get(`/api/billing/checkout-sessions/${id}`).set(bearer(user.accessToken)).expect(200)).body.amountRefunded as number;
   const grantsOf = async (user: RegisteredUser) =>
@@ -191,30 +203,28 @@ describe('When the money fails after the sale', () => {
   it('refund.failed gives the purchase back and takes the amount off, also after the charge reported it', async () => {
     const user = await registerUser(t);
     const purchase = await buyLifetime(user);
-    const refund = refundFixture({ amount: purchase.amount, payment_intent: purchase.paymentIntent, charge: 'ch_failing_1', status: 'succeeded' });
-    await send('refund.created', refund);
-    await send(
-      'charge.refunded',
-      chargeFixture({ id: 'ch_failing_1', amount: purchase.amount, amount_refunded: purchase.amount, refunded: true, payment_intent: purchase.paymentIntent }),
-    );
+    const [refund] = await emitted(() => refundSession(stripe.store, purchase.stripeSessionId));
+    const chargeId = (refund.data.object as Stripe.Refund).charge as string;
+    const charge = chargeFixture({ id: chargeId, amount: purchase.amount, amount_refunded: purchase.amount, refunded: true, payment_intent: purchase.paymentIntent });
+    await deliver(t, eventObject('charge.refunded', charge, { created: refund.created })).expect(200);
     expect((await me(t, user)).plan).toBe('free');
     expect(await refunded(user, purchase.id)).toBe(purchase.amount);
 
-    await send('refund.failed', { ...refund, status: 'failed', failure_reason: 'expired_or_canceled_card' });
+    const failure = await emitted(() => failRefund(stripe.store, (refund.data.object as Stripe.Refund).id));
+    expect(failure.map((e) => e.type)).toEqual(['refund.failed', 'refund.updated']);
     expect((await me(t, user)).plan).toBe('lifetime');
     expect(await refunded(user, purchase.id)).toBe(0);
-    // a redelivered success cannot bring a failed refund back
-    await send('refund.updated', { ...refund, status: 'succeeded' });
+    // a late redelivery of its success cannot bring a failed refund back
+    await send('refund.updated', { ...(refund.data.object as Stripe.Refund), status: 'succeeded' });
     expect((await me(t, user)).plan).toBe('lifetime');
   });
 
   it('refund.updated to canceled counts a pending refund for nothing', async () => {
     const user = await registerUser(t);
     const purchase = await buyLifetime(user);
-    const refund = refundFixture({ amount: purchase.amount, payment_intent: purchase.paymentIntent, status: 'pending' });
-    await send('refund.created', refund);
+    const [refund] = await emitted(() => refundSession(stripe.store, purchase.stripeSessionId, { status: 'pending' }));
     expect((await me(t, user)).plan).toBe('free');
-    await send('refund.updated', { ...refund, status: 'canceled' });
+    await emitted(() => failRefund(stripe.store, (refund.data.object as Stripe.Refund).id, 'canceled'));
     expect((await me(t, user)).plan).toBe('lifetime');
     expect(await refunded(user, purchase.id)).toBe(0);
   });

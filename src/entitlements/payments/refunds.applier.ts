@@ -89,12 +89,13 @@ export class RefundsApplier {
 
   /**
    * A refund that failed (or was canceled) after a charge total that counted it was stored: that total is lowered by
-   * its amount, once (at its move into failed or canceled). A charge total stored after the failure already excludes it.
+   * its amount, once (at its move into failed or canceled). A charge total stored after the failure already excludes it
+   * (one of the same second counts as before it: Stripe sends no `charge.refunded` for a failure).
    */
   private async undoInChargeTotal(manager: EntityManager, refund: Stripe.Refund, at: Date): Promise<void> {
     const chargeId = idOf(refund.charge);
     if (!chargeId) return;
-    await manager.query(`UPDATE refunds SET amount = GREATEST(0, amount - $2) WHERE stripe_refund_id = $1 AND state_at < $3`, [`${CHARGE_TOTAL}:${chargeId}`, refund.amount, at]);
+    await manager.query(`UPDATE refunds SET amount = GREATEST(0, amount - $2) WHERE stripe_refund_id = $1 AND state_at <= $3`, [`${CHARGE_TOTAL}:${chargeId}`, refund.amount, at]);
   }
 
   private async settle(manager: EntityManager, target: PaymentTarget, at: Date): Promise<void> {
