@@ -8,6 +8,8 @@ import { AfterTheSale1796200000000 } from './1796200000000-AfterTheSale.js';
 import { EventLookupIndexes1796300000000 } from './1796300000000-EventLookupIndexes.js';
 import { GroupInOneRoundTrip1796400000000 } from './1796400000000-GroupInOneRoundTrip.js';
 import { SubscriptionPendingUpdate1797000000000 } from './1797000000000-SubscriptionPendingUpdate.js';
+import { ProductPlans1797100000000 } from './1797100000000-ProductPlans.js';
+import { InvoicePaymentsAndTax1797100000001 } from './1797100000001-InvoicePaymentsAndTax.js';
 export const MIGRATIONS = [
   InitialSchema1795572785393,
   AdminIndexes1795575706110,
@@ -18,4 +20,6 @@ export const MIGRATIONS = [
   EventLookupIndexes1796300000000,
   GroupInOneRoundTrip1796400000000,
   SubscriptionPendingUpdate1797000000000,
+  ProductPlans1797100000000,
+  InvoicePaymentsAndTax1797100000001,
 ];

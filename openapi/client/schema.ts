@@ -1636,7 +1636,7 @@ export interface components {
              */
             disputedOpen: number;
             /**
-             * @description Paid, in the currency's minor unit
+             * @description Paid less its tax, in the currency's minor unit
              * @example 598800
              */
             gross: number;
@@ -1652,6 +1652,11 @@ export interface components {
             payments: number;
             /** @example 49900 */
             refunded: number;
+            /**
+             * @description The tax in what was paid (not in gross)
+             * @example 0
+             */
+            tax: number;
         };
         RevokeGrantDto: {
             /** @example Granted by mistake */
@@ -2046,6 +2051,8 @@ export interface operations {
                 status?: components["schemas"]["CheckoutSessionStatus"];
                 /** @description Exclusive upper bound (ISO 8601 date or date-time) */
                 to?: string;
+                /** @description true: only paid one-time sessions that map to no plan (bought outside this API with a price no plan maps), never fulfilled: map the price, then sync or link them; false: all others */
+                unmapped?: "true" | "false";
                 /** @description true: only sessions no user could be linked to (link them with POST …/:id/link); false: only linked ones */
                 unmatched?: "true" | "false";
                 /** @description Sessions of this user */

@@ -4,6 +4,7 @@ import { In, type Repository, type SelectQueryBuilder } from 'typeorm';
 import { CheckoutSession } from '../billing/entities/checkout-session.entity.js';
 import { Dispute } from '../entitlements/entities/dispute.entity.js';
 import { Fulfillment } from '../entitlements/entities/fulfillment.entity.js';
+import { PlanCatalogueService } from '../entitlements/plan-catalogue.service.js';
 import { AppError } from '../common/errors/app-error.js';
 import { decodeCursor, toPage } from '../common/pagination/cursor.js';
 import { User } from '../users/user.entity.js';
@@ -27,12 +28,17 @@ const TIMELINE_LIMIT = 500;
 /** The expression the invoice-subscription index is built on (migration AdminIndexes): keep them identical. */
 const INVOICE_SUBSCRIPTION = `(payload #>> '{data,object,parent,subscription_details,subscription}')`;
 
+/** A paid one-time session that maps to no plan, so it was never fulfilled (see checkout-session.applier.ts's `mapped`). */
+const UNMAPPED = `(s.mode <> 'subscription' AND s.status = 'complete' AND s.paymentStatus IN ('paid', 'no_payment_required') AND s.fulfilledAt IS NULL
+  AND (s.plan IS NULL OR s.plan NOT IN (:...ranking)))`;
+
 @Injectable()
 export class AdminCheckoutSessionsService {
   constructor(
     @InjectRepository(CheckoutSession) private readonly sessions: Repository<CheckoutSession>,
     @InjectRepository(StripeEvent) private readonly events: Repository<StripeEvent>,
     @InjectRepository(Fulfillment) private readonly fulfillments: Repository<Fulfillment>,
+    private readonly plans: PlanCatalogueService,
   ) {}
 
   async list(query: ListCheckoutSessionsQueryDto): Promise<AdminCheckoutSessionPageDto> {
@@ -48,6 +54,7 @@ export class AdminCheckoutSessionsService {
     // users.email is unique and stored lower-cased: one index probe, then the user_id index
     if (query.email) qb.andWhere('s.userId = (SELECT id FROM users WHERE email = :email)', { email: query.email.toLowerCase() });
     if (query.unmatched) qb.andWhere('s.unmatched = :unmatched', { unmatched: query.unmatched === 'true' });
+    if (query.unmapped) qb.andWhere(`${query.unmapped === 'true' ? '' : 'NOT '}${UNMAPPED}`, { ranking: [...this.plans.ranking(), ''] });
     if (query.disputed) qb.andWhere(`${query.disputed === 'true' ? '' : 'NOT '}EXISTS (SELECT 1 FROM disputes d WHERE d.checkout_session_id = s.id)`);
     if (from) qb.andWhere('s.createdAt >= :from', { from });
     if (to) qb.andWhere('s.createdAt < :to', { to });

@@ -14,4 +14,6 @@ export interface ApplyContext {
   readAt?: Date;
   /** the session's subscription, when the caller read it from Stripe */
   subscription?: Stripe.Subscription | null;
+  /** the plan of the session's line items, when the caller read them (a paid session without `metadata.plan`) */
+  linePlan?: string | null;
 }

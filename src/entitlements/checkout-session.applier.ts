@@ -145,7 +145,8 @@ export function sessionInput(facts: SessionFacts, ctx: ApplyContext, plans: Plan
     metadata_user_id: facts.metadataUserId && UUID_PATTERN.test(facts.metadataUserId) ? facts.metadataUserId : null,
     customer_id: facts.customerId,
     mode: facts.mode,
-    plan: facts.metadataPlan ?? subscriptionPlan, // the plan of a session first seen here
+    // the plan of a session first seen here; a purchase made outside this API has it only in its line items
+    plan: facts.metadataPlan ?? subscriptionPlan ?? ctx.linePlan ?? null,
     interval: interval === 'month' || interval === 'year' || interval === 'once' ? interval : null,
     price_id: ctx.subscription ? subscriptionFacts(ctx.subscription).price.id : null,
     status: facts.status,
@@ -163,7 +164,7 @@ export function sessionInput(facts: SessionFacts, ctx: ApplyContext, plans: Plan
     expires_at: facts.expiresAt,
     failed_at: failed ? (ctx.eventCreated ?? new Date()) : null, // when an async payment failed
     event_at: ctx.eventCreated,
-    subscription_plan: subscriptionPlan, // the plan of a known session that has none yet
+    subscription_plan: subscriptionPlan ?? ctx.linePlan ?? null, // the plan of a known session that has none yet
     source: ctx.source,
     event_id: ctx.eventId,
     // the provisional subscription is written by the statement only when Stripe's own object is not at hand
@@ -180,7 +181,7 @@ export function applySessionsParameters(inputs: Array<Record<string, unknown>>, 
 }
 
 /** The prepared statement's name: a new text needs a new name (see prepared-query.ts). */
-export const APPLY_SESSIONS_NAME = 'apply_checkout_sessions_v4';
+export const APPLY_SESSIONS_NAME = 'apply_checkout_sessions_v5';
 
 /**
  * The SQLSTATE with which `APPLY_SESSIONS`, told that no applier follows it, fails when a won session needs one
@@ -221,6 +222,14 @@ const WON_CUSTOMER = '(SELECT min(w.stripe_customer_id) FROM won w WHERE w.user_
 const MERGED_STATUS = `(CASE WHEN array_position(ARRAY['open', 'expired', 'complete'], EXCLUDED.status::text) > array_position(ARRAY['open', 'expired', 'complete'], cs.status::text) THEN EXCLUDED.status ELSE cs.status END)`;
 /** Once paid (or needing no payment) a session stays so (`mergePaymentStatus`). */
 const MERGED_PAYMENT_STATUS = `(CASE WHEN cs.payment_status = 'unpaid' THEN EXCLUDED.payment_status ELSE cs.payment_status END)`;
+/** A known session keeps its plan; one without learns it from the input (its subscription's, or its line items'). */
+const MERGED_PLAN = '(coalesce(cs.plan, (SELECT i.subscription_plan FROM input i WHERE i.session_id = cs.stripe_session_id)))';
+/**
+ * A one-time session is fulfilled only with a ranked plan (`$3`): a purchase that maps to no plan stays unfulfilled,
+ * its ledger unclaimed, so that an admin's link or sync fulfils it once a mapping exists. A subscription's plan comes
+ * from the subscription.
+ */
+const mapped = (mode: string, plan: string) => `(${mode} = 'subscription' OR ${plan} = ANY($3::text[]))`;
 /** A complete session whose money is in, or that needed none (`isFulfillable`). */
 const fulfillable = (status: string, paymentStatus: string) => `(${status} = 'complete' AND ${paymentStatus} IN ('paid', 'no_payment_required'))`;
 /**
@@ -275,7 +284,7 @@ session AS (
          i.amount_total, i.amount_subtotal, i.amount_discount, i.amount_tax, i.currency, i.customer_id, i.subscription_id,
          i.payment_intent_id, i.customer_email, i.url, i.ui_mode, i.expires_at,
          CASE WHEN i.payment_status = 'unpaid' THEN i.failed_at END, i.event_at,
-         CASE WHEN owner.id IS NOT NULL AND ${fulfillable('i.status', 'i.payment_status')} THEN now()::timestamptz(3) END
+         CASE WHEN owner.id IS NOT NULL AND ${fulfillable('i.status', 'i.payment_status')} AND ${mapped('i.mode', 'i.plan')} THEN now()::timestamptz(3) END
   FROM input i
   CROSS JOIN LATERAL (SELECT coalesce((SELECT id FROM users WHERE id = i.client_reference_id), (SELECT id FROM users WHERE id = i.metadata_user_id),
                                       (SELECT id FROM users WHERE stripe_customer_id = i.customer_id)) AS id) owner
@@ -297,11 +306,11 @@ session AS (
     -- merged 'unpaid' means both were, so the proposed row holds this event's failure time
     payment_failed_at = coalesce(cs.payment_failed_at, CASE WHEN ${MERGED_PAYMENT_STATUS} = 'unpaid' THEN EXCLUDED.payment_failed_at END),
     last_event_at = GREATEST(cs.last_event_at, EXCLUDED.last_event_at),
-    plan = coalesce(cs.plan, (SELECT i.subscription_plan FROM input i WHERE i.session_id = cs.stripe_session_id)),
+    plan = ${MERGED_PLAN},
     fulfilled_at = CASE
       -- no read of the ledger here: the claim below is what fulfils once (a probe of it in this SET, planned on a small
       -- ledger, became a scan of the whole ledger per statement)
-      WHEN cs.fulfilled_at IS NULL AND cs.user_id IS NOT NULL AND ${fulfillable(MERGED_STATUS, MERGED_PAYMENT_STATUS)}
+      WHEN cs.fulfilled_at IS NULL AND cs.user_id IS NOT NULL AND ${fulfillable(MERGED_STATUS, MERGED_PAYMENT_STATUS)} AND ${mapped('cs.mode', MERGED_PLAN)}
       THEN now()::timestamptz(3) ELSE cs.fulfilled_at END,
     updated_at = now()
   RETURNING cs.*

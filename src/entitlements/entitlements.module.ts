@@ -5,10 +5,14 @@ import { GrantsService } from './grants.service.js';
 import { CustomersApplier } from './payments/customers.applier.js';
 import { DisputesApplier } from './payments/disputes.applier.js';
 import { InvoicesApplier } from './payments/invoices.applier.js';
+import { InvoicePaymentsApplier } from './payments/invoice-payments.applier.js';
 import { PaymentTargetsService } from './payments/payment-targets.service.js';
 import { PurchaseAccessService } from './payments/purchase-access.service.js';
 import { RefundsApplier } from './payments/refunds.applier.js';
 import { PlanCatalogueService } from './plan-catalogue.service.js';
+import { EventPrefetchService } from './event-prefetch.service.js';
+import { PriceLookupService } from './price-lookup.service.js';
+import { SessionLinePlanService } from './session-line-plan.service.js';
 import { StripeSessionSyncService } from './stripe-session-sync.service.js';
 import { SubscriptionApplier } from './subscription.applier.js';
 import { SubscriptionSyncService } from './subscription-sync.service.js';
@@ -31,8 +35,12 @@ import { SubscriptionSyncService } from './subscription-sync.service.js';
     RefundsApplier,
     DisputesApplier,
     InvoicesApplier,
+    InvoicePaymentsApplier,
     CustomersApplier,
     FeaturesService,
+    PriceLookupService,
+    SessionLinePlanService,
+    EventPrefetchService,
   ],
   exports: [
     PlanCatalogueService,
@@ -44,8 +52,12 @@ import { SubscriptionSyncService } from './subscription-sync.service.js';
     RefundsApplier,
     DisputesApplier,
     InvoicesApplier,
+    InvoicePaymentsApplier,
     CustomersApplier,
     FeaturesService,
+    PriceLookupService,
+    SessionLinePlanService,
+    EventPrefetchService,
   ],
 })
 export class EntitlementsModule {}

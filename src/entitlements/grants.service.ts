@@ -122,8 +122,10 @@ export class GrantsService {
       if (grant.source !== 'admin' && grant.source !== 'purchase') {
         throw AppError.conflict('A subscription grant follows its subscription: cancel the subscription instead');
       }
-      if (!grant.revokedAt) {
-        await repo.update({ id: grant.id }, { revokedAt: new Date(), revokedReason: input.reason, actorId: input.actorId });
+      // a grant a refund or dispute revoked (no actor) is revoked again by the admin: recorded, and final, since only
+      // grants without an actor follow their payment (PurchaseAccessService)
+      if (!grant.revokedAt || !grant.actorId) {
+        await repo.update({ id: grant.id }, { revokedAt: grant.revokedAt ?? new Date(), revokedReason: input.reason, actorId: input.actorId });
         await this.recompute(manager, input.userId);
       }
       return repo.findOneByOrFail({ id: grant.id });

@@ -27,12 +27,15 @@ export function priceFacts(price: Stripe.Price | string | null | undefined): Pri
  * Plans: which plan a Stripe price belongs to, and how plans rank. A price maps by, in order: its id in the
  * catalogue (STRIPE_PRICE_*); its product, when a catalogue price has that product (learnt by the start-up
  * check); its `lookup_key` (`<plan>` or `<plan>_<interval>`); then the price's `metadata.plan`. So a new or
- * grandfathered price of the same product still gives its plan. The subscription's own `metadata.plan` is not
+ * grandfathered price of the same product still gives its plan. Products the start-up check could not learn are
+ * looked up on demand and kept in the database for every instance (PriceLookupService). The subscription's own `metadata.plan` is not
  * used: it was written when the subscription was created and goes stale when the price is switched in the portal.
  */
 @Injectable()
 export class PlanCatalogueService {
   private readonly productPlans = new Map<string, string>();
+  /** the catalogue prices whose product is in `productPlans` */
+  private readonly learntPrices = new Set<string>();
   private readonly rank: Map<string, number>;
   private catalogueText: string | undefined;
 
@@ -40,10 +43,30 @@ export class PlanCatalogueService {
     this.rank = new Map(config.billing.planRank.map((plan, i) => [plan, i + 1]));
   }
 
-  /** Called by the start-up check with each catalogue price as Stripe returned it. */
+  /** Called by the start-up check with each catalogue price as Stripe returned it (PriceLookupService keeps it in the database too). */
   learnProduct(entry: CataloguePrice, price: Stripe.Price): void {
     const { productId } = priceFacts(price);
-    if (productId) this.productPlans.set(productId, entry.plan);
+    if (!productId) return;
+    this.rememberProduct(productId, entry.plan, entry.priceId);
+    this.onLearnt?.(productId, entry.plan, entry.priceId);
+  }
+
+  /** Told of each product the start-up check learnt (PriceLookupService keeps it in the database for every instance). */
+  onLearnt?: (productId: string, plan: string, priceId: string) => void;
+
+  /** A product's plan, learnt from catalogue price `priceId` by this instance or read from the database (`stripe_product_plans`). */
+  rememberProduct(productId: string, plan: string, priceId: string): void {
+    this.productPlans.set(productId, plan);
+    this.learntPrices.add(priceId);
+  }
+
+  knowsProduct(productId: string): boolean {
+    return this.productPlans.has(productId);
+  }
+
+  /** The catalogue prices whose product this instance has not learnt yet. */
+  unlearntCatalogue(): CataloguePrice[] {
+    return this.config.billing.catalogue.filter((entry) => !this.learntPrices.has(entry.priceId));
   }
 
   planOf(price: PriceFacts): string | null {

@@ -7,6 +7,7 @@ import { customerOfObject, lockCustomer } from '../database/customer-lock.js';
 import { STRIPE_CLIENT, requireStripe } from '../stripe/stripe.client.js';
 import { CheckoutSessionApplier } from './checkout-session.applier.js';
 import type { FulfillmentSource } from './entities/fulfillment.entity.js';
+import { SessionLinePlanService } from './session-line-plan.service.js';
 
 /**
  * "Read the session from Stripe and apply it", for the success page's confirm and the admin's sync: Stripe is
@@ -19,6 +20,7 @@ export class StripeSessionSyncService {
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe | null,
     @InjectDataSource() private readonly db: DataSource,
     private readonly applier: CheckoutSessionApplier,
+    private readonly linePlans: SessionLinePlanService,
   ) {}
 
   /** `before` and `then` run in the same transaction, before and after the session is applied. */
@@ -32,10 +34,12 @@ export class StripeSessionSyncService {
     const readAt = new Date();
     const session = await stripe.checkout.sessions.retrieve(stripeSessionId, { expand: ['subscription'] });
     const subscription = session.subscription && typeof session.subscription === 'object' ? session.subscription : null;
+    // a purchase made outside this API (Payment Link, Dashboard) has its plan only in its line items
+    const linePlan = SessionLinePlanService.needsLinePlan(session) ? await this.linePlans.linePlan(session) : undefined;
     return this.db.transaction(async (manager) => {
       await lockCustomer(manager, customerOfObject(session));
       if (before) await before(manager);
-      const row = await this.applier.apply(manager, session, { source, eventId: null, eventCreated: null, readAt, subscription });
+      const row = await this.applier.apply(manager, session, { source, eventId: null, eventCreated: null, readAt, subscription, linePlan });
       return then(manager, row);
     });
   }

@@ -6,6 +6,8 @@ import { parseForm } from './form.js';
 import { checkoutLineItemObject } from './objects.js';
 import { filterEvents, listPage } from './list.js';
 import { checkoutPage, portalPage, redirect, returnPage } from './pages.js';
+import { listSessionLineItems } from './payment-links.js';
+import { listInvoicePayments } from './invoice-payments.js';
 import { EmulatorStore, type PriceSeed, type PromotionCodeSeed } from './store.js';
 import { WebhookDelivery, type DeliveryMode, type EventFormat } from './webhook-delivery.js';
 
@@ -141,6 +143,7 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
     ['GET', /^\/v1\/checkout\/sessions$/, (p) => listPage([...store.sessions.values()].map((r) => r.session).reverse(), p, '/v1/checkout/sessions')],
     ['GET', /^\/v1\/checkout\/sessions\/([^/]+)$/, (p, m) => expandSession(store.sessionRecord(m[1]).session, p.expand)],
     ['POST', /^\/v1\/checkout\/sessions\/([^/]+)\/expire$/, (_, m) => store.expireCheckout(m[1])],
+    ['GET', /^\/v1\/checkout\/sessions\/([^/]+)\/line_items$/, (p, m) => listSessionLineItems(store, m[1], p)],
     ['GET', /^\/v1\/prices$/, (p) => listPage([...store.prices.values()].filter((x) => priceMatches(x, p)).reverse(), p, '/v1/prices')],
     ['GET', /^\/v1\/prices\/([^/]+)$/, (_, m) => store.price(m[1])],
     ['POST', /^\/v1\/billing_portal\/sessions$/, (p) => store.createPortalSession(p)],
@@ -151,6 +154,7 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
     ['POST', /^\/v1\/subscriptions\/([^/]+)\/pause$/, (p, m) => expandSubscription(store.pauseSubscription(m[1]), p.expand)],
     ['POST', /^\/v1\/subscriptions\/([^/]+)\/resume$/, (p, m) => expandSubscription(store.resumeSubscription(m[1], p), p.expand)],
     ['POST', /^\/v1\/invoices\/create_preview$/, (p) => store.previewInvoice(p)],
+    ['GET', /^\/v1\/invoice_payments$/, (p) => listPage(listInvoicePayments(store, p), p, '/v1/invoice_payments')],
     ['GET', /^\/v1\/invoices$/, (p) => listPage(store.listInvoices(p), p, '/v1/invoices')],
     ['GET', /^\/v1\/invoices\/([^/]+)$/, (_, m) => store.invoice(m[1])],
     ['POST', /^\/v1\/invoices\/([^/]+)\/pay$/, (_, m) => store.payInvoice(m[1])],

@@ -4,6 +4,7 @@ import type Stripe from 'stripe';
 import type { EntityManager } from 'typeorm';
 import type { PreparedStatement } from '../database/pipelined-transactions.js';
 import type { FulfillmentSource } from '../entitlements/entities/fulfillment.entity.js';
+import type { EventPrefetch } from '../entitlements/event-prefetch.service.js';
 
 const STRIPE_EVENT_TYPES = 'stripe:event-types';
 
@@ -15,6 +16,8 @@ export interface HandlerContext {
   eventCreated: Date;
   /** work to run once the event's transaction has committed (a Stripe read, never inside the transaction) */
   afterCommit: Array<() => Promise<void>>;
+  /** what was read from Stripe for the event before its transaction (see EventPrefetchService) */
+  prefetch?: EventPrefetch;
 }
 
 /** Marks a provider as the handler of these Stripe event types. */
@@ -25,7 +28,7 @@ export const OnStripeEvent = (...types: Stripe.Event['type'][]) => SetMetadata(S
  * `afterCommit`: work after the commit could fail for one event of the group and not the others, so a handler that
  * needs it has no `handleMany` and gets one transaction per event.
  */
-export type GroupContext = Omit<HandlerContext, 'eventId' | 'eventCreated' | 'afterCommit'>;
+export type GroupContext = Omit<HandlerContext, 'eventId' | 'eventCreated' | 'afterCommit' | 'prefetch'>;
 
 /** A handler's statement for a group, and what to do with its rows once the transaction has committed. */
 export interface GroupStatement {

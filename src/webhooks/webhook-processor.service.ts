@@ -20,6 +20,7 @@ import { PipelinedTransactions, type PreparedStatement } from '../database/pipel
 import { sqlState } from '../database/sql-state.js';
 import { APPLIER_NEEDED } from '../entitlements/checkout-session.applier.js';
 import { ApiVersionWatch } from './api-version-watch.js';
+import { EventPrefetchService, type EventPrefetch } from '../entitlements/event-prefetch.service.js';
 
 export type EventArrival = 'webhook' | 'recovery';
 
@@ -47,6 +48,7 @@ export class WebhookProcessorService {
     private readonly metrics: MetricsService,
     private readonly pipelined: PipelinedTransactions,
     private readonly versions: ApiVersionWatch,
+    private readonly prefetcher: EventPrefetchService,
   ) {
     const { concurrency, maxBatch, minBatchBeside } = config.stripe.webhookGroupCommit;
     this.groupCommit =
@@ -57,7 +59,7 @@ export class WebhookProcessorService {
 
   async ingest(event: Stripe.Event, arrival: EventArrival): Promise<IngestResult> {
     this.versions.check(event);
-    if (arrival === 'webhook' && this.groupCommit && !this.ignoredReason(event) && this.registry.get(event.type)?.handleMany) {
+    if (arrival === 'webhook' && this.groupCommit && !this.ignoredReason(event) && this.registry.get(event.type)?.handleMany && !this.prefetcher.needsAlone(event)) {
       const settled = await this.groupCommit.submit(event);
       if ('error' in settled) throw settled.error;
       return settled.value;
@@ -82,7 +84,9 @@ export class WebhookProcessorService {
     const started = performance.now();
     try {
       const afterCommit: HandlerContext['afterCommit'] = [];
-      const result = await this.db.transaction((manager) => this.processInTransaction(manager, event, arrival, source, afterCommit));
+      // Stripe reads the event needs happen before its transaction (a failure fails the event; Stripe delivers it again)
+      const prefetch = this.ignoredReason(event) ? {} : await this.prefetcher.prefetch(event);
+      const result = await this.db.transaction((manager) => this.processInTransaction(manager, event, arrival, source, afterCommit, prefetch));
       for (const work of afterCommit) await work();
       this.observe(event, source, result.duplicate ? 'duplicate' : result.status === 'ignored' ? 'ignored' : 'processed', started);
       return result;
@@ -108,6 +112,7 @@ export class WebhookProcessorService {
     const started = performance.now();
     let stored: Map<string, StoredEventRow>;
     try {
+      for (const event of events) await this.prefetcher.prefetch(event); // only unknown products are looked up (no event of a group needs more)
       const handlers = new Set(events.map((event) => this.registry.get(event.type)!));
       const [only] = handlers;
       stored =
@@ -203,6 +208,7 @@ export class WebhookProcessorService {
     arrival: EventArrival,
     source: FulfillmentSource,
     afterCommit: HandlerContext['afterCommit'],
+    prefetch: EventPrefetch,
   ): Promise<IngestResult> {
     const ignoredReason = this.ignoredReason(event);
     const status: StripeEventStatus = ignoredReason ? 'ignored' : 'processed';
@@ -224,7 +230,7 @@ export class WebhookProcessorService {
       ]);
     }
     if (!ignoredReason) {
-      await this.registry.get(event.type)!.handle(event, { manager, source, eventId: event.id, eventCreated: new Date(event.created * 1000), afterCommit });
+      await this.registry.get(event.type)!.handle(event, { manager, source, eventId: event.id, eventCreated: new Date(event.created * 1000), afterCommit, prefetch });
     }
     return { status, duplicate: false };
   }

@@ -6,7 +6,7 @@ import { HandlerRegistry } from './handler-registry.js';
 import { CheckoutSessionHandler } from './handlers/checkout-session.handler.js';
 import { EntitlementsHandler } from './handlers/entitlements.handler.js';
 import { CustomerHandler } from './handlers/customer.handler.js';
-import { InvoiceHandler } from './handlers/invoice.handler.js';
+import { InvoiceHandler, InvoicePaymentHandler } from './handlers/invoice.handler.js';
 import { DisputeHandler, RefundHandler } from './handlers/payments.handler.js';
 import { SubscriptionHandler } from './handlers/subscription.handler.js';
 import { ApiVersionWatch } from './api-version-watch.js';
@@ -26,6 +26,7 @@ import { WebhooksController } from './webhooks.controller.js';
     CheckoutSessionHandler,
     SubscriptionHandler,
     InvoiceHandler,
+    InvoicePaymentHandler,
     EntitlementsHandler,
     RefundHandler,
     DisputeHandler,

@@ -45,6 +45,15 @@ export class ListCheckoutSessionsQueryDto extends IntersectionType(PageQueryDto,
   @IsIn(['true', 'false'])
   unmatched?: 'true' | 'false';
 
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    description:
+      'true: only paid one-time sessions that map to no plan (bought outside this API with a price no plan maps), never fulfilled: map the price, then sync or link them; false: all others',
+  })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  unmapped?: 'true' | 'false';
+
   @ApiPropertyOptional({ enum: ['true', 'false'], description: 'true: only sessions whose payment has a dispute (open or closed); false: only those without' })
   @IsOptional()
   @IsIn(['true', 'false'])

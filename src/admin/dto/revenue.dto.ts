@@ -3,7 +3,8 @@ import { ApiProperty } from '@nestjs/swagger';
 export class RevenueLineDto {
   @ApiProperty({ example: 'usd' }) currency!: string;
   @ApiProperty({ example: 12, description: 'Paid sessions or invoices counted' }) payments!: number;
-  @ApiProperty({ example: 598800, description: "Paid, in the currency's minor unit" }) gross!: number;
+  @ApiProperty({ example: 598800, description: "Paid less its tax, in the currency's minor unit" }) gross!: number;
+  @ApiProperty({ example: 0, description: 'The tax in what was paid (not in gross)' }) tax!: number;
   @ApiProperty({ example: 49900 }) refunded!: number;
   @ApiProperty({ example: 0, description: 'Disputes closed as lost' }) disputedLost!: number;
   @ApiProperty({ example: 0, description: 'Disputes still open (not subtracted from net)' }) disputedOpen!: number;

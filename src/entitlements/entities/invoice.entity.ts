@@ -37,6 +37,10 @@ export class Invoice {
   @Column({ name: 'amount_paid', type: 'bigint', default: 0, transformer: bigintNumber })
   amountPaid!: number;
 
+  /** the invoice's tax (`total_taxes`), part of what was paid: revenue reports it apart */
+  @Column({ name: 'amount_tax', type: 'bigint', default: 0, transformer: bigintNumber })
+  amountTax!: number;
+
   @Column({ name: 'amount_refunded', type: 'bigint', default: 0, transformer: bigintNumber })
   amountRefunded!: number;
 

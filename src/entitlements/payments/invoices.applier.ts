@@ -5,6 +5,7 @@ import { Invoice } from '../entities/invoice.entity.js';
 import { idOf, seconds } from '../mappers/stripe-values.js';
 import { INVOICE, isNewerState } from './payment-lifecycles.js';
 import { RefundsApplier } from './refunds.applier.js';
+import { paymentIntentOf } from './invoice-payments.applier.js';
 
 /** The subscription an invoice bills: under parent.subscription_details in this API version, top-level before. */
 export function invoiceSubscriptionId(invoice: Stripe.Invoice): string | null {
@@ -40,6 +41,8 @@ export class InvoicesApplier {
     const customerId = idOf(invoice.customer);
     const subscriptionId = invoiceSubscriptionId(invoice);
     const userId = current?.userId ?? (await this.userOf(manager, customerId, subscriptionId));
+    // the invoice's own list of payments, else an InvoicePayment that came first (invoice_payment.paid)
+    const paymentIntentId = invoicePaymentIntent(invoice) ?? current?.paymentIntentId ?? (await paymentIntentOf(manager, invoice.id));
     const actionRequired = status === 'paid' || status === 'void' ? false : eventType === 'invoice.payment_action_required' ? true : (current?.actionRequired ?? false);
     await repo.upsert(
       {
@@ -47,11 +50,12 @@ export class InvoicesApplier {
         userId,
         stripeCustomerId: customerId,
         stripeSubscriptionId: subscriptionId,
-        paymentIntentId: invoicePaymentIntent(invoice) ?? current?.paymentIntentId ?? null,
+        paymentIntentId,
         number: invoice.number ?? null,
         status,
         amountDue: invoice.amount_due,
         amountPaid: invoice.amount_paid,
+        amountTax: (invoice.total_taxes ?? []).reduce((sum, tax) => sum + tax.amount, 0),
         currency: invoice.currency.toLowerCase(),
         periodStart: seconds(invoice.period_start),
         periodEnd: seconds(invoice.period_end),
@@ -63,7 +67,6 @@ export class InvoicesApplier {
       },
       ['stripeInvoiceId'],
     );
-    const paymentIntentId = invoicePaymentIntent(invoice);
     if (paymentIntentId && !current?.paymentIntentId) {
       const [row] = await manager.query<Array<{ id: string }>>('SELECT id FROM invoices WHERE stripe_invoice_id = $1', [invoice.id]);
       await this.refunds.attach(manager, { invoiceId: row.id, userId }, paymentIntentId, at);

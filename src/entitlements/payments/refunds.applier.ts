@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { queryRows } from '../../database/query-rows.js';
 import { Refund } from '../entities/refund.entity.js';
 import { idOf, seconds } from '../mappers/stripe-values.js';
-import { isNewerState, REFUND } from './payment-lifecycles.js';
+import { isNewerState, REFUND, UNDONE_REFUND_STATUSES } from './payment-lifecycles.js';
 import { PaymentTargetsService, type PaymentTarget } from './payment-targets.service.js';
 import { PurchaseAccessService } from './purchase-access.service.js';
 
@@ -15,10 +15,11 @@ const CHARGE_TOTAL = 'charge_total';
 
 /**
  * Refunds of a session's or invoice's payment. Each refund is stored once by its id, so partial refunds add up
- * and a repeated or re-ordered delivery never counts one twice. The refunded amount only grows: it is the
- * larger of what the refunds stored add up to and the charge's own `amount_refunded` (a `charge.refunded` may
- * arrive before, after or instead of the refund events). A refund that later fails is kept as failed but does
- * not lower an amount already shown (Stripe then sends the charge again with its own, lower, total — see README).
+ * and a repeated or re-ordered delivery never counts one twice. The refunded amount is the larger of what the
+ * refunds stored add up to and the charge's own `amount_refunded` as its newest `charge.refunded` said (one may
+ * arrive before, after or instead of the refund events). A refund that fails or is canceled (`refund.failed`,
+ * `refund.updated`) counts for nothing: it leaves the sum, is taken off a charge total stored before it failed,
+ * and the purchase it had revoked is given back (see PurchaseAccessService).
  */
 @Injectable()
 export class RefundsApplier {
@@ -32,7 +33,9 @@ export class RefundsApplier {
     const target = await this.targets.resolve(manager, paymentIntentId, idOf(refund.customer));
     const repo = manager.getRepository(Refund);
     const current = await repo.findOne({ where: { stripeRefundId: refund.id }, lock: { mode: 'pessimistic_write' } });
-    if (isNewerState(REFUND, { at, status: refund.status ?? 'pending' }, current ? { at: current.stateAt, status: current.status } : null)) {
+    const status = refund.status ?? 'pending';
+    if (isNewerState(REFUND, { at, status }, current ? { at: current.stateAt, status: current.status } : null)) {
+      if (UNDONE_REFUND_STATUSES.includes(status) && !UNDONE_REFUND_STATUSES.includes(current?.status ?? '')) await this.undoInChargeTotal(manager, refund, at);
       await repo.upsert(
         {
           stripeRefundId: refund.id,
@@ -56,7 +59,8 @@ export class RefundsApplier {
 
   /**
    * `charge.refunded`: any refunds it lists, and the charge's own total, kept as one row per charge (status
-   * `charge_total`, never summed with the refunds) so that it counts even when it arrives before its session.
+   * `charge_total`, never summed with the refunds) so that it counts even when it arrives before its session. The
+   * newest charge event's total wins (it is lower again once a refund has failed).
    */
   async applyCharge(manager: EntityManager, charge: Stripe.Charge, at: Date): Promise<void> {
     for (const refund of charge.refunds?.data ?? []) await this.applyRefund(manager, refund, at);
@@ -65,7 +69,8 @@ export class RefundsApplier {
     await manager.query(
       `INSERT INTO refunds (stripe_refund_id, charge_id, payment_intent_id, amount, currency, status, checkout_session_id, invoice_id, user_id, state_at, stripe_created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
-       ON CONFLICT (stripe_refund_id) DO UPDATE SET amount = GREATEST(refunds.amount, EXCLUDED.amount), state_at = GREATEST(refunds.state_at, EXCLUDED.state_at)`,
+       ON CONFLICT (stripe_refund_id) DO UPDATE SET amount = CASE WHEN EXCLUDED.state_at >= refunds.state_at THEN EXCLUDED.amount ELSE refunds.amount END,
+         state_at = GREATEST(refunds.state_at, EXCLUDED.state_at)`,
       [
         `${CHARGE_TOTAL}:${charge.id}`,
         charge.id,
@@ -82,19 +87,31 @@ export class RefundsApplier {
     await this.settle(manager, target, at);
   }
 
+  /**
+   * A refund that failed (or was canceled) after a charge total that counted it was stored: that total is lowered by
+   * its amount, once (at its move into failed or canceled). A charge total stored after the failure already excludes it
+   * (one of the same second counts as before it: Stripe sends no `charge.refunded` for a failure).
+   */
+  private async undoInChargeTotal(manager: EntityManager, refund: Stripe.Refund, at: Date): Promise<void> {
+    const chargeId = idOf(refund.charge);
+    if (!chargeId) return;
+    await manager.query(`UPDATE refunds SET amount = GREATEST(0, amount - $2) WHERE stripe_refund_id = $1 AND state_at <= $3`, [`${CHARGE_TOTAL}:${chargeId}`, refund.amount, at]);
+  }
+
   private async settle(manager: EntityManager, target: PaymentTarget, at: Date): Promise<void> {
     const table = target.checkoutSessionId ? 'checkout_sessions' : target.invoiceId ? 'invoices' : null;
     if (!table) return;
     const id = target.checkoutSessionId ?? target.invoiceId;
     const column = table === 'checkout_sessions' ? 'checkout_session_id' : 'invoice_id';
     const refundedAt =
-      table === 'checkout_sessions' ? `, refunded_at = CASE WHEN refunded_at IS NULL AND GREATEST(amount_refunded, r.charged, r.total) > 0 THEN $4 ELSE refunded_at END` : '';
+      table === 'checkout_sessions' ? `, refunded_at = CASE WHEN GREATEST(r.charged, r.total) = 0 THEN NULL WHEN refunded_at IS NULL THEN $4 ELSE refunded_at END` : '';
     await manager.query(
-      `UPDATE ${table} SET amount_refunded = GREATEST(amount_refunded, r.charged, r.total)${refundedAt}
+      `UPDATE ${table} SET amount_refunded = GREATEST(r.charged, r.total)${refundedAt}
        FROM (SELECT coalesce(sum(amount) FILTER (WHERE status = ANY($2)), 0) AS total, coalesce(max(amount) FILTER (WHERE status = $3), 0) AS charged
                FROM refunds WHERE ${column} = $1) r
        WHERE ${table}.id = $1`,
-      [id, COUNTED, CHARGE_TOTAL, at],
+      // $4 only where the statement reads it (invoices have no refunded_at): PostgreSQL refuses an unused parameter
+      table === 'checkout_sessions' ? [id, COUNTED, CHARGE_TOTAL, at] : [id, COUNTED, CHARGE_TOTAL],
     );
     if (target.checkoutSessionId) await this.access.sync(manager, target.checkoutSessionId);
   }

@@ -26,6 +26,9 @@ function sessionEvents(events: Stripe.Event[], ctx: GroupContext): SessionApplic
   return events.map((event) => sessionEvent(event, { source: ctx.source, eventId: event.id, eventCreated: new Date(event.created * 1000) }));
 }
 
-function sessionEvent(event: Stripe.Event, ctx: Pick<HandlerContext, 'source' | 'eventId' | 'eventCreated'>): SessionApplication {
-  return { session: event.data.object as Stripe.Checkout.Session, ctx: { source: ctx.source, eventId: ctx.eventId, eventCreated: ctx.eventCreated, eventType: event.type } };
+function sessionEvent(event: Stripe.Event, ctx: Pick<HandlerContext, 'source' | 'eventId' | 'eventCreated' | 'prefetch'>): SessionApplication {
+  return {
+    session: event.data.object as Stripe.Checkout.Session,
+    ctx: { source: ctx.source, eventId: ctx.eventId, eventCreated: ctx.eventCreated, eventType: event.type, linePlan: ctx.prefetch?.linePlan },
+  };
 }

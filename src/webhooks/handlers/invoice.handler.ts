@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
 import { InvoicesApplier } from '../../entitlements/payments/invoices.applier.js';
+import { InvoicePaymentsApplier } from '../../entitlements/payments/invoice-payments.applier.js';
 import { OnStripeEvent, type HandlerContext, type StripeEventHandler } from '../handler-registry.js';
 
 /**
@@ -15,5 +16,16 @@ export class InvoiceHandler implements StripeEventHandler {
 
   async handle(event: Stripe.Event, ctx: HandlerContext): Promise<void> {
     await this.invoices.apply(ctx.manager, event.data.object as Stripe.Invoice, ctx.eventCreated, event.type);
+  }
+}
+
+/** `invoice_payment.paid`: which payment paid which invoice (charges carry no invoice in this API version). */
+@Injectable()
+@OnStripeEvent('invoice_payment.paid')
+export class InvoicePaymentHandler implements StripeEventHandler {
+  constructor(private readonly payments: InvoicePaymentsApplier) {}
+
+  async handle(event: Stripe.Event, ctx: HandlerContext): Promise<void> {
+    await this.payments.apply(ctx.manager, event.data.object as Stripe.InvoicePayment, ctx.eventCreated);
   }
 }

@@ -6,7 +6,7 @@ import { OnStripeEvent, type HandlerContext, type StripeEventHandler } from '../
 
 /** Money moving after the sale: refunds of a charge, and disputes of it. */
 @Injectable()
-@OnStripeEvent('charge.refunded', 'refund.created', 'refund.updated', 'charge.refund.updated')
+@OnStripeEvent('charge.refunded', 'refund.created', 'refund.updated', 'refund.failed', 'charge.refund.updated')
 export class RefundHandler implements StripeEventHandler {
   constructor(private readonly refunds: RefundsApplier) {}
 
