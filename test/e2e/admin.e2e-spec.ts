@@ -541,7 +541,21 @@ describe('Admin read side', () => {
     expect(op('/api/admin/checkout-sessions/{id}/sync', 'post').operationId).toBe('syncCheckoutSession');
     expect(op('/api/admin/webhook-events/{id}/replay', 'post').operationId).toBe('replayWebhookEvent');
     const params = op('/api/admin/checkout-sessions', 'get').parameters as Array<{ name: string; in: string; schema: Record<string, unknown> }>;
-    expect(params.map((p) => p.name).sort()).toEqual(['cursor', 'disputed', 'email', 'from', 'limit', 'mode', 'paymentStatus', 'priceId', 'status', 'to', 'unmatched', 'userId']);
+    expect(params.map((p) => p.name).sort()).toEqual([
+      'cursor',
+      'disputed',
+      'email',
+      'from',
+      'limit',
+      'mode',
+      'paymentStatus',
+      'priceId',
+      'status',
+      'to',
+      'unmapped',
+      'unmatched',
+      'userId',
+    ]);
     const schemaOf = (name: string) => {
       const schema = params.find((p) => p.name === name)!.schema;
       return schema.$ref ? doc.components.schemas[(schema.$ref as string).split('/').pop()!] : schema;
