@@ -40,10 +40,8 @@ export class CheckoutService {
       const replayed = await this.byIdempotencyKey(userId, price, idempotencyKey, options.uiMode);
       if (replayed) return replayed;
       const { trial } = await this.rules.assertCanBuy(userId, price);
-      if (price.mode === 'subscription') {
-        const open = await this.openSessions.reuseOrExpire(userId, price, options.uiMode);
-        if (open) return CheckoutSessionDto.from(open);
-      }
+      const open = await this.openSessions.reuseOrExpire(userId, price, options.uiMode);
+      if (open) return CheckoutSessionDto.from(open);
       return this.createForCustomer(stripe, userId, price, trial, idempotencyKey, options);
     });
   }

@@ -137,7 +137,8 @@ export interface SessionApplication {
 /** One session's row of `APPLY_SESSIONS`'s input (`$1`, a JSON array of these; the names are its columns). */
 export function sessionInput(facts: SessionFacts, ctx: ApplyContext, plans: PlanCatalogueService): Record<string, unknown> {
   const interval = facts.metadataInterval;
-  const subscriptionPlan = ctx.subscription ? plans.planOf(subscriptionFacts(ctx.subscription).price) : null;
+  const subscriptionPrice = ctx.subscription ? subscriptionFacts(ctx.subscription, (items) => plans.planItem(items)).price : null;
+  const subscriptionPlan = subscriptionPrice ? plans.planOf(subscriptionPrice) : null;
   const failed = ctx.eventType === 'checkout.session.async_payment_failed';
   return {
     session_id: facts.stripeSessionId,
@@ -148,7 +149,7 @@ export function sessionInput(facts: SessionFacts, ctx: ApplyContext, plans: Plan
     // the plan of a session first seen here; a purchase made outside this API has it only in its line items
     plan: facts.metadataPlan ?? subscriptionPlan ?? ctx.linePlan ?? null,
     interval: interval === 'month' || interval === 'year' || interval === 'once' ? interval : null,
-    price_id: ctx.subscription ? subscriptionFacts(ctx.subscription).price.id : null,
+    price_id: subscriptionPrice?.id ?? null,
     status: facts.status,
     payment_status: facts.paymentStatus,
     amount_total: facts.amountTotal,

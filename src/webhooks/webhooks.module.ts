@@ -9,6 +9,7 @@ import { CustomerHandler } from './handlers/customer.handler.js';
 import { InvoiceHandler, InvoicePaymentHandler } from './handlers/invoice.handler.js';
 import { DisputeHandler, RefundHandler } from './handlers/payments.handler.js';
 import { SubscriptionHandler } from './handlers/subscription.handler.js';
+import { SubscriptionScheduleHandler } from './handlers/subscription-schedule.handler.js';
 import { ApiVersionWatch } from './api-version-watch.js';
 import { WebhookProcessorService } from './webhook-processor.service.js';
 import { ThinEventsService } from './thin-events.service.js';
@@ -25,6 +26,7 @@ import { WebhooksController } from './webhooks.controller.js';
     HandlerRegistry,
     CheckoutSessionHandler,
     SubscriptionHandler,
+    SubscriptionScheduleHandler,
     InvoiceHandler,
     InvoicePaymentHandler,
     EntitlementsHandler,
