@@ -396,12 +396,13 @@ CROSS JOIN LATERAL (
 ) f
 -- needs_applier: with no applier to follow ($5), a won session whose rest would write fails the statement: its user
 -- row changed after the snapshot, refunds or disputes came before it, or its subscription has a row (its own event
--- came first, or a concurrent one this snapshot cannot see) that is not linked to a user
+-- came first, or a concurrent one this snapshot cannot see) that is not linked to a user or is still 'incomplete'
+-- (the paid session's provisional state comes after it: orderStates)
 WHERE CASE WHEN $5::boolean AND f._won AND (
         NOT f._account_written
         OR (s.stripe_payment_intent_id IS NOT NULL AND f._attached > 0)
         OR (s.mode = 'subscription' AND s.stripe_subscription_id IS NOT NULL AND NOT f._subscription_created
-            AND NOT EXISTS (SELECT 1 FROM subscriptions x WHERE x.stripe_subscription_id = s.stripe_subscription_id AND x.user_id IS NOT NULL)))
+            AND NOT EXISTS (SELECT 1 FROM subscriptions x WHERE x.stripe_subscription_id = s.stripe_subscription_id AND x.user_id IS NOT NULL AND x.status <> 'incomplete')))
       THEN checkout_applier_needed(s.stripe_session_id) ELSE true END`;
 
 /** The returned row as the entity callers work with (confirm and sync answer it), through TypeORM's own column mapping. */
