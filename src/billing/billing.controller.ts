@@ -5,7 +5,7 @@ import type { AuthenticatedUser } from '../auth/guards/jwt-auth.guard.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
 import { PageQueryDto } from '../common/pagination/cursor.js';
-import { RateLimit } from '../common/rate-limit/rate-limit.decorator.js';
+import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
 import { FeaturesService } from '../entitlements/features.service.js';
 import { CatalogueService } from './catalogue.service.js';
 import { CheckoutConfirmService } from './checkout-confirm.service.js';

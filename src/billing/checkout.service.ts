@@ -10,7 +10,7 @@ import { AppConfig, type CataloguePrice, type PriceInterval } from '../config/ap
 import { STRIPE_CLIENT, requireStripe } from '../stripe/stripe.client.js';
 import { CatalogueService } from './catalogue.service.js';
 import { CheckoutSessionDto, STRIPE_UI_MODES, type CheckoutLocale } from './dto/billing.dto.js';
-import { CheckoutSession, type CheckoutUiMode } from './entities/checkout-session.entity.js';
+import { CheckoutSession, type CheckoutUiMode } from '../entitlements/entities/checkout-session.entity.js';
 import { CheckoutLeaseService } from './checkout-lease.service.js';
 import { OpenCheckoutSessionsService } from './open-checkout-sessions.service.js';
 import { PurchaseRulesService } from './purchase-rules.service.js';

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
 import type { CataloguePrice } from '../config/app-config.js';
 import { STRIPE_CLIENT, requireStripe } from '../stripe/stripe.client.js';
-import { CheckoutSession, type CheckoutUiMode } from './entities/checkout-session.entity.js';
+import { CheckoutSession, type CheckoutUiMode } from '../entitlements/entities/checkout-session.entity.js';
 
 const REUSE_MARGIN_MS = 5 * 60_000;
 

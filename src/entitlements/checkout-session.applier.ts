@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type Stripe from 'stripe';
 import type { EntityManager } from 'typeorm';
-import { CheckoutSession } from '../billing/entities/checkout-session.entity.js';
+import { CheckoutSession } from './entities/checkout-session.entity.js';
 import { queryPrepared } from '../database/prepared-query.js';
 import type { PreparedStatement } from '../database/pipelined-transactions.js';
 import { FREE_PLAN } from '../users/user.entity.js';

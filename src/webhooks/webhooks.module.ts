@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { DatabaseModule } from '../database/database.module.js';
 import { EntitlementsModule } from '../entitlements/entitlements.module.js';
 import { HandlerRegistry } from './handler-registry.js';
 import { CheckoutSessionHandler } from './handlers/checkout-session.handler.js';
@@ -17,7 +16,7 @@ import { WebhooksController } from './webhooks.controller.js';
 
 /** Webhook transport: the signature check, the inbox, and the handler registry; what events mean is in EntitlementsModule. */
 @Module({
-  imports: [DiscoveryModule, DatabaseModule, EntitlementsModule],
+  imports: [DiscoveryModule, EntitlementsModule],
   controllers: [WebhooksController],
   providers: [
     WebhookProcessorService,

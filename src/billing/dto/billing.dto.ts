@@ -3,7 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import type Stripe from 'stripe';
-import type { CheckoutSession, CheckoutUiMode } from '../entities/checkout-session.entity.js';
+import type { CheckoutSession, CheckoutUiMode } from '../../entitlements/entities/checkout-session.entity.js';
 
 export const INTERVALS = ['month', 'year', 'once'] as const;
 
