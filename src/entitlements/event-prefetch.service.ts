@@ -16,7 +16,8 @@ export interface EventPrefetch {
   balance?: ChargeBalance | null;
 }
 
-const CHARGE_EVENTS: ReadonlySet<string> = new Set(['charge.succeeded', 'charge.updated', 'charge.refunded']);
+/** The charge events that bring its balance transaction (a `charge.refunded` comes after them and reads nothing). */
+const CHARGE_EVENTS: ReadonlySet<string> = new Set(['charge.succeeded', 'charge.updated']);
 
 /**
  * The Stripe reads an event needs that its payload lacks, made before the event's transaction (none is ever made
@@ -51,8 +52,9 @@ export class EventPrefetchService {
     const txn = charge.balance_transaction;
     if (!txn) return null;
     if (typeof txn === 'object') return { id: txn.id, fee: txn.fee, net: txn.net };
+    if (!this.stripe) return null;
     const [stored] = await this.db.query<Array<{ fee: string | null }>>('SELECT fee FROM charges WHERE stripe_charge_id = $1 AND balance_transaction_id = $2', [charge.id, txn]);
-    if (stored?.fee != null || !this.stripe) return null;
+    if (stored?.fee != null) return null;
     try {
       const read = await this.stripe.balanceTransactions.retrieve(txn);
       return { id: read.id, fee: read.fee, net: read.net };
