@@ -8,6 +8,7 @@ COPY package.json package-lock.json ./
 RUN npm ci
 COPY main.ts tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY stripe-emulator ./stripe-emulator
 COPY migrations ./migrations
 COPY scripts ./scripts
 RUN npm run build
@@ -17,7 +18,6 @@ RUN mkdir -p release/dist/scripts/lib \
  && cp -r dist/main.js dist/src dist/migrations release/dist/ \
  && cp dist/scripts/migrate.js dist/scripts/stripe-recover.js release/dist/scripts/ \
  && cp dist/scripts/lib/script-runtime.js release/dist/scripts/lib/ \
- && rm -rf release/dist/src/stripe-emulator \
  && find release -name '*.map' -delete
 
 # Production dependencies only: no devDependencies, so no embedded-postgres (a container always has DATABASE_URL),

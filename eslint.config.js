@@ -20,7 +20,7 @@ const LAYERS = [
   // the transports and features: auth first, then billing and webhooks, then what composes them
   { auth: [] },
   { billing: [], webhooks: [], health: [] },
-  { recovery: [], 'stripe-check': [], 'stripe-emulator': [] },
+  { recovery: [], 'stripe-check': [] },
   { admin: [] },
 ];
 const ROOT_FILES = ['app.module', 'app.setup', 'bootstrap', 'main', 'entities', 'data-source'];
@@ -34,7 +34,11 @@ function layerBoundaries() {
     const allowedPeers = LAYERS[mine][folder];
     const forbidden = all.filter((other) => other !== folder && (layerOf(other) > mine || (layerOf(other) === mine && !allowedPeers.includes(other))));
     const escape = (name) => name.replace(/\./g, '\\.');
-    const patterns = [{ regex: `^(\\.\\./)+(${ROOT_FILES.map(escape).join('|')})\\.js$`, message: 'The composition root imports the modules, never the reverse.' }];
+    const patterns = [
+      { regex: `^(\\.\\./)+(${ROOT_FILES.map(escape).join('|')})\\.js$`, message: 'The composition root imports the modules, never the reverse.' },
+      // the local Stripe is started by the composition root's local mode only (src/bootstrap.ts)
+      { regex: '^(\\.\\./)+stripe-emulator/', message: 'Only local mode (src/bootstrap.ts) starts the emulator.' },
+    ];
     if (forbidden.length) {
       patterns.push({
         regex: `^(\\.\\./)+(${forbidden.map(escape).join('|')})/`,
@@ -44,6 +48,18 @@ function layerBoundaries() {
     return { files: [`src/${folder}/**/*.ts`], ignores: ['**/*.spec.ts'], rules: { 'no-restricted-imports': ['error', { patterns }] } };
   });
 }
+
+/**
+ * The local Stripe (top-level stripe-emulator/) is a development tool of its own: it imports nothing of src/, and in
+ * src/ only the composition root's local mode (bootstrap, a dynamic import) reaches it, so the production build can
+ * leave it out.
+ */
+const EMULATOR_BOUNDARIES = [
+  {
+    files: ['stripe-emulator/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+src/', message: 'The emulator stands alone: it imports nothing of src/.' }] }] },
+  },
+];
 
 export default tseslint.config(
   {
@@ -81,6 +97,7 @@ export default tseslint.config(
     },
   },
   ...layerBoundaries(),
+  ...EMULATOR_BOUNDARIES,
   {
     // Jest's recommended rules for every test file (the e2e and medium tiers and the unit specs beside the code)
     // (test/support holds helpers, not tests: its describe wrappers are what the rules would misread)

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startService } from '../src/bootstrap.js';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
-import { createStripeEmulator } from '../src/stripe-emulator/server.js';
+import { createStripeEmulator } from '../stripe-emulator/server.js';
 
 const RUNS = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 300;
 const KEY = 'sk_test_flow_latency_0123456789';

@@ -16,9 +16,9 @@ import {
   eventObject,
   invoiceObject,
   subscriptionObject,
-} from '../src/stripe-emulator/objects.js';
-import { localStateFile, type LocalStripeState } from '../src/stripe-emulator/local-mode.js';
-import { stripeSignature } from '../src/stripe-emulator/webhook-delivery.js';
+} from '../stripe-emulator/objects.js';
+import { localStateFile, type LocalStripeState } from '../stripe-emulator/local-mode.js';
+import { stripeSignature } from '../stripe-emulator/webhook-delivery.js';
 
 /**
  * What this command can make: the events of a checkout, a subscription and its invoices (each one a type the

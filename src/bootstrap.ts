@@ -5,10 +5,10 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
-import { AppConfig, ConfigError, loadConfig } from './config/app-config.js';
+import { AppConfig, catalogue, ConfigError, loadConfig } from './config/app-config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
 import { JsonLogger } from './observability/json-logger.js';
-import type { StripeEmulator } from './stripe-emulator/server.js';
+import type { StripeEmulator } from '../stripe-emulator/server.js';
 
 export interface RunningService {
   app: NestExpressApplication;
@@ -31,8 +31,8 @@ export async function startService(env: NodeJS.ProcessEnv = process.env): Promis
   if (wantsLocalStripe(config)) {
     // local mode: a Stripe emulator beside the service, so the whole purchase flow works offline. Imported
     // here only: the emulator is a development tool, and the production image does not contain it.
-    const { startLocalStripe } = await import('./stripe-emulator/local-mode.js');
-    const local = await startLocalStripe(env, config.dataDir, Number(env.STRIPE_EMULATOR_PORT) || 12111);
+    const { startLocalStripe } = await import('../stripe-emulator/local-mode.js');
+    const local = await startLocalStripe(env, catalogue(env), config.dataDir, Number(env.STRIPE_EMULATOR_PORT) || 12111);
     emulator = local.emulator;
     config = loadConfig({ ...env, ...local.env });
     logger.log(

@@ -1,4 +1,4 @@
-import { createStripeEmulator, type StripeEmulator } from '../../src/stripe-emulator/server.js';
+import { createStripeEmulator, type StripeEmulator } from '../../stripe-emulator/server.js';
 
 export interface CheckoutBackend {
   available: boolean;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { checkoutSessionObject, eventObject } from '../../src/stripe-emulator/objects.js';
-import { stripeSignature } from '../../src/stripe-emulator/webhook-delivery.js';
+import { checkoutSessionObject, eventObject } from '../../stripe-emulator/objects.js';
+import { stripeSignature } from '../../stripe-emulator/webhook-delivery.js';
 
 export interface SignedDelivery {
   eventId: string;

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Stripe from 'stripe';
 import request from 'supertest';
-import { checkoutSessionObject, eventObject } from '../../src/stripe-emulator/objects.js';
+import { checkoutSessionObject, eventObject } from '../../stripe-emulator/objects.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
 import { deliver, WEBHOOK_SECRET } from '../support/webhooks.js';

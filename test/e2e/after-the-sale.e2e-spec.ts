@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import request from 'supertest';
-import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
-import { eventObject } from '../../src/stripe-emulator/objects.js';
+import type { StripeEmulator } from '../../stripe-emulator/server.js';
+import { eventObject } from '../../stripe-emulator/objects.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
 import { eventsOf, PRICES, startEmulator, stripeEnv } from '../support/stripe-emulator.js';

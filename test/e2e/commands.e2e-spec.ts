@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
+import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import { HandlerRegistry } from '../../src/webhooks/handler-registry.js';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from '../support/app.js';
 import { runCommand } from '../support/commands.js';

@@ -1,10 +1,10 @@
 import type Stripe from 'stripe';
 import request from 'supertest';
-import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
+import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import { CheckoutSessionApplier } from '../../src/entitlements/checkout-session.applier.js';
 import { GrantsService } from '../../src/entitlements/grants.service.js';
 import { SubscriptionApplier } from '../../src/entitlements/subscription.applier.js';
-import { eventObject } from '../../src/stripe-emulator/objects.js';
+import { eventObject } from '../../stripe-emulator/objects.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
 import { deliverAll, eventsOf, PRICES, startEmulator, stripeEnv } from '../support/stripe-emulator.js';

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { checkoutSessionObject, eventObject } from '../../src/stripe-emulator/objects.js';
+import { checkoutSessionObject, eventObject } from '../../stripe-emulator/objects.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerAdmin, registerUser } from '../support/factories.js';
 import { customerFixture, refundFixture } from '../support/stripe-fixtures.js';

@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import request from 'supertest';
 import type { QueryRunner } from 'typeorm';
-import { checkoutSessionObject, eventObject, priceObject, subscriptionObject } from '../../src/stripe-emulator/objects.js';
+import { checkoutSessionObject, eventObject, priceObject, subscriptionObject } from '../../stripe-emulator/objects.js';
 import { CUSTOMER_LOCK_SPACE } from '../../src/database/customer-lock.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerUser, type RegisteredUser } from '../support/factories.js';

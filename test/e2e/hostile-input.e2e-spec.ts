@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import request from 'supertest';
-import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
+import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from '../support/app.js';
 import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
 import { startEmulator, stripeEnv } from '../support/stripe-emulator.js';

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import request from 'supertest';
-import { checkoutSessionObject, eventObject } from '../../src/stripe-emulator/objects.js';
+import { checkoutSessionObject, eventObject } from '../../stripe-emulator/objects.js';
 import { JsonLogger } from '../../src/observability/json-logger.js';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from '../support/app.js';
 import { bearer, registerUser } from '../support/factories.js';

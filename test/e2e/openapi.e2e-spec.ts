@@ -12,7 +12,7 @@ import request from 'supertest';
 import { JwtAuthGuard } from '../../src/auth/guards/jwt-auth.guard.js';
 import { ROLES_KEY } from '../../src/auth/guards/roles.guard.js';
 import { diffOpenApi, serializeOpenApi } from '../../src/common/openapi/openapi-document.js';
-import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
+import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import { runClientProgram } from '../openapi/client-program.js';
 import { answerViolations, operationsOf, operationViolations, schemaViolations, securityViolations } from '../openapi/openapi-rules.js';
 import { createTestApp, type TestApp } from '../support/app.js';

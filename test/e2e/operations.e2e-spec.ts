@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { EventRetentionService } from '../../src/recovery/event-retention.service.js';
-import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
+import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerUser } from '../support/factories.js';
 import { handledEventIds, payOnEmulator, startStripeTestApp } from '../support/stripe-emulator.js';

@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import request from 'supertest';
-import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
-import { addSubscriptionItem } from '../../src/stripe-emulator/subscription-items.js';
+import type { StripeEmulator } from '../../stripe-emulator/server.js';
+import { addSubscriptionItem } from '../../stripe-emulator/subscription-items.js';
 import type { TestApp } from '../support/app.js';
 import { bearer, registerUser, type RegisteredUser } from '../support/factories.js';
 import { deliverAll, eventsOf, PRICES, startStripeTestApp } from '../support/stripe-emulator.js';

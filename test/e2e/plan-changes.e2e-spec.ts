@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
+import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import type { TestApp } from '../support/app.js';
 import { bearer, registerUser, type RegisteredUser } from '../support/factories.js';
 import { deliverAll, eventsOf, PRICES, startStripeTestApp } from '../support/stripe-emulator.js';

@@ -1,17 +1,17 @@
 import type Stripe from 'stripe';
 import request from 'supertest';
-import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
-import { paymentLinkSession } from '../../src/stripe-emulator/payment-links.js';
+import type { StripeEmulator } from '../../stripe-emulator/server.js';
+import { paymentLinkSession } from '../../stripe-emulator/payment-links.js';
 import { StripeConfigCheckService } from '../../src/stripe-check/stripe-config-check.service.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
 import { deliverAll, eventsOf, PRICES, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
 import { deliver } from '../support/webhooks.js';
 import { chargeFixture, disputeFixture, refundFixture } from '../support/stripe-fixtures.js';
-import { eventObject, invoiceObject } from '../../src/stripe-emulator/objects.js';
-import { payInvoice } from '../../src/stripe-emulator/invoice-payments.js';
-import { failRefund, refundSession } from '../../src/stripe-emulator/refunds.js';
-import { cardFee, chargeSession } from '../../src/stripe-emulator/charges.js';
+import { eventObject, invoiceObject } from '../../stripe-emulator/objects.js';
+import { payInvoice } from '../../stripe-emulator/invoice-payments.js';
+import { failRefund, refundSession } from '../../stripe-emulator/refunds.js';
+import { cardFee, chargeSession } from '../../stripe-emulator/charges.js';
 import { HandlerRegistry } from '../../src/webhooks/handler-registry.js';
 
 /** A one-time price no plan maps (no catalogue id, own product, no lookup_key or metadata.plan). */

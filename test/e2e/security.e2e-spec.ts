@@ -18,8 +18,8 @@ import { startService, wantsLocalStripe, withoutStripeWarning } from '../../src/
 import { loadConfig } from '../../src/config/app-config.js';
 import { RecoveryScheduler } from '../../src/recovery/recovery.scheduler.js';
 import { StripeConfigCheckService } from '../../src/stripe-check/stripe-config-check.service.js';
-import { checkoutSessionObject, eventObject } from '../../src/stripe-emulator/objects.js';
-import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
+import { checkoutSessionObject, eventObject } from '../../stripe-emulator/objects.js';
+import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import { baseTestEnv, createTestApp, TEST_JWT_SECRET, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { bearer, registerAdmin, registerUser } from '../support/factories.js';

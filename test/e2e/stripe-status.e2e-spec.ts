@@ -3,7 +3,7 @@ import { Test } from '@nestjs/testing';
 import { AppModule } from '../../src/app.module.js';
 import { loadConfig } from '../../src/config/app-config.js';
 import { StripeConfigCheckService } from '../../src/stripe-check/stripe-config-check.service.js';
-import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
+import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import { baseTestEnv, createTestApp } from '../support/app.js';
 import { createTestDatabase } from '../support/database.js';
 import { bearer, registerAdmin, registerUser } from '../support/factories.js';

@@ -1,11 +1,11 @@
 import type Stripe from 'stripe';
 import request from 'supertest';
-import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
+import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerUser, type RegisteredUser } from '../support/factories.js';
 import { deliverAll, eventsOf, PRICES, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
 import { deliver } from '../support/webhooks.js';
-import { eventObject, subscriptionObject } from '../../src/stripe-emulator/objects.js';
+import { eventObject, subscriptionObject } from '../../stripe-emulator/objects.js';
 
 const TEAM_MONTHLY = 'price_team_monthly';
 

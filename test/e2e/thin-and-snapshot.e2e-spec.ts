@@ -1,8 +1,8 @@
 import type { LoggerService } from '@nestjs/common';
 import type Stripe from 'stripe';
 import request from 'supertest';
-import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
-import { thinNotification } from '../../src/stripe-emulator/webhook-delivery.js';
+import type { StripeEmulator } from '../../stripe-emulator/server.js';
+import { thinNotification } from '../../stripe-emulator/webhook-delivery.js';
 import { STRIPE_API_VERSION } from '../../src/stripe/stripe.client.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerUser, type RegisteredUser } from '../support/factories.js';

@@ -1,6 +1,6 @@
 import request from 'supertest';
-import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
-import { thinNotification } from '../../src/stripe-emulator/webhook-delivery.js';
+import type { StripeEmulator } from '../../stripe-emulator/server.js';
+import { thinNotification } from '../../stripe-emulator/webhook-delivery.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerUser, type RegisteredUser } from '../support/factories.js';
 import { deliverWebhooksTo, startEmulator, stripeEnv } from '../support/stripe-emulator.js';

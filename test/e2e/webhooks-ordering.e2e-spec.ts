@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { eventObject, priceObject, subscriptionObject } from '../../src/stripe-emulator/objects.js';
+import { eventObject, priceObject, subscriptionObject } from '../../stripe-emulator/objects.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { deliver, WEBHOOK_SECRET } from '../support/webhooks.js';
 

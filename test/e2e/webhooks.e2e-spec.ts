@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import request from 'supertest';
-import { checkoutSessionObject, eventObject, invoiceObject, priceObject, subscriptionObject } from '../../src/stripe-emulator/objects.js';
+import { checkoutSessionObject, eventObject, invoiceObject, priceObject, subscriptionObject } from '../../stripe-emulator/objects.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerUser, type RegisteredUser } from '../support/factories.js';
 import { deliver, ROTATED_SECRET, signPayload, WEBHOOK_SECRET } from '../support/webhooks.js';

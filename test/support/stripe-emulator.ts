@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { createStripeEmulator, type EmulatorOptions, type StripeEmulator } from '../../src/stripe-emulator/server.js';
+import { createStripeEmulator, type EmulatorOptions, type StripeEmulator } from '../../stripe-emulator/server.js';
 import { HandlerRegistry } from '../../src/webhooks/handler-registry.js';
 import { createTestApp, type TestApp } from './app.js';
 import { deliver, WEBHOOK_SECRET } from './webhooks.js';

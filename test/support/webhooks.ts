@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import request from 'supertest';
-import { stripeSignature } from '../../src/stripe-emulator/webhook-delivery.js';
+import { stripeSignature } from '../../stripe-emulator/webhook-delivery.js';
 import type { TestApp } from './app.js';
 
 export const WEBHOOK_SECRET = 'whsec_test_primary_secret_0123456789';

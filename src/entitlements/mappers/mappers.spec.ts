@@ -1,4 +1,4 @@
-import { checkoutSessionObject, priceObject, subscriptionObject } from '../../stripe-emulator/objects.js';
+import { checkoutSessionObject, priceObject, subscriptionObject } from '../../../stripe-emulator/objects.js';
 import { isFulfillable, mergePaymentStatus, mergeSessionStatus, sessionFacts } from './stripe-session.mapper.js';
 import { subscriptionFacts } from './stripe-subscription.mapper.js';
 

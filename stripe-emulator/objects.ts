@@ -1,5 +1,4 @@
 import Stripe from 'stripe';
-import { STRIPE_API_VERSION } from '../stripe/stripe.client.js';
 import { nowSeconds, stripeId } from './ids.js';
 import {
   activeEntitlementFixture,
@@ -566,7 +565,7 @@ function eventEnvelope(overrides: EventOverrides) {
     ...clone(eventEnvelopeFixture),
     id: stripeId('evt'),
     object: 'event' as const,
-    api_version: STRIPE_API_VERSION,
+    api_version: Stripe.API_VERSION,
     created: nowSeconds(),
     livemode: false,
     pending_webhooks: 1,

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { catalogue } from '../config/app-config.js';
 import { createStripeEmulator, type StripeEmulator } from './server.js';
 import type { PriceSeed } from './store.js';
 
@@ -40,12 +39,16 @@ function loadOrCreateSecrets(dataDir: string): { secretKey: string; webhookSecre
 
 /**
  * Local mode of `npm start` without STRIPE_SECRET_KEY: the emulator beside the service, a generated
- * key and webhook secret, and the example catalogue unless the environment names prices.
+ * key and webhook secret, and the example catalogue unless the environment names prices (`namedPrices`: the service's
+ * own parse of STRIPE_PRICE_<PLAN>_<INTERVAL>, so a malformed variable stops the start as it would anyway).
  */
-export async function startLocalStripe(env: Record<string, string | undefined>, dataDir: string, preferredPort = 12111): Promise<LocalStripe> {
+export async function startLocalStripe(
+  env: Record<string, string | undefined>,
+  namedPrices: ReadonlyArray<{ priceId: string; interval: PriceSeed['interval'] }>,
+  dataDir: string,
+  preferredPort = 12111,
+): Promise<LocalStripe> {
   const { secretKey, webhookSecret } = loadOrCreateSecrets(dataDir);
-  // the service's own parser of STRIPE_PRICE_<PLAN>_<INTERVAL> (a malformed variable stops the start, as it would anyway)
-  const namedPrices = catalogue(env);
   const prices: PriceSeed[] = namedPrices.length ? namedPrices.map((p) => ({ id: p.priceId, interval: p.interval })) : EXAMPLE_PRICES;
   const options = { secretKey, webhookSecret, prices, host: '127.0.0.1' };
   const emulator = await createStripeEmulator({ ...options, port: preferredPort }).catch(() => createStripeEmulator({ ...options, port: 0 }));
