@@ -35,7 +35,7 @@ export class AppModule {
         WebhooksModule,
         RecoveryModule,
         AdminModule,
-        UsageModule,
+        UsageModule.forRoot(config),
       ],
     };
   }

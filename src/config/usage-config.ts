@@ -15,6 +15,8 @@ export interface UsageConfig {
   limits: Record<string, Record<string, FeatureLimit>>;
   /** every feature some plan limits, sorted: the features the usage API knows */
   features: string[];
+  /** USAGE_EXAMPLE_ROUTES: serve the example routes of @RequiresFeature and @TracksUsage under /api/examples */
+  exampleRoutes: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -55,5 +57,7 @@ export function usageConfig(env: Env, rankedPlans: string[]): UsageConfig {
     }
     limits[plan] = byFeature;
   }
-  return { limits, features: [...features].sort() };
+  const example = env.USAGE_EXAMPLE_ROUTES?.trim() || 'false';
+  if (example !== 'true' && example !== 'false') fail('USAGE_EXAMPLE_ROUTES', `must be true or false (got "${example}")`);
+  return { limits, features: [...features].sort(), exampleRoutes: example === 'true' };
 }

@@ -1,18 +1,30 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { ApiKeysModule } from '../auth/api-keys/api-keys.module.js';
+import type { AppConfig } from '../config/app-config.js';
 import { EntitlementsModule } from '../entitlements/entitlements.module.js';
+import { AdminUsageController } from './admin-usage.controller.js';
+import { CreditsService } from './credits.service.js';
+import { UsageExamplesController } from './gating/examples.controller.js';
+import { RequiresFeatureGuard } from './gating/requires-feature.guard.js';
+import { TracksUsageInterceptor } from './gating/tracks-usage.interceptor.js';
 import { UsageTermsService } from './usage-terms.service.js';
 import { UsageController } from './usage.controller.js';
 import { UsageService } from './usage.service.js';
 
 /**
  * How much a user may still do: limits per plan, periods, counters, credits (issue 31). Above entitlements (whose
- * grants give the plan) and auth (service keys); no module imports this one except the application's.
+ * grants give the plan) and auth (service keys); no module imports this one except the application's. A module
+ * that gates its routes with @RequiresFeature or @TracksUsage imports it.
  */
-@Module({
-  imports: [EntitlementsModule, ApiKeysModule],
-  controllers: [UsageController],
-  providers: [UsageTermsService, UsageService],
-  exports: [UsageService, UsageTermsService],
-})
-export class UsageModule {}
+@Module({})
+export class UsageModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: UsageModule,
+      imports: [EntitlementsModule, ApiKeysModule],
+      controllers: [UsageController, AdminUsageController, ...(config.usage.exampleRoutes ? [UsageExamplesController] : [])],
+      providers: [UsageTermsService, UsageService, CreditsService, RequiresFeatureGuard, TracksUsageInterceptor],
+      exports: [UsageService, UsageTermsService, RequiresFeatureGuard, TracksUsageInterceptor, ApiKeysModule],
+    };
+  }
+}

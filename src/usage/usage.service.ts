@@ -5,7 +5,7 @@ import { AppError } from '../common/errors/app-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { queryRows } from '../database/query-rows.js';
 import { UsageTermsService, type FeatureTerms, type UsageTerms } from './usage-terms.service.js';
-import { CLAIM_KEY, DECIDE_TRACK, READ_STATE, STORED_ANSWER } from './usage.sql.js';
+import { CLAIM_KEY, DECIDE_TRACK, PAST_PERIODS, READ_STATE, STORED_ANSWER } from './usage.sql.js';
 
 /** One feature's state for a user, as `GET /api/usage` lists it. */
 export interface UsageItem {
@@ -58,7 +58,21 @@ export class UsageService {
 
   /** Every limited feature of the user now. */
   async list(userId: string): Promise<UsageItem[]> {
+    return this.items(await this.terms.forUser(userId));
+  }
+
+  /** What admins see: the plan, every feature now, and the ended periods (newest first). */
+  async overview(userId: string): Promise<{ plan: string; items: UsageItem[]; periods: Array<{ feature: string; periodStart: string; periodEnd: string; used: number }> }> {
     const terms = await this.terms.forUser(userId);
+    const past = await this.db.query<Array<{ feature: string; period_start: Date; period_end: Date; used: string }>>(PAST_PERIODS, [userId]);
+    return {
+      plan: terms.plan,
+      items: await this.items(terms),
+      periods: past.map((p) => ({ feature: p.feature, periodStart: iso(p.period_start)!, periodEnd: iso(p.period_end)!, used: Number(p.used) })),
+    };
+  }
+
+  private async items(terms: UsageTerms): Promise<UsageItem[]> {
     const rows = await this.state(terms, terms.features, 1);
     return terms.features.map((f, i) => ({
       feature: f.feature,

@@ -143,3 +143,31 @@ export const USAGE_TERMS = `
 /** Past periods of a user, newest first. */
 export const PAST_PERIODS = `
   SELECT feature, period_start, period_end, used::text FROM usage_periods WHERE user_id = $1 ORDER BY period_start DESC, feature LIMIT 100`;
+
+/** The counter row of (user, feature), made when missing (credits live on it). $1 user, $2 feature, $3 start, $4 end, $5 source. */
+export const ENSURE_COUNTER = `
+  INSERT INTO usage_counters (user_id, feature, period_start, period_end, period_source) VALUES ($1, $2, $3, $4, $5)
+  ON CONFLICT (user_id, feature) DO NOTHING`;
+
+/**
+ * Adds (or, negative, removes) credits, and records them in the ledger, in one statement; a removal larger than the
+ * balance changes nothing (no row back). $1 user, $2 feature, $3 amount, $4 source, $5 reason, $6 actor.
+ */
+export const ADD_CREDITS = `
+  WITH c AS (
+    UPDATE usage_counters SET credits_granted = credits_granted + $3::bigint, updated_at = now()
+    WHERE user_id = $1::uuid AND feature = $2::varchar AND credits_granted - credits_drawn + $3::bigint >= 0
+    RETURNING credits_granted - credits_drawn AS balance
+  ), l AS (
+    INSERT INTO usage_credits (user_id, feature, amount, source, reason, actor_id) SELECT $1::uuid, $2::varchar, $3::bigint, $4::varchar, $5::varchar, $6::uuid FROM c
+    RETURNING id, feature, amount, source, reason, actor_id, created_at
+  )
+  SELECT l.id, l.feature, l.amount::text, l.source, l.reason, l.actor_id, l.created_at, c.balance::text FROM c, l`;
+
+/** The balance of every feature of a user. */
+export const CREDIT_BALANCES = `
+  SELECT feature, credits_granted::text AS granted, credits_drawn::text AS drawn FROM usage_counters WHERE user_id = $1 AND credits_granted > 0`;
+
+/** The credits ledger of a user, oldest first (the order credits are drawn in). */
+export const CREDIT_LEDGER = `
+  SELECT id, feature, amount::text, source, reason, actor_id, created_at FROM usage_credits WHERE user_id = $1 ORDER BY created_at, id LIMIT 1000`;
