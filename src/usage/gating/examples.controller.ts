@@ -24,7 +24,10 @@ export class ExportDto {
 }
 
 /** About four characters per token, as the usual tokenizers count English. */
-const tokensOf = (req: Request) => Math.max(1, Math.ceil(String((req.body as { text?: unknown }).text ?? '').length / 4));
+const tokensOf = (req: Request) => {
+  const text = (req.body as { text?: unknown }).text;
+  return Math.max(1, Math.ceil((typeof text === 'string' ? text.length : 0) / 4));
+};
 
 /**
  * What a module a team adds to this service looks like when it is gated and metered (USAGE_EXAMPLE_ROUTES=true
