@@ -6,7 +6,7 @@ import { AppConfig } from '../config/app-config.js';
 import type { UsagePeriod } from '../config/usage-config.js';
 import { PlanCatalogueService } from '../entitlements/plan-catalogue.service.js';
 import { FREE_PLAN } from '../users/user.entity.js';
-import { periodWindow, type PeriodWindow } from './usage-period.js';
+import { addMonthsUtc, periodWindow, type PeriodWindow } from './usage-period.js';
 import { USAGE_TERMS } from './usage.sql.js';
 
 /** The limit of one feature for one user now, and the window it counts in. */
@@ -30,6 +30,7 @@ interface TermsRow {
   subscription_id: string | null;
   current_period_end: Date | null;
   interval: 'month' | 'year' | null;
+  renewed: boolean;
 }
 
 /**
@@ -65,7 +66,12 @@ export class UsageTermsService {
     const plan = row.plan ?? FREE_PLAN;
     const billing =
       row.subscription_id && row.current_period_end && row.interval
-        ? { subscriptionId: row.subscription_id, currentPeriodEnd: row.current_period_end, interval: row.interval }
+        ? {
+            subscriptionId: row.subscription_id,
+            // a renewal's paid invoice came before the subscription's update: the next period has begun
+            currentPeriodEnd: row.renewed ? addMonthsUtc(row.current_period_end, row.interval === 'year' ? 12 : 1) : row.current_period_end,
+            interval: row.interval,
+          }
         : null;
     const limits = this.config.usage.limits;
     const features = this.config.usage.features.map((feature) => {

@@ -128,10 +128,17 @@ export const READ_STATE = `
 
 /**
  * The user and what gives their limits: the highest-ranked active grant (the same rule as the cached plan), and the
- * billing period of its subscription when a subscription gives it. $1 user, $2 the ranking (PLAN_RANK).
+ * billing period of its subscription when a subscription gives it. `renewed`: Stripe has already said (a paid
+ * invoice whose billing period ends at or after the period our row knows, which only a renewal's invoice has) that
+ * the subscription renewed, while its `customer.subscription.updated` has not come yet.
+ * $1 user, $2 the ranking (PLAN_RANK).
  */
 export const USAGE_TERMS = `
-  SELECT u.id, g.plan, s.id AS subscription_id, s.current_period_end, s.interval
+  SELECT u.id, g.plan, s.id AS subscription_id, s.current_period_end, s.interval,
+         s.id IS NOT NULL AND EXISTS (
+           SELECT 1 FROM invoices i WHERE i.user_id = u.id AND i.stripe_subscription_id = s.stripe_subscription_id AND i.status = 'paid'
+             AND i.period_end >= s.current_period_end AND i.period_end > i.period_start
+         ) AS renewed
   FROM users u
   LEFT JOIN LATERAL (
     SELECT g.plan, g.subscription_id FROM grants g WHERE g.user_id = u.id AND ${ACTIVE_GRANT}
