@@ -23,3 +23,23 @@ describe('PLAN_LIMITS_<PLAN>', () => {
     expect(() => loadConfig({ ...base, ...env })).toThrow(message);
   });
 });
+
+describe('PLAN_OVERAGE_<PLAN> and STRIPE_METER_<FEATURE>', () => {
+  const limits = { PLAN_LIMITS_PRO: 'ai_tokens:1000/month' };
+
+  it('reads the overage plans, the meters and the flush interval', () => {
+    const config = loadConfig({ ...base, ...limits, PLAN_OVERAGE_PRO: 'ai_tokens', STRIPE_METER_AI_TOKENS: 'ai_tokens_used', USAGE_METER_FLUSH_SECONDS: '30' });
+    expect(config.usage).toMatchObject({ overage: { pro: ['ai_tokens'] }, meters: { ai_tokens: 'ai_tokens_used' }, meterFlushSeconds: 30 });
+    expect(loadConfig(base).usage.meterFlushSeconds).toBe(60);
+  });
+
+  it.each([
+    [{ PLAN_OVERAGE_PRO: 'ai_tokens' }, /STRIPE_METER_AI_TOKENS names no meter/],
+    [{ PLAN_OVERAGE_PRO: 'seats', STRIPE_METER_AI_TOKENS: 'x' }, /names seats, which no PLAN_LIMITS/],
+    [{ STRIPE_METER_SEATS: 'x' }, /STRIPE_METER_SEATS names no limited feature/],
+    [{ STRIPE_METER_AI_TOKENS: 'bad name!' }, /must be a Billing Meter event name/],
+    [{ USAGE_METER_FLUSH_SECONDS: '-1' }, /USAGE_METER_FLUSH_SECONDS/],
+  ])('refuses %j', (env, message) => {
+    expect(() => loadConfig({ ...base, ...limits, ...env })).toThrow(message);
+  });
+});

@@ -17,6 +17,12 @@ export interface UsageConfig {
   features: string[];
   /** USAGE_EXAMPLE_ROUTES: serve the example routes of @RequiresFeature and @TracksUsage under /api/examples */
   exampleRoutes: boolean;
+  /** PLAN_OVERAGE_<PLAN>: the features that plan may use past its limit (billed through the feature's meter), by plan */
+  overage: Record<string, string[]>;
+  /** STRIPE_METER_<FEATURE>: the Billing Meter's `event_name`, by feature */
+  meters: Record<string, string>;
+  /** USAGE_METER_FLUSH_SECONDS: how often the overage outbox is sent to Stripe (0: never on a timer) */
+  meterFlushSeconds: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -59,5 +65,55 @@ export function usageConfig(env: Env, rankedPlans: string[]): UsageConfig {
   }
   const example = env.USAGE_EXAMPLE_ROUTES?.trim() || 'false';
   if (example !== 'true' && example !== 'false') fail('USAGE_EXAMPLE_ROUTES', `must be true or false (got "${example}")`);
-  return { limits, features: [...features].sort(), exampleRoutes: example === 'true' };
+  const meters = meterNames(env, features);
+  return {
+    limits,
+    features: [...features].sort(),
+    exampleRoutes: example === 'true',
+    overage: overagePlans(env, rankedPlans, features, meters),
+    meters,
+    meterFlushSeconds: flushSeconds(env),
+  };
+}
+
+/** STRIPE_METER_<FEATURE>=<event name>: `<FEATURE>` is the feature upper-cased (`ai_tokens` → STRIPE_METER_AI_TOKENS). */
+function meterNames(env: Env, features: Set<string>): Record<string, string> {
+  const meters: Record<string, string> = {};
+  for (const name of Object.keys(env).sort()) {
+    const match = /^STRIPE_METER_([A-Z0-9_]+)$/.exec(name);
+    const raw = env[name]?.trim();
+    if (!match || !raw) continue;
+    const feature = [...features].find((f) => f.toUpperCase() === match[1]);
+    if (!feature) fail(name, `names no limited feature (${[...features].sort().join(', ') || 'none: set PLAN_LIMITS_<PLAN> first'})`);
+    // Stripe's event_name: up to 100 characters
+    if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(raw)) fail(name, `must be a Billing Meter event name (letters, digits, _ . : -, up to 100 characters; got "${raw}")`);
+    meters[feature] = raw;
+  }
+  return meters;
+}
+
+/** PLAN_OVERAGE_<PLAN>=feature,…: each feature limited and metered (STRIPE_METER_<FEATURE>), since overage is billed. */
+function overagePlans(env: Env, rankedPlans: string[], features: Set<string>, meters: Record<string, string>): Record<string, string[]> {
+  const overage: Record<string, string[]> = {};
+  for (const name of Object.keys(env).sort()) {
+    const match = /^PLAN_OVERAGE_([A-Z0-9_]+)$/.exec(name);
+    const raw = env[name]?.trim();
+    if (!match || !raw) continue;
+    const plan = match[1].toLowerCase();
+    if (plan !== 'free' && !rankedPlans.includes(plan)) fail(name, `names no ranked plan (free, ${rankedPlans.join(', ') || 'none'})`);
+    const list = [...new Set(raw.split(',').map((f) => f.trim()))];
+    for (const feature of list) {
+      if (!features.has(feature)) fail(name, `names ${feature}, which no PLAN_LIMITS_<PLAN> limits`);
+      if (!meters[feature]) fail(name, `lets ${feature} go past its limit, but STRIPE_METER_${feature.toUpperCase()} names no meter to bill it`);
+    }
+    overage[plan] = list.sort();
+  }
+  return overage;
+}
+
+function flushSeconds(env: Env): number {
+  const raw = env.USAGE_METER_FLUSH_SECONDS?.trim();
+  if (!raw) return 60;
+  if (!/^\d+$/.test(raw) || Number(raw) > 86400) fail('USAGE_METER_FLUSH_SECONDS', `must be a whole number of seconds from 0 to 86400 (got "${raw}")`);
+  return Number(raw);
 }

@@ -14,11 +14,16 @@ export interface FeatureTerms extends PeriodWindow {
   feature: string;
   limit: number;
   period: UsagePeriod;
+  /** may go past the limit: the plan's PLAN_OVERAGE_<PLAN> names it, and there is a meter and a customer to bill */
+  overage: boolean;
+  /** the Billing Meter's event name (STRIPE_METER_<FEATURE>), when overage is allowed */
+  meter: string | null;
 }
 
 export interface UsageTerms {
   userId: string;
   plan: string;
+  stripeCustomerId: string | null;
   /** the one clock of a request: the windows and the counter's roll are decided on it */
   now: Date;
   features: FeatureTerms[];
@@ -26,6 +31,7 @@ export interface UsageTerms {
 
 interface TermsRow {
   id: string;
+  stripe_customer_id: string | null;
   plan: string | null;
   subscription_id: string | null;
   current_period_end: Date | null;
@@ -76,9 +82,11 @@ export class UsageTermsService {
     const limits = this.config.usage.limits;
     const features = this.config.usage.features.map((feature) => {
       const limit = limits[plan]?.[feature] ?? limits[FREE_PLAN]?.[feature] ?? { feature, amount: 0, period: 'none' as const };
-      return { feature, limit: limit.amount, period: limit.period, ...periodWindow(limit.period, now, billing) };
+      const meter = this.config.usage.meters[feature] ?? null;
+      const overage = Boolean(meter && row.stripe_customer_id && this.config.usage.overage[plan]?.includes(feature));
+      return { feature, limit: limit.amount, period: limit.period, overage, meter: overage ? meter : null, ...periodWindow(limit.period, now, billing) };
     });
-    return { userId, plan, now, features };
+    return { userId, plan, stripeCustomerId: row.stripe_customer_id, now, features };
   }
 
   /** The terms of one feature (400 when unknown). */

@@ -7,6 +7,9 @@ import { CreditsService } from './credits.service.js';
 import { UsageExamplesController } from './gating/examples.controller.js';
 import { RequiresFeatureGuard } from './gating/requires-feature.guard.js';
 import { TracksUsageInterceptor } from './gating/tracks-usage.interceptor.js';
+import { AdminMeterEventsController } from './metering/admin-meter-events.controller.js';
+import { MeterOutboxService } from './metering/meter-outbox.service.js';
+import { UsageScheduler } from './usage.scheduler.js';
 import { UsageTermsService } from './usage-terms.service.js';
 import { UsageController } from './usage.controller.js';
 import { UsageService } from './usage.service.js';
@@ -22,9 +25,9 @@ export class UsageModule {
     return {
       module: UsageModule,
       imports: [EntitlementsModule, ApiKeysModule],
-      controllers: [UsageController, AdminUsageController, ...(config.usage.exampleRoutes ? [UsageExamplesController] : [])],
-      providers: [UsageTermsService, UsageService, CreditsService, RequiresFeatureGuard, TracksUsageInterceptor],
-      exports: [UsageService, UsageTermsService, RequiresFeatureGuard, TracksUsageInterceptor, ApiKeysModule],
+      controllers: [UsageController, AdminUsageController, AdminMeterEventsController, ...(config.usage.exampleRoutes ? [UsageExamplesController] : [])],
+      providers: [UsageTermsService, UsageService, CreditsService, MeterOutboxService, UsageScheduler, RequiresFeatureGuard, TracksUsageInterceptor],
+      exports: [UsageService, UsageTermsService, MeterOutboxService, RequiresFeatureGuard, TracksUsageInterceptor, ApiKeysModule],
     };
   }
 }

@@ -82,7 +82,7 @@ export class UsageService {
       remaining: Number(rows[i].remaining),
       period: f.period,
       resetsAt: iso(f.end),
-      overage: false,
+      overage: f.overage,
     }));
   }
 
@@ -108,7 +108,7 @@ export class UsageService {
         const claim = queryRows<{ fresh: number }>(await manager.query(CLAIM_KEY, [userId, feature, key, amount, f.start, f.end, f.source]));
         if (claim[0].fresh === 0) return { repeated: true as const };
         const rows = queryRows<{ used: string; credits: string; remaining: string; period_end: Date | null }>(
-          await manager.query(DECIDE_TRACK, [userId, feature, amount, f.limit, f.start, f.end, f.source, terms.now, key]),
+          await manager.query(DECIDE_TRACK, [userId, feature, amount, f.limit, f.start, f.end, f.source, terms.now, key, f.overage, f.meter ?? '', terms.stripeCustomerId ?? '']),
         );
         // refused: undo the key and the counter row this transaction may have made
         if (!rows.length) throw new Refused();
@@ -148,6 +148,7 @@ export class UsageService {
       features.map((f) => f.end),
       features.map((f) => f.source),
       features.map(() => amount),
+      features.map((f) => f.overage),
     ]);
     // unnest keeps the arrays' order; the join adds at most one counter per feature
     const byFeature = new Map(rows.map((r) => [r.feature, r]));

@@ -24,6 +24,8 @@ interface TrackInputs {
   end: string;
   source: string;
   now: string;
+  /** whether the plan may go past the limit (PLAN_OVERAGE_<PLAN>, with a meter and a Stripe customer to bill) */
+  overage: string;
 }
 
 /** The rule, as SQL expressions over a counter row `c` and the inputs `p`. */
@@ -36,9 +38,11 @@ function rule(c: CounterColumns, p: TrackInputs) {
   // the allowance first, then the credits; a negative amount (a standing cap's slot freed) takes neither
   const fromAllowance = `least(${p.amount}, greatest(${p.limit} - ${used}, 0))`;
   const fromCredits = `greatest(least(${p.amount} - ${fromAllowance}, ${credits}), 0)`;
-  const allowed = `(${p.amount} < 0 OR ${p.amount} - ${fromAllowance} - ${fromCredits} = 0)`;
+  // what neither covers: allowed only with overage, and billed through the meter
+  const overage = `greatest(${p.amount} - ${fromAllowance} - ${fromCredits}, 0)`;
+  const allowed = `(${p.amount} < 0 OR ${overage} = 0 OR ${p.overage})`;
   const remaining = `(greatest(${p.limit} - ${used}, 0) + ${credits})`;
-  return { rolled, used, credits, fromCredits, allowed, remaining };
+  return { rolled, used, credits, fromCredits, overage, allowed, remaining };
 }
 
 const TRACK_INPUTS: TrackInputs = {
@@ -48,6 +52,7 @@ const TRACK_INPUTS: TrackInputs = {
   end: '$6::timestamptz',
   source: '$7::text',
   now: '$8::timestamptz',
+  overage: '$10::boolean',
 };
 
 const TRACK_RULE = rule(
@@ -79,8 +84,10 @@ export const STORED_ANSWER = `SELECT amount::text, answer FROM usage_idempotency
  * The one statement that decides a track: a conditional UPDATE of the counter row, so concurrent tracks of the same
  * user and feature serialise on that row and each is decided on the row as the one before left it (PostgreSQL
  * re-checks the WHERE on the newest version). No row back: not allowed, and the caller rolls back. With it, the
- * period that ended is kept in `usage_periods` and the answer stored on the idempotency key.
- * $1 user, $2 feature, $3 amount, $4 limit, $5 period start, $6 period end, $7 period source, $8 now, $9 key.
+ * units past the allowance and the credits (overage) go to the meter outbox, the period that ended is kept in
+ * `usage_periods` and the answer stored on the idempotency key.
+ * $1 user, $2 feature, $3 amount, $4 limit, $5 period start, $6 period end, $7 period source, $8 now, $9 key,
+ * $10 overage allowed, $11 the meter's event name, $12 the Stripe customer.
  */
 export const DECIDE_TRACK = `
   WITH upd AS (
@@ -92,10 +99,14 @@ export const DECIDE_TRACK = `
       prev_period_end = CASE WHEN ${TRACK_RULE.rolled} THEN c.period_end ELSE c.prev_period_end END,
       prev_used = CASE WHEN ${TRACK_RULE.rolled} THEN c.used ELSE c.prev_used END,
       rolled_at = CASE WHEN ${TRACK_RULE.rolled} THEN $8::timestamptz ELSE c.rolled_at END,
+      last_overage = ${TRACK_RULE.overage},
       updated_at = now()
     WHERE c.user_id = $1::uuid AND c.feature = $2::varchar AND ${TRACK_RULE.allowed}
     RETURNING c.used, c.credits_granted - c.credits_drawn AS credits, greatest($4::bigint - c.used, 0) + c.credits_granted - c.credits_drawn AS remaining,
-              c.period_end, c.rolled_at = $8::timestamptz AS rolled, c.prev_period_start, c.prev_period_end, c.prev_used
+              c.period_end, c.rolled_at = $8::timestamptz AS rolled, c.prev_period_start, c.prev_period_end, c.prev_used, c.last_overage
+  ), metered AS (
+    INSERT INTO usage_meter_outbox (user_id, feature, event_name, stripe_customer_id, value)
+    SELECT $1::uuid, $2::varchar, $11::varchar, $12::varchar, last_overage FROM upd WHERE last_overage > 0
   ), kept AS (
     INSERT INTO usage_periods (user_id, feature, period_start, period_end, used)
     SELECT $1::uuid, $2::varchar, prev_period_start, prev_period_end, prev_used FROM upd WHERE rolled AND prev_period_start IS NOT NULL AND prev_period_end IS NOT NULL
@@ -114,16 +125,16 @@ const READ_RULE = rule(
     creditsGranted: 'coalesce(c.credits_granted, 0)',
     creditsDrawn: 'coalesce(c.credits_drawn, 0)',
   },
-  { amount: 'f.amount', limit: 'f.lim', start: 'f.start', end: 'f.end_at', source: 'f.source', now: '$2::timestamptz' },
+  { amount: 'f.amount', limit: 'f.lim', start: 'f.start', end: 'f.end_at', source: 'f.source', now: '$2::timestamptz', overage: 'f.overage' },
 );
 
 /**
  * The state of several features of one user, as a track of `amount` of each would find it, recording nothing.
- * $1 user, $2 now, then arrays: $3 features, $4 limits, $5 starts, $6 ends, $7 sources, $8 amounts.
+ * $1 user, $2 now, then arrays: $3 features, $4 limits, $5 starts, $6 ends, $7 sources, $8 amounts, $9 overage allowed.
  */
 export const READ_STATE = `
   SELECT f.feature, ${READ_RULE.used}::text AS used, ${READ_RULE.credits}::text AS credits, ${READ_RULE.remaining}::text AS remaining, ${READ_RULE.allowed} AS allowed
-  FROM unnest($3::text[], $4::bigint[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::bigint[]) AS f(feature, lim, start, end_at, source, amount)
+  FROM unnest($3::text[], $4::bigint[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::bigint[], $9::boolean[]) AS f(feature, lim, start, end_at, source, amount, overage)
   LEFT JOIN usage_counters c ON c.user_id = $1 AND c.feature = f.feature`;
 
 /**
@@ -134,7 +145,7 @@ export const READ_STATE = `
  * $1 user, $2 the ranking (PLAN_RANK).
  */
 export const USAGE_TERMS = `
-  SELECT u.id, g.plan, s.id AS subscription_id, s.current_period_end, s.interval,
+  SELECT u.id, u.stripe_customer_id, g.plan, s.id AS subscription_id, s.current_period_end, s.interval,
          s.id IS NOT NULL AND EXISTS (
            SELECT 1 FROM invoices i WHERE i.user_id = u.id AND i.stripe_subscription_id = s.stripe_subscription_id AND i.status = 'paid'
              AND i.period_end >= s.current_period_end AND i.period_end > i.period_start
@@ -178,3 +189,7 @@ export const CREDIT_BALANCES = `
 /** The credits ledger of a user, oldest first (the order credits are drawn in). */
 export const CREDIT_LEDGER = `
   SELECT id, feature, amount::text, source, reason, actor_id, created_at FROM usage_credits WHERE user_id = $1 ORDER BY created_at, id LIMIT 1000`;
+
+/** Idempotency keys older than every period (a month, at most 31 days, and some margin) are forgotten. $1 days. */
+export const PURGE_IDEMPOTENCY_KEYS = `
+  DELETE FROM usage_idempotency_keys WHERE ctid IN (SELECT ctid FROM usage_idempotency_keys WHERE created_at < now() - make_interval(days => $1) LIMIT 5000)`;
