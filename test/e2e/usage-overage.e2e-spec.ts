@@ -117,6 +117,8 @@ describe("Usage: overage through Stripe's Billing Meters", () => {
     expect(shown.body.failed).toMatchObject({ rows: 1, units: 10 });
     expect(shown.body.items[0]).toMatchObject({ userId: user.id, value: 10, status: 'failed', stripeCustomerId: customer, lastError: expect.stringMatching(/35 calendar days/) });
     await request(t.http).get('/api/admin/usage/meter-events?status=nope').set(bearer(admin.accessToken)).expect(400);
+    const status = await request(t.http).get('/api/admin/stripe/status').set(bearer(admin.accessToken)).expect(200);
+    expect(status.body.usageMeterOutbox).toEqual({ pending: { rows: 0, units: 0, oldestAgeSeconds: 0 }, failed: { rows: 1, units: 10 } });
     // kept, never resent
     expect(await t.app.get(MeterOutboxService).flush()).toMatchObject({ sent: 0, failed: 0 });
     const metrics = await request(t.http).get('/metrics').expect(200);

@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { withJobLease } from '../../database/job-lease.js';
 import { MetricsService } from '../../observability/metrics.service.js';
 import { STRIPE_CLIENT } from '../../stripe/stripe.client.js';
-import { DUE_BATCHES, FORM_BATCHES, MARK_REFUSED, MARK_RETRY, MARK_SENT, OUTBOX_ROWS, OUTBOX_SUMMARY } from './meter-outbox.sql.js';
+import { DUE_BATCHES, FORM_BATCHES, MARK_REFUSED, MARK_RETRY, MARK_SENT, OUTBOX_ROWS, OUTBOX_SUMMARY, outboxSummary, type OutboxSummary } from './meter-outbox.sql.js';
 
 /** Batches sent per flush at most; the rest wait for the next one. */
 const BATCHES_PER_FLUSH = 200;
@@ -20,11 +20,6 @@ interface DueBatch {
   value: string;
   used_at: Date;
   attempts: number;
-}
-
-export interface OutboxSummary {
-  pending: { rows: number; units: number; oldestAgeSeconds: number };
-  failed: { rows: number; units: number };
 }
 
 export interface OutboxRow {
@@ -129,13 +124,7 @@ export class MeterOutboxService {
   }
 
   async summary(): Promise<OutboxSummary> {
-    const rows = await this.db.query<Array<{ status: string; rows: number; units: string; oldest_age_seconds: number }>>(OUTBOX_SUMMARY);
-    const pending = rows.find((r) => r.status === 'pending');
-    const failed = rows.find((r) => r.status === 'failed');
-    return {
-      pending: { rows: pending?.rows ?? 0, units: Number(pending?.units ?? 0), oldestAgeSeconds: Math.round(pending?.oldest_age_seconds ?? 0) },
-      failed: { rows: failed?.rows ?? 0, units: Number(failed?.units ?? 0) },
-    };
+    return outboxSummary(await this.db.query(OUTBOX_SUMMARY));
   }
 
   async rows(status: 'pending' | 'failed' | 'sent', limit = 100): Promise<OutboxRow[]> {

@@ -28,7 +28,7 @@ export const MARK_RETRY = `
   UPDATE usage_meter_outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = now() + make_interval(secs => $3)
   WHERE batch_id = $1 AND status = 'pending'`;
 
-/** Rows and units by status, and the age of the oldest pending row. */
+/** Rows and units by status, and the age of the oldest pending row (read it with `outboxSummary`). */
 export const OUTBOX_SUMMARY = `
   SELECT status, count(*)::int AS rows, coalesce(sum(value), 0)::text AS units, extract(epoch FROM now() - min(created_at))::float AS oldest_age_seconds
   FROM usage_meter_outbox WHERE status <> 'sent' GROUP BY status`;
@@ -37,3 +37,18 @@ export const OUTBOX_SUMMARY = `
 export const OUTBOX_ROWS = `
   SELECT id::text, user_id, feature, event_name, stripe_customer_id, value::text, created_at, batch_id, status, attempts, sent_at, last_error
   FROM usage_meter_outbox WHERE status = $1 ORDER BY id DESC LIMIT $2`;
+
+export interface OutboxSummary {
+  pending: { rows: number; units: number; oldestAgeSeconds: number };
+  failed: { rows: number; units: number };
+}
+
+/** The answer of OUTBOX_SUMMARY, as the admin routes and the metrics show it. */
+export function outboxSummary(rows: Array<{ status: string; rows: number; units: string; oldest_age_seconds: number }>): OutboxSummary {
+  const pending = rows.find((r) => r.status === 'pending');
+  const failed = rows.find((r) => r.status === 'failed');
+  return {
+    pending: { rows: pending?.rows ?? 0, units: Number(pending?.units ?? 0), oldestAgeSeconds: Math.round(pending?.oldest_age_seconds ?? 0) },
+    failed: { rows: failed?.rows ?? 0, units: Number(failed?.units ?? 0) },
+  };
+}
