@@ -25,7 +25,11 @@ export class AdminUsageController {
   ) {}
 
   @Get(':id/usage')
-  @ApiOperation({ operationId: 'getAdminUserUsage', summary: "A user's limits, usage, credits ledger and past periods" })
+  @ApiOperation({
+    operationId: 'getAdminUserUsage',
+    summary: "A user's limits, usage, credits ledger and past periods",
+    description: 'The plan whose limits apply, every limited feature now, the credits ledger oldest first (with what is left of each grant), and the ended periods.',
+  })
   @ApiOkResponse({ type: AdminUsageDto })
   @ApiErrors(ErrorCode.ValidationError, ErrorCode.NotFound)
   async get(@Param() params: UsageUserParamDto): Promise<AdminUsageDto> {

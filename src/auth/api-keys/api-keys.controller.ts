@@ -27,7 +27,11 @@ export class ApiKeysController {
   }
 
   @Get()
-  @ApiOperation({ operationId: 'listApiKeys', summary: 'Service API keys, newest first (never the keys themselves)' })
+  @ApiOperation({
+    operationId: 'listApiKeys',
+    summary: 'Service API keys, newest first (never the keys themselves)',
+    description: 'Each with its prefix, scopes, when it was last used (written at most once a minute) and whether it is revoked.',
+  })
   @ApiOkResponse({ type: [ApiKeyDto] })
   async list(): Promise<ApiKeyDto[]> {
     return (await this.keys.list()).map((row) => ApiKeyDto.from(row));

@@ -27,14 +27,14 @@ export class CheckUsageDto {
   @Matches(USAGE_FEATURE, { message: 'must be a feature key' })
   feature!: string;
 
-  @ApiPropertyOptional({ description: 'How much would be used (default 1)', minimum: 1, maximum: MAX_USAGE_AMOUNT, default: 1 })
+  @ApiPropertyOptional({ description: 'How much would be used (default 1)', minimum: 1, maximum: MAX_USAGE_AMOUNT, default: 1, example: 500 })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(MAX_USAGE_AMOUNT)
   amount?: number;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'Whose usage (service keys only; a user checks their own)' })
+  @ApiPropertyOptional({ format: 'uuid', description: 'Whose usage (service keys only; a user checks their own)', example: '3f0c2a4e-8f1b-4c59-9a77-2d2f5e1b6c10' })
   @IsOptional()
   @IsUUID()
   userId?: string;
@@ -48,7 +48,7 @@ export class CheckResultDto {
 }
 
 export class TrackUsageDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: '3f0c2a4e-8f1b-4c59-9a77-2d2f5e1b6c10' })
   @IsUUID()
   userId!: string;
 

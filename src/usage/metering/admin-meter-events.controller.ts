@@ -32,7 +32,7 @@ export class MeterOutboxSummaryDto {
 }
 
 export class MeterOutboxRowDto {
-  @ApiProperty() id!: string;
+  @ApiProperty({ example: '42', description: 'The outbox row (a number, as text)' }) id!: string;
   @ApiProperty({ type: String, nullable: true, format: 'uuid' }) userId!: string | null;
   @ApiProperty() feature!: string;
   @ApiProperty({ description: "The Billing Meter's event name" }) eventName!: string;
@@ -78,7 +78,11 @@ export class AdminMeterEventsController {
 
   @Post('flush')
   @HttpCode(200)
-  @ApiOperation({ operationId: 'flushMeterEvents', summary: 'Send the due overage to Stripe now (as the timer does)' })
+  @ApiOperation({
+    operationId: 'flushMeterEvents',
+    summary: 'Send the due overage to Stripe now (as the timer does)',
+    description: 'One instance at a time: `ran: false` when another instance is sending, or without a Stripe key.',
+  })
   @ApiOkResponse({ type: MeterFlushResultDto })
   async flush(): Promise<MeterFlushResultDto> {
     const done = await this.outbox.flush();
