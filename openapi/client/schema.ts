@@ -2425,19 +2425,29 @@ export interface components {
         /** @enum {string} */
         UserRole: "user" | "admin";
         UserTimelineEntryDto: {
+            /**
+             * @description Credits added (negative: removed), for credits entries
+             * @example 5000
+             */
+            amount: number | null;
             /** Format: date-time */
             at: string;
             /** @description The Stripe event, for event entries */
             eventId: string | null;
+            /**
+             * @description The feature, for credits entries
+             * @example ai_tokens
+             */
+            feature: string | null;
             /** @description The grant, for grant entries */
             grantId: string | null;
             /**
-             * @description A grant given or revoked, or a Stripe event about one of the user’s subscriptions
+             * @description A grant given or revoked, usage credits added or removed by an admin, or a Stripe event about one of the user’s subscriptions
              * @enum {string}
              */
-            kind: "grant_added" | "grant_revoked" | "stripe_event";
+            kind: "grant_added" | "grant_revoked" | "credits" | "stripe_event";
             plan: string | null;
-            /** @description Why (grant entries) */
+            /** @description Why (grant and credits entries) */
             reason: string | null;
             /** @example customer.subscription.trial_will_end */
             type: string | null;

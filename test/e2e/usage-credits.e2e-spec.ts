@@ -57,6 +57,13 @@ describe('Usage: credits', () => {
     ]);
     const own = await request(t.http).get('/api/usage').set(bearer(user.accessToken)).expect(200);
     expect(own.body.items[0]).toMatchObject({ credits: 20, remaining: 20 });
+    const detail = await request(t.http).get(`/api/admin/users/${user.id}`).set(bearer(admin.accessToken)).expect(200);
+    expect(
+      detail.body.timeline.filter((e: { kind: string }) => e.kind === 'credits').map((e: { amount: number; reason: string; feature: string }) => [e.feature, e.amount, e.reason]),
+    ).toEqual([
+      ['ai_tokens', 50, 'goodwill'],
+      ['ai_tokens', 30, 'second'],
+    ]);
   });
 
   it('an admin removes credits, never more than the balance; bad input is 400, an unknown user 404, a user 403', async () => {
