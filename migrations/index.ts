@@ -10,6 +10,7 @@ import { GroupInOneRoundTrip1796400000000 } from './1796400000000-GroupInOneRoun
 import { SubscriptionPendingUpdate1797000000000 } from './1797000000000-SubscriptionPendingUpdate.js';
 import { ProductPlans1797100000000 } from './1797100000000-ProductPlans.js';
 import { InvoicePaymentsAndTax1797100000001 } from './1797100000001-InvoicePaymentsAndTax.js';
+import { SubscriptionSchedules1797200000000 } from './1797200000000-SubscriptionSchedules.js';
 import { UsageLimits1797300000000 } from './1797300000000-UsageLimits.js';
 export const MIGRATIONS = [
   InitialSchema1795572785393,
@@ -23,5 +24,6 @@ export const MIGRATIONS = [
   SubscriptionPendingUpdate1797000000000,
   ProductPlans1797100000000,
   InvoicePaymentsAndTax1797100000001,
+  SubscriptionSchedules1797200000000,
   UsageLimits1797300000000,
 ];

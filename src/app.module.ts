@@ -4,8 +4,9 @@ import { AuthModule } from './auth/auth.module.js';
 import { BillingModule } from './billing/billing.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
-import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { ENTITIES } from './entities.js';
 import { HealthModule } from './health/health.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { RecoveryModule } from './recovery/recovery.module.js';
@@ -23,7 +24,8 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
-        DatabaseModule,
+        // every module's entities, gathered here at the root so database/ imports none of the modules
+        DatabaseModule.forRoot(ENTITIES),
         ObservabilityModule,
         RateLimitModule,
         StripeModule,

@@ -699,7 +699,7 @@ export interface paths {
         put?: never;
         /**
          * Change the plan of my subscription
-         * @description Moves the live subscription to another plan or interval in place (one subscription, prorated per SUBSCRIPTION_PRORATION_BEHAVIOR). The answer already shows the new plan; the webhook that follows changes nothing. A change is granted only once paid: when its payment is declined or needs 3-D Secure, the plan stays as it is and the answer is 402 `payment_required` with the open invoice (`hostedInvoiceUrl`, `clientSecret` for 3-D Secure) and `pendingUpdate`; paying it applies the change. 409 without a live subscription, and while it is `past_due`, `unpaid` or has a change waiting for its payment (with the open invoice).
+         * @description Moves the live subscription to another plan or interval in place (one subscription, prorated per SUBSCRIPTION_PRORATION_BEHAVIOR). `at: period_end` (the default for a downgrade) keeps the current plan to the end of the paid period and then moves to the new price (a Stripe subscription schedule; the answer shows `scheduledChange`); choosing the current plan again drops a scheduled change. The answer already shows the new plan; the webhook that follows changes nothing. A change is granted only once paid: when its payment is declined or needs 3-D Secure, the plan stays as it is and the answer is 402 `payment_required` with the open invoice (`hostedInvoiceUrl`, `clientSecret` for 3-D Secure) and `pendingUpdate`; paying it applies the change. 409 without a live subscription, and while it is `past_due`, `unpaid` or has a change waiting for its payment (with the open invoice).
          */
         post: operations["changeSubscription"];
         delete?: never;
@@ -1323,6 +1323,11 @@ export interface components {
             atPeriodEnd: boolean;
         };
         ChangeSubscriptionDto: {
+            /**
+             * @description `now`: the change is made (and prorated) at once; `period_end`: the current plan is kept to the end of the paid period, then the new price starts (a subscription schedule). Default: `now` for an upgrade (a higher-ranked plan, or month → year), `period_end` for a downgrade.
+             * @enum {string}
+             */
+            at?: "now" | "period_end";
             /** @example month */
             interval: components["schemas"]["PriceInterval"];
             /** @example pro */
@@ -2079,6 +2084,20 @@ export interface components {
             /** @example Granted by mistake */
             reason: string;
         };
+        ScheduledChangeDto: {
+            /**
+             * Format: date-time
+             * @description When it moves: the start of the next period (the current plan is kept until then)
+             */
+            at: string;
+            /** @enum {string|null} */
+            interval: "month" | "year" | null;
+            /**
+             * @description The plan the subscription moves to (null when the price maps to no plan)
+             * @example pro
+             */
+            plan: string | null;
+        };
         SessionDisputeDto: {
             /**
              * @description In the currency's minor unit
@@ -2158,6 +2177,8 @@ export interface components {
              * @example pro
              */
             plan: string;
+            /** @description A plan change at the period end (a Stripe subscription schedule, made here or in the customer portal): the plan stays as it is until `at` */
+            scheduledChange: components["schemas"]["ScheduledChangeDto"] | null;
             /**
              * @description Stripe's status of the current subscription; null without a subscription
              * @example active

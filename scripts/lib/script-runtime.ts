@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { exitOnConfigError, loadDotEnv } from '../../src/bootstrap.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
-import { dataSourceOptions } from '../../src/database/data-source-options.js';
+import { appDataSourceOptions } from '../../src/data-source.js';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
 
 /** The service's configuration for a command-line script: `.env`, then the environment, validated (one line on error). */
@@ -31,7 +31,7 @@ export async function withScriptDatabase<T>(config: AppConfig, work: (url: strin
 /** A TypeORM data source on that database, initialised, destroyed after `work`. */
 export function withScriptDataSource<T>(config: AppConfig, options: { poolSize: number; noStatementTimeout?: boolean }, work: (ds: DataSource) => Promise<T>): Promise<T> {
   return withScriptDatabase(config, async (url) => {
-    const base = dataSourceOptions(url, options.poolSize);
+    const base = appDataSourceOptions(url, options.poolSize);
     const ds = new DataSource(options.noStatementTimeout ? { ...base, extra: { max: options.poolSize, statement_timeout: 0 } } : base);
     await ds.initialize();
     try {

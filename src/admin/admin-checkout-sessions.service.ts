@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, type Repository, type SelectQueryBuilder } from 'typeorm';
-import { CheckoutSession } from '../billing/entities/checkout-session.entity.js';
+import { CheckoutSession } from '../entitlements/entities/checkout-session.entity.js';
 import { Dispute } from '../entitlements/entities/dispute.entity.js';
 import { Fulfillment } from '../entitlements/entities/fulfillment.entity.js';
 import { PlanCatalogueService } from '../entitlements/plan-catalogue.service.js';

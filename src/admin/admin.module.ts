@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module.js';
-import { CheckoutSession } from '../billing/entities/checkout-session.entity.js';
+import { CheckoutSession } from '../entitlements/entities/checkout-session.entity.js';
 import { Fulfillment } from '../entitlements/entities/fulfillment.entity.js';
 import { User } from '../users/user.entity.js';
 import { StripeEvent } from '../webhooks/entities/stripe-event.entity.js';

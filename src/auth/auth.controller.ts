@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
-import { RateLimit } from '../common/rate-limit/rate-limit.decorator.js';
+import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
 import { AuthService } from './auth.service.js';
 import { Auth, CurrentUser } from './decorators/auth.decorator.js';
 import { LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto.js';

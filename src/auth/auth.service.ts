@@ -10,7 +10,7 @@ import { TokensService, type TokenPair } from './tokens.service.js';
 
 export type AuthResult = TokenPair & { user: UserDto };
 
-/** Register, login, refresh and logout. Throttling is declared on the routes (`@RateLimit`, src/common/rate-limit). */
+/** Register, login, refresh and logout. Throttling is declared on the routes (`@RateLimit`, src/rate-limit). */
 @Injectable()
 export class AuthService {
   constructor(

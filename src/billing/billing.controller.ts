@@ -5,7 +5,7 @@ import type { AuthenticatedUser } from '../auth/guards/jwt-auth.guard.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
 import { PageQueryDto } from '../common/pagination/cursor.js';
-import { RateLimit } from '../common/rate-limit/rate-limit.decorator.js';
+import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
 import { FeaturesService } from '../entitlements/features.service.js';
 import { CatalogueService } from './catalogue.service.js';
 import { CheckoutConfirmService } from './checkout-confirm.service.js';
@@ -174,6 +174,8 @@ export class BillingController {
     summary: 'Change the plan of my subscription',
     description:
       'Moves the live subscription to another plan or interval in place (one subscription, prorated per SUBSCRIPTION_PRORATION_BEHAVIOR). ' +
+      '`at: period_end` (the default for a downgrade) keeps the current plan to the end of the paid period and then moves to the new price ' +
+      '(a Stripe subscription schedule; the answer shows `scheduledChange`); choosing the current plan again drops a scheduled change. ' +
       'The answer already shows the new plan; the webhook that follows changes nothing. A change is granted only once paid: when its payment ' +
       'is declined or needs 3-D Secure, the plan stays as it is and the answer is 402 `payment_required` with the open invoice ' +
       '(`hostedInvoiceUrl`, `clientSecret` for 3-D Secure) and `pendingUpdate`; paying it applies the change. ' +
@@ -183,7 +185,7 @@ export class BillingController {
   @ApiOkResponse({ type: SubscriptionDto })
   @ApiErrors(ErrorCode.ValidationError, ErrorCode.PaymentRequired, ErrorCode.Conflict, ...STRIPE_ERRORS)
   change(@CurrentUser() user: AuthenticatedUser, @Body() body: ChangeSubscriptionDto, @IdempotencyKey() key?: string): Promise<SubscriptionDto> {
-    return this.subscriptions.change(user.id, body.plan, body.interval, key);
+    return this.subscriptions.change(user.id, body.plan, body.interval, key, body.at);
   }
 
   @Post('subscription/cancel')

@@ -11,6 +11,7 @@ import { OpenCheckoutSessionsService } from './open-checkout-sessions.service.js
 import { PurchaseRulesService } from './purchase-rules.service.js';
 import { StripeCustomersService } from './stripe-customers.service.js';
 import { SubscriptionService } from './subscription.service.js';
+import { SubscriptionSchedulesService } from './subscription-schedules.service.js';
 
 @Module({
   imports: [AuthModule, EntitlementsModule],
@@ -21,6 +22,7 @@ import { SubscriptionService } from './subscription.service.js';
     CheckoutConfirmService,
     StripeCustomersService,
     SubscriptionService,
+    SubscriptionSchedulesService,
     PurchaseRulesService,
     CheckoutLeaseService,
     OpenCheckoutSessionsService,

@@ -10,7 +10,7 @@ import { AppConfig, type CataloguePrice, type PriceInterval } from '../config/ap
 import { STRIPE_CLIENT, requireStripe } from '../stripe/stripe.client.js';
 import { CatalogueService } from './catalogue.service.js';
 import { CheckoutSessionDto, STRIPE_UI_MODES, type CheckoutLocale } from './dto/billing.dto.js';
-import { CheckoutSession, type CheckoutUiMode } from './entities/checkout-session.entity.js';
+import { CheckoutSession, type CheckoutUiMode } from '../entitlements/entities/checkout-session.entity.js';
 import { CheckoutLeaseService } from './checkout-lease.service.js';
 import { OpenCheckoutSessionsService } from './open-checkout-sessions.service.js';
 import { PurchaseRulesService } from './purchase-rules.service.js';
@@ -40,10 +40,8 @@ export class CheckoutService {
       const replayed = await this.byIdempotencyKey(userId, price, idempotencyKey, options.uiMode);
       if (replayed) return replayed;
       const { trial } = await this.rules.assertCanBuy(userId, price);
-      if (price.mode === 'subscription') {
-        const open = await this.openSessions.reuseOrExpire(userId, price, options.uiMode);
-        if (open) return CheckoutSessionDto.from(open);
-      }
+      const open = await this.openSessions.reuseOrExpire(userId, price, options.uiMode);
+      if (open) return CheckoutSessionDto.from(open);
       return this.createForCustomer(stripe, userId, price, trial, idempotencyKey, options);
     });
   }

@@ -5,13 +5,14 @@ import { DataSource } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
 import type { CataloguePrice } from '../config/app-config.js';
 import { STRIPE_CLIENT, requireStripe } from '../stripe/stripe.client.js';
-import { CheckoutSession, type CheckoutUiMode } from './entities/checkout-session.entity.js';
+import { CheckoutSession, type CheckoutUiMode } from '../entitlements/entities/checkout-session.entity.js';
 
 const REUSE_MARGIN_MS = 5 * 60_000;
 
 /**
- * At most one open subscription-mode Checkout Session per user, so two tabs can never lead to two subscriptions:
- * an open one for the same plan and interval is answered again; any other is expired in Stripe first.
+ * At most one open subscription-mode Checkout Session per user, so two tabs can never lead to two subscriptions,
+ * and at most one open one-time session per user and plan, so two tabs can never charge twice for one purchase:
+ * an open one for the same plan and interval is answered again; any other in its scope is expired in Stripe first.
  */
 @Injectable()
 export class OpenCheckoutSessionsService {
@@ -24,7 +25,9 @@ export class OpenCheckoutSessionsService {
 
   /** Runs under the user's checkout lease. */
   async reuseOrExpire(userId: string, price: CataloguePrice, uiMode: CheckoutUiMode = 'hosted'): Promise<CheckoutSession | null> {
-    const open = await this.db.getRepository(CheckoutSession).find({ where: { userId, mode: 'subscription', status: 'open' }, order: { createdAt: 'DESC' } });
+    // a subscription session competes with every other one (one subscription per user); a one-time one only with its plan's
+    const scope = price.mode === 'subscription' ? { mode: 'subscription' as const } : { mode: 'payment' as const, plan: price.plan };
+    const open = await this.db.getRepository(CheckoutSession).find({ where: { userId, status: 'open', ...scope }, order: { createdAt: 'DESC' } });
     // a session about to expire by itself is not handed out again; one of another UI mode cannot be paid the way the caller wants
     const payable = (s: CheckoutSession) => (s.uiMode === 'hosted' ? !!s.url : !!s.clientSecret);
     const reusable = (s: CheckoutSession) =>

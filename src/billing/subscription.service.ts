@@ -13,7 +13,9 @@ import { SubscriptionSyncService } from '../entitlements/subscription-sync.servi
 import { STRIPE_CLIENT, requireStripe } from '../stripe/stripe.client.js';
 import { CatalogueService } from './catalogue.service.js';
 import { InvoicesService } from './invoices.service.js';
-import type { PortalSessionDto, SubscriptionDto, SubscriptionPreviewDto } from './dto/billing.dto.js';
+import type { ChangeTiming, PortalSessionDto, SubscriptionDto, SubscriptionPreviewDto } from './dto/billing.dto.js';
+import { PlanCatalogueService } from '../entitlements/plan-catalogue.service.js';
+import { SubscriptionSchedulesService } from './subscription-schedules.service.js';
 
 const lineIsProration = (line: Stripe.InvoiceLineItem): boolean => Boolean(line.parent?.subscription_item_details?.proration ?? line.parent?.invoice_item_details?.proration);
 
@@ -33,6 +35,8 @@ export class SubscriptionService {
     private readonly grants: GrantsService,
     private readonly sync: SubscriptionSyncService,
     private readonly invoices: InvoicesService,
+    private readonly plans: PlanCatalogueService,
+    private readonly schedules: SubscriptionSchedulesService,
   ) {}
 
   async current(userId: string): Promise<SubscriptionDto> {
@@ -110,12 +114,22 @@ export class SubscriptionService {
    * answers 402 `payment_required` with where to pay. A subscription that owes money (`past_due`, `unpaid`, or
    * a change already waiting for its payment) is not changed: 409 with the open invoice.
    */
-  async change(userId: string, plan: string, interval: PriceInterval, idempotencyKey?: string): Promise<SubscriptionDto> {
+  async change(userId: string, plan: string, interval: PriceInterval, idempotencyKey?: string, at?: ChangeTiming): Promise<SubscriptionDto> {
     const price = this.subscriptionPrice(plan, interval);
     const live = await this.live(userId);
-    if (live.priceId === price.priceId && !live.pendingPriceId) return this.current(userId);
+    if (live.priceId === price.priceId && !live.pendingPriceId) {
+      // choosing the plan one already has drops a change scheduled for the period end
+      if (live.scheduledAt) await this.schedules.release(live);
+      return this.current(userId);
+    }
     const stripe = requireStripe(this.stripe);
     await this.refuseWhileOwing(stripe, live);
+    if ((at ?? this.defaultTiming(live, price.plan, price.interval)) === 'period_end') {
+      await this.schedules.changeAtPeriodEnd(userId, live, price, idempotencyKey);
+      return this.current(userId);
+    }
+    // a change now replaces one scheduled for the period end (whose next phase would undo it)
+    if (live.scheduleId) await this.schedules.release(live);
     const itemId = await this.itemId(stripe, live);
     const metadata = { userId, plan: price.plan, interval: price.interval };
     await stripe.subscriptions.update(
@@ -135,6 +149,14 @@ export class SubscriptionService {
     await this.sync.applyFromStripe(async (s) => (fresh = await s.subscriptions.retrieve(live.stripeSubscriptionId, { expand: ['latest_invoice'] })), userId);
     if (fresh?.pending_update) throw await this.paymentRequired(userId, fresh);
     return this.current(userId);
+  }
+
+  /** A downgrade (a lower-ranked plan, or the same plan year → month) waits for the period end; anything else is made now. */
+  private defaultTiming(live: Subscription, plan: string, interval: PriceInterval): ChangeTiming {
+    if (!live.plan) return 'now';
+    const [from, to] = [this.plans.rankOf(live.plan), this.plans.rankOf(plan)];
+    if (to !== from) return to < from ? 'period_end' : 'now';
+    return live.interval === 'year' && interval === 'month' ? 'period_end' : 'now';
   }
 
   /** 409 while the subscription owes money: a change now would pile a new invoice on the unpaid one. */
@@ -165,6 +187,8 @@ export class SubscriptionService {
   /** `atPeriodEnd: true` schedules the end (access to the end of the paid period); false ends it now. */
   async cancel(userId: string, atPeriodEnd: boolean): Promise<SubscriptionDto> {
     const live = await this.live(userId);
+    // Stripe refuses to cancel a subscription a schedule manages: the schedule (and its change) goes first
+    await this.schedules.release(live);
     await this.sync.applyFromStripe(
       (s) => (atPeriodEnd ? s.subscriptions.update(live.stripeSubscriptionId, { cancel_at_period_end: true }) : s.subscriptions.cancel(live.stripeSubscriptionId)),
       userId,
@@ -176,6 +200,8 @@ export class SubscriptionService {
   async resume(userId: string): Promise<SubscriptionDto> {
     const live = await this.live(userId);
     const id = live.stripeSubscriptionId;
+    // a schedule that would end the subscription with its last phase is told to release it instead
+    if (await this.schedules.resumeIfEnding(live)) return this.current(userId);
     let call: (s: Stripe) => Promise<Stripe.Subscription>;
     if (live.status === 'paused') call = (s) => s.subscriptions.resume(id, { billing_cycle_anchor: { type: 'now' }, payment_behavior: 'resume_on_payment_success' });
     else if (live.cancelAtPeriodEnd) call = (s) => s.subscriptions.update(id, { cancel_at_period_end: false });
@@ -216,7 +242,7 @@ export class SubscriptionService {
   private async itemId(stripe: Stripe, live: Subscription): Promise<string> {
     if (live.stripeItemId) return live.stripeItemId;
     const remote = await stripe.subscriptions.retrieve(live.stripeSubscriptionId);
-    const item = remote.items.data[0];
+    const item = this.plans.planItem(remote.items.data);
     if (!item) throw AppError.conflict('This subscription has no item to change');
     return item.id;
   }
@@ -255,5 +281,12 @@ function toDto(plan: string, s: Subscription | null): SubscriptionDto {
     pausedCollection: s?.pauseBehavior ? { behavior: s.pauseBehavior, resumesAt: s.pauseResumesAt } : null,
     actionRequired: null,
     pendingUpdate: s?.pendingPriceId ? { plan: s.pendingPlan, interval: s.pendingInterval, expiresAt: s.pendingExpiresAt } : null,
+    scheduledChange: scheduledChange(s),
   };
+}
+
+/** The schedule's next phase, when it moves the plan item to another price (a phase that changes nothing else is no change of plan). */
+function scheduledChange(s: Subscription | null): SubscriptionDto['scheduledChange'] {
+  if (!s?.scheduledAt || !s.scheduledPriceId || s.scheduledPriceId === s.priceId) return null;
+  return { plan: s.scheduledPlan, interval: s.scheduledInterval, at: s.scheduledAt };
 }

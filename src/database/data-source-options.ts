@@ -1,13 +1,16 @@
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
-import { ENTITIES } from './entities.js';
 
-/** One definition of the connection, shared by the app, the migration CLI, tests and benchmarks. */
-export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
+/**
+ * One definition of the connection, shared by the app, the migration CLI, tests and benchmarks. The entities are the
+ * caller's: each module owns its own, and the composition root (src/data-source.ts, app.module) gathers them, so this
+ * folder imports none of the modules above it.
+ */
+export function dataSourceOptions(url: string, entities: NonNullable<DataSourceOptions['entities']>, poolSize = 10): DataSourceOptions {
   return {
     type: 'postgres',
     ...connectionOf(url),
-    entities: ENTITIES,
+    entities,
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type Stripe from 'stripe';
 import type { EntityManager } from 'typeorm';
-import { CheckoutSession } from '../billing/entities/checkout-session.entity.js';
+import { CheckoutSession } from './entities/checkout-session.entity.js';
 import { queryPrepared } from '../database/prepared-query.js';
 import type { PreparedStatement } from '../database/pipelined-transactions.js';
 import { FREE_PLAN } from '../users/user.entity.js';
@@ -137,7 +137,8 @@ export interface SessionApplication {
 /** One session's row of `APPLY_SESSIONS`'s input (`$1`, a JSON array of these; the names are its columns). */
 export function sessionInput(facts: SessionFacts, ctx: ApplyContext, plans: PlanCatalogueService): Record<string, unknown> {
   const interval = facts.metadataInterval;
-  const subscriptionPlan = ctx.subscription ? plans.planOf(subscriptionFacts(ctx.subscription).price) : null;
+  const subscriptionPrice = ctx.subscription ? subscriptionFacts(ctx.subscription, (items) => plans.planItem(items)).price : null;
+  const subscriptionPlan = subscriptionPrice ? plans.planOf(subscriptionPrice) : null;
   const failed = ctx.eventType === 'checkout.session.async_payment_failed';
   return {
     session_id: facts.stripeSessionId,
@@ -148,7 +149,7 @@ export function sessionInput(facts: SessionFacts, ctx: ApplyContext, plans: Plan
     // the plan of a session first seen here; a purchase made outside this API has it only in its line items
     plan: facts.metadataPlan ?? subscriptionPlan ?? ctx.linePlan ?? null,
     interval: interval === 'month' || interval === 'year' || interval === 'once' ? interval : null,
-    price_id: ctx.subscription ? subscriptionFacts(ctx.subscription).price.id : null,
+    price_id: subscriptionPrice?.id ?? null,
     status: facts.status,
     payment_status: facts.paymentStatus,
     amount_total: facts.amountTotal,
@@ -395,12 +396,13 @@ CROSS JOIN LATERAL (
 ) f
 -- needs_applier: with no applier to follow ($5), a won session whose rest would write fails the statement: its user
 -- row changed after the snapshot, refunds or disputes came before it, or its subscription has a row (its own event
--- came first, or a concurrent one this snapshot cannot see) that is not linked to a user
+-- came first, or a concurrent one this snapshot cannot see) that is not linked to a user or is still 'incomplete'
+-- (the paid session's provisional state comes after it: orderStates)
 WHERE CASE WHEN $5::boolean AND f._won AND (
         NOT f._account_written
         OR (s.stripe_payment_intent_id IS NOT NULL AND f._attached > 0)
         OR (s.mode = 'subscription' AND s.stripe_subscription_id IS NOT NULL AND NOT f._subscription_created
-            AND NOT EXISTS (SELECT 1 FROM subscriptions x WHERE x.stripe_subscription_id = s.stripe_subscription_id AND x.user_id IS NOT NULL)))
+            AND NOT EXISTS (SELECT 1 FROM subscriptions x WHERE x.stripe_subscription_id = s.stripe_subscription_id AND x.user_id IS NOT NULL AND x.status <> 'incomplete')))
       THEN checkout_applier_needed(s.stripe_session_id) ELSE true END`;
 
 /** The returned row as the entity callers work with (confirm and sync answer it), through TypeORM's own column mapping. */

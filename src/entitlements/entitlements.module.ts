@@ -14,6 +14,7 @@ import { EventPrefetchService } from './event-prefetch.service.js';
 import { PriceLookupService } from './price-lookup.service.js';
 import { SessionLinePlanService } from './session-line-plan.service.js';
 import { StripeSessionSyncService } from './stripe-session-sync.service.js';
+import { SubscriptionScheduleApplier } from './subscription-schedule.applier.js';
 import { SubscriptionApplier } from './subscription.applier.js';
 import { SubscriptionSyncService } from './subscription-sync.service.js';
 
@@ -41,6 +42,7 @@ import { SubscriptionSyncService } from './subscription-sync.service.js';
     PriceLookupService,
     SessionLinePlanService,
     EventPrefetchService,
+    SubscriptionScheduleApplier,
   ],
   exports: [
     PlanCatalogueService,
@@ -58,6 +60,7 @@ import { SubscriptionSyncService } from './subscription-sync.service.js';
     PriceLookupService,
     SessionLinePlanService,
     EventPrefetchService,
+    SubscriptionScheduleApplier,
   ],
 })
 export class EntitlementsModule {}

@@ -6,6 +6,10 @@ import { queryRows } from '../database/query-rows.js';
 import { FREE_PLAN, User } from '../users/user.entity.js';
 import { Grant } from './entities/grant.entity.js';
 import { PlanCatalogueService } from './plan-catalogue.service.js';
+import { ENDED_STATUSES } from './subscription-lifecycle.js';
+
+/** The ended statuses as an SQL list: an `unpaid` subscription is still the user's current one (Stripe reactivates it once paid). */
+const ENDED_SQL = ENDED_STATUSES.map((status) => `'${status}'`).join(', ');
 
 /**
  * A grant gives its plan now: not revoked, started, not ended. "Now" is the statement's start, not the
@@ -50,7 +54,7 @@ export function planCacheUpdate(
        ) b ON true
        LEFT JOIN LATERAL (
          SELECT x.stripe_subscription_id, x.status, x.price_id, x.current_period_end, x.cancel_at_period_end, x.state_at FROM ${subscriptions} x WHERE x.user_id = k.id
-         ORDER BY x.status IN ('canceled', 'incomplete_expired', 'unpaid'), x.created_at DESC LIMIT 1
+         ORDER BY x.status IN (${ENDED_SQL}), x.created_at DESC LIMIT 1
        ) s ON true
        WHERE u.id = k.id AND u.xmin = seen.version`;
 }

@@ -98,6 +98,21 @@ export class PlanCatalogueService {
     return this.catalogueText;
   }
 
+  /**
+   * The item that carries the plan among a subscription's (or a schedule phase's) items: the one whose price maps
+   * to the highest-ranked plan, so an add-on listed first is never taken for the plan; the first item when none maps.
+   */
+  planItem<T extends { price?: Stripe.Price | string | null }>(items: readonly T[]): T | undefined {
+    let best: T | undefined;
+    let bestRank = 0;
+    for (const item of items) {
+      const plan = this.planOf(priceFacts(item.price));
+      const rank = plan ? this.rankOf(plan) : 0;
+      if (rank > bestRank) [best, bestRank] = [item, rank];
+    }
+    return best ?? items[0];
+  }
+
   /** 0 for free (or an unranked name), 1 for the lowest ranked plan, and so on. */
   rankOf(plan: string): number {
     return plan === FREE_PLAN ? 0 : (this.rank.get(plan) ?? 0);

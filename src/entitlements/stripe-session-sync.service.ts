@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { CheckoutSession } from '../billing/entities/checkout-session.entity.js';
+import type { CheckoutSession } from './entities/checkout-session.entity.js';
 import { customerOfObject, lockCustomer } from '../database/customer-lock.js';
 import { STRIPE_CLIENT, requireStripe } from '../stripe/stripe.client.js';
 import { CheckoutSessionApplier } from './checkout-session.applier.js';

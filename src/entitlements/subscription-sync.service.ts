@@ -6,6 +6,10 @@ import { customerOfObject, lockCustomer } from '../database/customer-lock.js';
 import { STRIPE_CLIENT, requireStripe } from '../stripe/stripe.client.js';
 import type { Subscription } from './entities/subscription.entity.js';
 import { SubscriptionApplier } from './subscription.applier.js';
+import { SubscriptionScheduleApplier } from './subscription-schedule.applier.js';
+
+/** A schedule read with its phases' prices, so that prices outside the catalogue map by product too. */
+const SCHEDULE_EXPAND = ['phases.items.price'];
 
 /**
  * Applies subscriptions read from Stripe's API (always outside any transaction): after a plan change, cancel or
@@ -19,6 +23,7 @@ export class SubscriptionSyncService {
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe | null,
     @InjectDataSource() private readonly db: DataSource,
     private readonly applier: SubscriptionApplier,
+    private readonly schedules: SubscriptionScheduleApplier,
   ) {}
 
   /** Runs a Stripe call that answers the subscription, then applies the answer as the newest state. */
@@ -31,6 +36,27 @@ export class SubscriptionSyncService {
       return this.applier.apply(manager, subscription, { at: readAt, userId });
     });
     return row;
+  }
+
+  /** Runs a Stripe call that answers a subscription schedule, then reads it (with its prices) and applies it as the newest state. */
+  async applyScheduleFromStripe(call: (stripe: Stripe) => Promise<Stripe.SubscriptionSchedule>): Promise<void> {
+    const stripe = requireStripe(this.stripe);
+    const { id } = await call(stripe);
+    const readAt = new Date();
+    const schedule = await stripe.subscriptionSchedules.retrieve(id, { expand: SCHEDULE_EXPAND });
+    await this.db.transaction(async (manager) => {
+      await lockCustomer(manager, customerOfObject(schedule));
+      await this.schedules.apply(manager, schedule, readAt);
+    });
+  }
+
+  /** Reads one schedule from Stripe and applies it; failures are logged (the caller has already committed). */
+  async refreshSchedule(scheduleId: string): Promise<void> {
+    try {
+      await this.applyScheduleFromStripe((stripe) => stripe.subscriptionSchedules.retrieve(scheduleId));
+    } catch (error) {
+      this.logger.warn(`could not read subscription schedule ${scheduleId} from Stripe: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   /** Reads one subscription from Stripe and applies it; failures are logged (the caller has already committed). */

@@ -6,6 +6,7 @@ import { Subscription } from './entities/subscription.entity.js';
 import { GrantsService } from './grants.service.js';
 import { subscriptionFacts, type SubscriptionFacts } from './mappers/stripe-subscription.mapper.js';
 import { PlanCatalogueService } from './plan-catalogue.service.js';
+import { NO_SCHEDULE } from './subscription-schedule.applier.js';
 import { orderStates, statusGrants } from './subscription-lifecycle.js';
 import { UUID_PATTERN } from '../common/pagination/cursor.js';
 
@@ -13,6 +14,8 @@ export interface SubscriptionApplyResult {
   row: Subscription | null;
   /** the event's order against the stored state could not be proven: read the subscription from Stripe */
   ambiguous: boolean;
+  /** a schedule now manages the subscription whose phases are not stored: read it from Stripe */
+  scheduleToRead?: string;
 }
 
 export interface SubscriptionApplyOptions {
@@ -24,6 +27,17 @@ export interface SubscriptionApplyOptions {
   previousStatus?: string | null;
   /** the user, when the caller already knows it (the session that created the subscription) */
   userId?: string | null;
+}
+
+/**
+ * What a subscription state says of its schedule: none (a released schedule's change is gone, and later events of
+ * that schedule are older than this state), another one (its phases are read from Stripe), or the stored one.
+ */
+function scheduleValues(scheduleId: string | null | undefined, current: Subscription | null, at: Date | null): Partial<Subscription> {
+  if (scheduleId === undefined || scheduleId === (current?.scheduleId ?? null)) return {};
+  if (scheduleId !== null) return { ...NO_SCHEDULE, scheduleId };
+  const newer = at !== null && at.getTime() > (current?.scheduleStateAt?.getTime() ?? -Infinity);
+  return { ...NO_SCHEDULE, ...(newer ? { scheduleStateAt: at } : {}) };
 }
 
 /**
@@ -42,7 +56,7 @@ export class SubscriptionApplier {
   ) {}
 
   async apply(manager: EntityManager, subscription: Stripe.Subscription, options: SubscriptionApplyOptions): Promise<SubscriptionApplyResult> {
-    const facts = subscriptionFacts(subscription);
+    const facts = subscriptionFacts(subscription, (items) => this.plans.planItem(items));
     if (options.deleted && facts.status !== 'incomplete_expired') facts.status = 'canceled';
     return this.applyFacts(manager, facts, options);
   }
@@ -85,6 +99,7 @@ export class SubscriptionApplier {
       pendingInterval: facts.pending?.interval ?? null,
       pendingExpiresAt: facts.pending?.expiresAt ?? null,
       stateAt: options.at,
+      ...scheduleValues(facts.scheduleId, current, options.at),
     };
     let row: Subscription;
     if (current) {
@@ -97,6 +112,7 @@ export class SubscriptionApplier {
       if (!raw.length) return this.applyFacts(manager, facts, options);
       row = repo.create({ ...values, id: raw[0].id });
     }
+    const scheduleToRead = facts.scheduleId && facts.scheduleId !== current?.scheduleId ? facts.scheduleId : undefined;
     if (!userId) {
       this.logger.warn(`Subscription ${facts.id} matches no user (customer ${facts.customerId ?? 'none'}); stored unlinked`);
       return { row, ambiguous: order.ambiguous };
@@ -105,7 +121,7 @@ export class SubscriptionApplier {
     await this.grantFor(manager, row, userId);
     if (facts.customerId) await this.grants.linkCustomer(manager, userId, facts.customerId);
     await this.grants.recompute(manager, userId);
-    return { row, ambiguous: order.ambiguous };
+    return { row, ambiguous: order.ambiguous, scheduleToRead };
   }
 
   private async grantFor(manager: EntityManager, row: Subscription, userId: string): Promise<void> {

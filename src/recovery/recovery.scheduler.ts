@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { TokensService } from '../auth/tokens.service.js';
-import { RateLimitService } from '../common/rate-limit/rate-limit.service.js';
+import { RateLimitService } from '../rate-limit/rate-limit.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { EventRecoveryService } from './event-recovery.service.js';
 import { EventRetentionService } from './event-retention.service.js';

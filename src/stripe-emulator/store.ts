@@ -21,6 +21,7 @@ import {
   subscriptionObject,
 } from './objects.js';
 import { cardError, CustomerPayments, paymentBehavior, pendingUpdate, unpaidInvoice, withPendingUpdateApplied } from './payments.js';
+import { ScheduleBook } from './schedules.js';
 import type { WebhookDelivery } from './webhook-delivery.js';
 
 type Params = Record<string, unknown>;
@@ -121,6 +122,8 @@ export class EmulatorStore {
   taxSettingsStatus: 'active' | 'pending' = 'active';
   /** each customer's saved card: whether charging it succeeds, is declined or needs 3-D Secure */
   readonly payments = new CustomerPayments();
+  /** subscription schedules (`/v1/subscription_schedules`) */
+  readonly schedules = new ScheduleBook(this);
 
   constructor(
     private readonly baseUrl: () => string,
@@ -487,6 +490,11 @@ export class EmulatorStore {
     return next;
   }
 
+  /** A new state of a subscription from the schedule book (emits `customer.subscription.updated` when something changed). */
+  replaceSubscription(next: Stripe.Subscription): Stripe.Subscription {
+    return this.commitSubscription(next);
+  }
+
   private updateSubscriptionState(id: string, changes: Partial<Stripe.Subscription>, emitUpdate = true): Stripe.Subscription {
     const next = { ...clone(this.subscription(id)), ...changes } as Stripe.Subscription;
     return this.commitSubscription(next, { emitUpdate: emitUpdate && changes.status !== 'incomplete_expired' });
@@ -504,6 +512,7 @@ export class EmulatorStore {
     if (ENDED.has(current.status) && keys.some((k) => k !== 'metadata' && k !== 'cancellation_details')) {
       throw new EmulatorError(400, 'invalid_request_error', 'A canceled subscription can only update its cancellation_details and metadata.');
     }
+    this.schedules.refuseCancellation(current, params);
     const now = nowSeconds();
     const next = clone(current);
     if (params.metadata !== undefined) next.metadata = mergeMetadata(current.metadata, params.metadata);
@@ -730,6 +739,7 @@ export class EmulatorStore {
     };
     this.subscriptions.set(id, subscription);
     this.pendingProrations.delete(id);
+    this.schedules.subscriptionCanceled(current);
     this.emit({ type: 'customer.subscription.deleted', data: { object: subscription } });
     return subscription;
   }
@@ -841,10 +851,16 @@ export class EmulatorStore {
     const current = this.subscription(id);
     if (ENDED.has(current.status)) throw EmulatorError.invalid('A canceled subscription does not renew.');
     if (current.status === 'paused' || current.status === 'incomplete') throw EmulatorError.invalid(`A subscription with a status of \`${current.status}\` does not renew.`);
-    if (current.status === 'trialing') return this.endTrial(id, { paid: true });
+    // a schedule's next phase takes over at the period end (its new price is the one the renewal bills)
+    const phased = this.schedules.advance(current, currentPeriodEnd(current));
+    if (phased === 'cancel') return this.endSubscription(id, current.canceled_at ?? currentPeriodEnd(current), currentPeriodEnd(current));
+    if (current.status === 'trialing') {
+      this.subscriptions.set(id, phased);
+      return this.endTrial(id, { paid: true });
+    }
     const end = currentPeriodEnd(current);
     if (current.cancel_at !== null && current.cancel_at <= end) return this.endSubscription(id, current.canceled_at ?? current.cancel_at, current.cancel_at);
-    const next = clone(current);
+    const next = clone(phased);
     if (next.pause_collection?.resumes_at && next.pause_collection.resumes_at <= end) next.pause_collection = null;
     next.items = { ...next.items, data: nextPeriodItems(next, (item) => item.current_period_end) };
     if (next.status === 'past_due' || next.status === 'unpaid') next.status = 'active';

@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import type { AppConfig } from '../config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
+import { BusyError } from '../common/errors/busy-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 
 /** Injection token of the one configured Stripe SDK client (`null` when STRIPE_SECRET_KEY is unset). */
@@ -11,19 +12,15 @@ export const STRIPE_API_VERSION = Stripe.API_VERSION;
 
 /**
  * Thrown (inside the SDK, which wraps it in a StripeConnectionError) when STRIPE_MAX_CONCURRENCY requests
- * are already in flight: a slow Stripe then costs callers a quick 503, not a queue of sockets and memory.
+ * are already in flight: a slow Stripe then costs callers a quick 503 (the exception filter knows BusyError), not a
+ * queue of sockets and memory.
  */
-export class StripeBusyError extends Error {
+export class StripeBusyError extends BusyError {
   readonly code = 'stripe_concurrency_limit';
   constructor(limit: number) {
     super(`${limit} Stripe requests are already in flight on this instance (STRIPE_MAX_CONCURRENCY)`);
     this.name = 'StripeBusyError';
   }
-}
-
-/** True for the SDK's error around a StripeBusyError. */
-export function isStripeBusy(error: unknown): boolean {
-  return error instanceof Stripe.errors.StripeConnectionError && (error as { detail?: unknown }).detail instanceof StripeBusyError;
 }
 
 /** The SDK's Node HTTP client with a cap on requests in flight (each try counts once). */

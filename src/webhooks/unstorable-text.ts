@@ -1,4 +1,4 @@
-import { sqlState } from '../database/sql-state.js';
+import { sqlState } from '../common/errors/sql-state.js';
 
 /**
  * PostgreSQL's text and jsonb cannot hold U+0000: `unsupported Unicode escape sequence` (22P05) or

@@ -17,7 +17,7 @@ import { CUSTOMER_LOCK_SPACE, customerOfObject } from '../database/customer-lock
 import { HandlerRegistry, type HandlerContext, type StripeEventHandler } from './handler-registry.js';
 import { GroupCommit } from './group-commit.js';
 import { PipelinedTransactions, type PreparedStatement } from '../database/pipelined-transactions.js';
-import { sqlState } from '../database/sql-state.js';
+import { sqlState } from '../common/errors/sql-state.js';
 import { APPLIER_NEEDED } from '../entitlements/checkout-session.applier.js';
 import { ApiVersionWatch } from './api-version-watch.js';
 import { EventPrefetchService, type EventPrefetch } from '../entitlements/event-prefetch.service.js';

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { DatabaseModule } from '../database/database.module.js';
 import { EntitlementsModule } from '../entitlements/entitlements.module.js';
 import { HandlerRegistry } from './handler-registry.js';
 import { CheckoutSessionHandler } from './handlers/checkout-session.handler.js';
@@ -9,6 +8,7 @@ import { CustomerHandler } from './handlers/customer.handler.js';
 import { InvoiceHandler, InvoicePaymentHandler } from './handlers/invoice.handler.js';
 import { DisputeHandler, RefundHandler } from './handlers/payments.handler.js';
 import { SubscriptionHandler } from './handlers/subscription.handler.js';
+import { SubscriptionScheduleHandler } from './handlers/subscription-schedule.handler.js';
 import { ApiVersionWatch } from './api-version-watch.js';
 import { WebhookProcessorService } from './webhook-processor.service.js';
 import { ThinEventsService } from './thin-events.service.js';
@@ -16,7 +16,7 @@ import { WebhooksController } from './webhooks.controller.js';
 
 /** Webhook transport: the signature check, the inbox, and the handler registry; what events mean is in EntitlementsModule. */
 @Module({
-  imports: [DiscoveryModule, DatabaseModule, EntitlementsModule],
+  imports: [DiscoveryModule, EntitlementsModule],
   controllers: [WebhooksController],
   providers: [
     WebhookProcessorService,
@@ -25,6 +25,7 @@ import { WebhooksController } from './webhooks.controller.js';
     HandlerRegistry,
     CheckoutSessionHandler,
     SubscriptionHandler,
+    SubscriptionScheduleHandler,
     InvoiceHandler,
     InvoicePaymentHandler,
     EntitlementsHandler,

@@ -169,8 +169,8 @@ describe('Billing', () => {
     it('lists my sessions newest first with cursor pages', async () => {
       const user = await registerUser(t);
       const ids: string[] = [];
-      // one-time sessions: an open subscription session would be answered again instead of a new one
-      for (let i = 0; i < 5; i++) ids.push((await create(user, { plan: 'lifetime', interval: 'once' })).body.id);
+      // an open session of the same plan and UI mode would be answered again: alternating the mode makes a new one each time
+      for (let i = 0; i < 5; i++) ids.push((await create(user, { plan: 'lifetime', interval: 'once', uiMode: i % 2 ? 'embedded' : 'hosted' })).body.id);
       const page1 = await request(t.http).get('/api/billing/checkout-sessions?limit=2').set(bearer(user.accessToken)).expect(200);
       expect(page1.body.items.map((s: { id: string }) => s.id)).toEqual([ids[4], ids[3]]);
       const page2 = await request(t.http).get(`/api/billing/checkout-sessions?limit=2&cursor=${page1.body.nextCursor}`).set(bearer(user.accessToken)).expect(200);

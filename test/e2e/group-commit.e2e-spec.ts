@@ -157,6 +157,20 @@ describe('Group commit of webhook deliveries', () => {
     }
   });
 
+  it("applies a group again with the applier when a subscription's own `incomplete` state came first: the paid session's state replaces it", async () => {
+    const [a, b] = await Promise.all([paidSession(t), paidSession(t)]);
+    const incomplete = { ...subscriptionOf(a.session, { userId: a.user.id }), status: 'incomplete' as const };
+    await deliver(t, eventObject('customer.subscription.created', incomplete)).expect(200);
+    expect((await me(a.user)).plan).toBe('free');
+    const { responses, statements } = await deliveredTogether([a.event, b.event]);
+    expect(responses.map((r) => r.status)).toEqual([200, 200]);
+    expect(transactions(statements)).toBe(2);
+    for (const p of [a, b]) {
+      expect((await me(p.user)).plan).toBe('pro');
+      expect(await fulfilments(p.session.id)).toBe(1);
+    }
+  });
+
   it('applies a group again with the applier when a refund of a session came before it', async () => {
     const user = await registerUser(t);
     const paymentIntent = `pi_group_${Date.now()}`;

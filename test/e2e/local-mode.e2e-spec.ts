@@ -37,7 +37,9 @@ describe('Local mode (no STRIPE_SECRET_KEY, no DATABASE_URL)', () => {
       { timeoutMs: 120_000 },
     );
   }, 300_000);
-  // stopping is checked here, after the tests (in any order) have used the running service
+  // stopping is checked here, after the tests (in any order) have used the running service: a test of its own
+  // could run first and stop the service under the others
+  /* eslint-disable jest/no-standalone-expect */
   afterAll(async () => {
     try {
       if (!service) return;
@@ -51,6 +53,7 @@ describe('Local mode (no STRIPE_SECRET_KEY, no DATABASE_URL)', () => {
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     }
   }, 60_000);
+  /* eslint-enable jest/no-standalone-expect */
 
   const api = async (path: string, init: { method?: string; token?: string; body?: unknown } = {}) => {
     const res = await fetch(`${service.url}${path}`, {

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { SubscriptionsAndGrants1795900000000 } from '../../migrations/1795900000000-SubscriptionsAndGrants.js';
-import { dataSourceOptions } from '../../src/database/data-source-options.js';
+import { appDataSourceOptions } from '../../src/data-source.js';
 import { createTestDatabase } from '../support/database.js';
 
 /** Issue 14: the grants ledger and subscription rows are built from what a database of the previous version holds. */
@@ -9,7 +9,7 @@ describe('Migration to subscriptions and grants', () => {
   it('builds subscription rows and grants from users and sessions, so that no one loses what they had', async () => {
     const database = await createTestDatabase();
     const before = MIGRATIONS.slice(0, MIGRATIONS.indexOf(SubscriptionsAndGrants1795900000000));
-    const old = new DataSource({ ...dataSourceOptions(database.url, 2), migrations: before });
+    const old = new DataSource({ ...appDataSourceOptions(database.url, 2), migrations: before });
     await old.initialize();
     await old.runMigrations({ transaction: 'each' });
     const user = async (email: string, plan: string, extra: Record<string, unknown> = {}) => {
@@ -38,7 +38,7 @@ describe('Migration to subscriptions and grants', () => {
     const lapsed = await user('lapsed@example.com', 'free', { stripe_customer_id: 'cus_d', stripe_subscription_id: 'sub_d', subscription_status: 'canceled' });
     await old.destroy();
 
-    const ds = new DataSource(dataSourceOptions(database.url, 2));
+    const ds = new DataSource(appDataSourceOptions(database.url, 2));
     await ds.initialize();
     try {
       await ds.runMigrations({ transaction: 'each' });
@@ -66,7 +66,7 @@ describe('Migration to subscriptions and grants', () => {
 
   it('leaves the schema exactly as the entities describe it (nothing for migration:generate to add)', async () => {
     const database = await createTestDatabase();
-    const ds = new DataSource(dataSourceOptions(database.url, 2));
+    const ds = new DataSource(appDataSourceOptions(database.url, 2));
     await ds.initialize();
     try {
       await ds.runMigrations({ transaction: 'each' });

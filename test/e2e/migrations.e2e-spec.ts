@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
-import { dataSourceOptions } from '../../src/database/data-source-options.js';
+import { appDataSourceOptions } from '../../src/data-source.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /** Everything a migration can make in the public schema, as comparable text. */
@@ -31,7 +31,7 @@ const EMPTY = { tables: [], columns: [], indexes: [], constraints: [], types: []
 /** A fresh, empty database and a data source on it, for one test. */
 async function fresh(): Promise<{ ds: DataSource; close: () => Promise<void> }> {
   const database: TestDatabase = await createTestDatabase();
-  const ds = new DataSource(dataSourceOptions(database.url, 2));
+  const ds = new DataSource(appDataSourceOptions(database.url, 2));
   await ds.initialize();
   return {
     ds,
@@ -97,7 +97,7 @@ async function runOne(ds: DataSource) {
   const next = MIGRATIONS.find((m) => !done.has(new m().name ?? m.name));
   if (!next) return [];
   const single = new DataSource({
-    ...dataSourceOptions(String((ds.options as { url: string }).url), 1),
+    ...appDataSourceOptions(String((ds.options as { url: string }).url), 1),
     migrations: [...MIGRATIONS.filter((m) => done.has(new m().name ?? m.name)), next],
   });
   await single.initialize();

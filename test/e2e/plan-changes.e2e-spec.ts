@@ -54,9 +54,9 @@ describe('Plan changes where money fails', () => {
   describe('a replayed Idempotency-Key (item 2)', () => {
     it('team → pro (D1) → team (U1) → pro (D2) → replay U1 leaves the stored plan equal to what Stripe bills', async () => {
       const { user, subscriptionId } = await subscribed('team');
-      await change(user, { plan: 'pro', interval: 'month' }, 'D1').expect(200);
+      await change(user, { plan: 'pro', interval: 'month', at: 'now' }, 'D1').expect(200);
       await change(user, { plan: 'team', interval: 'month' }, 'U1').expect(200);
-      await change(user, { plan: 'pro', interval: 'month' }, 'D2').expect(200);
+      await change(user, { plan: 'pro', interval: 'month', at: 'now' }, 'D2').expect(200);
       const replay = await change(user, { plan: 'team', interval: 'month' }, 'U1').expect(200);
       const billed = billedPlan(subscriptionId);
       expect(replay.body.subscriptionPlan).toBe(billed);

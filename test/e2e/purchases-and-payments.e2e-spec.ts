@@ -95,6 +95,27 @@ describe('Purchases from anywhere', () => {
     stripe.store.prices.get(MERCH)!.metadata = {};
   });
 
+  it('at most one open one-time checkout per plan: a second tab gets the open one, so one lifetime is never paid twice', async () => {
+    const user = await registerUser(t);
+    const checkout = (key?: string) => {
+      const req = request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken));
+      return (key ? req.set('Idempotency-Key', key) : req).send({ plan: 'lifetime', interval: 'once' }).expect(201);
+    };
+    const [first, second] = await Promise.all([checkout('tab-1'), checkout('tab-2')]);
+    expect(second.body.stripeSessionId).toBe(first.body.stripeSessionId);
+    expect((await checkout()).body.stripeSessionId).toBe(first.body.stripeSessionId);
+    const created = stripe.requests.filter((r) => r.method === 'POST' && r.path === '/v1/checkout/sessions' && r.body.client_reference_id === user.id);
+    expect(created).toHaveLength(1);
+
+    // once it is paid, the plan is owned: a further checkout of it is refused, not opened
+    await deliverAll(
+      t,
+      eventsOf(stripe, () => stripe.completeCheckout(first.body.stripeSessionId)),
+    );
+    expect((await me(t, user)).plan).toBe('lifetime');
+    await request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send({ plan: 'lifetime', interval: 'once' }).expect(409);
+  });
+
   it('a session whose line items Stripe cannot list fails its event, which a later delivery applies', async () => {
     const user = await registerUser(t);
     const session = paymentLinkSession(stripe.store, { price: PRICES.lifetime, clientReferenceId: user.id });

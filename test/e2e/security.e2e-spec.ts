@@ -24,17 +24,19 @@ import { baseTestEnv, createTestApp, TEST_JWT_SECRET, type TestApp } from '../su
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { bearer, registerAdmin, registerUser } from '../support/factories.js';
 import { startEmulator, stripeEnv, TEST_STRIPE_KEY } from '../support/stripe-emulator.js';
+import { until, untilValue } from '../support/until.js';
 import { deliver, WEBHOOK_SECRET } from '../support/webhooks.js';
 
 const ADMIN_PASSWORD = 'admin-password-1';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const cursorOf = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-/** A "Stripe" that accepts connections and never answers a byte. */
-async function startSilentServer(): Promise<{ url: string; close(): Promise<void> }> {
+/** A "Stripe" that accepts connections and never answers a byte; `requests` holds the first line of each request it got. */
+async function startSilentServer(): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
+  const requests: string[] = [];
   const server: Server = createServer((socket) => {
     sockets.add(socket);
+    socket.once('data', (chunk: Buffer) => requests.push(chunk.toString('latin1').split('\r\n')[0]));
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
   });
@@ -42,6 +44,7 @@ async function startSilentServer(): Promise<{ url: string; close(): Promise<void
   const { port } = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${port}`,
+    requests,
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -176,26 +179,30 @@ describe('Security: a slow Stripe cannot take the service down', () => {
     try {
       const buyers = [await registerUser(t), await registerUser(t), await registerUser(t)];
       const someone = await registerUser(t);
-      const checkouts = buyers.map((b) =>
-        request(t.http)
-          .post('/api/billing/checkout-sessions')
-          .set(bearer(b.accessToken))
-          .send({ plan: 'pro', interval: 'month' })
-          .then((r) => r),
-      );
-      await sleep(700);
-      let started = Date.now();
+      const customerCalls = () => silent.requests.filter((line) => line.startsWith('POST /v1/customers')).length;
+      const before = customerCalls();
+      let checkoutsSettled = false;
+      const checkouts = Promise.all(
+        buyers.map((b) =>
+          request(t.http)
+            .post('/api/billing/checkout-sessions')
+            .set(bearer(b.accessToken))
+            .send({ plan: 'pro', interval: 'month' })
+            .then((r) => r),
+        ),
+      ).finally(() => (checkoutsSettled = true));
+      // the three checkouts are waiting on Stripe (each has sent its customer request)
+      await until(() => customerCalls() >= before + 3, 'the three checkouts to call Stripe');
+      // health and login answer while the checkouts still wait: not queued behind Stripe (how fast is bench's business)
       await request(t.http).get('/api/health').expect(200);
-      expect(Date.now() - started).toBeLessThan(1500);
-      started = Date.now();
       const signedIn = await login(t, someone.email, someone.password);
       expect(signedIn.status).toBe(200);
-      expect(Date.now() - started).toBeLessThan(2000);
+      expect(checkoutsSettled).toBe(false);
       const [{ waiting }] = (await observer.query(`SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`))
         .rows as Array<{ waiting: number }>;
       expect(waiting).toBe(0);
       // the checkouts themselves give up after the short timeout (and one retry): 503, no customer linked
-      for (const res of await Promise.all(checkouts)) expect(res.body).toMatchObject({ error: 'service_unavailable' });
+      for (const res of await checkouts) expect(res.body).toMatchObject({ error: 'service_unavailable' });
       const [{ linked }] = await t.db.query(`SELECT count(*)::int AS linked FROM users WHERE stripe_customer_id IS NOT NULL`);
       expect(linked).toBe(0);
     } finally {
@@ -211,21 +218,22 @@ describe('Security: a slow Stripe cannot take the service down', () => {
       await t.app.get(StripeConfigCheckService).settled();
       const buyers = [await registerUser(t), await registerUser(t), await registerUser(t)];
       const started = Date.now();
+      let finished = 0;
       const results = await Promise.all(
         buyers.map((b) =>
           request(t.http)
             .post('/api/billing/checkout-sessions')
             .set(bearer(b.accessToken))
             .send({ plan: 'pro', interval: 'month' })
-            .then((res) => ({ res, ms: Date.now() - started })),
+            .then((res) => ({ res, ms: Date.now() - started, finishedBefore: finished++ })),
         ),
       );
-      results.sort((a, b) => a.ms - b.ms);
+      // in the order they finished: "at once" is the busy answer coming first, while the calls that got a slot still wait
+      results.sort((a, b) => a.finishedBefore - b.finishedBefore);
       expect(results[0].res.status).toBe(503);
       expect(results[0].res.body).toMatchObject({ error: 'service_unavailable', message: expect.stringContaining('busy') });
       expect(Number(results[0].res.headers['retry-after'])).toBeGreaterThan(0);
-      expect(results[0].ms).toBeLessThan(1800);
-      // the two that got a slot waited for Stripe's timeout
+      // the two that got a slot waited for Stripe's timeout (a lower bound set by STRIPE_TIMEOUT_MS, not a speed)
       expect(results[2].ms).toBeGreaterThanOrEqual(2000);
     } finally {
       await t.close();
@@ -233,10 +241,9 @@ describe('Security: a slow Stripe cannot take the service down', () => {
   });
 
   it('with Stripe unreachable the service starts at once and GET /api/admin/stripe/status shows the check pending until it is done', async () => {
-    const started = Date.now();
+    // "at once": the app is up while the check of the unreachable Stripe is still pending (asserted below)
     const t = await createTestApp(silentStripe());
     try {
-      expect(Date.now() - started).toBeLessThan(8000);
       const admin = await registerAdmin(t);
       const pending = await request(t.http).get('/api/admin/stripe/status').set(bearer(admin.accessToken)).expect(200);
       expect(pending.body).toMatchObject({ mode: 'test', pending: true, checkedAt: null });
@@ -256,9 +263,8 @@ describe('Security: a slow Stripe cannot take the service down', () => {
     const config = loadConfig({ ...baseTestEnv(database.url), ...silentStripe(), NODE_ENV: 'production', STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET });
     const app = (await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile()).createNestApplication({ logger: false });
     try {
-      const started = Date.now();
+      // how long the start takes is bench's figure; here: init finishes (within the test's timeout) with the check done
       await app.init();
-      expect(Date.now() - started).toBeLessThan(12_000);
       expect(app.get(StripeConfigCheckService).current()).toMatchObject({ pending: false, problems: [expect.stringContaining('could not be checked')] });
     } finally {
       await app.close();
@@ -387,18 +393,19 @@ describe('Security: retention and the job schedule', () => {
     );
     await t.db.query(`INSERT INTO auth_throttle (key, failures, window_ends) VALUES ('test:expired', 3, now() - interval '1 minute'), ('test:live', 3, now() + interval '1 hour')`);
 
-    const deadline = Date.now() + 8000;
-    let left: { events: string[]; tokens: string[]; throttle: string[] };
-    do {
-      await sleep(300);
-      left = {
+    const left = await untilValue(
+      async () => ({
         events: (await t.db.query(`SELECT id FROM stripe_events WHERE id LIKE 'evt_retention_%' ORDER BY id`)).map((r: { id: string }) => r.id),
         tokens: (await t.db.query(`SELECT id FROM refresh_tokens WHERE user_id = $1`, [user.id])).map(
           (r: { id: string }) => Object.keys(ids).find((k) => ids[k] === r.id) ?? 'live',
         ),
         throttle: (await t.db.query(`SELECT key FROM auth_throttle WHERE key LIKE 'test:%' ORDER BY key`)).map((r: { key: string }) => r.key),
-      };
-    } while (Date.now() < deadline && (left.events.length > 2 || left.tokens.length > 2 || left.throttle.length > 1));
+      }),
+      (left) => left.events.length <= 2 && left.tokens.length <= 2 && left.throttle.length <= 1,
+      'the retention jobs to delete the old rows',
+      8000,
+      100,
+    );
     expect(left.events).toEqual(['evt_retention_failed', 'evt_retention_recent']);
     expect(left.tokens.sort()).toEqual(['live', 'usedYesterday']);
     expect(left.throttle).toEqual(['test:live']);

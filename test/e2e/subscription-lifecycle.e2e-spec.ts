@@ -5,6 +5,7 @@ import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerUser, type RegisteredUser } from '../support/factories.js';
 import { deliverAll, eventsOf, PRICES, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
 import { deliver } from '../support/webhooks.js';
+import { eventObject, subscriptionObject } from '../../src/stripe-emulator/objects.js';
 
 const TEAM_MONTHLY = 'price_team_monthly';
 
@@ -122,6 +123,18 @@ describe('Subscription lifecycle edges', () => {
         eventsOf(stripe, () => stripe.setSubscriptionStatus(subscriptionId, 'canceled')),
       );
       await checkout(user, 'pro', 'month').expect(201);
+    });
+
+    it("an unpaid subscription stays the user's current one next to a newer ended one (it can still be paid)", async () => {
+      const user = await registerUser(t);
+      const { subscriptionId, events } = await buy(user, 'pro', 'month');
+      await deliverAll(t, [...events, ...eventsOf(stripe, () => stripe.setSubscriptionStatus(subscriptionId, 'unpaid'))]);
+      // a subscription of the same customer made and ended elsewhere (the Dashboard), newer than the unpaid one
+      const customer = stripe.store.subscription(subscriptionId).customer as string;
+      const other = subscriptionObject({ customer, status: 'canceled', created: stripe.store.subscription(subscriptionId).created + 60 });
+      await deliver(t, eventObject('customer.subscription.deleted', other)).expect(200);
+      expect(await me(user)).toMatchObject({ plan: 'free', subscriptionStatus: 'unpaid' });
+      expect((await request(t.http).get('/api/billing/subscription').set(bearer(user.accessToken)).expect(200)).body).toMatchObject({ status: 'unpaid' });
     });
 
     it('without a stored open invoice the 409 points to the customer portal', async () => {

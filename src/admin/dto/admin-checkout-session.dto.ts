@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { CheckoutMode, CheckoutPaymentStatus, CheckoutSession, CheckoutSessionStatus, CheckoutUiMode } from '../../billing/entities/checkout-session.entity.js';
+import type { CheckoutMode, CheckoutPaymentStatus, CheckoutSession, CheckoutSessionStatus, CheckoutUiMode } from '../../entitlements/entities/checkout-session.entity.js';
 import type { FulfillmentSource } from '../../entitlements/entities/fulfillment.entity.js';
 import type { StripeEventStatus } from '../../webhooks/entities/stripe-event.entity.js';
 import { AdminUserDto } from './admin-user.dto.js';

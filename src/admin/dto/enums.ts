@@ -1,4 +1,4 @@
-import type { CheckoutMode, CheckoutPaymentStatus, CheckoutSessionStatus } from '../../billing/entities/checkout-session.entity.js';
+import type { CheckoutMode, CheckoutPaymentStatus, CheckoutSessionStatus } from '../../entitlements/entities/checkout-session.entity.js';
 import { KNOWN_SUBSCRIPTION_STATUSES } from '../../common/openapi/subscription-status.js';
 import type { FulfillmentSource } from '../../entitlements/entities/fulfillment.entity.js';
 import type { UserRole } from '../../users/user.entity.js';

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
-import type { CheckoutMode, CheckoutPaymentStatus, CheckoutSessionStatus } from '../../billing/entities/checkout-session.entity.js';
+import type { CheckoutMode, CheckoutPaymentStatus, CheckoutSessionStatus } from '../../entitlements/entities/checkout-session.entity.js';
 import { PageQueryDto } from '../../common/pagination/cursor.js';
 import { DateRangeQueryDto } from './date-range.query.js';
 import { PAYMENT_STATUSES, SESSION_MODES, SESSION_STATUSES } from './enums.js';

@@ -3,7 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import type Stripe from 'stripe';
-import type { CheckoutSession, CheckoutUiMode } from '../entities/checkout-session.entity.js';
+import type { CheckoutSession, CheckoutUiMode } from '../../entitlements/entities/checkout-session.entity.js';
 
 export const INTERVALS = ['month', 'year', 'once'] as const;
 
@@ -270,6 +270,17 @@ export class PendingUpdateDto {
   expiresAt!: Date | null;
 }
 
+export class ScheduledChangeDto {
+  @ApiProperty({ type: String, nullable: true, example: 'pro', description: 'The plan the subscription moves to (null when the price maps to no plan)' })
+  plan!: string | null;
+
+  @ApiProperty({ type: String, enum: ['month', 'year'], nullable: true })
+  interval!: 'month' | 'year' | null;
+
+  @ApiProperty({ type: String, format: 'date-time', description: 'When it moves: the start of the next period (the current plan is kept until then)' })
+  at!: Date;
+}
+
 export class SubscriptionDto {
   @ApiProperty({ example: 'pro', description: "The user's plan: the highest-ranked active grant (a subscription, a one-time purchase or an admin's grant); `free` when none" })
   plan!: string;
@@ -307,9 +318,30 @@ export class SubscriptionDto {
     description: 'A plan change whose payment failed or waits for 3-D Secure: the plan stays as it is until the open invoice is paid',
   })
   pendingUpdate!: PendingUpdateDto | null;
+
+  @ApiProperty({
+    type: ScheduledChangeDto,
+    nullable: true,
+    description: 'A plan change at the period end (a Stripe subscription schedule, made here or in the customer portal): the plan stays as it is until `at`',
+  })
+  scheduledChange!: ScheduledChangeDto | null;
 }
 
-export class ChangeSubscriptionDto extends PlanChoiceDto {}
+export const CHANGE_TIMINGS = ['now', 'period_end'] as const;
+export type ChangeTiming = (typeof CHANGE_TIMINGS)[number];
+
+export class ChangeSubscriptionDto extends PlanChoiceDto {
+  @ApiProperty({
+    enum: CHANGE_TIMINGS,
+    required: false,
+    description:
+      '`now`: the change is made (and prorated) at once; `period_end`: the current plan is kept to the end of the paid period, then the new ' +
+      'price starts (a subscription schedule). Default: `now` for an upgrade (a higher-ranked plan, or month → year), `period_end` for a downgrade.',
+  })
+  @IsOptional()
+  @IsIn(CHANGE_TIMINGS)
+  at?: ChangeTiming;
+}
 
 export class SubscriptionPreviewQueryDto extends PlanChoiceDto {}
 

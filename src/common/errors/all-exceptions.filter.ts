@@ -2,9 +2,9 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { Request, Response } from 'express';
 import { QueryFailedError } from 'typeorm';
 import Stripe from 'stripe';
-import { isStripeBusy } from '../../stripe/stripe.client.js';
 import { AppError } from './app-error.js';
-import { sqlState } from '../../database/sql-state.js';
+import { isBusy } from './busy-error.js';
+import { sqlState } from './sql-state.js';
 import { ERROR_STATUS, ErrorCode } from './error-code.js';
 
 const STATUS_CODES: Record<number, ErrorCode> = {
@@ -87,7 +87,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 
   private fromStripe(error: InstanceType<typeof Stripe.errors.StripeError>, requestId: string, admin: boolean) {
-    if (isStripeBusy(error)) {
+    // the SDK wraps the Stripe client's own StripeBusyError (a BusyError) in a StripeConnectionError
+    if (error instanceof Stripe.errors.StripeConnectionError && isBusy(error)) {
       return {
         status: 503,
         body: { error: ErrorCode.ServiceUnavailable, message: 'The service is busy talking to Stripe, try again shortly', requestId },

@@ -1,5 +1,5 @@
 import { Column, Entity, JoinColumn, OneToOne, PrimaryColumn, type Relation } from 'typeorm';
-import { CheckoutSession } from '../../billing/entities/checkout-session.entity.js';
+import { CheckoutSession } from './checkout-session.entity.js';
 
 export type FulfillmentSource = 'webhook' | 'confirm' | 'sync' | 'replay' | 'recovery';
 

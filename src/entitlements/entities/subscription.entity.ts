@@ -96,6 +96,27 @@ export class Subscription {
   @Column({ name: 'pending_expires_at', type: 'timestamptz', nullable: true })
   pendingExpiresAt!: Date | null;
 
+  /** The subscription schedule that manages it (ours for a change at the period end, or one made in the portal). */
+  @Column({ name: 'schedule_id', type: 'varchar', length: 255, nullable: true })
+  scheduleId!: string | null;
+
+  /** What the schedule's next phase moves the plan item to, and when; null when it changes no plan. */
+  @Column({ name: 'scheduled_plan', type: 'varchar', length: 64, nullable: true })
+  scheduledPlan!: string | null;
+
+  @Column({ name: 'scheduled_price_id', type: 'varchar', length: 255, nullable: true })
+  scheduledPriceId!: string | null;
+
+  @Column({ name: 'scheduled_interval', type: 'varchar', length: 16, nullable: true })
+  scheduledInterval!: 'month' | 'year' | null;
+
+  @Column({ name: 'scheduled_at', type: 'timestamptz', nullable: true })
+  scheduledAt!: Date | null;
+
+  /** Stripe `created` of the newest schedule event (or read) applied */
+  @Column({ name: 'schedule_state_at', type: 'timestamptz', nullable: true })
+  scheduleStateAt!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
   createdAt!: Date;
 

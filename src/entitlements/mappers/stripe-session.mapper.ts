@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import type { CheckoutMode, CheckoutPaymentStatus, CheckoutSessionStatus, CheckoutUiMode } from '../../billing/entities/checkout-session.entity.js';
+import type { CheckoutMode, CheckoutPaymentStatus, CheckoutSessionStatus, CheckoutUiMode } from '../entities/checkout-session.entity.js';
 import { idOf, seconds } from './stripe-values.js';
 
 /** What our row needs from a Stripe Checkout Session, whatever path brought it. */

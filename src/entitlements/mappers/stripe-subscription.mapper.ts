@@ -22,6 +22,8 @@ export interface SubscriptionFacts {
   latestInvoiceId: string | null;
   metadataPlan: string | null;
   metadataUserId: string | null;
+  /** the subscription schedule that manages it, if any; undefined when the state does not say (a provisional one) */
+  scheduleId?: string | null;
   /** a change waiting for its invoice to be paid (Stripe's `pending_update`): the plan item's new price */
   pending?: { price: PriceFacts; interval: 'month' | 'year' | null; expiresAt: Date | null } | null;
 }
@@ -40,10 +42,13 @@ function pendingFacts(subscription: Stripe.Subscription, item: Stripe.Subscripti
   return { price: priceFacts(next.price), interval: intervalOf(next), expiresAt: seconds(update.expires_at) };
 }
 
-export function subscriptionFacts(subscription: Stripe.Subscription): SubscriptionFacts {
+/** Picks the item that carries the plan (PlanCatalogueService.planItem); without one, the first item. */
+export type PlanItemPicker = (items: readonly Stripe.SubscriptionItem[]) => Stripe.SubscriptionItem | undefined;
+
+export function subscriptionFacts(subscription: Stripe.Subscription, planItem: PlanItemPicker = (items) => items[0]): SubscriptionFacts {
   const items = subscription.items?.data ?? [];
   const ends = items.map((i) => i.current_period_end).filter((n): n is number => typeof n === 'number');
-  const item = items[0];
+  const item = planItem(items);
   const recurring = intervalOf(item);
   return {
     id: subscription.id,
@@ -64,6 +69,7 @@ export function subscriptionFacts(subscription: Stripe.Subscription): Subscripti
     latestInvoiceId: idOf(subscription.latest_invoice),
     metadataPlan: subscription.metadata?.plan ?? null,
     metadataUserId: subscription.metadata?.userId ?? null,
+    scheduleId: idOf(subscription.schedule),
     pending: pendingFacts(subscription, item),
   };
 }

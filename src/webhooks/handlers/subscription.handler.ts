@@ -28,12 +28,14 @@ export class SubscriptionHandler implements StripeEventHandler {
   async handle(event: Stripe.Event, ctx: HandlerContext): Promise<void> {
     const previous = (event.data as { previous_attributes?: { status?: unknown } }).previous_attributes;
     const subscription = event.data.object as Stripe.Subscription;
-    const { ambiguous } = await this.applier.apply(ctx.manager, subscription, {
+    const { ambiguous, scheduleToRead } = await this.applier.apply(ctx.manager, subscription, {
       at: ctx.eventCreated,
       deleted: event.type === 'customer.subscription.deleted',
       previousStatus: typeof previous?.status === 'string' ? previous.status : null,
     });
     // two states of one second that nothing orders: Stripe's current object settles it
     if (ambiguous) ctx.afterCommit.push(() => this.sync.refresh(subscription.id));
+    // a schedule (made in the portal, say) whose own event came first, before the subscription was stored
+    if (scheduleToRead) ctx.afterCommit.push(() => this.sync.refreshSchedule(scheduleToRead));
   }
 }

@@ -2,9 +2,9 @@ import { Injectable, Logger, type CallHandler, type ExecutionContext, type NestI
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { mergeMap, type Observable } from 'rxjs';
-import { AppConfig } from '../../config/app-config.js';
-import { AppError } from '../errors/app-error.js';
-import { ErrorCode } from '../errors/error-code.js';
+import { AppConfig } from '../config/app-config.js';
+import { AppError } from '../common/errors/app-error.js';
+import { ErrorCode } from '../common/errors/error-code.js';
 import { RATE_LIMIT_KEY, type RateLimitPolicy } from './rate-limit.policy.js';
 import { RateLimitService, throttleKey, type RateLimitKey } from './rate-limit.service.js';
 

@@ -1,7 +1,7 @@
 import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
-import type { AppConfig } from '../../config/app-config.js';
-import { ErrorCode } from '../errors/error-code.js';
-import { ApiErrors } from '../http/api-errors.decorator.js';
+import type { AppConfig } from '../config/app-config.js';
+import { ErrorCode } from '../common/errors/error-code.js';
+import { ApiErrors } from '../common/http/api-errors.decorator.js';
 import { RateLimitInterceptor } from './rate-limit.interceptor.js';
 import { RATE_LIMIT_KEY, type RateLimitPolicy } from './rate-limit.policy.js';
 
