@@ -1,5 +1,8 @@
 import request from 'supertest';
-import { meteredTotal, meterEvents } from '../../src/stripe-emulator/meter-events.js';
+import { createMeter, meteredTotal, meterEvents } from '../../src/stripe-emulator/meter-events.js';
+import { StripeConfigCheckService } from '../../src/stripe-check/stripe-config-check.service.js';
+import { STRIPE_CLIENT } from '../../src/stripe/stripe.client.js';
+import type Stripe from 'stripe';
 import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
 import { MeterOutboxService } from '../../src/usage/metering/meter-outbox.service.js';
 import { createTestApp, type TestApp } from '../support/app.js';
@@ -26,6 +29,8 @@ describe("Usage: overage through Stripe's Billing Meters", () => {
       STRIPE_METER_AI_TOKENS: 'ai_tokens_used',
       USAGE_METER_FLUSH_SECONDS: '0',
     };
+    // the meter Stripe bills overage with (the start-up check looks for it)
+    createMeter(stripe.store, { display_name: 'AI tokens', event_name: 'ai_tokens_used', default_aggregation: { formula: 'sum' } });
     t = await createTestApp(env);
     admin = await registerAdmin(t);
     writeKey = (
@@ -124,5 +129,21 @@ describe("Usage: overage through Stripe's Billing Meters", () => {
     const metrics = await request(t.http).get('/metrics').expect(200);
     expect(metrics.text).toMatch(/usage_meter_units_total\{outcome="failed"\} 10/);
     expect(metrics.text).toMatch(/usage_meter_pending_units 0/);
+  });
+
+  it("Stripe's meter summarises what was sent for the customer, and the start-up check finds the meter", async () => {
+    const { user, customer } = await subscriber();
+    await track(t.http, user.id, 1042).expect(200);
+    await t.app.get(MeterOutboxService).flush();
+    const sdk = t.app.get<Stripe>(STRIPE_CLIENT);
+    const [meter] = (await sdk.billing.meters.list({ status: 'active' })).data.filter((m) => m.event_name === 'ai_tokens_used');
+    const now = Math.floor(Date.now() / 1000);
+    const summaries = await sdk.billing.meters.listEventSummaries(meter.id, { customer, start_time: now - 3600, end_time: now + 3600 });
+    expect(summaries.data.map((s) => s.aggregated_value)).toEqual([42]);
+    const check = t.app.get(StripeConfigCheckService);
+    await check.settled();
+    expect(check.current().problems.filter((p) => p.includes('STRIPE_METER'))).toEqual([]);
+    const other = await check.check(sdk);
+    expect(other.problems.filter((p) => p.includes('STRIPE_METER'))).toEqual([]);
   });
 });
