@@ -16,14 +16,16 @@ import { UsageService } from './usage.service.js';
 
 /**
  * How much a user may still do: limits per plan, periods, counters, credits (issue 31). Above entitlements (whose
- * grants give the plan) and auth (service keys); no module imports this one except the application's. A module
- * that gates its routes with @RequiresFeature or @TracksUsage imports it.
+ * grants give the plan) and auth (service keys); no module imports this one except the application's. It is global,
+ * so the guard and the interceptor behind @RequiresFeature and @TracksUsage resolve in any module's controllers.
  */
 @Module({})
 export class UsageModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: UsageModule,
+      // global: a module a team adds uses @RequiresFeature and @TracksUsage without importing this one again
+      global: true,
       imports: [EntitlementsModule, ApiKeysModule],
       controllers: [UsageController, AdminUsageController, AdminMeterEventsController, ...(config.usage.exampleRoutes ? [UsageExamplesController] : [])],
       providers: [UsageTermsService, UsageService, CreditsService, MeterOutboxService, UsageScheduler, RequiresFeatureGuard, TracksUsageInterceptor],
