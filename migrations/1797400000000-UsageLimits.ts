@@ -9,8 +9,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * period bounds, credits granted and drawn) lives on it: PostgreSQL re-checks that one row when it waits for a
  * concurrent writer, so no other table is read for the decision.
  */
-export class UsageLimits1797300000000 implements MigrationInterface {
-  name = 'UsageLimits1797300000000';
+export class UsageLimits1797400000000 implements MigrationInterface {
+  name = 'UsageLimits1797400000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
