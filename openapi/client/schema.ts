@@ -2058,13 +2058,18 @@ export interface components {
              */
             disputedOpen: number;
             /**
+             * @description Stripe's fees, from the charges' balance transactions (0 while Stripe has not reported them)
+             * @example 17665
+             */
+            fees: number;
+            /**
              * @description Paid less its tax, in the currency's minor unit
              * @example 598800
              */
             gross: number;
             /**
-             * @description gross − refunded − disputedLost
-             * @example 548900
+             * @description gross − refunded − disputedLost − fees
+             * @example 531235
              */
             net: number;
             /**

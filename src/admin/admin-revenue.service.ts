@@ -12,8 +12,8 @@ const MAX_DAYS = 366;
 /**
  * Money in and out per currency over a range: one-time sessions (payment mode; a subscription's first payment
  * is its first invoice, so it is counted once, with the invoices) and paid invoices. Gross is what was paid less
- * its tax, which is reported apart (the tax is owed to the authorities, not earned). Net is gross minus refunds
- * minus lost disputes; open disputes (an appeal too) are shown beside it, not subtracted. A subscription's refunds
+ * its tax, which is reported apart (the tax is owed to the authorities, not earned). Fees are Stripe's, from the
+ * balance transactions of the payments' charges. Net is gross minus refunds, lost disputes and fees; open disputes (an appeal too) are shown beside it, not subtracted. A subscription's refunds
  * and disputes reach its invoice through the InvoicePayment that links the payment to it (`invoice_payment.paid`).
  */
 @Injectable()
@@ -27,22 +27,24 @@ export class AdminRevenueService {
     if (to.getTime() - from.getTime() > MAX_DAYS * DAY_MS)
       throw AppError.validation(`the range must be at most ${MAX_DAYS} days`, { to: [`must be at most ${MAX_DAYS} days after from`] });
     const rows = await this.db.query<
-      Array<{ source: 'sessions' | 'invoices'; currency: string; count: number; gross: string; tax: string; refunded: string; lost: string; open: string }>
+      Array<{ source: 'sessions' | 'invoices'; currency: string; count: number; gross: string; tax: string; refunded: string; lost: string; open: string; fees: string }>
     >(
       `WITH paid AS (
          SELECT 'sessions' AS source, lower(s.currency) AS currency, s.amount_total - coalesce(s.amount_tax, 0) AS gross, coalesce(s.amount_tax, 0) AS tax, s.amount_refunded AS refunded,
                 (SELECT coalesce(sum(d.amount), 0) FROM disputes d WHERE d.checkout_session_id = s.id AND d.status = 'lost') AS lost,
-                (SELECT coalesce(sum(d.amount), 0) FROM disputes d WHERE d.checkout_session_id = s.id AND d.status = ANY($3)) AS open
+                (SELECT coalesce(sum(d.amount), 0) FROM disputes d WHERE d.checkout_session_id = s.id AND d.status = ANY($3)) AS open,
+                (SELECT coalesce(sum(c.fee), 0) FROM charges c WHERE c.checkout_session_id = s.id) AS fees
            FROM checkout_sessions s
           WHERE s.mode = 'payment' AND s.payment_status = 'paid' AND s.currency IS NOT NULL AND s.created_at >= $1 AND s.created_at < $2
          UNION ALL
          SELECT 'invoices', lower(i.currency), i.amount_paid - i.amount_tax, i.amount_tax, i.amount_refunded,
                 (SELECT coalesce(sum(d.amount), 0) FROM disputes d WHERE d.invoice_id = i.id AND d.status = 'lost'),
-                (SELECT coalesce(sum(d.amount), 0) FROM disputes d WHERE d.invoice_id = i.id AND d.status = ANY($3))
+                (SELECT coalesce(sum(d.amount), 0) FROM disputes d WHERE d.invoice_id = i.id AND d.status = ANY($3)),
+                (SELECT coalesce(sum(c.fee), 0) FROM charges c WHERE c.invoice_id = i.id)
            FROM invoices i
           WHERE i.status = 'paid' AND i.amount_paid > 0 AND i.created_at >= $1 AND i.created_at < $2
        )
-       SELECT source, currency, count(*)::int AS count, sum(gross)::text AS gross, sum(tax)::text AS tax, sum(refunded)::text AS refunded, sum(lost)::text AS lost, sum(open)::text AS open
+       SELECT source, currency, count(*)::int AS count, sum(gross)::text AS gross, sum(tax)::text AS tax, sum(refunded)::text AS refunded, sum(lost)::text AS lost, sum(open)::text AS open, sum(fees)::text AS fees
          FROM paid GROUP BY source, currency ORDER BY source, currency`,
       [from, to, OPEN_DISPUTE_STATUSES],
     );
@@ -50,13 +52,24 @@ export class AdminRevenueService {
       const gross = Number(r.gross);
       const refunded = Number(r.refunded);
       const disputedLost = Number(r.lost);
-      return { currency: r.currency, payments: r.count, gross, tax: Number(r.tax), refunded, disputedLost, disputedOpen: Number(r.open), net: gross - refunded - disputedLost };
+      const fees = Number(r.fees);
+      return {
+        currency: r.currency,
+        payments: r.count,
+        gross,
+        tax: Number(r.tax),
+        refunded,
+        disputedLost,
+        disputedOpen: Number(r.open),
+        fees,
+        net: gross - refunded - disputedLost - fees,
+      };
     };
     const sessions = rows.filter((r) => r.source === 'sessions').map(line);
     const invoices = rows.filter((r) => r.source === 'invoices').map(line);
     const totals = new Map<string, RevenueLineDto>();
     for (const l of [...sessions, ...invoices]) {
-      const t = totals.get(l.currency) ?? { currency: l.currency, payments: 0, gross: 0, tax: 0, refunded: 0, disputedLost: 0, disputedOpen: 0, net: 0 };
+      const t = totals.get(l.currency) ?? { currency: l.currency, payments: 0, gross: 0, tax: 0, refunded: 0, disputedLost: 0, disputedOpen: 0, fees: 0, net: 0 };
       totals.set(l.currency, {
         currency: l.currency,
         payments: t.payments + l.payments,
@@ -65,6 +78,7 @@ export class AdminRevenueService {
         refunded: t.refunded + l.refunded,
         disputedLost: t.disputedLost + l.disputedLost,
         disputedOpen: t.disputedOpen + l.disputedOpen,
+        fees: t.fees + l.fees,
         net: t.net + l.net,
       });
     }

@@ -259,7 +259,7 @@ const provisionalInterval = (s: string) => `(CASE WHEN ${s}.interval IN ('month'
  *   due), which any subscription event replaces, and its grant; if the subscription already has a row, nothing is
  *   inserted and the applier orders the two states in a statement of its own.
  * - `purchase_grant`: any other mode gives the session's plan once (one grant per session, a unique key).
- * - `refunds_attached`, `disputes_attached`: those of the session's PaymentIntent that arrived before it.
+ * - `refunds_attached`, `disputes_attached`, `charges_attached`: those of the session's PaymentIntent that arrived before it.
  * - `account`: each user's Stripe customer (when the user has none and no one else has it) and cached plan; a user
  *   row changed after the statement's snapshot is skipped (`_account_written` false) and the applier writes it afresh.
  */
@@ -364,6 +364,11 @@ disputes_attached AS (
   FROM won w WHERE d.payment_intent_id = w.stripe_payment_intent_id AND d.checkout_session_id IS NULL
   RETURNING w.id
 ),
+charges_attached AS (
+  UPDATE charges c SET checkout_session_id = w.id, user_id = coalesce(c.user_id, w.user_id)
+  FROM won w WHERE c.payment_intent_id = w.stripe_payment_intent_id AND c.checkout_session_id IS NULL
+  RETURNING w.id
+),
 -- NOT MATERIALIZED: read twice below, and each read must stay an index scan of one user's rows
 user_grants AS NOT MATERIALIZED (
   SELECT user_id, plan, starts_at, ends_at, revoked_at, created_at FROM grants
@@ -392,7 +397,8 @@ CROSS JOIN LATERAL (
          EXISTS (SELECT 1 FROM account a WHERE a.id = s.user_id) AS _account_written,
          EXISTS (SELECT 1 FROM subscription x WHERE x.stripe_subscription_id = s.stripe_subscription_id) AS _subscription_created,
          (SELECT x.plan FROM subscription x WHERE x.stripe_subscription_id = s.stripe_subscription_id) AS _subscription_plan,
-         ((SELECT count(*) FROM refunds_attached r WHERE r.id = s.id) + (SELECT count(*) FROM disputes_attached d WHERE d.id = s.id))::int AS _attached
+         ((SELECT count(*) FROM refunds_attached r WHERE r.id = s.id) + (SELECT count(*) FROM disputes_attached d WHERE d.id = s.id)
+          + (SELECT count(*) FROM charges_attached c WHERE c.id = s.id))::int AS _attached
 ) f
 -- needs_applier: with no applier to follow ($5), a won session whose rest would write fails the statement: its user
 -- row changed after the snapshot, refunds or disputes came before it, or its subscription has a row (its own event

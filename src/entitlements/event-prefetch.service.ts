@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
+import { STRIPE_CLIENT } from '../stripe/stripe.client.js';
+import type { ChargeBalance } from './payments/refunds.applier.js';
 import type { DataSource } from 'typeorm';
 import { PlanCatalogueService } from './plan-catalogue.service.js';
 import { PriceLookupService } from './price-lookup.service.js';
@@ -10,7 +12,11 @@ import { SessionLinePlanService } from './session-line-plan.service.js';
 export interface EventPrefetch {
   /** the plan of a paid session without `metadata.plan`, from its line items (null: they map to no plan) */
   linePlan?: string | null;
+  /** a charge's balance transaction (Stripe's fee), when the charge names one whose fee is not stored yet */
+  balance?: ChargeBalance | null;
 }
+
+const CHARGE_EVENTS: ReadonlySet<string> = new Set(['charge.succeeded', 'charge.updated', 'charge.refunded']);
 
 /**
  * The Stripe reads an event needs that its payload lacks, made before the event's transaction (none is ever made
@@ -24,6 +30,7 @@ export class EventPrefetchService {
     private readonly prices: PriceLookupService,
     private readonly plans: PlanCatalogueService,
     @InjectDataSource() private readonly db: DataSource,
+    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe | null,
   ) {}
 
   /** An event that needs a Stripe read of its own, so it is applied alone (a group commit has no room for one). */
@@ -34,8 +41,27 @@ export class EventPrefetchService {
   async prefetch(event: Stripe.Event): Promise<EventPrefetch> {
     const object = event.data?.object;
     await this.prices.learnPricesOf(object);
+    if (CHARGE_EVENTS.has(event.type)) return { balance: await this.balanceOf(object as Stripe.Charge) };
     if (!this.needsAlone(event) || (await this.knownPlan((object as Stripe.Checkout.Session).id))) return {};
     return { linePlan: await this.linePlans.linePlan(object as Stripe.Checkout.Session) };
+  }
+
+  /** The charge's fee from its balance transaction: as the event carries it (expanded), else read once (never again once stored). */
+  private async balanceOf(charge: Stripe.Charge): Promise<ChargeBalance | null> {
+    const txn = charge.balance_transaction;
+    if (!txn) return null;
+    if (typeof txn === 'object') return { id: txn.id, fee: txn.fee, net: txn.net };
+    const [stored] = await this.db.query<Array<{ fee: string | null }>>('SELECT fee FROM charges WHERE stripe_charge_id = $1 AND balance_transaction_id = $2', [charge.id, txn]);
+    if (stored?.fee != null || !this.stripe) return null;
+    try {
+      const read = await this.stripe.balanceTransactions.retrieve(txn);
+      return { id: read.id, fee: read.fee, net: read.net };
+    } catch (error) {
+      // a balance transaction Stripe does not have (another account's, or deleted test data) leaves the fee unknown;
+      // any other failure fails the event, which Stripe delivers again
+      if ((error as { type?: string }).type === 'StripeInvalidRequestError') return null;
+      throw error;
+    }
   }
 
   /** A session this API created already has its plan on its row: no need to ask Stripe for its line items. */

@@ -7,6 +7,7 @@ import { checkoutLineItemObject } from './objects.js';
 import { filterEvents, listPage } from './list.js';
 import { checkoutPage, portalPage, redirect, returnPage } from './pages.js';
 import { listSessionLineItems } from './payment-links.js';
+import { balanceTransaction } from './charges.js';
 import { meterEventRoutes } from './meter-events.js';
 import { listInvoicePayments } from './invoice-payments.js';
 import { EmulatorStore, type PriceSeed, type PromotionCodeSeed } from './store.js';
@@ -154,6 +155,7 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
     ['DELETE', /^\/v1\/subscriptions\/([^/]+)$/, (p, m) => expandSubscription(store.cancelSubscription(m[1], p), p.expand)],
     ['POST', /^\/v1\/subscriptions\/([^/]+)\/pause$/, (p, m) => expandSubscription(store.pauseSubscription(m[1]), p.expand)],
     ['POST', /^\/v1\/subscriptions\/([^/]+)\/resume$/, (p, m) => expandSubscription(store.resumeSubscription(m[1], p), p.expand)],
+    ['GET', /^\/v1\/balance_transactions\/([^/]+)$/, (_, m) => balanceTransaction(store, m[1])],
     ['POST', /^\/v1\/subscription_schedules$/, (p) => store.schedules.create(p)],
     ['GET', /^\/v1\/subscription_schedules\/([^/]+)$/, (p, m) => store.schedules.retrieve(m[1], p.expand)],
     ['POST', /^\/v1\/subscription_schedules\/([^/]+)$/, (p, m) => store.schedules.update(m[1], p)],

@@ -6,7 +6,7 @@ import { CheckoutSessionHandler } from './handlers/checkout-session.handler.js';
 import { EntitlementsHandler } from './handlers/entitlements.handler.js';
 import { CustomerHandler } from './handlers/customer.handler.js';
 import { InvoiceHandler, InvoicePaymentHandler } from './handlers/invoice.handler.js';
-import { DisputeHandler, RefundHandler } from './handlers/payments.handler.js';
+import { ChargeHandler, DisputeHandler, RefundHandler } from './handlers/payments.handler.js';
 import { SubscriptionHandler } from './handlers/subscription.handler.js';
 import { SubscriptionScheduleHandler } from './handlers/subscription-schedule.handler.js';
 import { ApiVersionWatch } from './api-version-watch.js';
@@ -29,6 +29,7 @@ import { WebhooksController } from './webhooks.controller.js';
     InvoiceHandler,
     InvoicePaymentHandler,
     EntitlementsHandler,
+    ChargeHandler,
     RefundHandler,
     DisputeHandler,
     CustomerHandler,

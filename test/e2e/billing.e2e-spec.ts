@@ -226,6 +226,7 @@ describe('Billing', () => {
         pausedCollection: null,
         actionRequired: null,
         pendingUpdate: null,
+        scheduledChange: null,
       });
     });
   });

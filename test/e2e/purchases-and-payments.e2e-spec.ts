@@ -11,6 +11,7 @@ import { chargeFixture, disputeFixture, refundFixture } from '../support/stripe-
 import { eventObject, invoiceObject } from '../../src/stripe-emulator/objects.js';
 import { payInvoice } from '../../src/stripe-emulator/invoice-payments.js';
 import { failRefund, refundSession } from '../../src/stripe-emulator/refunds.js';
+import { cardFee, chargeSession } from '../../src/stripe-emulator/charges.js';
 import { HandlerRegistry } from '../../src/webhooks/handler-registry.js';
 
 /** A one-time price no plan maps (no catalogue id, own product, no lookup_key or metadata.plan). */
@@ -221,6 +222,40 @@ describe('When the money fails after the sale', () => {
   const grantsOf = async (user: RegisteredUser) =>
     (await request(t.http).get(`/api/admin/users/${user.id}`).set(bearer(admin.accessToken)).expect(200)).body.grants as Array<Record<string, unknown>>;
 
+  const revenueOf = async (currency: string) => {
+    const body = (await request(t.http).get('/api/admin/stats/revenue').set(bearer(admin.accessToken)).expect(200)).body as { sessions: Array<Record<string, number | string>> };
+    return body.sessions.find((l) => l.currency === currency) ?? { fees: 0, net: 0 };
+  };
+
+  it("Stripe's fee comes from the charge's balance transaction, once, and revenue's net subtracts it", async () => {
+    const user = await registerUser(t);
+    const purchase = await buyLifetime(user);
+    const before = await revenueOf('usd');
+    const reads = () => stripe.requests.filter((r) => r.path.startsWith('/v1/balance_transactions/')).length;
+    const readsBefore = reads();
+    const events = await emitted(() => chargeSession(stripe.store, purchase.stripeSessionId));
+    expect(events.map((e) => e.type)).toEqual(['charge.succeeded']);
+    const after = await revenueOf('usd');
+    expect(Number(after.fees) - Number(before.fees)).toBe(cardFee(purchase.amount));
+    expect(Number(before.net) - Number(after.net)).toBe(cardFee(purchase.amount));
+    // a redelivery (and the charge's later events) read the balance transaction no second time, and count the fee once
+    await deliverAll(t, events);
+    expect(reads() - readsBefore).toBe(1);
+    expect(Number((await revenueOf('usd')).fees) - Number(before.fees)).toBe(cardFee(purchase.amount));
+  });
+
+  it('a fee reported later (charge.updated with the balance transaction) is counted then', async () => {
+    const user = await registerUser(t);
+    const purchase = await buyLifetime(user);
+    const before = await revenueOf('usd');
+    const events = eventsOf(stripe, () => chargeSession(stripe.store, purchase.stripeSessionId, { balance: 'later' }));
+    expect(events.map((e) => e.type)).toEqual(['charge.succeeded', 'charge.updated']);
+    await deliverAll(t, events.slice(0, 1));
+    expect(Number((await revenueOf('usd')).fees)).toBe(Number(before.fees));
+    await deliverAll(t, events.slice(1));
+    expect(Number((await revenueOf('usd')).fees) - Number(before.fees)).toBe(cardFee(purchase.amount));
+  });
+
   it('refund.failed gives the purchase back and takes the amount off, also after the charge reported it', async () => {
     const user = await registerUser(t);
     const purchase = await buyLifetime(user);
@@ -332,6 +367,6 @@ describe('When the money fails after the sale', () => {
 
     const revenue = (await request(t.http).get('/api/admin/stats/revenue').set(bearer(admin.accessToken)).expect(200)).body;
     const gross = Number(invoice.amount_paid) + 2000;
-    expect(revenue.invoices).toEqual([{ currency: 'usd', payments: 2, gross, tax: 200, refunded: 500, disputedLost: 1000, disputedOpen: 0, net: gross - 500 - 1000 }]);
+    expect(revenue.invoices).toEqual([{ currency: 'usd', payments: 2, gross, tax: 200, refunded: 500, disputedLost: 1000, disputedOpen: 0, fees: 0, net: gross - 500 - 1000 }]);
   });
 });

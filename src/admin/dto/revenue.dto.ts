@@ -8,7 +8,8 @@ export class RevenueLineDto {
   @ApiProperty({ example: 49900 }) refunded!: number;
   @ApiProperty({ example: 0, description: 'Disputes closed as lost' }) disputedLost!: number;
   @ApiProperty({ example: 0, description: 'Disputes still open (not subtracted from net)' }) disputedOpen!: number;
-  @ApiProperty({ example: 548900, description: 'gross − refunded − disputedLost' }) net!: number;
+  @ApiProperty({ example: 17665, description: "Stripe's fees, from the charges' balance transactions (0 while Stripe has not reported them)" }) fees!: number;
+  @ApiProperty({ example: 531235, description: 'gross − refunded − disputedLost − fees' }) net!: number;
 }
 
 export class RevenueDto {

@@ -10,14 +10,18 @@ import { PurchaseAccessService } from './purchase-access.service.js';
 
 /** Refunds that count toward the refunded amount: money returned or on its way. */
 const COUNTED = ['pending', 'requires_action', 'succeeded'];
-/** The status of the one row per charge that keeps the charge's own `amount_refunded`. */
-const CHARGE_TOTAL = 'charge_total';
+/** A charge's balance transaction: Stripe's fee and what reached the balance (read before the event's transaction). */
+export interface ChargeBalance {
+  id: string;
+  fee: number;
+  net: number;
+}
 
 /**
  * Refunds of a session's or invoice's payment. Each refund is stored once by its id, so partial refunds add up
  * and a repeated or re-ordered delivery never counts one twice. The refunded amount is the larger of what the
- * refunds stored add up to and the charge's own `amount_refunded` as its newest `charge.refunded` said (one may
- * arrive before, after or instead of the refund events). A refund that fails or is canceled (`refund.failed`,
+ * refunds stored add up to and the charges' own `amount_refunded` as their newest events said (one may arrive before,
+ * after or instead of the refund events). A refund that fails or is canceled (`refund.failed`,
  * `refund.updated`) counts for nothing: it leaves the sum, is taken off a charge total stored before it failed,
  * and the purchase it had revoked is given back (see PurchaseAccessService).
  */
@@ -58,30 +62,40 @@ export class RefundsApplier {
   }
 
   /**
-   * `charge.refunded`: any refunds it lists, and the charge's own total, kept as one row per charge (status
-   * `charge_total`, never summed with the refunds) so that it counts even when it arrives before its session. The
-   * newest charge event's total wins (it is lower again once a refund has failed).
+   * A charge event (`charge.succeeded`, `charge.updated`, `charge.refunded`): any refunds it lists, and the charge's
+   * own row: its refunded total (the newest charge event's wins; it is lower again once a refund has failed), which
+   * counts even when it arrives before its session, and Stripe's fee once its balance transaction is known.
    */
-  async applyCharge(manager: EntityManager, charge: Stripe.Charge, at: Date): Promise<void> {
+  async applyCharge(manager: EntityManager, charge: Stripe.Charge, at: Date, balance?: ChargeBalance | null): Promise<void> {
     for (const refund of charge.refunds?.data ?? []) await this.applyRefund(manager, refund, at);
     const paymentIntentId = idOf(charge.payment_intent);
     const target = await this.targets.resolve(manager, paymentIntentId, idOf(charge.customer));
     await manager.query(
-      `INSERT INTO refunds (stripe_refund_id, charge_id, payment_intent_id, amount, currency, status, checkout_session_id, invoice_id, user_id, state_at, stripe_created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
-       ON CONFLICT (stripe_refund_id) DO UPDATE SET amount = CASE WHEN EXCLUDED.state_at >= refunds.state_at THEN EXCLUDED.amount ELSE refunds.amount END,
-         state_at = GREATEST(refunds.state_at, EXCLUDED.state_at)`,
+      `INSERT INTO charges (stripe_charge_id, payment_intent_id, amount, amount_refunded, currency, fee, net, balance_transaction_id,
+                            checkout_session_id, invoice_id, user_id, state_at, stripe_created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+       ON CONFLICT (stripe_charge_id) DO UPDATE SET
+         amount_refunded = CASE WHEN EXCLUDED.state_at >= charges.state_at THEN EXCLUDED.amount_refunded ELSE charges.amount_refunded END,
+         amount = coalesce(EXCLUDED.amount, charges.amount),
+         fee = coalesce(EXCLUDED.fee, charges.fee), net = coalesce(EXCLUDED.net, charges.net),
+         balance_transaction_id = coalesce(EXCLUDED.balance_transaction_id, charges.balance_transaction_id),
+         checkout_session_id = coalesce(charges.checkout_session_id, EXCLUDED.checkout_session_id),
+         invoice_id = coalesce(charges.invoice_id, EXCLUDED.invoice_id), user_id = coalesce(charges.user_id, EXCLUDED.user_id),
+         state_at = GREATEST(charges.state_at, EXCLUDED.state_at), updated_at = now()`,
       [
-        `${CHARGE_TOTAL}:${charge.id}`,
         charge.id,
         paymentIntentId,
+        charge.amount,
         charge.amount_refunded,
         charge.currency.toLowerCase(),
-        CHARGE_TOTAL,
+        balance?.fee ?? null,
+        balance?.net ?? null,
+        balance?.id ?? null,
         target.checkoutSessionId,
         target.invoiceId,
         target.userId,
         at,
+        seconds(charge.created) ?? at,
       ],
     );
     await this.settle(manager, target, at);
@@ -95,7 +109,7 @@ export class RefundsApplier {
   private async undoInChargeTotal(manager: EntityManager, refund: Stripe.Refund, at: Date): Promise<void> {
     const chargeId = idOf(refund.charge);
     if (!chargeId) return;
-    await manager.query(`UPDATE refunds SET amount = GREATEST(0, amount - $2) WHERE stripe_refund_id = $1 AND state_at <= $3`, [`${CHARGE_TOTAL}:${chargeId}`, refund.amount, at]);
+    await manager.query(`UPDATE charges SET amount_refunded = GREATEST(0, amount_refunded - $2) WHERE stripe_charge_id = $1 AND state_at <= $3`, [chargeId, refund.amount, at]);
   }
 
   private async settle(manager: EntityManager, target: PaymentTarget, at: Date): Promise<void> {
@@ -104,14 +118,14 @@ export class RefundsApplier {
     const id = target.checkoutSessionId ?? target.invoiceId;
     const column = table === 'checkout_sessions' ? 'checkout_session_id' : 'invoice_id';
     const refundedAt =
-      table === 'checkout_sessions' ? `, refunded_at = CASE WHEN GREATEST(r.charged, r.total) = 0 THEN NULL WHEN refunded_at IS NULL THEN $4 ELSE refunded_at END` : '';
+      table === 'checkout_sessions' ? `, refunded_at = CASE WHEN GREATEST(r.charged, r.total) = 0 THEN NULL WHEN refunded_at IS NULL THEN $3 ELSE refunded_at END` : '';
     await manager.query(
       `UPDATE ${table} SET amount_refunded = GREATEST(r.charged, r.total)${refundedAt}
-       FROM (SELECT coalesce(sum(amount) FILTER (WHERE status = ANY($2)), 0) AS total, coalesce(max(amount) FILTER (WHERE status = $3), 0) AS charged
-               FROM refunds WHERE ${column} = $1) r
+       FROM (SELECT (SELECT coalesce(sum(amount), 0) FROM refunds WHERE ${column} = $1 AND status = ANY($2)) AS total,
+                    (SELECT coalesce(sum(amount_refunded), 0) FROM charges WHERE ${column} = $1) AS charged) r
        WHERE ${table}.id = $1`,
-      // $4 only where the statement reads it (invoices have no refunded_at): PostgreSQL refuses an unused parameter
-      table === 'checkout_sessions' ? [id, COUNTED, CHARGE_TOTAL, at] : [id, COUNTED, CHARGE_TOTAL],
+      // $3 only where the statement reads it (invoices have no refunded_at): PostgreSQL refuses an unused parameter
+      table === 'checkout_sessions' ? [id, COUNTED, at] : [id, COUNTED],
     );
     if (target.checkoutSessionId) await this.access.sync(manager, target.checkoutSessionId);
   }
@@ -130,7 +144,10 @@ export class RefundsApplier {
     const disputes = queryRows(
       await manager.query(`UPDATE disputes SET ${column} = $1, user_id = coalesce(user_id, $2) WHERE payment_intent_id = $3 AND ${column} IS NULL RETURNING 1`, params),
     );
-    if (!refunds.length && !disputes.length) return;
+    const charges = queryRows(
+      await manager.query(`UPDATE charges SET ${column} = $1, user_id = coalesce(user_id, $2) WHERE payment_intent_id = $3 AND ${column} IS NULL RETURNING 1`, params),
+    );
+    if (!refunds.length && !disputes.length && !charges.length) return;
     await this.settleAttached(manager, target, at);
   }
 
