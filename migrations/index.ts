@@ -12,6 +12,7 @@ import { ProductPlans1797100000000 } from './1797100000000-ProductPlans.js';
 import { InvoicePaymentsAndTax1797100000001 } from './1797100000001-InvoicePaymentsAndTax.js';
 import { SubscriptionSchedules1797200000000 } from './1797200000000-SubscriptionSchedules.js';
 import { Charges1797300000000 } from './1797300000000-Charges.js';
+import { UsageLimits1797400000000 } from './1797400000000-UsageLimits.js';
 export const MIGRATIONS = [
   InitialSchema1795572785393,
   AdminIndexes1795575706110,
@@ -26,4 +27,5 @@ export const MIGRATIONS = [
   InvoicePaymentsAndTax1797100000001,
   SubscriptionSchedules1797200000000,
   Charges1797300000000,
+  UsageLimits1797400000000,
 ];

@@ -12,6 +12,7 @@ import { ObservabilityModule } from './observability/observability.module.js';
 import { RecoveryModule } from './recovery/recovery.module.js';
 import { StripeModule } from './stripe/stripe.module.js';
 import { StripeCheckModule } from './stripe-check/stripe-check.module.js';
+import { UsageModule } from './usage/usage.module.js';
 import { UsersModule } from './users/users.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 
@@ -36,6 +37,7 @@ export class AppModule {
         WebhooksModule,
         RecoveryModule,
         AdminModule,
+        UsageModule.forRoot(config),
       ],
     };
   }

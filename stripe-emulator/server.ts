@@ -8,6 +8,7 @@ import { filterEvents, listPage } from './list.js';
 import { checkoutPage, portalPage, redirect, returnPage } from './pages.js';
 import { listSessionLineItems } from './payment-links.js';
 import { balanceTransaction } from './charges.js';
+import { meterEventRoutes } from './meter-events.js';
 import { listInvoicePayments } from './invoice-payments.js';
 import { EmulatorStore, type PriceSeed, type PromotionCodeSeed } from './store.js';
 import { WebhookDelivery, type DeliveryMode, type EventFormat } from './webhook-delivery.js';
@@ -168,6 +169,7 @@ export async function createStripeEmulator(options: EmulatorOptions): Promise<St
     ['GET', /^\/v1\/events\/([^/]+)$/, (_, m) => store.event(m[1])],
     ['GET', /^\/v1\/entitlements\/active_entitlements$/, (p) => listPage(store.listActiveEntitlements(p), p, '/v1/entitlements/active_entitlements')],
     ['GET', /^\/v1\/tax\/settings$/, () => store.taxSettings()],
+    ...meterEventRoutes(store),
   ];
 
   const send = (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) => {

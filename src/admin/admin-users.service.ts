@@ -75,7 +75,7 @@ export class AdminUsersService {
         checkoutSessionId: d.checkoutSessionId,
         invoiceId: d.invoiceId,
       })),
-      timeline: await this.timeline(grants, subscriptions),
+      timeline: await this.timeline(id, grants, subscriptions),
     };
   }
 
@@ -91,8 +91,8 @@ export class AdminUsersService {
     return AdminGrantDto.from(grant);
   }
 
-  /** Grants given and revoked, and the Stripe events about the user's subscriptions, oldest first. */
-  private async timeline(grants: Grant[], subscriptions: Subscription[]): Promise<UserTimelineEntryDto[]> {
+  /** Grants given and revoked, usage credits added or removed, and the Stripe events about the user's subscriptions, oldest first. */
+  private async timeline(userId: string, grants: Grant[], subscriptions: Subscription[]): Promise<UserTimelineEntryDto[]> {
     const entry = (at: Date, kind: UserTimelineEntryDto['kind'], extra: Partial<UserTimelineEntryDto>): UserTimelineEntryDto => ({
       at: at.toISOString(),
       kind,
@@ -101,12 +101,20 @@ export class AdminUsersService {
       reason: null,
       eventId: null,
       type: null,
+      feature: null,
+      amount: null,
       ...extra,
     });
     const entries = grants.flatMap((g) => [
       entry(g.createdAt, 'grant_added', { grantId: g.id, plan: g.plan, reason: g.reason }),
       ...(g.revokedAt ? [entry(g.revokedAt, 'grant_revoked', { grantId: g.id, plan: g.plan, reason: g.revokedReason })] : []),
     ]);
+    // the usage domain's credits ledger (src/usage), read here as rows so admin imports nothing above it
+    const credits = await this.users.manager.query<Array<{ feature: string; amount: string; reason: string | null; created_at: Date }>>(
+      'SELECT feature, amount::text, reason, created_at FROM usage_credits WHERE user_id = $1 ORDER BY created_at LIMIT $2',
+      [userId, TIMELINE_LIMIT],
+    );
+    entries.push(...credits.map((c) => entry(c.created_at, 'credits', { feature: c.feature, amount: Number(c.amount), reason: c.reason })));
     const objectIds = subscriptions.map((s) => s.stripeSubscriptionId);
     if (objectIds.length) {
       const events = await this.users.manager.getRepository(StripeEvent).find({

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseDuration } from './duration.js';
+import { usageConfig, type UsageConfig } from './usage-config.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type PriceInterval = 'month' | 'year' | 'once';
@@ -104,6 +105,8 @@ export abstract class AppConfig {
   abstract features: {
     byPlan: Record<string, string[]>;
   };
+  /** Limits per plan (PLAN_LIMITS_<PLAN>), see usage-config.ts */
+  abstract usage: UsageConfig;
   abstract http: {
     corsOrigins: string[] | '*' | false;
     trustProxy: boolean | number | string;
@@ -388,6 +391,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       termsOfService: optionalOneOf(env, 'CHECKOUT_TERMS_OF_SERVICE', ['required', 'none'] as const),
     },
     features: { byPlan: planFeatures(env, planRank(env, prices)) },
+    usage: usageConfig(env, planRank(env, prices)),
     http: { corsOrigins, trustProxy, bodyLimit: str(env, 'BODY_LIMIT') ?? '256kb', metricsToken, docsEnabled: bool(env, 'DOCS_ENABLED', true) },
     logLevel,
   };

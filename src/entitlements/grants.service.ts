@@ -17,7 +17,7 @@ const ENDED_SQL = ENDED_STATUSES.map((status) => `'${status}'`).join(', ');
  * delivery whose transaction began earlier, and reads the grant once it is committed, must count it.
  */
 const NOW = 'statement_timestamp()';
-const ACTIVE = `g.revoked_at IS NULL AND g.starts_at <= ${NOW} AND (g.ends_at IS NULL OR g.ends_at > ${NOW})`;
+export const ACTIVE_GRANT = `g.revoked_at IS NULL AND g.starts_at <= ${NOW} AND (g.ends_at IS NULL OR g.ends_at > ${NOW})`;
 
 /**
  * The one statement that writes a user's cached plan: the highest-ranked active grant (`free` when none) and the
@@ -49,7 +49,7 @@ export function planCacheUpdate(
        JOIN LATERAL (SELECT v.xmin AS version FROM users v WHERE v.id = k.id) seen ON true
        LEFT JOIN LATERAL (
          SELECT g.plan, (SELECT min(e.ends_at) FROM ${grants} e WHERE e.user_id = k.id AND e.revoked_at IS NULL AND e.ends_at > ${NOW}) AS valid_until
-         FROM ${grants} g WHERE g.user_id = k.id AND ${ACTIVE}
+         FROM ${grants} g WHERE g.user_id = k.id AND ${ACTIVE_GRANT}
          ORDER BY coalesce(array_position(${input.ranking}::text[], g.plan::text), 0) DESC, g.created_at LIMIT 1
        ) b ON true
        LEFT JOIN LATERAL (
@@ -172,7 +172,7 @@ export class GrantsService {
     return manager
       .getRepository(Grant)
       .createQueryBuilder('g')
-      .where(`g.user_id = :userId AND ${ACTIVE}`, { userId })
+      .where(`g.user_id = :userId AND ${ACTIVE_GRANT}`, { userId })
       .orderBy(`coalesce(array_position(:ranking::text[], g.plan::text), 0)`, 'DESC')
       .setParameter('ranking', this.plans.ranking())
       .getMany();

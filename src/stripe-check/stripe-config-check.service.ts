@@ -97,6 +97,7 @@ export class StripeConfigCheckService implements OnApplicationBootstrap {
     for (const price of prices)
       if (price.problem) problems.push(`STRIPE_PRICE_${price.plan.toUpperCase()}_${variableInterval(price.interval)} (${price.priceId}): ${price.problem}`);
     problems.push(...(await this.checkoutOptionProblems(stripe)));
+    problems.push(...(await this.meterProblems(stripe)));
     return { mode: s.mode, webhookSecrets: s.webhookSecrets.length, pending: false, checkedAt: new Date(), problems, prices };
   }
 
@@ -117,6 +118,28 @@ export class StripeConfigCheckService implements OnApplicationBootstrap {
       ];
     } catch (error) {
       return [`CHECKOUT_AUTOMATIC_TAX=true: the account's tax settings could not be checked: ${error instanceof Error ? redactKeys(error.message) : 'unknown error'}`];
+    }
+  }
+
+  /**
+   * STRIPE_METER_<FEATURE> names a Billing Meter by its event name: without an active meter of that name Stripe
+   * accepts the overage's meter events and bills none of them.
+   */
+  private async meterProblems(stripe: Stripe): Promise<string[]> {
+    const wanted = Object.entries(this.config.usage.meters);
+    if (!wanted.length) return [];
+    try {
+      const meters = await stripe.billing.meters
+        .list({ status: 'active', limit: 100 }, { timeout: Math.min(CHECK_TIMEOUT_MS, this.config.stripe.timeoutMs), maxNetworkRetries: 0 })
+        .autoPagingToArray({ limit: 1000 });
+      const active = new Set(meters.map((m) => m.event_name));
+      return wanted
+        .filter(([, eventName]) => !active.has(eventName))
+        .map(
+          ([feature, eventName]) => `STRIPE_METER_${feature.toUpperCase()} (${eventName}): no active Billing Meter has this event name: the overage sent to it is billed to nobody`,
+        );
+    } catch (error) {
+      return [`STRIPE_METER_*: the Billing Meters could not be checked: ${error instanceof Error ? redactKeys(error.message) : 'unknown error'}`];
     }
   }
 

@@ -38,6 +38,22 @@ export class UnmappedSubscriptionDto {
   problem!: string;
 }
 
+class MeterOutboxPendingDto {
+  @ApiProperty() rows!: number;
+  @ApiProperty() units!: number;
+  @ApiProperty({ description: 'Age of the oldest unsent row (0 when none)' }) oldestAgeSeconds!: number;
+}
+
+class MeterOutboxFailedDto {
+  @ApiProperty() rows!: number;
+  @ApiProperty() units!: number;
+}
+
+export class MeterOutboxStatusDto {
+  @ApiProperty({ type: MeterOutboxPendingDto }) pending!: MeterOutboxPendingDto;
+  @ApiProperty({ type: MeterOutboxFailedDto, description: 'Events Stripe refused (listed on GET /api/admin/usage/meter-events)' }) failed!: MeterOutboxFailedDto;
+}
+
 export class StripeStatusDto {
   @ApiProperty({ enum: ['test', 'live'], nullable: true, description: "The secret key's mode; null without a key" })
   mode!: 'test' | 'live' | null;
@@ -59,4 +75,7 @@ export class StripeStatusDto {
 
   @ApiProperty({ type: [UnmappedSubscriptionDto], description: 'Subscriptions that have not ended whose price maps to no plan: they grant nothing until it does' })
   unmappedSubscriptions!: UnmappedSubscriptionDto[];
+
+  @ApiProperty({ type: MeterOutboxStatusDto, description: "The overage outbox for Stripe's Billing Meters: its size and the age of its oldest unsent row" })
+  usageMeterOutbox!: MeterOutboxStatusDto;
 }

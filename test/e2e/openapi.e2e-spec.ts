@@ -9,6 +9,7 @@ import { ModulesContainer } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import openapiTS, { astToString } from 'openapi-typescript';
 import request from 'supertest';
+import { ServiceAuthGuard } from '../../src/auth/api-keys/service-auth.guard.js';
 import { JwtAuthGuard } from '../../src/auth/guards/jwt-auth.guard.js';
 import { ROLES_KEY } from '../../src/auth/guards/roles.guard.js';
 import { diffOpenApi, serializeOpenApi } from '../../src/common/openapi/openapi-document.js';
@@ -62,7 +63,12 @@ function routeHandlers(t: TestApp): RouteHandler[] {
         const operation: { operationId?: string } | undefined = Reflect.getMetadata(API_OPERATION_METADATA, handler);
         const guards: unknown[] = [...classGuards, ...(Reflect.getMetadata(GUARDS_METADATA, handler) ?? [])];
         const roles: unknown[] = Reflect.getMetadata(ROLES_KEY, handler) ?? classRoles;
-        handlers.push({ name: `${controller.name}.${key}`, operationId: operation?.operationId, guarded: guards.includes(JwtAuthGuard), roles: roles.length > 0 });
+        handlers.push({
+          name: `${controller.name}.${key}`,
+          operationId: operation?.operationId,
+          guarded: guards.includes(JwtAuthGuard) || guards.includes(ServiceAuthGuard),
+          roles: roles.length > 0,
+        });
       }
     }
   }

@@ -88,13 +88,18 @@ export class AdminSubscriptionDto {
 
 export class UserTimelineEntryDto {
   @ApiProperty({ format: 'date-time' }) at!: string;
-  @ApiProperty({ enum: ['grant_added', 'grant_revoked', 'stripe_event'], description: 'A grant given or revoked, or a Stripe event about one of the user’s subscriptions' })
-  kind!: 'grant_added' | 'grant_revoked' | 'stripe_event';
+  @ApiProperty({
+    enum: ['grant_added', 'grant_revoked', 'credits', 'stripe_event'],
+    description: 'A grant given or revoked, usage credits added or removed by an admin, or a Stripe event about one of the user’s subscriptions',
+  })
+  kind!: 'grant_added' | 'grant_revoked' | 'credits' | 'stripe_event';
   @ApiProperty({ type: String, nullable: true, description: 'The grant, for grant entries' }) grantId!: string | null;
   @ApiProperty({ type: String, nullable: true }) plan!: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'Why (grant entries)' }) reason!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Why (grant and credits entries)' }) reason!: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'The Stripe event, for event entries' }) eventId!: string | null;
   @ApiProperty({ type: String, nullable: true, example: 'customer.subscription.trial_will_end' }) type!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'ai_tokens', description: 'The feature, for credits entries' }) feature!: string | null;
+  @ApiProperty({ type: Number, nullable: true, example: 5000, description: 'Credits added (negative: removed), for credits entries' }) amount!: number | null;
 }
 
 export class CreateGrantDto {

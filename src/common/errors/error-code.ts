@@ -7,6 +7,10 @@ export enum ErrorCode {
   NotFound = 'not_found',
   Conflict = 'conflict',
   PaymentRequired = 'payment_required',
+  /** a usage track past the user's limit and credits (issue 31) */
+  LimitExceeded = 'limit_exceeded',
+  /** a route gated by @RequiresFeature for a user whose plan lacks the feature */
+  FeatureRequired = 'feature_required',
   PayloadTooLarge = 'payload_too_large',
   RateLimited = 'rate_limited',
   InternalError = 'internal_error',
@@ -23,6 +27,8 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.NotFound]: 404,
   [ErrorCode.Conflict]: 409,
   [ErrorCode.PaymentRequired]: 402,
+  [ErrorCode.LimitExceeded]: 402,
+  [ErrorCode.FeatureRequired]: 403,
   [ErrorCode.PayloadTooLarge]: 413,
   [ErrorCode.RateLimited]: 429,
   [ErrorCode.InternalError]: 500,
