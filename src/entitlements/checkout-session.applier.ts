@@ -82,42 +82,32 @@ export class CheckoutSessionApplier {
   }
 
   /**
-   * What the statement leaves to the applier for one session. `APPLY_SESSIONS` fails instead, when no applier
-   * follows it, for exactly the webhook cases that make this write (its `needs_applier`): keep the two in step.
+   * What the statement leaves to the applier for one session, as its flags say (`_rewrite_account`,
+   * `_settle_attached`, `_order_subscription`: decided in `APPLY_SESSIONS` only, which fails on them when no applier
+   * follows), plus the subscription object that confirm and sync read from Stripe (webhook events carry none).
    */
-  private async rest(manager: EntityManager, applied: AppliedSessionRow, ctx: ApplyContext): Promise<void> {
-    const won = applied._won;
-    if (won && !applied._account_written) {
-      // the user row changed after the statement's snapshot (see planCacheUpdate): its account is written afresh
-      if (applied.stripe_customer_id) await this.grants.linkCustomer(manager, applied.user_id!, applied.stripe_customer_id);
-      await this.grants.recompute(manager, applied.user_id!);
-    }
-    if (won) await this.grantRest(manager, applied, ctx);
-    if (won && applied.stripe_payment_intent_id) {
-      // the statement moved refunds and disputes that came before their session to it: their amounts count now
-      if (applied._attached > 0) await this.refunds.settleAttached(manager, { checkoutSessionId: applied.id, userId: applied.user_id }, ctx.eventCreated ?? new Date());
-    } else if (applied.user_id && ctx.subscription) {
+  private async rest(manager: EntityManager, row: AppliedSessionRow, ctx: ApplyContext): Promise<void> {
+    if (!row._won) {
       // already fulfilled: a fresh read of its subscription (confirm, sync) is still the newest state
-      await this.subscriptions.apply(manager, ctx.subscription, { at: ctx.readAt ?? new Date(), userId: applied.user_id });
+      if (row.user_id && ctx.subscription) await this.subscriptions.apply(manager, ctx.subscription, { at: ctx.readAt ?? new Date(), userId: row.user_id });
+      return;
     }
-  }
-
-  /** After the statement won the session: the part of the grant it could not do itself. */
-  private async grantRest(manager: EntityManager, row: AppliedSessionRow, ctx: ApplyContext): Promise<void> {
     const userId = row.user_id!;
-    if (row.mode !== 'subscription') return; // the purchase grant and the plan were written by the statement
-    if (ctx.subscription) {
+    if (row._rewrite_account) {
+      // the user row changed after the statement's snapshot (see planCacheUpdate): its account is written afresh
+      if (row.stripe_customer_id) await this.grants.linkCustomer(manager, userId, row.stripe_customer_id);
+      await this.grants.recompute(manager, userId);
+    }
+    if (row.mode === 'subscription' && ctx.subscription) {
       await this.subscriptions.apply(manager, ctx.subscription, { at: ctx.eventCreated ?? ctx.readAt ?? new Date(), userId });
-      return;
-    }
-    if (!row.stripe_subscription_id) return;
-    if (row._subscription_created) {
+    } else if (row._order_subscription) {
+      // the subscription already has a row: the general path orders the provisional state against it and adopts an unlinked row
+      await this.subscriptions.applyFacts(manager, provisionalSubscription(row, userId), { at: null, userId });
+    } else {
       this.warnUnmappedSubscription(row);
-      return;
     }
-    // The subscription already has a row (its own event came first, or a concurrent path wrote it): the general
-    // path orders the provisional state against it (it never replaces it) and adopts an unlinked row.
-    await this.subscriptions.applyFacts(manager, provisionalSubscription(row, userId), { at: null, userId });
+    // the statement moved refunds, disputes and charges that came before their session to it: their amounts count now
+    if (row._settle_attached) await this.refunds.settleAttached(manager, { checkoutSessionId: row.id, userId }, ctx.eventCreated ?? new Date());
   }
 
   /** The provisional subscription the statement inserted for a won session grants nothing: its price maps to no plan. */
@@ -212,6 +202,10 @@ interface AppliedSessionRow extends Record<string, unknown> {
   _attached: number;
   /** the statement wrote the user's customer and cached plan (false when the row changed after its snapshot) */
   _account_written: boolean;
+  /** what the statement leaves to the applier for a won session (see the statement's last lateral join) */
+  _rewrite_account: boolean;
+  _settle_attached: boolean;
+  _order_subscription: boolean;
   /** the status and interval of the session's provisional subscription (`provisionalStatus`, `provisionalInterval`) */
   _provisional_status: 'active' | 'trialing';
   _provisional_interval: 'month' | 'year' | null;
@@ -390,7 +384,7 @@ account AS (
   })}
   RETURNING u.id
 )
-SELECT s.*, f.*, ${provisionalStatus('s')} AS _provisional_status, ${provisionalInterval('s')} AS _provisional_interval
+SELECT s.*, f.*, n.*, ${provisionalStatus('s')} AS _provisional_status, ${provisionalInterval('s')} AS _provisional_interval
 FROM session s
 CROSS JOIN LATERAL (
   SELECT EXISTS (SELECT 1 FROM claim c WHERE c.checkout_session_id = s.id) AS _won,
@@ -400,15 +394,19 @@ CROSS JOIN LATERAL (
          ((SELECT count(*) FROM refunds_attached r WHERE r.id = s.id) + (SELECT count(*) FROM disputes_attached d WHERE d.id = s.id)
           + (SELECT count(*) FROM charges_attached c WHERE c.id = s.id))::int AS _attached
 ) f
--- needs_applier: with no applier to follow ($5), a won session whose rest would write fails the statement: its user
--- row changed after the snapshot, refunds or disputes came before it, or its subscription has a row (its own event
--- came first, or a concurrent one this snapshot cannot see) that is not linked to a user or is still 'incomplete'
--- (the paid session's provisional state comes after it: orderStates)
-WHERE CASE WHEN $5::boolean AND f._won AND (
-        NOT f._account_written
-        OR (s.stripe_payment_intent_id IS NOT NULL AND f._attached > 0)
-        OR (s.mode = 'subscription' AND s.stripe_subscription_id IS NOT NULL AND NOT f._subscription_created
-            AND NOT EXISTS (SELECT 1 FROM subscriptions x WHERE x.stripe_subscription_id = s.stripe_subscription_id AND x.user_id IS NOT NULL AND x.status <> 'incomplete')))
+-- What is left to the applier for a won session, decided here once (the applier's rest() only obeys these flags):
+-- its user row changed after the snapshot; refunds, disputes or charges came before it; its subscription has a row
+-- (its own event came first, or a concurrent one this snapshot cannot see) that is not linked to a user or is still
+-- 'incomplete' (the paid session's provisional state comes after it: orderStates)
+CROSS JOIN LATERAL (
+  SELECT f._won AND NOT f._account_written AS _rewrite_account,
+         f._won AND s.stripe_payment_intent_id IS NOT NULL AND f._attached > 0 AS _settle_attached,
+         f._won AND s.mode = 'subscription' AND s.stripe_subscription_id IS NOT NULL AND NOT f._subscription_created
+           AND NOT EXISTS (SELECT 1 FROM subscriptions x WHERE x.stripe_subscription_id = s.stripe_subscription_id AND x.user_id IS NOT NULL AND x.status <> 'incomplete')
+           AS _order_subscription
+) n
+-- with no applier to follow ($5), a session that leaves it anything fails the statement
+WHERE CASE WHEN $5::boolean AND (n._rewrite_account OR n._settle_attached OR n._order_subscription)
       THEN checkout_applier_needed(s.stripe_session_id) ELSE true END`;
 
 /** The returned row as the entity callers work with (confirm and sync answer it), through TypeORM's own column mapping. */
