@@ -13,6 +13,7 @@ import { RefundsApplier } from './payments/refunds.applier.js';
 import { PlanCatalogueService } from './plan-catalogue.service.js';
 import { SubscriptionApplier } from './subscription.applier.js';
 import { UUID_PATTERN } from '../common/pagination/cursor.js';
+import { PackCreditsService } from './credits/pack-credits.service.js';
 
 /**
  * Applies a Stripe Checkout Session to our row and, when it is paid, fulfils it through the ledger.
@@ -28,6 +29,7 @@ export class CheckoutSessionApplier {
     private readonly subscriptions: SubscriptionApplier,
     private readonly refunds: RefundsApplier,
     private readonly grants: GrantsService,
+    private readonly packs: PackCreditsService,
   ) {}
 
   /**
@@ -75,7 +77,7 @@ export class CheckoutSessionApplier {
 
   private parameters(items: SessionApplication[], options: { applierFollows: boolean }): unknown[] {
     return applySessionsParameters(
-      items.map(({ session, ctx }) => sessionInput(sessionFacts(session), ctx, this.plans)),
+      items.map(({ session, ctx }) => ({ ...sessionInput(sessionFacts(session), ctx, this.plans), credit_pack: this.packs.pack(session.metadata?.pack)?.name ?? null })),
       this.plans,
       options,
     );
@@ -106,6 +108,7 @@ export class CheckoutSessionApplier {
     } else {
       this.warnUnmappedSubscription(row);
     }
+    if (row._grant_credits) await this.packs.grant(manager, row);
     // the statement moved refunds, disputes and charges that came before their session to it: their amounts count now
     if (row._settle_attached) await this.refunds.settleAttached(manager, { checkoutSessionId: row.id, userId }, ctx.eventCreated ?? new Date());
   }
@@ -206,6 +209,8 @@ interface AppliedSessionRow extends Record<string, unknown> {
   _rewrite_account: boolean;
   _settle_attached: boolean;
   _order_subscription: boolean;
+  _grant_credits: boolean;
+  credit_pack: string | null;
   /** the status and interval of the session's provisional subscription (`provisionalStatus`, `provisionalInterval`) */
   _provisional_status: 'active' | 'trialing';
   _provisional_interval: 'month' | 'year' | null;
@@ -220,11 +225,11 @@ const MERGED_PAYMENT_STATUS = `(CASE WHEN cs.payment_status = 'unpaid' THEN EXCL
 /** A known session keeps its plan; one without learns it from the input (its subscription's, or its line items'). */
 const MERGED_PLAN = '(coalesce(cs.plan, (SELECT i.subscription_plan FROM input i WHERE i.session_id = cs.stripe_session_id)))';
 /**
- * A one-time session is fulfilled only with a ranked plan (`$3`): a purchase that maps to no plan stays unfulfilled,
+ * A one-time session is fulfilled only with a ranked plan (`$3`) or a credit pack: a purchase that maps to neither stays unfulfilled,
  * its ledger unclaimed, so that an admin's link or sync fulfils it once a mapping exists. A subscription's plan comes
  * from the subscription.
  */
-const mapped = (mode: string, plan: string) => `(${mode} = 'subscription' OR ${plan} = ANY($3::text[]))`;
+const mapped = (mode: string, plan: string, pack: string) => `(${mode} = 'subscription' OR ${plan} = ANY($3::text[]) OR ${pack} IS NOT NULL)`;
 /** A complete session whose money is in, or that needed none (`isFulfillable`). */
 const fulfillable = (status: string, paymentStatus: string) => `(${status} = 'complete' AND ${paymentStatus} IN ('paid', 'no_payment_required'))`;
 /**
@@ -264,7 +269,7 @@ WITH input AS (
     price_id text, status text, payment_status text, amount_total bigint, amount_subtotal bigint, amount_discount bigint,
     amount_tax bigint, currency text, subscription_id text, payment_intent_id text, customer_email text, url text, ui_mode text,
     expires_at timestamptz, failed_at timestamptz, event_at timestamptz, subscription_plan text, source text, event_id text,
-    provisional boolean)
+    provisional boolean, credit_pack text)
   -- an event is applied only by the transaction that wrote its inbox row (see STORE_EVENTS), so that the statement can
   -- be sent together with the inbox statement, before its answer says which events are new; a scalar subquery, so
   -- that it stays one primary-key read per event (an EXISTS became a join that read the whole inbox)
@@ -274,12 +279,13 @@ session AS (
   INSERT INTO checkout_sessions AS cs (
     stripe_session_id, user_id, unmatched, mode, plan, interval, price_id, status, payment_status,
     amount_total, amount_subtotal, amount_discount, amount_tax, currency, stripe_customer_id, stripe_subscription_id,
-    stripe_payment_intent_id, customer_email, url, ui_mode, expires_at, payment_failed_at, last_event_at, fulfilled_at)
+    stripe_payment_intent_id, customer_email, url, ui_mode, expires_at, payment_failed_at, last_event_at, fulfilled_at, credit_pack)
   SELECT i.session_id, owner.id, owner.id IS NULL, i.mode, i.plan, i.interval, i.price_id, i.status, i.payment_status,
          i.amount_total, i.amount_subtotal, i.amount_discount, i.amount_tax, i.currency, i.customer_id, i.subscription_id,
          i.payment_intent_id, i.customer_email, i.url, i.ui_mode, i.expires_at,
          CASE WHEN i.payment_status = 'unpaid' THEN i.failed_at END, i.event_at,
-         CASE WHEN owner.id IS NOT NULL AND ${fulfillable('i.status', 'i.payment_status')} AND ${mapped('i.mode', 'i.plan')} THEN now()::timestamptz(3) END
+         CASE WHEN owner.id IS NOT NULL AND ${fulfillable('i.status', 'i.payment_status')} AND ${mapped('i.mode', 'i.plan', 'i.credit_pack')} THEN now()::timestamptz(3) END,
+         i.credit_pack
   FROM input i
   CROSS JOIN LATERAL (SELECT coalesce((SELECT id FROM users WHERE id = i.client_reference_id), (SELECT id FROM users WHERE id = i.metadata_user_id),
                                       (SELECT id FROM users WHERE stripe_customer_id = i.customer_id)) AS id) owner
@@ -302,10 +308,11 @@ session AS (
     payment_failed_at = coalesce(cs.payment_failed_at, CASE WHEN ${MERGED_PAYMENT_STATUS} = 'unpaid' THEN EXCLUDED.payment_failed_at END),
     last_event_at = GREATEST(cs.last_event_at, EXCLUDED.last_event_at),
     plan = ${MERGED_PLAN},
+    credit_pack = coalesce(cs.credit_pack, EXCLUDED.credit_pack),
     fulfilled_at = CASE
       -- no read of the ledger here: the claim below is what fulfils once (a probe of it in this SET, planned on a small
       -- ledger, became a scan of the whole ledger per statement)
-      WHEN cs.fulfilled_at IS NULL AND cs.user_id IS NOT NULL AND ${fulfillable(MERGED_STATUS, MERGED_PAYMENT_STATUS)} AND ${mapped('cs.mode', MERGED_PLAN)}
+      WHEN cs.fulfilled_at IS NULL AND cs.user_id IS NOT NULL AND ${fulfillable(MERGED_STATUS, MERGED_PAYMENT_STATUS)} AND ${mapped('cs.mode', MERGED_PLAN, 'coalesce(cs.credit_pack, EXCLUDED.credit_pack)')}
       THEN now()::timestamptz(3) ELSE cs.fulfilled_at END,
     updated_at = now()
   RETURNING cs.*
@@ -395,7 +402,7 @@ CROSS JOIN LATERAL (
           + (SELECT count(*) FROM charges_attached c WHERE c.id = s.id))::int AS _attached
 ) f
 -- What is left to the applier for a won session, decided here once (the applier's rest() only obeys these flags):
--- its user row changed after the snapshot; refunds, disputes or charges came before it; its subscription has a row
+-- its user row changed after the snapshot; it sold a credit pack; refunds, disputes or charges came before it; its subscription has a row
 -- (its own event came first, or a concurrent one this snapshot cannot see) that is not linked to a user or is still
 -- 'incomplete' (the paid session's provisional state comes after it: orderStates)
 CROSS JOIN LATERAL (
@@ -403,10 +410,11 @@ CROSS JOIN LATERAL (
          f._won AND s.stripe_payment_intent_id IS NOT NULL AND f._attached > 0 AS _settle_attached,
          f._won AND s.mode = 'subscription' AND s.stripe_subscription_id IS NOT NULL AND NOT f._subscription_created
            AND NOT EXISTS (SELECT 1 FROM subscriptions x WHERE x.stripe_subscription_id = s.stripe_subscription_id AND x.user_id IS NOT NULL AND x.status <> 'incomplete')
-           AS _order_subscription
+           AS _order_subscription,
+         f._won AND s.credit_pack IS NOT NULL AS _grant_credits
 ) n
 -- with no applier to follow ($5), a session that leaves it anything fails the statement
-WHERE CASE WHEN $5::boolean AND (n._rewrite_account OR n._settle_attached OR n._order_subscription)
+WHERE CASE WHEN $5::boolean AND (n._rewrite_account OR n._settle_attached OR n._order_subscription OR n._grant_credits)
       THEN checkout_applier_needed(s.stripe_session_id) ELSE true END`;
 
 /** The returned row as the entity callers work with (confirm and sync answer it), through TypeORM's own column mapping. */
