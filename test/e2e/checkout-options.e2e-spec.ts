@@ -2,6 +2,7 @@ import type Stripe from 'stripe';
 import request from 'supertest';
 import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
 import { createTestApp, type TestApp } from '../support/app.js';
+import { untilValue } from '../support/until.js';
 import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
 import { deliverAll, eventsOf, PRICES, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
 import { deliver } from '../support/webhooks.js';
@@ -294,17 +295,21 @@ describe('Checkout options, embedded checkout and features (issue 18)', () => {
   });
 });
 
+/** GET /api/admin/stripe/status once the start-up check (run in the background) has finished. */
+const stripeStatusOnceChecked = (t: TestApp, token: string) =>
+  untilValue(
+    async () => (await request(t.http).get('/api/admin/stripe/status').set(bearer(token)).expect(200)).body,
+    (status) => Boolean(status.checkedAt),
+    'the start-up check to finish',
+  );
+
 describe('Checkout options Stripe refuses (start-up check)', () => {
   it('CHECKOUT_AUTOMATIC_TAX without an active Stripe Tax is reported at start, and Stripe refuses the session', async () => {
     const stripe = await startEmulator({ deliveryMode: 'record', taxSettingsStatus: 'pending' });
     const t = await createTestApp({ ...stripeEnv(stripe), CHECKOUT_AUTOMATIC_TAX: 'true' });
     try {
       const admin = await registerAdmin(t);
-      let status = (await request(t.http).get('/api/admin/stripe/status').set(bearer(admin.accessToken)).expect(200)).body;
-      for (let i = 0; i < 100 && !status.checkedAt; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        status = (await request(t.http).get('/api/admin/stripe/status').set(bearer(admin.accessToken)).expect(200)).body;
-      }
+      const status = await stripeStatusOnceChecked(t, admin.accessToken);
       expect(status.problems).toEqual([
         expect.stringMatching(/^CHECKOUT_AUTOMATIC_TAX=true, but Stripe Tax is not active on this account \(status pending, missing head_office\)/),
       ]);
@@ -322,11 +327,7 @@ describe('Checkout options Stripe refuses (start-up check)', () => {
     const t = await createTestApp({ ...stripeEnv(stripe), CHECKOUT_AUTOMATIC_TAX: 'true' });
     try {
       const admin = await registerAdmin(t);
-      let status = (await request(t.http).get('/api/admin/stripe/status').set(bearer(admin.accessToken)).expect(200)).body;
-      for (let i = 0; i < 100 && !status.checkedAt; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        status = (await request(t.http).get('/api/admin/stripe/status').set(bearer(admin.accessToken)).expect(200)).body;
-      }
+      const status = await stripeStatusOnceChecked(t, admin.accessToken);
       expect(status.problems).toEqual([]);
       expect(stripe.requests.some((r) => r.path === '/v1/tax/settings')).toBe(true);
     } finally {

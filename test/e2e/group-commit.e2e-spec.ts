@@ -53,7 +53,9 @@ describe('Group commit of webhook deliveries', () => {
   async function deliveredTogether(events: Stripe.Event[]): Promise<{ responses: request.Response[]; statements: string[] }> {
     const slot = await holdSlot(t);
     const responses = events.map((event) => deliver(t, event).then((res) => res));
-    // each request is parsed and queued before the slot frees: give the HTTP stack a moment to take them all in
+    // each request is parsed and queued before the slot frees: give the HTTP stack a moment to take them all in.
+    // One of the two fixed waits left in test/: the queue is private to the webhook service, so nothing outside
+    // it can be polled; on a slow machine a request not yet queued fails the assertions below, never passes them wrongly
     await new Promise((resolve) => setTimeout(resolve, 300));
     const from = log.statements.length;
     await slot.release();
@@ -209,7 +211,8 @@ describe('Group commit beside a running transaction', () => {
       const paid = await Promise.all([paidSession(t), paidSession(t), paidSession(t)]);
       const from = log.statements.length;
       const early = paid.slice(0, 2).map((p) => deliver(t, p.event).then((res) => res));
-      // time enough for a second transaction to have applied them, had it started
+      // time enough for a second transaction to have applied them, had it started. The other fixed wait left in
+      // test/: it proves an absence (nothing started), which no condition can be polled for
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(await processed(paid.map((p) => p.event))).toBe(0);
       const third = deliver(t, paid[2].event).then((res) => res);
