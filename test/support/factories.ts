@@ -96,6 +96,12 @@ export function insertStripeEvent(db: DataSource, seed: StripeEventSeed = {}): P
   });
 }
 
+/** A users row (without the API, for the medium tier): a fresh email unless given, plan `free` unless given. */
+export async function insertUser(db: DataSource, seed: { email?: string; plan?: string; stripeCustomerId?: string | null } = {}): Promise<string> {
+  const row = await insertRow<{ id: string }>(db, 'users', { email: `seed-${randomUUID()}@example.com`, passwordHash: 'x', ...seed });
+  return row.id;
+}
+
 /** `days` days before now, for rows that must look old. */
 export const daysAgo = (days: number): Date => new Date(Date.now() - days * 86_400_000);
 
