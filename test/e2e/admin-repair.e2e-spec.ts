@@ -4,7 +4,7 @@ import type Stripe from 'stripe';
 import request from 'supertest';
 import { checkoutSessionObject, eventObject } from '../../stripe-emulator/objects.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
+import { bearer, insertCheckoutSession, me, registerAdmin, type RegisteredUser, registerUser } from '../support/factories.js';
 import { deliver, WEBHOOK_SECRET } from '../support/webhooks.js';
 
 const LIFETIME_PRICE = 'price_lifetime_once';
@@ -22,17 +22,20 @@ describe('Admin replay of a failed webhook event', () => {
     await t.close();
   });
 
-  const me = async (user: RegisteredUser) => (await request(t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body;
-
   /** A user with one of our open one-time sessions and the `completed` event Stripe sends once they pay. */
   async function paidLifetimeSession() {
     const user = await registerUser(t);
     const open = checkoutSessionObject({ mode: 'payment', client_reference_id: user.id, metadata: { userId: user.id } });
-    const [row] = await t.db.query<Array<{ id: string }>>(
-      `INSERT INTO checkout_sessions (stripe_session_id, user_id, mode, plan, interval, price_id, status, payment_status)
-       VALUES ($1, $2, 'payment', 'lifetime', 'once', $3, 'open', 'unpaid') RETURNING id`,
-      [open.id, user.id, LIFETIME_PRICE],
-    );
+    const row = await insertCheckoutSession(t.db, {
+      stripeSessionId: open.id,
+      userId: user.id,
+      mode: 'payment',
+      plan: 'lifetime',
+      interval: 'once',
+      priceId: LIFETIME_PRICE,
+      status: 'open',
+      paymentStatus: 'unpaid',
+    });
     const completed: Stripe.Checkout.Session = {
       ...open,
       status: 'complete',
@@ -54,7 +57,7 @@ describe('Admin replay of a failed webhook event', () => {
     const failed = await request(t.http).get(`/api/admin/webhook-events/${event.id}`).set(bearer(admin.accessToken)).expect(200);
     expect(failed.body).toMatchObject({ id: event.id, status: 'failed', attempts: 1, objectId: session.id });
     expect(failed.body.lastError).toContain('fulfillments are frozen');
-    expect((await me(user)).plan).toBe('free');
+    expect((await me(t, user)).plan).toBe('free');
 
     // still broken: the replay fails again and says so, nothing is granted
     const again = await request(t.http).post(`/api/admin/webhook-events/${event.id}/replay`).set(bearer(admin.accessToken)).expect(200);
@@ -65,7 +68,7 @@ describe('Admin replay of a failed webhook event', () => {
     const replayed = await request(t.http).post(`/api/admin/webhook-events/${event.id}/replay`).set(bearer(admin.accessToken)).expect(200);
     expect(replayed.body).toMatchObject({ id: event.id, type: 'checkout.session.completed', status: 'processed', lastError: null });
     expect(replayed.body.processedAt).not.toBeNull();
-    expect((await me(user)).plan).toBe('lifetime');
+    expect((await me(t, user)).plan).toBe('lifetime');
 
     // idempotent: replaying a processed event changes nothing
     const twice = await request(t.http).post(`/api/admin/webhook-events/${event.id}/replay`).set(bearer(admin.accessToken)).expect(200);
@@ -115,10 +118,14 @@ describe('Admin sync when Stripe fails', () => {
 
   it('answers 502 stripe_error when Stripe refuses, and changes nothing', async () => {
     const user = await registerUser(t);
-    const [row] = await t.db.query<Array<Record<string, unknown>>>(
-      `INSERT INTO checkout_sessions (stripe_session_id, user_id, mode, plan, interval, price_id) VALUES ('cs_test_gone_123', $1, 'payment', 'lifetime', 'once', $2) RETURNING *`,
-      [user.id, LIFETIME_PRICE],
-    );
+    const row = await insertCheckoutSession(t.db, {
+      stripeSessionId: 'cs_test_gone_123',
+      userId: user.id,
+      mode: 'payment',
+      plan: 'lifetime',
+      interval: 'once',
+      priceId: LIFETIME_PRICE,
+    });
     requests.length = 0;
     const res = await request(t.http)
       .post(`/api/admin/checkout-sessions/${String(row.id)}/sync`)

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
+import { bearer, me, registerAdmin, type RegisteredUser, registerUser } from '../support/factories.js';
 import { startEmulator, stripeEnv } from '../support/stripe-emulator.js';
 import { deliver } from '../support/webhooks.js';
 
@@ -23,8 +23,6 @@ describe('Admin sync of a session whose webhook never came', () => {
     await stripe.close();
   });
 
-  const me = async (user: RegisteredUser) => (await request(t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body;
-
   /** The user starts a checkout through the billing route, as the frontend does. */
   async function openSubscriptionCheckout(user: RegisteredUser) {
     const res = await request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send({ plan: 'pro', interval: 'month' }).expect(201);
@@ -41,7 +39,7 @@ describe('Admin sync of a session whose webhook never came', () => {
     // nothing arrived: our side still thinks the checkout is open
     const before = await request(t.http).get(`/api/admin/checkout-sessions/${stripeSessionId}`).set(bearer(admin.accessToken)).expect(200);
     expect(before.body).toMatchObject({ status: 'open', paymentStatus: 'unpaid', fulfilledAt: null, fulfillments: [], timeline: [] });
-    expect((await me(user)).plan).toBe('free');
+    expect((await me(t, user)).plan).toBe('free');
 
     stripe.requests.length = 0;
     const synced = await request(t.http).post(`/api/admin/checkout-sessions/${rowId}/sync`).set(bearer(admin.accessToken)).expect(200);
@@ -57,7 +55,7 @@ describe('Admin sync of a session whose webhook never came', () => {
     expect(synced.body.fulfilledAt).not.toBeNull();
     expect(synced.body.fulfillments).toEqual([{ at: expect.any(String), source: 'sync', eventId: null }]);
     expect(synced.body.user).toMatchObject({ id: user.id, plan: 'pro', subscriptionStatus: 'active' });
-    expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
+    expect(await me(t, user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
     // one read of the session, with its subscription expanded
     expect(stripe.requests.map((r) => [r.method, r.path, r.query])).toEqual([['GET', `/v1/checkout/sessions/${stripeSessionId}`, { expand: ['subscription'] }]]);
 
@@ -89,6 +87,6 @@ describe('Admin sync of a session whose webhook never came', () => {
     expect(res.body).toMatchObject({ error: 'service_unavailable' });
     const [row] = await t.db.query<Array<Record<string, unknown>>>('SELECT status, payment_status, fulfilled_at FROM checkout_sessions WHERE id = $1', [rowId]);
     expect(row).toEqual({ status: 'open', payment_status: 'unpaid', fulfilled_at: null });
-    expect((await me(user)).plan).toBe('free');
+    expect((await me(t, user)).plan).toBe('free');
   });
 });

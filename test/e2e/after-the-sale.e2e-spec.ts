@@ -3,7 +3,7 @@ import request from 'supertest';
 import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import { eventObject } from '../../stripe-emulator/objects.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
+import { bearer, me, registerAdmin, type RegisteredUser, registerUser } from '../support/factories.js';
 import { eventsOf, PRICES, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
 import { chargeFixture, customerFixture, deletedCustomerFixture, disputeFixture, invoiceFixture, refundFixture } from '../support/stripe-fixtures.js';
 import { deliver } from '../support/webhooks.js';
@@ -29,7 +29,6 @@ describe('After the sale: refunds, disputes, invoices, customers and safe linkin
   let clock = Math.floor(Date.now() / 1000) + 10;
   /** Each delivered event is a second newer than the one before (Stripe's `created` has whole seconds). */
   const send = <T extends { id: string }>(type: string, object: T, created = ++clock) => deliver(t, eventObject(type, object, { created })).expect(200);
-  const me = async (user: RegisteredUser) => (await request(t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body;
   const emitted = (action: () => unknown) => eventsOf(stripe, action);
   async function buy(user: RegisteredUser, plan: string, interval: string) {
     const created = (await request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send({ plan, interval }).expect(201)).body;
@@ -62,7 +61,7 @@ describe('After the sale: refunds, disputes, invoices, customers and safe linkin
       const after = await session(user, purchase.id);
       expect(after.amountRefunded).toBe(12000);
       // a partial refund leaves the purchase granted
-      expect((await me(user)).plan).toBe('lifetime');
+      expect((await me(t, user)).plan).toBe('lifetime');
       const rows = await t.db.query(`SELECT stripe_refund_id, status FROM refunds WHERE payment_intent_id = $1 ORDER BY amount`, [purchase.paymentIntent]);
       expect(rows).toEqual([
         { stripe_refund_id: first.id, status: 'succeeded' },
@@ -74,9 +73,9 @@ describe('After the sale: refunds, disputes, invoices, customers and safe linkin
       const user = await registerUser(t);
       await buy(user, 'pro', 'month');
       const lifetime = await buy(user, 'lifetime', 'once');
-      expect((await me(user)).plan).toBe('lifetime');
+      expect((await me(t, user)).plan).toBe('lifetime');
       await send('charge.refunded', chargeFixture({ amount: lifetime.amount, amount_refunded: lifetime.amount, refunded: true, payment_intent: lifetime.paymentIntent }));
-      expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
+      expect(await me(t, user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
       expect((await session(user, lifetime.id)).amountRefunded).toBe(lifetime.amount);
       const detail = (await request(t.http).get(`/api/admin/users/${user.id}`).set(bearer(admin.accessToken)).expect(200)).body;
       expect(detail.grants).toContainEqual(expect.objectContaining({ source: 'purchase', plan: 'lifetime', active: false, revokedReason: 'refunded in full' }));
@@ -90,7 +89,7 @@ describe('After the sale: refunds, disputes, invoices, customers and safe linkin
       await send('charge.refunded', chargeFixture({ amount: 49900, amount_refunded: 49900, refunded: true, payment_intent: paymentIntent }));
       for (const event of events) await deliver(t, event).expect(200);
       expect((await session(user, created.id)).amountRefunded).toBe(49900);
-      expect((await me(user)).plan).toBe('free');
+      expect((await me(t, user)).plan).toBe('free');
     });
   });
 
@@ -100,18 +99,18 @@ describe('After the sale: refunds, disputes, invoices, customers and safe linkin
       const purchase = await buy(user, 'lifetime', 'once');
       const dispute = disputeFixture({ amount: purchase.amount, payment_intent: purchase.paymentIntent, status: 'needs_response', reason: 'fraudulent' });
       await send('charge.dispute.created', dispute);
-      expect((await me(user)).plan).toBe('free');
+      expect((await me(t, user)).plan).toBe('free');
       const detail = (await request(t.http).get(`/api/admin/checkout-sessions/${purchase.id}`).set(bearer(admin.accessToken)).expect(200)).body;
       expect(detail.disputes).toEqual([expect.objectContaining({ id: dispute.id, status: 'needs_response', reason: 'fraudulent', amount: purchase.amount })]);
       const listed = (await request(t.http).get(`/api/admin/checkout-sessions?disputed=true&userId=${user.id}`).set(bearer(admin.accessToken)).expect(200)).body;
       expect(listed.items.map((s: { id: string }) => s.id)).toEqual([purchase.id]);
       await send('charge.dispute.updated', { ...dispute, status: 'under_review' });
-      expect((await me(user)).plan).toBe('free');
+      expect((await me(t, user)).plan).toBe('free');
       await send('charge.dispute.closed', { ...dispute, status: 'won' });
-      expect((await me(user)).plan).toBe('lifetime');
+      expect((await me(t, user)).plan).toBe('lifetime');
       // a late "needs_response" cannot reopen a closed dispute
       await send('charge.dispute.updated', { ...dispute, status: 'needs_response' }, clock - 10);
-      expect((await me(user)).plan).toBe('lifetime');
+      expect((await me(t, user)).plan).toBe('lifetime');
     });
 
     it('a lost dispute keeps the purchase revoked', async () => {
@@ -120,7 +119,7 @@ describe('After the sale: refunds, disputes, invoices, customers and safe linkin
       const dispute = disputeFixture({ amount: purchase.amount, payment_intent: purchase.paymentIntent, status: 'needs_response' });
       await send('charge.dispute.created', dispute);
       await send('charge.dispute.closed', { ...dispute, status: 'lost' });
-      expect((await me(user)).plan).toBe('free');
+      expect((await me(t, user)).plan).toBe('free');
       const detail = (await request(t.http).get(`/api/admin/users/${user.id}`).set(bearer(admin.accessToken)).expect(200)).body;
       expect(detail.grants).toContainEqual(expect.objectContaining({ source: 'purchase', active: false, revokedReason: 'dispute lost' }));
       expect(detail.disputes).toEqual([expect.objectContaining({ id: dispute.id, status: 'lost', amount: purchase.amount, checkoutSessionId: purchase.id })]);
@@ -211,7 +210,7 @@ describe('After the sale: refunds, disputes, invoices, customers and safe linkin
       const user = await registerUser(t);
       const purchase = await buy(user, 'lifetime', 'once');
       await send('customer.updated', customerFixture({ id: purchase.customer, email: 'Someone.Else@Example.com' }));
-      expect((await me(user)).email).toBe(user.email.toLowerCase());
+      expect((await me(t, user)).email).toBe(user.email.toLowerCase());
       const [row] = await t.db.query(`SELECT customer_email FROM checkout_sessions WHERE id = $1`, [purchase.id]);
       expect(row.customer_email).toBe('someone.else@example.com');
     });
@@ -230,7 +229,7 @@ describe('After the sale: refunds, disputes, invoices, customers and safe linkin
       for (const event of emitted(() => stripe.completeCheckout(remote.id))) await deliver(t, event).expect(200);
       const [row] = await t.db.query(`SELECT id, user_id, unmatched FROM checkout_sessions WHERE stripe_session_id = $1`, [remote.id]);
       expect(row).toMatchObject({ user_id: null, unmatched: true });
-      expect((await me(user)).plan).toBe('free');
+      expect((await me(t, user)).plan).toBe('free');
       const unmatched = (await request(t.http).get('/api/admin/checkout-sessions?unmatched=true').set(bearer(admin.accessToken)).expect(200)).body;
       expect(unmatched.items.map((s: { id: string }) => s.id)).toContain(row.id);
 
@@ -248,7 +247,7 @@ describe('After the sale: refunds, disputes, invoices, customers and safe linkin
         linkReason: 'buyer proved the address by a support ticket',
         fulfillments: [expect.objectContaining({ source: 'sync' })],
       });
-      expect((await me(user)).plan).toBe('lifetime');
+      expect((await me(t, user)).plan).toBe('lifetime');
       expect(await t.db.query(`SELECT 1 FROM fulfillments WHERE checkout_session_id = $1`, [row.id])).toHaveLength(1);
       const other = await registerUser(t);
       await request(t.http).post(`/api/admin/checkout-sessions/${remote.id}/link`).set(bearer(admin.accessToken)).send({ userId: other.id, reason: 'wrong person' }).expect(409);

@@ -6,6 +6,7 @@ import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerUser, type RegisteredUser } from '../support/factories.js';
 import { describeWithTool, findOnPath } from '../support/required-tool.js';
 import { deliverWebhooksTo, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
+import { untilValue } from '../support/until.js';
 
 /** CHROMIUM_PATH, or Debian's chromium on PATH (installed by .ci/run). */
 const CHROMIUM = process.env.CHROMIUM_PATH && existsSync(process.env.CHROMIUM_PATH) ? process.env.CHROMIUM_PATH : findOnPath('chromium', 'chromium-browser');
@@ -45,16 +46,15 @@ describeWithTool('Checkout in a real browser (headless Chromium)', { what: 'chro
     return { page, session };
   }
   const plan = async (user: RegisteredUser) => (await request(t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body.plan;
-  /** The plan once it is `expected`, or after 30 s: waitForDeliveries does not wait for a delivery's scheduled retry (a 5xx under load; retries wait 1, 2, 4, 8 s). */
-  const planBecomes = async (user: RegisteredUser, expected: string) => {
-    const deadline = Date.now() + 30_000;
-    let current = await plan(user);
-    while (current !== expected && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      current = await plan(user);
-    }
-    return current;
-  };
+  /** The plan once it is `expected` (up to 30 s: waitForDeliveries does not wait for a delivery's scheduled retry, a 5xx under load; retries wait 1, 2, 4, 8 s). */
+  const planBecomes = (user: RegisteredUser, expected: string) =>
+    untilValue(
+      () => plan(user),
+      (current) => current === expected,
+      `the plan to become ${expected}`,
+      30_000,
+      200,
+    );
 
   it('pay: the page shows what is bought, lands on the success URL, and the user is pro', async () => {
     const user = await registerUser(t);

@@ -2,7 +2,8 @@ import type Stripe from 'stripe';
 import request from 'supertest';
 import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
+import { untilValue } from '../support/until.js';
+import { bearer, me, registerAdmin, type RegisteredUser, registerUser } from '../support/factories.js';
 import { deliverAll, eventsOf, PRICES, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
 import { deliver } from '../support/webhooks.js';
 
@@ -53,7 +54,6 @@ describe('Checkout options, embedded checkout and features (issue 18)', () => {
     sessionPosts()
       .filter((r) => r.body.client_reference_id === user.id)
       .pop()!.body;
-  const me = async (user: RegisteredUser) => (await request(t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body;
   const confirm = (user: RegisteredUser, id: string) => request(t.http).post(`/api/billing/checkout-sessions/${id}/confirm`).set(bearer(user.accessToken));
   /** Runs an emulator action and answers the events it emitted (recorded, delivered by the test). */
   const emitted = (action: () => unknown) => eventsOf(stripe, action);
@@ -211,7 +211,7 @@ describe('Checkout options, embedded checkout and features (issue 18)', () => {
       expect(ledger).toHaveLength(1);
       const grants = await t.db.query(`SELECT plan FROM grants WHERE user_id = $1 AND revoked_at IS NULL`, [user.id]);
       expect(grants).toEqual([{ plan: 'pro' }]);
-      expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active', features: ['api_access', 'priority_support'] });
+      expect(await me(t, user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active', features: ['api_access', 'priority_support'] });
       // the event Stripe sent carries the session's client secret: stored as received, shown to admins redacted
       const completed = events.find((e) => e.type === 'checkout.session.completed')!;
       expect(completed.data.object.client_secret).toBeTruthy();
@@ -232,14 +232,14 @@ describe('Checkout options, embedded checkout and features (issue 18)', () => {
 
     it("/api/auth/me has the features of every active grant's plan: none when free, the union after a purchase", async () => {
       const user = await registerUser(t);
-      expect((await me(user)).features).toEqual([]);
+      expect((await me(t, user)).features).toEqual([]);
       const session = (await create(user, { plan: 'lifetime', interval: 'once' }).expect(201)).body;
       stripe.completeCheckout(session.stripeSessionId);
       await confirm(user, session.id).expect(200);
-      expect(await me(user)).toMatchObject({ plan: 'lifetime', features: ['api_access', 'lifetime_badge'] });
+      expect(await me(t, user)).toMatchObject({ plan: 'lifetime', features: ['api_access', 'lifetime_badge'] });
       // an admin's grant of another plan adds its features (the union, not only the top plan's)
       await request(t.http).post(`/api/admin/users/${user.id}/grants`).set(bearer(admin.accessToken)).send({ plan: 'team', reason: 'beta' }).expect(201);
-      expect(await me(user)).toMatchObject({ plan: 'lifetime', features: ['api_access', 'lifetime_badge', 'team_seats'] });
+      expect(await me(t, user)).toMatchObject({ plan: 'lifetime', features: ['api_access', 'lifetime_badge', 'team_seats'] });
     });
 
     it('a revoked admin grant removes its features at once', async () => {
@@ -247,9 +247,9 @@ describe('Checkout options, embedded checkout and features (issue 18)', () => {
       const grant = (
         await request(t.http).post(`/api/admin/users/${user.id}/grants`).set(bearer(admin.accessToken)).send({ plan: 'team', reason: 'trial for a partner' }).expect(201)
       ).body;
-      expect(await me(user)).toMatchObject({ plan: 'team', features: ['api_access', 'team_seats'] });
+      expect(await me(t, user)).toMatchObject({ plan: 'team', features: ['api_access', 'team_seats'] });
       await request(t.http).delete(`/api/admin/users/${user.id}/grants/${grant.id}`).set(bearer(admin.accessToken)).send({ reason: 'partnership ended' }).expect(200);
-      expect(await me(user)).toMatchObject({ plan: 'free', features: [] });
+      expect(await me(t, user)).toMatchObject({ plan: 'free', features: [] });
     });
 
     it("a signed entitlements.active_entitlement_summary.updated changes /me's features (unioned with the plan's); an older one changes nothing", async () => {
@@ -260,17 +260,17 @@ describe('Checkout options, embedded checkout and features (issue 18)', () => {
       const [first] = emitted(() => stripe.setActiveEntitlements(customer, ['beta_reports', 'api_access']));
       expect(first).toMatchObject({ type: 'entitlements.active_entitlement_summary.updated', data: { object: { object: 'entitlements.active_entitlement_summary', customer } } });
       await deliver(t, first).expect(200);
-      expect((await me(user)).features).toEqual(['api_access', 'beta_reports']);
+      expect((await me(t, user)).features).toEqual(['api_access', 'beta_reports']);
 
       await request(t.http).post(`/api/admin/users/${user.id}/grants`).set(bearer(admin.accessToken)).send({ plan: 'pro', reason: 'support case' }).expect(201);
-      expect((await me(user)).features).toEqual(['api_access', 'beta_reports', 'priority_support']);
+      expect((await me(t, user)).features).toEqual(['api_access', 'beta_reports', 'priority_support']);
 
       const [emptied] = emitted(() => stripe.setActiveEntitlements(customer, []));
       // an event about an older state, arriving late, is refused
       const late = { ...first, id: 'evt_late_summary_0001', created: emptied.created - 60 };
       await deliver(t, emptied).expect(200);
       await deliver(t, late).expect(200);
-      expect((await me(user)).features).toEqual(['api_access', 'priority_support']);
+      expect((await me(t, user)).features).toEqual(['api_access', 'priority_support']);
       // the event is in the inbox like any other
       const [stored] = await t.db.query(`SELECT status FROM stripe_events WHERE id = $1`, [emptied.id]);
       expect(stored.status).toBe('processed');
@@ -286,19 +286,27 @@ describe('Checkout options, embedded checkout and features (issue 18)', () => {
       const before = stripe.requests.length;
       await deliver(t, event).expect(200);
       expect(stripe.requests.slice(before).map((r) => `${r.method} ${r.path} ${String(r.query.customer)}`)).toContain(`GET /v1/entitlements/active_entitlements ${customer}`);
-      expect((await me(user)).features).toEqual(keys);
+      expect((await me(t, user)).features).toEqual(keys);
     });
 
     it('a summary for a customer no user has yet is kept and counts once the customer is linked', async () => {
       const user = await registerUser(t);
       const lone = stripe.store.createCustomer({ email: 'later@example.com' });
       await deliver(t, emitted(() => stripe.setActiveEntitlements(lone.id, ['early_access']))[0]).expect(200);
-      expect((await me(user)).features).toEqual([]);
+      expect((await me(t, user)).features).toEqual([]);
       await t.db.query(`UPDATE users SET stripe_customer_id = $2 WHERE id = $1`, [user.id, lone.id]);
-      expect((await me(user)).features).toEqual(['early_access']);
+      expect((await me(t, user)).features).toEqual(['early_access']);
     });
   });
 });
+
+/** GET /api/admin/stripe/status once the start-up check (run in the background) has finished. */
+const stripeStatusOnceChecked = (t: TestApp, token: string) =>
+  untilValue(
+    async () => (await request(t.http).get('/api/admin/stripe/status').set(bearer(token)).expect(200)).body,
+    (status) => Boolean(status.checkedAt),
+    'the start-up check to finish',
+  );
 
 describe('Checkout options Stripe refuses (start-up check)', () => {
   it('CHECKOUT_AUTOMATIC_TAX without an active Stripe Tax is reported at start, and Stripe refuses the session', async () => {
@@ -306,11 +314,7 @@ describe('Checkout options Stripe refuses (start-up check)', () => {
     const t = await createTestApp({ ...stripeEnv(stripe), CHECKOUT_AUTOMATIC_TAX: 'true' });
     try {
       const admin = await registerAdmin(t);
-      let status = (await request(t.http).get('/api/admin/stripe/status').set(bearer(admin.accessToken)).expect(200)).body;
-      for (let i = 0; i < 100 && !status.checkedAt; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        status = (await request(t.http).get('/api/admin/stripe/status').set(bearer(admin.accessToken)).expect(200)).body;
-      }
+      const status = await stripeStatusOnceChecked(t, admin.accessToken);
       expect(status.problems).toEqual([
         expect.stringMatching(/^CHECKOUT_AUTOMATIC_TAX=true, but Stripe Tax is not active on this account \(status pending, missing head_office\)/),
       ]);
@@ -328,11 +332,7 @@ describe('Checkout options Stripe refuses (start-up check)', () => {
     const t = await createTestApp({ ...stripeEnv(stripe), CHECKOUT_AUTOMATIC_TAX: 'true' });
     try {
       const admin = await registerAdmin(t);
-      let status = (await request(t.http).get('/api/admin/stripe/status').set(bearer(admin.accessToken)).expect(200)).body;
-      for (let i = 0; i < 100 && !status.checkedAt; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        status = (await request(t.http).get('/api/admin/stripe/status').set(bearer(admin.accessToken)).expect(200)).body;
-      }
+      const status = await stripeStatusOnceChecked(t, admin.accessToken);
       expect(status.problems).toEqual([]);
       expect(stripe.requests.some((r) => r.path === '/v1/tax/settings')).toBe(true);
     } finally {

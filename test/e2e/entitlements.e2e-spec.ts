@@ -6,7 +6,7 @@ import { GrantsService } from '../../src/entitlements/grants.service.js';
 import { SubscriptionApplier } from '../../src/entitlements/subscription.applier.js';
 import { eventObject } from '../../stripe-emulator/objects.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
+import { bearer, me, registerAdmin, type RegisteredUser, registerUser } from '../support/factories.js';
 import { deliverAll, eventsOf, PRICES, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
 import { until } from '../support/until.js';
 import { deliver } from '../support/webhooks.js';
@@ -44,7 +44,7 @@ describe('Entitlements: grants, one live subscription, and the subscription life
     t = await createTestApp({ ...stripeEnv(stripe), STRIPE_PRICE_TEAM_MONTHLY: TEAM_MONTHLY, PLAN_RANK: 'pro,team,lifetime', STRIPE_TRIAL_DAYS_TEAM: '14' });
     admin = await registerAdmin(t);
     // the start-up check (which learns each catalogue price's product) runs in the background
-    for (let i = 0; i < 100 && !(await status()).checkedAt; i++) await new Promise((r) => setTimeout(r, 50));
+    await until(async () => Boolean((await status()).checkedAt), 'the start-up check to finish');
   });
   afterAll(async () => {
     await t.close();
@@ -52,7 +52,6 @@ describe('Entitlements: grants, one live subscription, and the subscription life
   });
 
   const status = async () => (await request(t.http).get('/api/admin/stripe/status').set(bearer(admin.accessToken)).expect(200)).body;
-  const me = async (user: RegisteredUser) => (await request(t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body;
   const subscriptionOf = async (user: RegisteredUser) => (await request(t.http).get('/api/billing/subscription').set(bearer(user.accessToken)).expect(200)).body;
   const createCheckout = (user: RegisteredUser, plan: string, interval: string) =>
     request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send({ plan, interval });
@@ -119,7 +118,7 @@ describe('Entitlements: grants, one live subscription, and the subscription life
     it('refuses a one-time plan that an active grant already covers, and allows it above a subscription', async () => {
       const { user } = await subscribed();
       await buy(user, 'lifetime', 'once');
-      expect((await me(user)).plan).toBe('lifetime');
+      expect((await me(t, user)).plan).toBe('lifetime');
       const res = await createCheckout(user, 'lifetime', 'once').expect(409);
       expect(res.body.error).toBe('conflict');
     });
@@ -128,25 +127,25 @@ describe('Entitlements: grants, one live subscription, and the subscription life
   describe('grants (defect 2)', () => {
     it('a paid lifetime survives the renewals and the cancellation of a subscription', async () => {
       const { user, subscriptionId } = await subscribed();
-      expect((await me(user)).plan).toBe('pro');
+      expect((await me(t, user)).plan).toBe('pro');
       await buy(user, 'lifetime', 'once');
-      expect((await me(user)).plan).toBe('lifetime');
+      expect((await me(t, user)).plan).toBe('lifetime');
       await deliverAll(
         t,
         emitted(() => stripe.renewSubscription(subscriptionId)),
       );
-      expect((await me(user)).plan).toBe('lifetime');
+      expect((await me(t, user)).plan).toBe('lifetime');
       await deliverAll(
         t,
         emitted(() => stripe.cancelSubscription(subscriptionId)),
       );
-      expect(await me(user)).toMatchObject({ plan: 'lifetime', subscriptionStatus: 'canceled' });
+      expect(await me(t, user)).toMatchObject({ plan: 'lifetime', subscriptionStatus: 'canceled' });
       // a redelivered renewal of the ended subscription changes nothing either
       await deliverAll(
         t,
         emitted(() => stripe.store.emit('customer.subscription.updated', { ...stripe.store.subscription(subscriptionId), status: 'active' } as Stripe.Subscription)),
       );
-      expect(await me(user)).toMatchObject({ plan: 'lifetime', subscriptionStatus: 'canceled' });
+      expect(await me(t, user)).toMatchObject({ plan: 'lifetime', subscriptionStatus: 'canceled' });
     });
 
     it('an admin grant and its revocation change /api/auth/me at once, and both show in the timeline', async () => {
@@ -157,9 +156,9 @@ describe('Entitlements: grants, one live subscription, and the subscription life
         .send({ plan: 'team', reason: 'goodwill after an outage' })
         .expect(201);
       expect(grant.body).toMatchObject({ plan: 'team', source: 'admin', active: true, reason: 'goodwill after an outage', actorId: admin.id });
-      expect((await me(user)).plan).toBe('team');
+      expect((await me(t, user)).plan).toBe('team');
       await request(t.http).delete(`/api/admin/users/${user.id}/grants/${grant.body.id}`).set(bearer(admin.accessToken)).send({ reason: 'granted by mistake' }).expect(200);
-      expect((await me(user)).plan).toBe('free');
+      expect((await me(t, user)).plan).toBe('free');
       const detail = (await request(t.http).get(`/api/admin/users/${user.id}`).set(bearer(admin.accessToken)).expect(200)).body;
       expect(detail.grants).toEqual([expect.objectContaining({ id: grant.body.id, active: false, revokedReason: 'granted by mistake' })]);
       expect(detail.timeline.map((e: { kind: string; reason: string }) => [e.kind, e.reason])).toEqual([
@@ -170,14 +169,16 @@ describe('Entitlements: grants, one live subscription, and the subscription life
 
     it('an admin grant with an end stops giving its plan when it ends', async () => {
       const user = await registerUser(t);
+      const endsAt = Date.now() + 1500;
       await request(t.http)
         .post(`/api/admin/users/${user.id}/grants`)
         .set(bearer(admin.accessToken))
-        .send({ plan: 'pro', reason: 'two-second trial', endsAt: new Date(Date.now() + 1500).toISOString() })
+        .send({ plan: 'pro', reason: 'two-second trial', endsAt: new Date(endsAt).toISOString() })
         .expect(201);
-      expect((await me(user)).plan).toBe('pro');
-      await new Promise((r) => setTimeout(r, 1600));
-      expect((await me(user)).plan).toBe('free');
+      expect((await me(t, user)).plan).toBe('pro');
+      // the subject is time passing: wait until the clock is past the end (by the margin the test always had)
+      await until(() => Date.now() > endsAt + 100, 'the grant to reach its end');
+      expect((await me(t, user)).plan).toBe('free');
     });
 
     it('refuses a grant of an unranked plan, a past end, a missing reason, and a stranger user', async () => {
@@ -188,7 +189,7 @@ describe('Entitlements: grants, one live subscription, and the subscription life
       await post(user.id, { plan: 'pro' }).expect(400);
       await post('00000000-0000-4000-8000-000000000000', { plan: 'pro', reason: 'because' }).expect(404);
       await request(t.http).post(`/api/admin/users/${user.id}/grants`).set(bearer(user.accessToken)).send({ plan: 'pro', reason: 'self-service' }).expect(403);
-      expect((await me(user)).plan).toBe('free');
+      expect((await me(t, user)).plan).toBe('free');
     });
   });
 
@@ -199,10 +200,10 @@ describe('Entitlements: grants, one live subscription, and the subscription life
         t,
         emitted(() => stripe.pauseSubscription(subscriptionId)),
       );
-      expect(await me(user)).toMatchObject({ plan: 'free', subscriptionStatus: 'paused' });
+      expect(await me(t, user)).toMatchObject({ plan: 'free', subscriptionStatus: 'paused' });
       const res = await request(t.http).post('/api/billing/subscription/resume').set(bearer(user.accessToken)).send({}).expect(200);
       expect(res.body).toMatchObject({ plan: 'pro', status: 'active' });
-      expect((await me(user)).plan).toBe('pro');
+      expect((await me(t, user)).plan).toBe('pro');
     });
 
     it('a cancellation scheduled with cancel_at is reported as cancelling, at the period end or on a date (defect 4)', async () => {
@@ -231,7 +232,7 @@ describe('Entitlements: grants, one live subscription, and the subscription life
         const created = Math.floor(Date.now() / 1000) + 60;
         await deliver(t, eventObject('customer.subscription.updated', { ...sub, status: 'active' }, { created })).expect(200);
         await deliver(t, eventObject('customer.subscription.created', { ...sub, status: lateStatus }, { created })).expect(200);
-        expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
+        expect(await me(t, user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
       }
     });
 
@@ -239,7 +240,7 @@ describe('Entitlements: grants, one live subscription, and the subscription life
       const { user, subscriptionId } = await subscribed();
       const invoice = { ...stripe.store.invoice(stripe.store.subscription(subscriptionId).latest_invoice as string), status: 'open', amount_paid: 0 } as Stripe.Invoice;
       await deliver(t, eventObject('invoice.payment_failed', invoice, { created: Math.floor(Date.now() / 1000) + 120 })).expect(200);
-      expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
+      expect(await me(t, user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
     });
 
     it('a subscription that starts with a trial shows trialing after checkout, with its trial end (defect 7)', async () => {
@@ -253,7 +254,7 @@ describe('Entitlements: grants, one live subscription, and the subscription life
         t,
         events.find((e) => e.type === 'checkout.session.completed')!,
       ).expect(200);
-      expect(await me(user)).toMatchObject({ plan: 'team', subscriptionStatus: 'trialing' });
+      expect(await me(t, user)).toMatchObject({ plan: 'team', subscriptionStatus: 'trialing' });
       await deliverAll(
         t,
         events.filter((e) => e.type !== 'checkout.session.completed'),
@@ -274,7 +275,7 @@ describe('Entitlements: grants, one live subscription, and the subscription life
       );
       const detail = (await request(t.http).get(`/api/admin/users/${user.id}`).set(bearer(admin.accessToken)).expect(200)).body;
       expect(detail.timeline.map((e: { type: string | null }) => e.type)).toContain('customer.subscription.trial_will_end');
-      expect((await me(user)).plan).toBe('team');
+      expect((await me(t, user)).plan).toBe('team');
     });
   });
 
@@ -300,7 +301,7 @@ describe('Entitlements: grants, one live subscription, and the subscription life
         await deliver(t, completed).expect(200); // the session's delivery commits its provisional grant meanwhile
         await t.app.get(SubscriptionApplier).apply(manager, subscription, { at: new Date(created.created * 1000) });
       });
-      expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
+      expect(await me(t, user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
     });
 
     it('a session event begun before the subscription event committed still gives the plan', async () => {
@@ -311,7 +312,7 @@ describe('Entitlements: grants, one live subscription, and the subscription life
         const ctx = { source: 'webhook' as const, eventId: completed.id, eventCreated: new Date(completed.created * 1000), eventType: completed.type };
         await t.app.get(CheckoutSessionApplier).applyEvents(manager, [{ session: completed.data.object, ctx }]);
       });
-      expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
+      expect(await me(t, user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
     });
 
     /**
@@ -335,7 +336,7 @@ describe('Entitlements: grants, one live subscription, and the subscription life
     it('a grant committed while a delivery waits for the user row still counts in the plan it writes', async () => {
       const { user, completed } = await paidCheckout();
       await deliverDuringAGrant(user.id, completed);
-      expect(await me(user)).toMatchObject({ plan: 'team', subscriptionStatus: 'active' });
+      expect(await me(t, user)).toMatchObject({ plan: 'team', subscriptionStatus: 'active' });
       expect((await t.app.get(GrantsService).active(user.id)).map((g) => g.plan)).toEqual(['team', 'pro']);
     });
 
@@ -343,7 +344,7 @@ describe('Entitlements: grants, one live subscription, and the subscription life
       const { user, subscriptionId } = await subscribed();
       const [updated] = emitted(() => stripe.store.updateSubscription(subscriptionId, { cancel_at_period_end: 'true' })).filter((e) => e.type === 'customer.subscription.updated');
       await deliverDuringAGrant(user.id, updated);
-      expect(await me(user)).toMatchObject({ plan: 'team', subscriptionStatus: 'active' });
+      expect(await me(t, user)).toMatchObject({ plan: 'team', subscriptionStatus: 'active' });
       expect(await subscriptionOf(user)).toMatchObject({ cancelAtPeriodEnd: true });
     });
   });
@@ -357,17 +358,17 @@ describe('Entitlements: grants, one live subscription, and the subscription life
         emitted(() => stripe.store.updateSubscription(subscriptionId, { items: [{ id: item(), price: PRO_GRANDFATHERED }], proration_behavior: 'none' })),
       );
       // team subscriptions start with a trial (STRIPE_TRIAL_DAYS_TEAM)
-      expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'trialing' });
+      expect(await me(t, user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'trialing' });
       await deliverAll(
         t,
         emitted(() => stripe.store.updateSubscription(subscriptionId, { items: [{ id: item(), price: TEAM_BY_LOOKUP_KEY }], proration_behavior: 'none' })),
       );
-      expect((await me(user)).plan).toBe('team');
+      expect((await me(t, user)).plan).toBe('team');
       await deliverAll(
         t,
         emitted(() => stripe.store.updateSubscription(subscriptionId, { items: [{ id: item(), price: STRAY }], proration_behavior: 'none' })),
       );
-      expect(await me(user)).toMatchObject({ plan: 'free', subscriptionStatus: 'trialing' });
+      expect(await me(t, user)).toMatchObject({ plan: 'free', subscriptionStatus: 'trialing' });
       expect((await status()).unmappedSubscriptions).toContainEqual(expect.objectContaining({ stripeSubscriptionId: subscriptionId, priceId: STRAY, userId: user.id }));
     });
   });
@@ -393,7 +394,7 @@ describe('Entitlements: grants, one live subscription, and the subscription life
       const update = stripe.requests.filter((r) => r.path === `/v1/subscriptions/${subscriptionId}` && r.method === 'POST').pop()!;
       expect(update.body).toMatchObject({ proration_behavior: 'always_invoice', items: [{ price: TEAM_MONTHLY }] });
       await deliverAll(t, stripe.store.events.slice(before));
-      expect(await me(user)).toMatchObject({ plan: 'team', subscriptionStatus: 'active' });
+      expect(await me(t, user)).toMatchObject({ plan: 'team', subscriptionStatus: 'active' });
       const rows = await t.db.query(`SELECT plan FROM subscriptions WHERE user_id = $1`, [user.id]);
       expect(rows).toEqual([{ plan: 'team' }]);
     });
@@ -420,7 +421,7 @@ describe('Entitlements: grants, one live subscription, and the subscription life
       stripe.failNextRequests(1, { status: 400, type: 'invalid_request_error', message: 'This customer has no attached payment source' });
       const failed = await request(t.http).post('/api/billing/subscription/change').set(bearer(subscriber.accessToken)).send({ plan: 'team', interval: 'month' }).expect(502);
       expect(failed.body.error).toBe('stripe_error');
-      expect(await me(subscriber)).toMatchObject({ plan: 'pro' });
+      expect(await me(t, subscriber)).toMatchObject({ plan: 'pro' });
       expect(stripe.store.subscription(subscriptionId).items.data[0].price.id).toBe(PRICES.proMonthly);
     });
   });

@@ -4,19 +4,7 @@ import { join } from 'node:path';
 import { freePort } from '../../src/database/embedded-postgres.js';
 import { runCommand } from '../support/commands.js';
 import { buildService, spawnService, type ServiceProcess } from '../support/service-process.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `read` until `done` accepts its value; answers the last value. */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await sleep(200);
-    value = await read();
-  }
-  return value;
-}
+import { untilValue } from '../support/until.js';
 
 /**
  * Issue 19: `npm start` with nothing configured. No STRIPE_SECRET_KEY and no DATABASE_URL: the compiled service
@@ -96,21 +84,29 @@ describe('Local mode (no STRIPE_SECRET_KEY, no DATABASE_URL)', () => {
     // the hosted page's "Pay" button: the emulator completes the session and delivers the signed webhooks
     const paid = await fetch(`${url}/pay`, { method: 'POST', redirect: 'manual' });
     expect(paid.status).toBe(303);
-    const me = await eventually(
+    const me = await untilValue(
       () => api('/api/auth/me', { token }),
       (r) => r.body.plan === 'pro',
-    );
-    // on a failure, the service's own log says what became of the deliveries
-    if (me.body.plan !== 'pro') process.stderr.write(`local-mode service log (last 6 kB):\n${service.output().slice(-6000)}\n`);
+      'the plan to become pro',
+      20_000,
+      200,
+    ).catch((error: unknown) => {
+      // on a failure, the service's own log says what became of the deliveries
+      process.stderr.write(`local-mode service log (last 6 kB):\n${service.output().slice(-6000)}\n`);
+      throw error;
+    });
     expect(me.body).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
 
     // `npm run stripe:trigger` finds the running emulator through DATA_DIR: it cancels the subscription and delivers the event
     const triggered = await runCommand('scripts/stripe-trigger.js', ['customer.subscription.deleted', '--user', email], { DATA_DIR: dataDir });
     expect(triggered).toMatchObject({ code: 0 });
     expect(triggered.stdout).toMatch(/^Triggered customer\.subscription\.deleted \(evt_\w+\); the emulator delivers it signed to the service$/m);
-    const after = await eventually(
+    const after = await untilValue(
       () => api('/api/auth/me', { token }),
       (r) => r.body.plan === 'free',
+      'the plan to become free',
+      20_000,
+      200,
     );
     expect(after.body).toMatchObject({ plan: 'free', subscriptionStatus: 'canceled' });
   }, 90_000);

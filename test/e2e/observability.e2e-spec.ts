@@ -3,7 +3,7 @@ import request from 'supertest';
 import { checkoutSessionObject, eventObject } from '../../stripe-emulator/objects.js';
 import { JsonLogger } from '../../src/observability/json-logger.js';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from '../support/app.js';
-import { bearer, registerUser } from '../support/factories.js';
+import { bearer, insertStripeEvent, registerUser } from '../support/factories.js';
 import { deliver, signPayload, WEBHOOK_SECRET } from '../support/webhooks.js';
 
 class MemoryStream extends Writable {
@@ -35,9 +35,7 @@ describe('Observability', () => {
     await request(t.http).get(`/api/billing/checkout-sessions/${user.id}`).set(bearer(user.accessToken)).expect(404);
     await deliver(t, eventObject('checkout.session.expired', checkoutSessionObject({ status: 'expired' }))).expect(200);
     await deliver(t, eventObject('customer.tax_id.created', { id: 'txi_1' })).expect(200);
-    await t.db.query(
-      `INSERT INTO stripe_events (id, type, stripe_created_at, livemode, payload, status, received_at) VALUES ('evt_failed_metric', 'invoice.paid', now(), false, '{}', 'failed', now() - interval '90 seconds')`,
-    );
+    await insertStripeEvent(t.db, { id: 'evt_failed_metric', status: 'failed', receivedAt: new Date(Date.now() - 90_000) });
 
     const res = await request(t.http).get('/metrics').expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);

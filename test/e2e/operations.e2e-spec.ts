@@ -4,8 +4,7 @@ import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerUser } from '../support/factories.js';
 import { handledEventIds, payOnEmulator, startStripeTestApp } from '../support/stripe-emulator.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { untilValue } from '../support/until.js';
 
 /** Issue 19: the recovery schedule, inbox retention, and the CORS and security headers of a response. */
 describe('The recovery schedule', () => {
@@ -25,13 +24,13 @@ describe('The recovery schedule', () => {
     expect(mine.length).toBeGreaterThanOrEqual(3);
 
     // nobody calls recovery: the schedule does, within a few intervals
-    const deadline = Date.now() + 20_000;
-    let rows: Array<{ id: string; source: string; status: string }> = [];
-    while (Date.now() < deadline) {
-      rows = await t.db.query<typeof rows>(`SELECT id, source, status FROM stripe_events WHERE id = ANY($1) ORDER BY id`, [mine]);
-      if (rows.length === mine.length && rows.every((r) => r.status === 'processed')) break;
-      await sleep(250);
-    }
+    const rows = await untilValue(
+      () => t.db.query<Array<{ id: string; source: string; status: string }>>(`SELECT id, source, status FROM stripe_events WHERE id = ANY($1) ORDER BY id`, [mine]),
+      (rows) => rows.length === mine.length && rows.every((r) => r.status === 'processed'),
+      'the scheduled recovery to process the undelivered events',
+      20_000,
+      250,
+    );
     expect(rows).toEqual(mine.map((id) => ({ id, source: 'recovery', status: 'processed' })));
     const me = await request(t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200);
     expect(me.body.plan).toBe('pro');

@@ -3,7 +3,7 @@ import request from 'supertest';
 import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import { addSubscriptionItem } from '../../stripe-emulator/subscription-items.js';
 import type { TestApp } from '../support/app.js';
-import { bearer, registerUser, type RegisteredUser } from '../support/factories.js';
+import { bearer, me, registerUser, type RegisteredUser } from '../support/factories.js';
 import { deliverAll, eventsOf, PRICES, startStripeTestApp } from '../support/stripe-emulator.js';
 
 /**
@@ -35,7 +35,6 @@ describe('Plan changes at the period end', () => {
   });
   afterAll(() => close());
 
-  const me = async (user: RegisteredUser) => (await request(t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body as { plan: string };
   const subscriptionOf = async (user: RegisteredUser) => (await request(t.http).get('/api/billing/subscription').set(bearer(user.accessToken)).expect(200)).body;
   const post = (user: RegisteredUser, path: string, body: Record<string, unknown> = {}) =>
     request(t.http).post(`/api/billing/subscription/${path}`).set(bearer(user.accessToken)).send(body);
@@ -73,12 +72,12 @@ describe('Plan changes at the period end', () => {
     expect(planPriceOf(subscriptionId)).toEqual([TEAM_MONTHLY]);
     expect(stripe.store.events.slice(before).map((e) => e.type)).not.toContain('invoice.paid');
     await deliverAll(t, stripe.store.events.slice(before));
-    expect((await me(user)).plan).toBe('team');
+    expect((await me(t, user)).plan).toBe('team');
     expect((await subscriptionOf(user)).scheduledChange).toMatchObject({ plan: 'pro' });
 
     await deliverOf(() => stripe.renewSubscription(subscriptionId));
     expect(planPriceOf(subscriptionId)).toEqual([PRICES.proMonthly]);
-    expect((await me(user)).plan).toBe('pro');
+    expect((await me(t, user)).plan).toBe('pro');
     expect((await subscriptionOf(user)).scheduledChange).toBeNull();
     const renewal = stripe.store.invoice(stripe.store.subscription(subscriptionId).latest_invoice as string);
     expect(renewal.amount_paid).toBe(2000);
@@ -86,7 +85,7 @@ describe('Plan changes at the period end', () => {
     // the phase after the change ends: the schedule lets the subscription go on, as pro
     await deliverOf(() => stripe.renewSubscription(subscriptionId));
     expect(stripe.store.subscription(subscriptionId).schedule).toBeNull();
-    expect((await me(user)).plan).toBe('pro');
+    expect((await me(t, user)).plan).toBe('pro');
   });
 
   it('`at` overrides the default: a downgrade now is immediate, an upgrade at the period end waits', async () => {
@@ -152,7 +151,7 @@ describe('Plan changes at the period end', () => {
     // the release first, then the schedule's older creation and update
     await deliverAll(t, [...released, ...scheduled]);
     expect((await subscriptionOf(user)).scheduledChange).toBeNull();
-    expect((await me(user)).plan).toBe('team');
+    expect((await me(t, user)).plan).toBe('team');
   });
 
   it('a schedule whose events came before the subscription was stored is read once the subscription names it', async () => {
@@ -205,8 +204,7 @@ describe('Subscriptions with more than one item (item 9)', () => {
       eventsOf(stripe, () => addSubscriptionItem(stripe.store, subscriptionId, ADDON_MONTHLY, 3)),
     );
     expect(stripe.store.subscription(subscriptionId).items.data.map((i) => i.price.id)).toEqual([ADDON_MONTHLY, PRICES.proMonthly]);
-    const me = (await request(t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body;
-    expect(me.plan).toBe('pro');
+    expect((await me(t, user)).plan).toBe('pro');
 
     const res = await request(t.http).post('/api/billing/subscription/change').set(bearer(user.accessToken)).send({ plan: 'team', interval: 'month' }).expect(200);
     expect(res.body).toMatchObject({ plan: 'team', subscriptionPlan: 'team' });

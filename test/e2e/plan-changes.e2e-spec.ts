@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import type { TestApp } from '../support/app.js';
-import { bearer, registerUser, type RegisteredUser } from '../support/factories.js';
+import { bearer, me, type RegisteredUser, registerUser } from '../support/factories.js';
 import { deliverAll, eventsOf, PRICES, startStripeTestApp } from '../support/stripe-emulator.js';
 
 /**
@@ -31,7 +31,6 @@ describe('Plan changes where money fails', () => {
   });
   afterAll(() => close());
 
-  const me = async (user: RegisteredUser) => (await request(t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body;
   const subscriptionOf = async (user: RegisteredUser) => (await request(t.http).get('/api/billing/subscription').set(bearer(user.accessToken)).expect(200)).body;
   const change = (user: RegisteredUser, body: Record<string, unknown>, key?: string) => {
     const req = request(t.http).post('/api/billing/subscription/change').set(bearer(user.accessToken));
@@ -61,13 +60,13 @@ describe('Plan changes where money fails', () => {
       const billed = billedPlan(subscriptionId);
       expect(replay.body.subscriptionPlan).toBe(billed);
       expect((await subscriptionOf(user)).subscriptionPlan).toBe(billed);
-      expect((await me(user)).plan).toBe(billed);
+      expect((await me(t, user)).plan).toBe(billed);
       // and the webhooks that follow agree
       await deliverAll(
         t,
         stripe.store.events.filter((e) => e.type.startsWith('customer.subscription.')),
       );
-      expect((await me(user)).plan).toBe(billedPlan(subscriptionId));
+      expect((await me(t, user)).plan).toBe(billedPlan(subscriptionId));
     });
 
     it('a retried change with the same key (same state) changes Stripe once', async () => {
@@ -113,7 +112,7 @@ describe('Plan changes where money fails', () => {
       expect(update.body).toMatchObject({ payment_behavior: 'pending_if_incomplete' });
       expect(billedPlan(subscriptionId)).toBe('pro');
       await deliverAll(t, stripe.store.events.slice(before));
-      expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
+      expect(await me(t, user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
       expect(await subscriptionOf(user)).toMatchObject({ plan: 'pro', subscriptionPlan: 'pro', status: 'active', pendingUpdate: { plan: 'team', interval: 'month' } });
       // a second change while this one waits for its money is refused, pointing at the same invoice
       const again = await change(user, { plan: 'team', interval: 'month' }).expect(409);
@@ -133,7 +132,7 @@ describe('Plan changes where money fails', () => {
       const res = await change(user, { plan: 'team', interval: 'month' }).expect(402);
       expect(res.body.details.clientSecret).toEqual(expect.any(String));
       await deliverAll(t, stripe.store.events.slice(before));
-      expect((await me(user)).plan).toBe('pro');
+      expect((await me(t, user)).plan).toBe('pro');
       await deliverAll(
         t,
         eventsOf(stripe, () => stripe.expirePendingUpdate(subscriptionId)),

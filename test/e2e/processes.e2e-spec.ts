@@ -8,6 +8,7 @@ import { stripeSignature } from '../../stripe-emulator/webhook-delivery.js';
 import type Stripe from 'stripe';
 import { createTestDatabase } from '../support/database.js';
 import { buildService, spawnService, type ServiceProcess } from '../support/service-process.js';
+import { until } from '../support/until.js';
 
 const SECRET = 'whsec_processes_test_secret_012345';
 
@@ -114,20 +115,27 @@ describe('Real service processes', () => {
       const sessions = await seedSessions(database.url, 200, 'restart');
       const events = sessions.map((s) => completed(s.sessionId, s.userId));
       const results = new Map<string, number>();
+      const failed = () => [...results.values()].filter((status) => status !== 200).length;
+      // the senders hold at the 50th event until the database is down, so the outage falls mid-stream on any machine
+      const OUTAGE_AT = 50;
+      let markDown!: () => void;
+      const isDown = new Promise<void>((resolve) => (markDown = resolve));
       let next = 0;
       const sender = async () => {
         while (next < events.length) {
+          if (next >= OUTAGE_AT) await isDown;
           const event = events[next++];
           results.set(event.id, await post(instance, event));
-          await new Promise((r) => setTimeout(r, 10));
         }
       };
       let outageMs = 0;
       const outage = (async () => {
-        await new Promise((r) => setTimeout(r, 250));
+        await until(() => next >= OUTAGE_AT, 'the first events to be sent', 60_000);
         const down = Date.now();
         await database.stop();
-        await new Promise((r) => setTimeout(r, 1500));
+        markDown();
+        // down until deliveries have met it (answered 5xx or refused), then back
+        await until(() => failed() >= 10 || next >= events.length, 'deliveries to meet the outage', 60_000);
         database = await startEmbeddedPostgres({ dir: join(dir, 'pg'), port, database: 'restart' });
         outageMs = Date.now() - down;
       })();
@@ -139,12 +147,13 @@ describe('Real service processes', () => {
       // Stripe retries: every event is delivered again (a duplicate for most) until each is answered 200
       let pending = events;
       let redeliveries = 0;
-      for (let round = 0; round < 20 && pending.length; round++) {
+      const redeliver = async () => {
         const statuses = await Promise.all(pending.map((e) => post(instance, e)));
         redeliveries += pending.length;
         pending = pending.filter((_, i) => statuses[i] !== 200);
-        if (pending.length) await new Promise((r) => setTimeout(r, 500));
-      }
+        return pending.length === 0;
+      };
+      await until(redeliver, 'every event to be answered 200 on redelivery', 30_000, 500);
       expect(pending).toHaveLength(0);
       const state = await counts(database.url, 'restart');
       expect(state).toMatchObject({ fulfilments: 200, complete: 200, pro: 200, processed: 200 });
@@ -167,18 +176,28 @@ describe('Real service processes', () => {
       const client = new pg.Client({ connectionString: database.url });
       await client.connect();
       // a slow ledger write keeps the webhook in flight while the signal arrives
-      await client.query(`CREATE FUNCTION slow_ledger() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(1.5); RETURN NEW; END $$ LANGUAGE plpgsql`);
+      await client.query(`CREATE FUNCTION slow_ledger() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(3); RETURN NEW; END $$ LANGUAGE plpgsql`);
       await client.query(`CREATE TRIGGER slow_ledger BEFORE INSERT ON fulfillments FOR EACH ROW EXECUTE FUNCTION slow_ledger()`);
-      await client.end();
-      const inFlight = post(instance, completed(session.sessionId, session.userId));
-      await new Promise((r) => setTimeout(r, 400));
-      const exit = instance.stop('SIGTERM');
-      await new Promise((r) => setTimeout(r, 200));
-      const during = await fetch(`${instance.url}/api/health`).then(
-        (r) => r.status,
-        () => 0,
+      let settled = false;
+      const inFlight = post(instance, completed(session.sessionId, session.userId)).finally(() => (settled = true));
+      // the webhook is in flight: its transaction sits in the slow trigger
+      await until(
+        async () => (await client.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event = 'PgSleep'`)).rows[0].n > 0,
+        'the webhook to reach the slow ledger write',
+        20_000,
       );
+      await client.end();
+      const exit = instance.stop('SIGTERM');
+      const health = () =>
+        fetch(`${instance.url}/api/health`).then(
+          (r) => r.status,
+          () => 0,
+        );
+      let during = await health();
+      await until(async () => (during = await health()) === 0 || settled, 'the listener to close on SIGTERM', 10_000);
       expect(during).toBe(0);
+      // ...while the in-flight request was still running
+      expect(settled).toBe(false);
       expect(await inFlight).toBe(200);
       expect(await exit).toBe(0);
       expect(await counts(database.url, 'drain')).toMatchObject({ fulfilments: 1, complete: 1 });

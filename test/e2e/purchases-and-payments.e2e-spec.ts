@@ -4,7 +4,7 @@ import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import { paymentLinkSession } from '../../stripe-emulator/payment-links.js';
 import { StripeConfigCheckService } from '../../src/stripe-check/stripe-config-check.service.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
+import { bearer, me, registerAdmin, type RegisteredUser, registerUser } from '../support/factories.js';
 import { deliverAll, eventsOf, PRICES, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
 import { deliver } from '../support/webhooks.js';
 import { chargeFixture, disputeFixture, refundFixture } from '../support/stripe-fixtures.js';
@@ -18,8 +18,6 @@ import { HandlerRegistry } from '../../src/webhooks/handler-registry.js';
 const MERCH = 'price_merch_once';
 /** A grandfathered monthly price of the `pro` product that the catalogue does not list. */
 const PRO_LEGACY = 'price_pro_legacy_2019';
-
-const me = async (t: TestApp, user: RegisteredUser) => (await request(t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body as { plan: string };
 
 /**
  * Issue 28, items 5 and 6: purchases made outside this API (Payment Links, the Dashboard) take their plan from their

@@ -22,7 +22,7 @@ import { checkoutSessionObject, eventObject } from '../../stripe-emulator/object
 import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import { baseTestEnv, createTestApp, TEST_JWT_SECRET, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { bearer, registerAdmin, registerUser } from '../support/factories.js';
+import { bearer, daysAgo, insertStripeEvent, registerAdmin, registerUser } from '../support/factories.js';
 import { startEmulator, stripeEnv, TEST_STRIPE_KEY } from '../support/stripe-emulator.js';
 import { until, untilValue } from '../support/until.js';
 import { deliver, WEBHOOK_SECRET } from '../support/webhooks.js';
@@ -370,12 +370,9 @@ describe('Security: retention and the job schedule', () => {
       .map((j) => j.name);
     expect(jobs).toEqual(['stripe-event-retention', 'refresh-token-retention', 'throttle-retention']);
     const user = await registerUser(t);
-    await t.db.query(
-      `INSERT INTO stripe_events (id, type, stripe_created_at, livemode, payload, status, received_at) VALUES
-         ('evt_retention_old', 'invoice.paid', now() - interval '100 days', false, '{}', 'processed', now() - interval '100 days'),
-         ('evt_retention_failed', 'invoice.paid', now() - interval '100 days', false, '{}', 'failed', now() - interval '100 days'),
-         ('evt_retention_recent', 'invoice.paid', now(), false, '{}', 'processed', now())`,
-    );
+    await insertStripeEvent(t.db, { id: 'evt_retention_old', stripeCreatedAt: daysAgo(100), status: 'processed', receivedAt: daysAgo(100) });
+    await insertStripeEvent(t.db, { id: 'evt_retention_failed', stripeCreatedAt: daysAgo(100), status: 'failed', receivedAt: daysAgo(100) });
+    await insertStripeEvent(t.db, { id: 'evt_retention_recent', status: 'processed', receivedAt: new Date() });
     const token = (label: string, columns: string) =>
       t.db
         .query(`INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at, used_at, revoked_at) VALUES ($1, gen_random_uuid(), $2, ${columns}) RETURNING id`, [

@@ -2,7 +2,7 @@ import type Stripe from 'stripe';
 import request from 'supertest';
 import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { bearer, registerUser, type RegisteredUser } from '../support/factories.js';
+import { bearer, me, type RegisteredUser, registerUser } from '../support/factories.js';
 import { deliverAll, eventsOf, PRICES, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
 import { deliver } from '../support/webhooks.js';
 import { eventObject, subscriptionObject } from '../../stripe-emulator/objects.js';
@@ -34,7 +34,6 @@ describe('Subscription lifecycle edges', () => {
     await stripe.close();
   });
 
-  const me = async (user: RegisteredUser) => (await request(t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body;
   const checkout = (user: RegisteredUser, plan: string, interval: string) =>
     request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send({ plan, interval });
   /** Buys a plan on the local Stripe: answers the subscription's id and the events Stripe emitted, undelivered. */
@@ -65,14 +64,14 @@ describe('Subscription lifecycle edges', () => {
         t,
         events.find((e) => e.type === 'checkout.session.completed')!,
       ).expect(200);
-      expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
+      expect(await me(t, user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
 
       await deliver(t, createdIncomplete(events)).expect(200);
-      expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
+      expect(await me(t, user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
 
       // Stripe's next state of the subscription replaces the provisional one, details and all
       await deliver(t, stripe.store.emit('customer.subscription.updated', stripe.store.subscription(subscriptionId), false)).expect(200);
-      expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
+      expect(await me(t, user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
       expect((await subscriptionOf(user)).currentPeriodEnd).not.toBeNull();
     });
 
@@ -80,16 +79,16 @@ describe('Subscription lifecycle edges', () => {
       const user = await registerUser(t);
       const { events } = await buy(user, 'pro', 'month');
       await deliver(t, createdIncomplete(events)).expect(200);
-      expect(await me(user)).toMatchObject({ plan: 'free', subscriptionStatus: 'incomplete' });
+      expect(await me(t, user)).toMatchObject({ plan: 'free', subscriptionStatus: 'incomplete' });
 
       await deliver(
         t,
         events.find((e) => e.type === 'checkout.session.completed')!,
       ).expect(200);
-      expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
+      expect(await me(t, user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
       // a redelivery of the incomplete state changes nothing
       await deliver(t, { ...createdIncomplete(events), id: `${createdIncomplete(events).id}_again` }).expect(200);
-      expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
+      expect(await me(t, user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
     });
   });
 
@@ -98,7 +97,7 @@ describe('Subscription lifecycle edges', () => {
       const user = await registerUser(t);
       const { subscriptionId, events } = await buy(user, 'team', 'month');
       await deliverAll(t, events);
-      expect(await me(user)).toMatchObject({ plan: 'team', subscriptionStatus: 'trialing' });
+      expect(await me(t, user)).toMatchObject({ plan: 'team', subscriptionStatus: 'trialing' });
 
       // the trial ends without a payment (past_due, the invoice stays open), then Stripe's retries run out: unpaid
       const failed = eventsOf(stripe, () => stripe.endTrial(subscriptionId, { paid: false }));
@@ -107,7 +106,7 @@ describe('Subscription lifecycle edges', () => {
       // Stripe's finalized invoices carry their hosted page (the local Stripe leaves it null)
       invoice.hosted_invoice_url ??= `https://invoice.stripe.com/i/${invoice.id}`;
       await deliverAll(t, [...failed, ...eventsOf(stripe, () => stripe.setSubscriptionStatus(subscriptionId, 'unpaid'))]);
-      expect(await me(user)).toMatchObject({ plan: 'free', subscriptionStatus: 'unpaid' });
+      expect(await me(t, user)).toMatchObject({ plan: 'free', subscriptionStatus: 'unpaid' });
 
       const before = stripe.requests.length;
       const refused = await checkout(user, 'pro', 'month').expect(409);
@@ -133,7 +132,7 @@ describe('Subscription lifecycle edges', () => {
       const customer = stripe.store.subscription(subscriptionId).customer as string;
       const other = subscriptionObject({ customer, status: 'canceled', created: stripe.store.subscription(subscriptionId).created + 60 });
       await deliver(t, eventObject('customer.subscription.deleted', other)).expect(200);
-      expect(await me(user)).toMatchObject({ plan: 'free', subscriptionStatus: 'unpaid' });
+      expect(await me(t, user)).toMatchObject({ plan: 'free', subscriptionStatus: 'unpaid' });
       expect((await request(t.http).get('/api/billing/subscription').set(bearer(user.accessToken)).expect(200)).body).toMatchObject({ status: 'unpaid' });
     });
 
@@ -143,7 +142,7 @@ describe('Subscription lifecycle edges', () => {
       await deliverAll(t, [...events, ...eventsOf(stripe, () => stripe.setSubscriptionStatus(subscriptionId, 'unpaid'))]);
       const refused = await checkout(user, 'pro', 'year').expect(409);
       expect(refused.body.details).toEqual({ status: 'unpaid', hostedInvoiceUrl: null, hint: 'POST /api/billing/portal' });
-      expect(await me(user)).toMatchObject({ plan: 'free', subscriptionStatus: 'unpaid' });
+      expect(await me(t, user)).toMatchObject({ plan: 'free', subscriptionStatus: 'unpaid' });
     });
   });
 

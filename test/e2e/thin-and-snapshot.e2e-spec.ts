@@ -5,7 +5,7 @@ import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import { thinNotification } from '../../stripe-emulator/webhook-delivery.js';
 import { STRIPE_API_VERSION } from '../../src/stripe/stripe.client.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { bearer, registerUser, type RegisteredUser } from '../support/factories.js';
+import { bearer, me, type RegisteredUser, registerUser } from '../support/factories.js';
 import { eventsOf, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
 import { deliver } from '../support/webhooks.js';
 
@@ -36,7 +36,6 @@ describe('Thin and snapshot deliveries of one change, and API versions', () => {
     await stripe.close();
   });
 
-  const me = async (user: RegisteredUser) => (await request(t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body;
   /** A paid subscription checkout on the local Stripe: its events, recorded and not yet delivered. */
   async function paidSubscription(user: RegisteredUser): Promise<Stripe.Event[]> {
     const created = (await request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send({ plan: 'pro', interval: 'month' }).expect(201)).body;
@@ -57,7 +56,7 @@ describe('Thin and snapshot deliveries of one change, and API versions', () => {
     const created = events.find((e) => e.type === 'customer.subscription.created')!;
     const subscription = created.data.object;
     for (const event of events) await deliver(t, event).expect(200);
-    expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
+    expect(await me(t, user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
 
     const thin = thinNotification(created);
     expect(thin.snapshot_event).toBe(created.id);
@@ -77,7 +76,7 @@ describe('Thin and snapshot deliveries of one change, and API versions', () => {
     const session = completed.data.object;
     const thin = thinNotification(completed);
     expect(await requestsDuring(() => deliver(t, thin).expect(200))).toEqual([`GET /v1/checkout/sessions/${session.id}`]);
-    expect(await me(user)).toMatchObject({ plan: 'pro' });
+    expect(await me(t, user)).toMatchObject({ plan: 'pro' });
 
     await deliver(t, completed).expect(200);
     expect(await requestsDuring(() => deliver(t, thin).expect(200))).toEqual([]);
@@ -104,7 +103,7 @@ describe('Thin and snapshot deliveries of one change, and API versions', () => {
     const older = '2025-03-31.basil';
     const warnedBefore = log.warnings.length;
     for (const event of events) await deliver(t, { ...event, api_version: older }).expect(200);
-    expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
+    expect(await me(t, user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
     const text = await metrics();
     expect(text).toContain(`stripe_webhook_api_version_mismatch_total{api_version="${older}"} ${events.length}`);
     expect(text).not.toContain(`api_version="${STRIPE_API_VERSION}"`);

@@ -2,7 +2,7 @@ import request from 'supertest';
 import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import { thinNotification } from '../../stripe-emulator/webhook-delivery.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { bearer, registerUser, type RegisteredUser } from '../support/factories.js';
+import { bearer, me, type RegisteredUser, registerUser } from '../support/factories.js';
 import { deliverWebhooksTo, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
 import { deliver } from '../support/webhooks.js';
 
@@ -19,7 +19,6 @@ describe('Thin events', () => {
     await stripe.close();
   });
 
-  const me = async (user: RegisteredUser) => (await request(t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body;
   async function paidSession(user: RegisteredUser) {
     const created = (await request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send({ plan: 'lifetime', interval: 'once' }).expect(201)).body;
     const before = stripe.store.events.length;
@@ -39,7 +38,7 @@ describe('Thin events', () => {
     expect(stripe.requests.slice(fetches).map((r) => `${r.method} ${r.path}`)).toContain(
       `GET /v1/checkout/sessions/${completed.data.object && (completed.data.object as { id: string }).id}`,
     );
-    expect((await me(user)).plan).toBe('lifetime');
+    expect((await me(t, user)).plan).toBe('lifetime');
     await deliver(t, completed).expect(200);
     await deliver(t, thin).expect(200);
     // the thin delivery was stored under the id of the snapshot event it names (snapshot_event): one row for the change

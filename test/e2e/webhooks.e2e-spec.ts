@@ -2,7 +2,7 @@ import type Stripe from 'stripe';
 import request from 'supertest';
 import { checkoutSessionObject, eventObject, invoiceObject, priceObject, subscriptionObject } from '../../stripe-emulator/objects.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { bearer, registerUser, type RegisteredUser } from '../support/factories.js';
+import { insertCheckoutSession, me, type RegisteredUser, registerUser } from '../support/factories.js';
 import { deliver, ROTATED_SECRET, signPayload, WEBHOOK_SECRET } from '../support/webhooks.js';
 
 const PRO_PRICE = 'price_pro_monthly';
@@ -25,20 +25,18 @@ describe('Stripe webhooks', () => {
   async function openSession(options: { mode?: 'subscription' | 'payment'; plan?: string } = {}) {
     const user = await registerUser(t);
     const session = checkoutSessionObject({ mode: options.mode ?? 'subscription', client_reference_id: user.id, metadata: { userId: user.id } });
-    const [row] = await t.db.query(
-      `INSERT INTO checkout_sessions (stripe_session_id, user_id, mode, plan, interval, price_id, status, payment_status, url)
-       VALUES ($1, $2, $3, $4, $5, $6, 'open', 'unpaid', $7) RETURNING id`,
-      [
-        session.id,
-        user.id,
-        session.mode,
-        options.plan ?? 'pro',
-        session.mode === 'payment' ? 'once' : 'month',
-        session.mode === 'payment' ? 'price_lifetime_once' : PRO_PRICE,
-        session.url,
-      ],
-    );
-    return { user, session, rowId: row.id as string };
+    const row = await insertCheckoutSession(t.db, {
+      stripeSessionId: session.id,
+      userId: user.id,
+      mode: options.mode ?? 'subscription',
+      plan: options.plan ?? 'pro',
+      interval: session.mode === 'payment' ? 'once' : 'month',
+      priceId: session.mode === 'payment' ? 'price_lifetime_once' : PRO_PRICE,
+      status: 'open',
+      paymentStatus: 'unpaid',
+      url: session.url,
+    });
+    return { user, session, rowId: row.id };
   }
 
   function paid(session: Stripe.Checkout.Session, extra: Partial<Stripe.Checkout.Session> = {}): Stripe.Checkout.Session {
@@ -56,7 +54,6 @@ describe('Stripe webhooks', () => {
     };
   }
 
-  const me = async (user: RegisteredUser) => (await request(t.http).get('/api/auth/me').set(bearer(user.accessToken)).expect(200)).body;
   const sessionRow = async (id: string) => (await t.db.query(`SELECT * FROM checkout_sessions WHERE stripe_session_id = $1`, [id]))[0];
   const fulfillmentsOf = (rowId: string) => t.db.query(`SELECT * FROM fulfillments WHERE checkout_session_id = $1`, [rowId]);
   const eventRow = async (id: string) => (await t.db.query(`SELECT * FROM stripe_events WHERE id = $1`, [id]))[0];
@@ -112,7 +109,7 @@ describe('Stripe webhooks', () => {
       expect(row.stripe_customer_id).toMatch(/^cus_/);
       expect(row.stripe_subscription_id).toMatch(/^sub_/);
       expect(row.fulfilled_at).not.toBeNull();
-      expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
+      expect(await me(t, user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
       const [dbUser] = await t.db.query(`SELECT stripe_customer_id, stripe_subscription_id FROM users WHERE id = $1`, [user.id]);
       expect(dbUser).toEqual({ stripe_customer_id: row.stripe_customer_id, stripe_subscription_id: row.stripe_subscription_id });
       const ledger = await fulfillmentsOf(rowId);
@@ -125,19 +122,19 @@ describe('Stripe webhooks', () => {
       const { user, session } = await openSession({ mode: 'payment', plan: 'lifetime' });
       await deliver(t, eventObject('checkout.session.completed', paid(session))).expect(200);
       expect((await sessionRow(session.id)).stripe_payment_intent_id).toMatch(/^pi_/);
-      expect(await me(user)).toMatchObject({ plan: 'lifetime', subscriptionStatus: null });
+      expect(await me(t, user)).toMatchObject({ plan: 'lifetime', subscriptionStatus: null });
     });
 
     it('grants nothing for a completed but unpaid session until the delayed payment succeeds', async () => {
       const { user, session, rowId } = await openSession({ mode: 'payment', plan: 'lifetime' });
       await deliver(t, eventObject('checkout.session.completed', paid(session, { payment_status: 'unpaid' }))).expect(200);
       expect(await sessionRow(session.id)).toMatchObject({ status: 'complete', payment_status: 'unpaid', fulfilled_at: null });
-      expect((await me(user)).plan).toBe('free');
+      expect((await me(t, user)).plan).toBe('free');
       expect(await fulfillmentsOf(rowId)).toHaveLength(0);
 
       await deliver(t, eventObject('checkout.session.async_payment_succeeded', paid(session))).expect(200);
       expect((await sessionRow(session.id)).payment_status).toBe('paid');
-      expect((await me(user)).plan).toBe('lifetime');
+      expect((await me(t, user)).plan).toBe('lifetime');
       expect(await fulfillmentsOf(rowId)).toHaveLength(1);
     });
 
@@ -148,7 +145,7 @@ describe('Stripe webhooks', () => {
       const row = await sessionRow(session.id);
       expect(row.payment_failed_at).not.toBeNull();
       expect(row.fulfilled_at).toBeNull();
-      expect((await me(user)).plan).toBe('free');
+      expect((await me(t, user)).plan).toBe('free');
       expect(await fulfillmentsOf(rowId)).toHaveLength(0);
     });
 
@@ -168,9 +165,9 @@ describe('Stripe webhooks', () => {
       const { user, session, rowId } = await openSession();
       const e = eventObject('checkout.session.completed', paid(session));
       await deliver(t, e).expect(200);
-      const before = await me(user);
+      const before = await me(t, user);
       await deliver(t, e).expect(200, { received: true });
-      expect(await me(user)).toEqual(before);
+      expect(await me(t, user)).toEqual(before);
       expect(await fulfillmentsOf(rowId)).toHaveLength(1);
       expect((await eventRow(e.id)).attempts).toBe(1);
     });
@@ -210,14 +207,14 @@ describe('Stripe webhooks', () => {
         );
       const completed = paid(session, { customer });
       await deliver(t, eventObject('checkout.session.completed', completed)).expect(200);
-      expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
+      expect(await me(t, user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
       expect(await customers()).toEqual({ [holder.id]: customer, [user.id]: null });
 
       // the subscription is the session's, so it stays the payer's; its customer is still not taken from the holder
       const subscription = subscriptionObject({ id: completed.subscription as string, customer, price: proPrice, status: 'active' });
       await deliver(t, eventObject('customer.subscription.created', subscription)).expect(200);
-      expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
-      expect(await me(holder)).toMatchObject({ plan: 'free' });
+      expect(await me(t, user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
+      expect(await me(t, holder)).toMatchObject({ plan: 'free' });
       expect(await customers()).toEqual({ [holder.id]: customer, [user.id]: null });
     });
   });
@@ -234,7 +231,7 @@ describe('Stripe webhooks', () => {
       await deliver(t, eventObject('checkout.session.completed', session)).expect(200);
       const row = await sessionRow(session.id);
       expect(row).toMatchObject({ user_id: user.id, unmatched: false, status: 'complete', plan: 'lifetime' });
-      expect((await me(user)).plan).toBe('lifetime');
+      expect((await me(t, user)).plan).toBe('lifetime');
     });
 
     it('links through the Stripe customer id', async () => {
@@ -250,7 +247,7 @@ describe('Stripe webhooks', () => {
       const session = outside({ customer_details: { email: user.email.toUpperCase() } as Stripe.Checkout.Session.CustomerDetails });
       await deliver(t, eventObject('checkout.session.completed', session)).expect(200);
       expect(await sessionRow(session.id)).toMatchObject({ user_id: null, unmatched: true, status: 'complete' });
-      expect((await me(user)).plan).toBe('free');
+      expect((await me(t, user)).plan).toBe('free');
     });
 
     it('keeps and flags a session that matches no user', async () => {
@@ -273,19 +270,19 @@ describe('Stripe webhooks', () => {
       const base = Math.floor(Date.now() / 1000);
       const sub = subscriptionObject({ customer, price: proPrice, periodEnd: base + 86400 * 30 });
       await deliver(t, eventObject('customer.subscription.created', sub, { created: base })).expect(200);
-      expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active', currentPeriodEnd: new Date((base + 86400 * 30) * 1000).toISOString() });
+      expect(await me(t, user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active', currentPeriodEnd: new Date((base + 86400 * 30) * 1000).toISOString() });
 
       await deliver(t, eventObject('customer.subscription.updated', { ...sub, status: 'past_due' }, { created: base + 10 })).expect(200);
-      expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'past_due' });
+      expect(await me(t, user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'past_due' });
 
       await deliver(t, eventObject('customer.subscription.deleted', { ...sub, status: 'canceled' }, { created: base + 20 })).expect(200);
-      expect(await me(user)).toMatchObject({ plan: 'free', subscriptionStatus: 'canceled' });
+      expect(await me(t, user)).toMatchObject({ plan: 'free', subscriptionStatus: 'canceled' });
 
       await deliver(t, eventObject('customer.subscription.updated', { ...sub, status: 'active' }, { created: base + 15 })).expect(200);
-      expect(await me(user)).toMatchObject({ plan: 'free', subscriptionStatus: 'canceled' });
+      expect(await me(t, user)).toMatchObject({ plan: 'free', subscriptionStatus: 'canceled' });
       // same second as the deletion: the deletion still wins
       await deliver(t, eventObject('customer.subscription.updated', { ...sub, status: 'active' }, { created: base + 20 })).expect(200);
-      expect(await me(user)).toMatchObject({ plan: 'free', subscriptionStatus: 'canceled' });
+      expect(await me(t, user)).toMatchObject({ plan: 'free', subscriptionStatus: 'canceled' });
     });
 
     it('shows cancel-at-period-end in GET /api/auth/me and the database', async () => {
@@ -302,12 +299,12 @@ describe('Stripe webhooks', () => {
       const sub = subscriptionObject({ customer, price: proPrice });
       await deliver(t, eventObject('customer.subscription.created', sub, { created: base })).expect(200);
       await deliver(t, eventObject('invoice.payment_failed', invoiceObject({ customer, subscriptionId: sub.id, status: 'open' }), { created: base + 5 })).expect(200);
-      expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
+      expect(await me(t, user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'active' });
       // when Stripe does move the subscription to past_due, it says so in a subscription event
       await deliver(t, eventObject('customer.subscription.updated', { ...sub, status: 'past_due' }, { created: base + 6 })).expect(200);
-      expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'past_due' });
+      expect(await me(t, user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'past_due' });
       await deliver(t, eventObject('invoice.paid', invoiceObject({ customer, subscriptionId: sub.id }), { created: base + 9 })).expect(200);
-      expect(await me(user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'past_due' });
+      expect(await me(t, user)).toMatchObject({ plan: 'pro', subscriptionStatus: 'past_due' });
     });
   });
 
@@ -338,7 +335,7 @@ describe('Stripe webhooks', () => {
         expect(res.body).toMatchObject({ error: 'internal_error', message: expect.stringContaining('kept as failed') });
         expect(JSON.stringify(res.body)).not.toMatch(/ledger unavailable|INSERT|fulfillments/);
         expect(await sessionRow(session.id)).toMatchObject({ status: 'open', payment_status: 'unpaid', fulfilled_at: null });
-        expect((await me(user)).plan).toBe('free');
+        expect((await me(t, user)).plan).toBe('free');
         expect(await eventRow(e.id)).toMatchObject({ status: 'failed', attempts: 1 });
         expect((await eventRow(e.id)).last_error).toContain('ledger unavailable');
         await deliver(t, e).expect(500);
@@ -349,7 +346,7 @@ describe('Stripe webhooks', () => {
       }
       await deliver(t, e).expect(200);
       expect(await eventRow(e.id)).toMatchObject({ status: 'processed', attempts: 3, last_error: null });
-      expect((await me(user)).plan).toBe('pro');
+      expect((await me(t, user)).plan).toBe('pro');
       expect(await fulfillmentsOf(rowId)).toHaveLength(1);
     });
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { spawnService as spawnCompiled, type SpawnedService } from '../../scripts/lib/service-process.js';
 import { freePort } from '../../src/database/embedded-postgres.js';
 import { TEST_JWT_SECRET } from './app.js';
+import { until } from './until.js';
 
 export type ServiceProcess = SpawnedService;
 
@@ -19,8 +20,6 @@ export function buildDir(): string {
 
 /** A compiled file of this run's build, e.g. `compiled('scripts/stripe-recover.js')`. */
 export const compiled = (path: string) => join(buildDir(), path);
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Compiles the service, the scripts and the benchmarks once per test run (`tsc -p tsconfig.build.json`),
@@ -50,12 +49,8 @@ export async function buildService(): Promise<void> {
     }
     return;
   }
-  const deadline = Date.now() + 300_000;
-  while (!existsSync(done)) {
-    if (existsSync(failed)) throw new Error(`tsc -p tsconfig.build.json failed:\n${readFileSync(failed, 'utf8')}`);
-    if (Date.now() > deadline) throw new Error('waited 5 minutes for another test file to compile the service');
-    await sleep(250);
-  }
+  await until(() => existsSync(done) || existsSync(failed), 'another test file to compile the service', 300_000, 250);
+  if (existsSync(failed)) throw new Error(`tsc -p tsconfig.build.json failed:\n${readFileSync(failed, 'utf8')}`);
 }
 
 /**
