@@ -33,11 +33,14 @@ export class CheckoutService {
   ) {}
 
   async create(userId: string, plan: string, interval: PriceInterval, idempotencyKey?: string, options: CheckoutOptions = {}): Promise<CheckoutSessionDto> {
+    // without Stripe there is no catalogue either: say so (503) rather than that the plan is unknown
+    requireStripe(this.stripe);
     return this.start(userId, this.catalogue.resolve(plan, interval), idempotencyKey, options);
   }
 
   /** A one-time session for a credit pack (CREDIT_PACK_<NAME>): bought as often as wanted, its credits granted at fulfilment. */
   async createPack(userId: string, name: string, idempotencyKey?: string, options: CheckoutOptions = {}): Promise<CheckoutSessionDto> {
+    requireStripe(this.stripe);
     const pack = this.packs.pack(name);
     if (!pack) throw AppError.validation(`There is no credit pack "${name}"`, { pack: ['must be a pack name from GET /api/billing/credit-packs'] });
     return this.start(userId, { plan: pack.name, interval: 'once', priceId: pack.priceId, mode: 'payment', creditPack: pack.name }, idempotencyKey, options);
