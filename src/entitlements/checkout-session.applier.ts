@@ -218,9 +218,12 @@ interface AppliedSessionRow extends Record<string, unknown> {
 
 /** The Stripe customer of the session a user won in `APPLY_SESSIONS` (`k` is the user's key). */
 const WON_CUSTOMER = '(SELECT min(w.stripe_customer_id) FROM won w WHERE w.user_id = k.id)';
-/** Session state only moves forward (open → expired or complete; see `mergeSessionStatus`). */
+/**
+ * Session state only moves forward (open → expired or complete): whatever order events arrive in, the row keeps the
+ * furthest state seen, and a complete session never goes back to open or expired.
+ */
 const MERGED_STATUS = `(CASE WHEN array_position(ARRAY['open', 'expired', 'complete'], EXCLUDED.status::text) > array_position(ARRAY['open', 'expired', 'complete'], cs.status::text) THEN EXCLUDED.status ELSE cs.status END)`;
-/** Once paid (or needing no payment) a session stays so (`mergePaymentStatus`). */
+/** Once paid (or needing no payment) a session stays so. */
 const MERGED_PAYMENT_STATUS = `(CASE WHEN cs.payment_status = 'unpaid' THEN EXCLUDED.payment_status ELSE cs.payment_status END)`;
 /** A known session keeps its plan; one without learns it from the input (its subscription's, or its line items'). */
 const MERGED_PLAN = '(coalesce(cs.plan, (SELECT i.subscription_plan FROM input i WHERE i.session_id = cs.stripe_session_id)))';
@@ -230,7 +233,7 @@ const MERGED_PLAN = '(coalesce(cs.plan, (SELECT i.subscription_plan FROM input i
  * from the subscription.
  */
 const mapped = (mode: string, plan: string) => `(${mode} = 'subscription' OR ${plan} = ANY($3::text[]))`;
-/** A complete session whose money is in, or that needed none (`isFulfillable`). */
+/** A complete session whose money is in, or that needed none: what fulfils. */
 const fulfillable = (status: string, paymentStatus: string) => `(${status} = 'complete' AND ${paymentStatus} IN ('paid', 'no_payment_required'))`;
 /**
  * The provisional subscription of a paid session row `s` (see `provisionalSubscription`): active when paid, trialing

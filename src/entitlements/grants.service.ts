@@ -89,15 +89,6 @@ export class GrantsService {
     await manager.query(`UPDATE grants SET revoked_at = now(), revoked_reason = $2 WHERE subscription_id = $1 AND revoked_at IS NULL`, [input.subscriptionId, input.reason]);
   }
 
-  /** The grant of a fulfilled one-time purchase; the session id is unique, so it is given once. */
-  async grantPurchase(manager: EntityManager, input: { userId: string; checkoutSessionId: string; plan: string }): Promise<void> {
-    await manager.query(
-      `INSERT INTO grants (user_id, plan, source, checkout_session_id, reason) VALUES ($1, $2, 'purchase', $3, 'one-time purchase')
-       ON CONFLICT (checkout_session_id) WHERE checkout_session_id IS NOT NULL DO NOTHING`,
-      [input.userId, input.plan, input.checkoutSessionId],
-    );
-  }
-
   async grantManually(input: { userId: string; plan: string; endsAt: Date | null; reason: string; actorId: string }): Promise<Grant> {
     if (!this.plans.isKnown(input.plan)) {
       throw AppError.validation(`plan must be one of ${this.plans.ranking().join(', ')}`, { plan: ['is not a ranked plan (PLAN_RANK)'] });

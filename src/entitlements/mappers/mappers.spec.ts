@@ -1,5 +1,5 @@
 import { checkoutSessionObject, priceObject, subscriptionObject } from '../../stripe-emulator/objects.js';
-import { isFulfillable, mergePaymentStatus, mergeSessionStatus, sessionFacts } from './stripe-session.mapper.js';
+import { sessionFacts } from './stripe-session.mapper.js';
 import { subscriptionFacts } from './stripe-subscription.mapper.js';
 
 describe('stripe-session.mapper', () => {
@@ -21,15 +21,6 @@ describe('stripe-session.mapper', () => {
       metadataPlan: 'pro',
       currency: 'eur',
     });
-  });
-
-  it('only moves a session forward', () => {
-    expect(mergeSessionStatus('complete', 'open')).toBe('complete');
-    expect(mergeSessionStatus('complete', 'expired')).toBe('complete');
-    expect(mergeSessionStatus('open', 'expired')).toBe('expired');
-    expect(mergePaymentStatus('paid', 'unpaid')).toBe('paid');
-    expect(isFulfillable('complete', 'no_payment_required')).toBe(true);
-    expect(isFulfillable('complete', 'unpaid')).toBe(false);
   });
 });
 

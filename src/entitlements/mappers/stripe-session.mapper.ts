@@ -65,22 +65,3 @@ export function uiModeOf(uiMode: string | null | undefined): CheckoutUiMode {
   if (uiMode === 'elements' || uiMode === 'custom') return 'elements';
   return 'hosted';
 }
-
-const STATUS_RANK: Record<CheckoutSessionStatus, number> = { open: 0, expired: 1, complete: 2 };
-
-/**
- * Session state only moves forward (open → expired or complete), so whatever order events arrive in,
- * the result is the furthest state seen: a complete session never goes back to open or expired.
- */
-export function mergeSessionStatus(current: CheckoutSessionStatus, incoming: CheckoutSessionStatus): CheckoutSessionStatus {
-  return STATUS_RANK[incoming] > STATUS_RANK[current] ? incoming : current;
-}
-
-export function mergePaymentStatus(current: CheckoutPaymentStatus, incoming: CheckoutPaymentStatus): CheckoutPaymentStatus {
-  return current === 'unpaid' ? incoming : current;
-}
-
-/** A complete session whose money is in (or that needed none) is what fulfils. */
-export function isFulfillable(status: CheckoutSessionStatus, paymentStatus: CheckoutPaymentStatus): boolean {
-  return status === 'complete' && (paymentStatus === 'paid' || paymentStatus === 'no_payment_required');
-}
