@@ -217,7 +217,6 @@ describe('Security: a slow Stripe cannot take the service down', () => {
       // the start-up check of the one price holds a slot until it times out
       await t.app.get(StripeConfigCheckService).settled();
       const buyers = [await registerUser(t), await registerUser(t), await registerUser(t)];
-      const started = Date.now();
       let finished = 0;
       const results = await Promise.all(
         buyers.map((b) =>
@@ -225,7 +224,7 @@ describe('Security: a slow Stripe cannot take the service down', () => {
             .post('/api/billing/checkout-sessions')
             .set(bearer(b.accessToken))
             .send({ plan: 'pro', interval: 'month' })
-            .then((res) => ({ res, ms: Date.now() - started, finishedBefore: finished++ })),
+            .then((res) => ({ res, finishedBefore: finished++ })),
         ),
       );
       // in the order they finished: "at once" is the busy answer coming first, while the calls that got a slot still wait
@@ -233,8 +232,8 @@ describe('Security: a slow Stripe cannot take the service down', () => {
       expect(results[0].res.status).toBe(503);
       expect(results[0].res.body).toMatchObject({ error: 'service_unavailable', message: expect.stringContaining('busy') });
       expect(Number(results[0].res.headers['retry-after'])).toBeGreaterThan(0);
-      // the two that got a slot waited for Stripe's timeout (a lower bound set by STRIPE_TIMEOUT_MS, not a speed)
-      expect(results[2].ms).toBeGreaterThanOrEqual(2000);
+      // the two that got a slot waited for Stripe until the SDK's timeout gave up: Stripe could not be reached
+      for (const { res } of results.slice(1)) expect(res.body).toMatchObject({ error: 'service_unavailable', message: expect.stringContaining('could not be reached') });
     } finally {
       await t.close();
     }
