@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type Stripe from 'stripe';
-import { APPLY_SESSIONS, APPLY_SESSIONS_NAME, applySessionsParameters, sessionInput } from '../../src/entitlements/checkout-session.applier.js';
+import { sessionInput } from '../../src/entitlements/checkout-session.applier.js';
+import { APPLY_SESSIONS, APPLY_SESSIONS_NAME, applySessionsParameters } from '../../src/entitlements/persistence/apply-sessions.sql.js';
 import { sessionFacts } from '../../src/entitlements/mappers/stripe-session.mapper.js';
 import type { PlanCatalogueService } from '../../src/entitlements/plan-catalogue.service.js';
 import { inboxRow, STORE_EVENTS, STORE_EVENTS_NAME } from '../../src/webhooks/webhook-processor.service.js';

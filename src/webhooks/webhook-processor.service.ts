@@ -18,7 +18,7 @@ import { HandlerRegistry, type HandlerContext, type StripeEventHandler } from '.
 import { GroupCommit } from './group-commit.js';
 import { PipelinedTransactions, type PreparedStatement } from '../database/pipelined-transactions.js';
 import { sqlState } from '../common/errors/sql-state.js';
-import { APPLIER_NEEDED } from '../entitlements/checkout-session.applier.js';
+import { APPLIER_NEEDED } from '../entitlements/persistence/apply-sessions.sql.js';
 import { ApiVersionWatch } from './api-version-watch.js';
 import { EventPrefetchService, type EventPrefetch } from '../entitlements/event-prefetch.service.js';
 
