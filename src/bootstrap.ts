@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
+import { applyServerLimits } from './common/http/server-limits.js';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
 import { JsonLogger } from './observability/json-logger.js';
@@ -50,6 +52,7 @@ export async function startService(env: NodeJS.ProcessEnv = process.env): Promis
   try {
     const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { rawBody: true, logger: jsonLogger });
     configureApp(app, config);
+    applyServerLimits(app.getHttpServer(), config.limits.server);
     await app.listen(config.port, env.HOST ?? '0.0.0.0');
     const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('0.0.0.0', 'localhost');
     emulator?.setWebhookUrl(`${url.replace('localhost', '127.0.0.1')}/api/webhooks/stripe`);

@@ -34,13 +34,15 @@ const STRIPE_ERRORS = [ErrorCode.StripeError, ErrorCode.StripeNotConfigured, Err
  * Every route that calls Stripe is throttled per user (shared by every instance), so one account cannot turn its
  * requests into Stripe calls at will; the limits are far above what a person clicking does (docs/security.md).
  */
-const perUser = (name: string, limit: (config: AppConfig) => number, message: string) => (config: AppConfig): RateLimitPolicy => ({
-  name,
-  limits: { user: limit(config) },
-  windowSeconds: config.auth.rateLimitWindowSeconds,
-  count: 'requests',
-  message,
-});
+const perUser =
+  (name: string, limit: (config: AppConfig) => number, message: string) =>
+  (config: AppConfig): RateLimitPolicy => ({
+    name,
+    limits: { user: limit(config) },
+    windowSeconds: config.auth.rateLimitWindowSeconds,
+    count: 'requests',
+    message,
+  });
 const CHECKOUT_LIMIT = perUser('checkout', ({ limits }) => limits.checkoutPerUser, 'Too many checkouts started, try again shortly');
 const PREVIEW_LIMIT = perUser('preview', ({ limits }) => limits.previewPerUser, 'Too many previews, try again shortly');
 /** one counter for change, cancel, resume and the portal: each is a write (or a session) in Stripe */

@@ -29,7 +29,8 @@ export interface LimitsConfig {
 type IntReader = (name: string, fallback: number, min: number, max: number) => number;
 
 export function loadLimits(int: IntReader): LimitsConfig {
-  const headersTimeoutMs = int('HTTP_HEADERS_TIMEOUT_MS', 30_000, 1000, 600_000);
+  // 20 s + the one-second check: a client that never finishes its headers is gone well within 30 s
+  const headersTimeoutMs = int('HTTP_HEADERS_TIMEOUT_MS', 20_000, 100, 600_000);
   return {
     checkoutPerUser: int('CHECKOUT_RATE_LIMIT_PER_USER', 10, 1, 1_000_000),
     previewPerUser: int('SUBSCRIPTION_PREVIEW_RATE_LIMIT_PER_USER', 30, 1, 1_000_000),
@@ -43,7 +44,7 @@ export function loadLimits(int: IntReader): LimitsConfig {
     stripeConcurrencyPerUser: int('STRIPE_MAX_CONCURRENCY_PER_USER', 4, 1, 10_000),
     server: {
       headersTimeoutMs,
-      // Node wants requestTimeout >= headersTimeout (or 0); the request's whole upload gets twice the headers' time by default
+      // Node wants requestTimeout >= headersTimeout: the whole request (body included) gets a minute by default
       requestTimeoutMs: int('HTTP_REQUEST_TIMEOUT_MS', Math.max(60_000, headersTimeoutMs), headersTimeoutMs, 3_600_000),
       keepAliveTimeoutMs: int('HTTP_KEEP_ALIVE_TIMEOUT_MS', 5000, 100, 600_000),
       maxConnections: int('HTTP_MAX_CONNECTIONS', 1000, 0, 1_000_000),
