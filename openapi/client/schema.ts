@@ -311,7 +311,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in
-         * @description Failed attempts are counted per client IP and per email, across all instances (429 `rate_limited` with Retry-After); a successful sign-in does not count.
+         * @description Failed attempts are counted per client IP and per email, across all instances (429 `rate_limited` with Retry-After); every attempt, successful or not, is also counted against looser limits (LOGIN_RATE_LIMIT_ALL_PER_IP, LOGIN_RATE_LIMIT_ALL_PER_EMAIL). A login beyond REFRESH_TOKENS_PER_USER live sessions revokes the oldest.
          */
         post: operations["login"];
         delete?: never;
@@ -3322,6 +3322,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description `stripe_error` */
             502: {
                 headers: {
@@ -3657,6 +3666,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description `stripe_error` */
             502: {
                 headers: {
@@ -3738,6 +3756,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description `stripe_error` */
             502: {
                 headers: {
@@ -3806,6 +3833,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description `stripe_error` */
             502: {
                 headers: {
@@ -3855,6 +3891,15 @@ export interface operations {
             };
             /** @description `conflict` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
