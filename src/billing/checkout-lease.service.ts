@@ -8,8 +8,12 @@ import { AppConfig } from '../config/app-config.js';
 import { queryRows } from '../database/query-rows.js';
 import { KeyedQueue, QueueRefusal } from './keyed-queue.js';
 
-/** Longer than the Stripe calls of one checkout can take (customer, expiring an old session, creating the new one). */
-const LEASE_SECONDS = 60;
+/**
+ * A lease lasts this long unless its holder renews it every RENEW_EVERY_MS while its work runs: a live holder keeps it
+ * however long Stripe takes, and the lease of an instance that died (SIGKILL, a lost host) frees itself within seconds.
+ */
+const LEASE_SECONDS = 15;
+const RENEW_EVERY_MS = 5000;
 /** While another instance holds a user's lease, how soon to look again: doubling from the first to the last. */
 const RETRY_FIRST_MS = 50;
 const RETRY_MAX_MS = 1000;
@@ -21,8 +25,9 @@ const RETRY_MAX_MS = 1000;
  *   CHECKOUT_QUEUE_WAIT_MS); one more, or one whose turn does not come in time, answers 429 at once. Only the head of
  *   a user's queue ever talks to the database about the lease, so a flood of one user costs that user's requests a
  *   timer each, not a statement every 50 ms;
- * - between instances, the lease on the user row decides: taken and released with one statement each. Only when
- *   another instance holds it does the head look again, on a doubling timer, until the same deadline.
+ * - between instances, the lease on the user row decides: taken and released with one statement each, renewed while
+ *   the work runs, so a dead instance's lease ends by itself in LEASE_SECONDS. Only when another instance holds it
+ *   does the head look again, on a doubling timer, until the same deadline.
  * A second request, when its turn comes, sees what the first created (the open session, or the subscription it led to).
  */
 @Injectable()
@@ -40,11 +45,18 @@ export class CheckoutLeaseService {
     const deadline = Date.now() + this.config.limits.checkoutQueueWaitMs;
     try {
       return await this.queue.run(userId, async () => {
-        const token = await this.acquire(userId, deadline);
+        const lease = { token: await this.acquire(userId, deadline) };
+        let renewing = Promise.resolve();
+        const renewal = setInterval(() => {
+          renewing = this.renew(userId, lease);
+        }, RENEW_EVERY_MS);
         try {
           return await work();
         } finally {
-          await this.db.query('UPDATE users SET checkout_lease_until = NULL WHERE id = $1 AND checkout_lease_until = $2', [userId, token]);
+          clearInterval(renewal);
+          // a renewal in flight changes the token: released with the one it leaves
+          await renewing;
+          await this.db.query('UPDATE users SET checkout_lease_until = NULL WHERE id = $1 AND checkout_lease_until = $2', [userId, lease.token]);
         }
       });
     } catch (error) {
@@ -57,6 +69,21 @@ export class CheckoutLeaseService {
         { retryAfterSeconds: 1 },
         1,
       );
+    }
+  }
+
+  /** Pushes the lease's end on while the work runs (one statement every RENEW_EVERY_MS); a failed renewal is retried by the next tick. */
+  private async renew(userId: string, lease: { token: Date }): Promise<void> {
+    try {
+      const rows = queryRows<{ until: Date }>(
+        await this.db.query(
+          `UPDATE users SET checkout_lease_until = now() + make_interval(secs => $3) WHERE id = $1 AND checkout_lease_until = $2 RETURNING checkout_lease_until AS until`,
+          [userId, lease.token, LEASE_SECONDS],
+        ),
+      );
+      if (rows[0]) lease.token = rows[0].until;
+    } catch {
+      // the database is briefly unavailable: the lease still has LEASE_SECONDS - RENEW_EVERY_MS to go
     }
   }
 
