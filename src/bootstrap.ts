@@ -44,9 +44,16 @@ export async function startService(env: NodeJS.ProcessEnv = process.env): Promis
   let embedded: EmbeddedDatabase | undefined;
   if (!config.database.url) {
     const started = Date.now();
-    embedded = await startEmbeddedPostgres({ dir: join(config.dataDir, 'postgres'), port: Number(env.EMBEDDED_POSTGRES_PORT) || 0, log: (l) => logger.warn(l) });
+    embedded = await startEmbeddedPostgres({
+      dir: join(config.dataDir, 'postgres'),
+      port: Number(env.EMBEDDED_POSTGRES_PORT) || 0,
+      // tools that cannot use the Unix socket (a GUI client) ask for TCP; the password is in <DATA_DIR>/postgres-password
+      tcp: env.EMBEDDED_POSTGRES_TCP === 'true',
+      log: (l) => logger.warn(l),
+    });
     config = { ...config, database: { ...config.database, url: embedded.url } };
-    logger.log(`Embedded PostgreSQL started in ${Date.now() - started} ms (data in ${join(config.dataDir, 'postgres')})`);
+    const tcpNote = embedded.tcpUrl ? `; TCP on 127.0.0.1:${new URL(embedded.tcpUrl).port}` : ' (Unix socket only; EMBEDDED_POSTGRES_TCP=true adds TCP)';
+    logger.log(`Embedded PostgreSQL started in ${Date.now() - started} ms (data in ${join(config.dataDir, 'postgres')}${tcpNote})`);
   }
   try {
     const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { rawBody: true, logger: jsonLogger });

@@ -5,7 +5,11 @@
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { startService } from '../../src/bootstrap.js';
@@ -312,6 +316,49 @@ describe('Slow clients', () => {
       rmSync(service.config.dataDir, { recursive: true, force: true });
     }
   });
+});
+
+describe('The embedded development PostgreSQL', () => {
+  it('listens only on its Unix socket, in a folder only its user can open, with a generated password kept beside it; EMBEDDED_POSTGRES_TCP adds TCP with that password', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'pg-socket-'));
+    // under root the cluster runs as a created postgres user, which must reach its folder
+    chmodSync(parent, 0o755);
+    const dir = join(parent, 'pg');
+    const canConnect = async (connectionString: string) => {
+      const client = new pg.Client({ connectionString, connectionTimeoutMillis: 10_000 });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        await client.query('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    };
+    let db = await startEmbeddedPostgres({ dir, database: 'sock', persistent: true });
+    try {
+      const password = readFileSync(`${dir}-password`, 'utf8').trim();
+      expect(password).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(statSync(`${dir}-password`).mode & 0o777).toBe(0o600);
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      expect(db.url).toContain(`?host=${encodeURIComponent(dir)}`);
+      expect(db.tcpUrl).toBeUndefined();
+      expect(await canConnect(db.url)).toBe(true);
+      const port = new URL(db.url).port;
+      // nothing on TCP: neither the old postgres/postgres nor the real password gets in
+      expect(await canConnect(`postgres://postgres:${password}@127.0.0.1:${port}/sock`)).toBe(false);
+      await db.stop();
+      db = await startEmbeddedPostgres({ dir, database: 'sock', tcp: true, port: Number(port) });
+      expect(readFileSync(`${dir}-password`, 'utf8').trim()).toBe(password);
+      expect(await canConnect(db.tcpUrl!)).toBe(true);
+      expect(await canConnect(`postgres://postgres:postgres@127.0.0.1:${port}/sock`)).toBe(false);
+    } finally {
+      await db.stop();
+      rmSync(parent, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 /** A proxy in front of the emulator that parks the requests `hold` picks until `release()`; the rest pass through. */
