@@ -174,6 +174,8 @@ describe('Load: the checkout lease does not poll', () => {
       expect(events).toEqual(['flood 1', 'other user', 'flood 150']);
       const statements = log.statements.length - before;
       expect(statements).toBeLessThan(2000);
+      const leaseStatements = log.statements.slice(before).filter((q) => q.includes('checkout_lease_until')).length;
+      console.log(`150 queued checkouts of one user: ${statements} statements in all, ${leaseStatements} of them about the lease`);
       const [{ sessions }] = await t.db.query(`SELECT count(*)::int AS sessions FROM checkout_sessions WHERE user_id = $1`, [flooder.id]);
       expect(sessions).toBe(1);
     } finally {
