@@ -92,7 +92,14 @@ describe('Abuse: the routes that call Stripe', () => {
 
   it("another user's checkout succeeds during one user's preview flood: the flooder holds at most STRIPE_MAX_CONCURRENCY_PER_USER of the shared slots", async () => {
     const gate = await startGatedStripe(stripe.url, (req) => (req.url ?? '').startsWith('/v1/invoices/create_preview'));
-    const t = await createTestApp({ ...stripeEnv(stripe), STRIPE_API_URL: gate.url, ...DEFAULT_LIMITS });
+    const logged = { warn: [] as string[], error: [] as string[] };
+    const logger = {
+      log: () => undefined,
+      warn: (message: unknown) => logged.warn.push(String(message)),
+      error: (message: unknown) => logged.error.push(String(message)),
+    };
+    // no SDK retry: a refusal is final, so the counts below do not depend on when the gate opens
+    const t = await createTestApp({ ...stripeEnv(stripe), STRIPE_API_URL: gate.url, STRIPE_MAX_NETWORK_RETRIES: '0', ...DEFAULT_LIMITS }, undefined, { logger });
     try {
       const flooder = await registerUser(t);
       const session = await checkout(t, flooder).expect(201);
@@ -113,10 +120,43 @@ describe('Abuse: the routes that call Stripe', () => {
       expect(answer.status).toBe(201);
       expect(gate.parked()).toBe(4);
       gate.release();
-      // the others were refused with the busy 503 (the SDK retries once, so a retry after the release may still pass)
+      // the others were refused at once with the busy 503
       const answers = await Promise.all(previews);
-      expect(answers.filter((r) => r.status === 200).length + answers.filter((r) => r.status === 503).length).toBe(20);
+      expect(countBy(answers.map((r) => r.status))).toEqual({ 200: 4, 503: 16 });
       expect(gate.maxParked()).toBe(4);
+      // the busy 503s are warnings, at most one a second: a flood does not flood the log with errors
+      expect(logged.error.filter((line) => line.includes('503'))).toEqual([]);
+      const busyWarnings = logged.warn.filter((line) => line.includes('503 service_unavailable'));
+      expect(busyWarnings.length).toBeGreaterThanOrEqual(1);
+      expect(busyWarnings.length).toBeLessThan(16);
+    } finally {
+      gate.release();
+      await t.close();
+      await gate.close();
+    }
+  });
+
+  it('the control: without a per-user share (STRIPE_MAX_CONCURRENCY_PER_USER=16) the same flood takes every slot and the other user gets 503', async () => {
+    const gate = await startGatedStripe(stripe.url, (req) => (req.url ?? '').startsWith('/v1/invoices/create_preview'));
+    const t = await createTestApp({ ...stripeEnv(stripe), STRIPE_API_URL: gate.url, STRIPE_MAX_NETWORK_RETRIES: '0', ...DEFAULT_LIMITS, STRIPE_MAX_CONCURRENCY_PER_USER: '16' });
+    try {
+      const flooder = await registerUser(t);
+      const session = await checkout(t, flooder).expect(201);
+      await deliverAll(
+        t,
+        eventsOf(stripe, () => stripe.completeCheckout(session.body.stripeSessionId as string)),
+      );
+      const previews = Array.from({ length: 20 }, () =>
+        request(t.http)
+          .get('/api/billing/subscription/preview?plan=pro&interval=year')
+          .set(bearer(flooder.accessToken))
+          .then((r) => r),
+      );
+      await until(() => gate.parked() >= 16, 'the flooder to fill every slot');
+      const bystander = await registerUser(t);
+      expect((await checkout(t, bystander, { plan: 'lifetime', interval: 'once' })).body).toMatchObject({ error: 'service_unavailable' });
+      gate.release();
+      await Promise.all(previews);
     } finally {
       gate.release();
       await t.close();
