@@ -396,6 +396,19 @@ describe('The embedded development PostgreSQL', () => {
       expect(readFileSync(`${dir}-password`, 'utf8').trim()).toBe(password);
       expect(await canConnect(db.tcpUrl!)).toBe(true);
       expect(await canConnect(`postgres://postgres:postgres@127.0.0.1:${port}/sock`)).toBe(false);
+
+      // a cluster from before (superuser password `postgres`, no password file) gets a generated password at its next start
+      const admin = new pg.Client({ connectionString: db.url });
+      await admin.connect();
+      await admin.query(`ALTER ROLE postgres PASSWORD 'postgres'`);
+      await admin.end();
+      await db.stop();
+      rmSync(`${dir}-password`);
+      db = await startEmbeddedPostgres({ dir, database: 'sock', tcp: true, port: Number(port) });
+      const renewed = readFileSync(`${dir}-password`, 'utf8').trim();
+      expect(renewed).not.toBe(password);
+      expect(await canConnect(db.url)).toBe(true);
+      expect(await canConnect(`postgres://postgres:postgres@127.0.0.1:${port}/sock`)).toBe(false);
     } finally {
       await db.stop();
       rmSync(parent, { recursive: true, force: true });
