@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
+import { applyServerLimits } from './common/http/server-limits.js';
 import { AppConfig, catalogue, ConfigError, loadConfig } from './config/app-config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
 import { JsonLogger } from './observability/json-logger.js';
@@ -43,13 +44,21 @@ export async function startService(env: NodeJS.ProcessEnv = process.env): Promis
   let embedded: EmbeddedDatabase | undefined;
   if (!config.database.url) {
     const started = Date.now();
-    embedded = await startEmbeddedPostgres({ dir: join(config.dataDir, 'postgres'), port: Number(env.EMBEDDED_POSTGRES_PORT) || 0, log: (l) => logger.warn(l) });
+    embedded = await startEmbeddedPostgres({
+      dir: join(config.dataDir, 'postgres'),
+      port: Number(env.EMBEDDED_POSTGRES_PORT) || 0,
+      // tools that cannot use the Unix socket (a GUI client) ask for TCP; the password is in <DATA_DIR>/postgres-password
+      tcp: env.EMBEDDED_POSTGRES_TCP === 'true',
+      log: (l) => logger.warn(l),
+    });
     config = { ...config, database: { ...config.database, url: embedded.url } };
-    logger.log(`Embedded PostgreSQL started in ${Date.now() - started} ms (data in ${join(config.dataDir, 'postgres')})`);
+    const tcpNote = embedded.tcpUrl ? `; TCP on 127.0.0.1:${new URL(embedded.tcpUrl).port}` : ' (Unix socket only; EMBEDDED_POSTGRES_TCP=true adds TCP)';
+    logger.log(`Embedded PostgreSQL started in ${Date.now() - started} ms (data in ${join(config.dataDir, 'postgres')}${tcpNote})`);
   }
   try {
     const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { rawBody: true, logger: jsonLogger });
     configureApp(app, config);
+    applyServerLimits(app.getHttpServer(), config.limits.server);
     await app.listen(config.port, env.HOST ?? '0.0.0.0');
     const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('0.0.0.0', 'localhost');
     emulator?.setWebhookUrl(`${url.replace('localhost', '127.0.0.1')}/api/webhooks/stripe`);

@@ -435,7 +435,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in
-         * @description Failed attempts are counted per client IP and per email, across all instances (429 `rate_limited` with Retry-After); a successful sign-in does not count.
+         * @description Failed attempts are counted per client IP and per email, across all instances (429 `rate_limited` with Retry-After); every attempt, successful or not, is also counted against looser limits (LOGIN_RATE_LIMIT_ALL_PER_IP, LOGIN_RATE_LIMIT_ALL_PER_EMAIL). A login beyond REFRESH_TOKENS_PER_USER live sessions revokes the oldest.
          */
         post: operations["login"];
         delete?: never;
@@ -4256,6 +4256,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description `stripe_error` */
             502: {
                 headers: {
@@ -4611,6 +4620,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description `stripe_error` */
             502: {
                 headers: {
@@ -4692,6 +4710,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description `stripe_error` */
             502: {
                 headers: {
@@ -4760,6 +4787,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description `stripe_error` */
             502: {
                 headers: {
@@ -4809,6 +4845,15 @@ export interface operations {
             };
             /** @description `conflict` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

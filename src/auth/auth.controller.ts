@@ -34,17 +34,29 @@ export class AuthController {
   @ApiOperation({
     operationId: 'login',
     summary: 'Sign in',
-    description: 'Failed attempts are counted per client IP and per email, across all instances (429 `rate_limited` with Retry-After); a successful sign-in does not count.',
+    description:
+      'Failed attempts are counted per client IP and per email, across all instances (429 `rate_limited` with Retry-After); every attempt, successful or not, ' +
+      'is also counted against looser limits (LOGIN_RATE_LIMIT_ALL_PER_IP, LOGIN_RATE_LIMIT_ALL_PER_EMAIL). A login beyond REFRESH_TOKENS_PER_USER live sessions revokes the oldest.',
   })
   @ApiOkResponse({ type: AuthResponseDto })
   @ApiErrors(ErrorCode.ValidationError, ErrorCode.Unauthorized)
-  @RateLimit(({ auth }) => ({
-    name: 'login',
-    limits: { ip: auth.loginLimitPerIp, email: auth.loginLimitPerEmail },
-    windowSeconds: auth.loginWindowSeconds,
-    count: 'failures',
-    message: 'Too many login attempts, try again later',
-  }))
+  // failures are counted tightly; every attempt too, looser, since each costs an argon2id hash and a refresh token
+  @RateLimit(({ auth, limits }) => [
+    {
+      name: 'login',
+      limits: { ip: auth.loginLimitPerIp, email: auth.loginLimitPerEmail },
+      windowSeconds: auth.loginWindowSeconds,
+      count: 'failures',
+      message: 'Too many login attempts, try again later',
+    },
+    {
+      name: 'login-all',
+      limits: { ip: limits.loginAllPerIp, email: limits.loginAllPerEmail },
+      windowSeconds: auth.loginWindowSeconds,
+      count: 'requests',
+      message: 'Too many logins, try again later',
+    },
+  ])
   login(@Body() body: LoginDto): Promise<AuthResponseDto> {
     return this.auth.login(body);
   }

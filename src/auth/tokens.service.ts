@@ -26,7 +26,11 @@ export interface TokenPair {
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 /** the first key of the two-int advisory lock space: refresh-token families (distinct from the bigint job locks) */
 const FAMILY_LOCK_SPACE = 1796;
+/** the same for one user's session cap (taken after the user row, never before it) */
+const SESSION_CAP_LOCK_SPACE = 1797;
 const RETENTION_BATCH = 1000;
+/** leeway for an `exp` slightly beyond now + JWT_ACCESS_TTL (clocks of instances differ a little) */
+const CLOCK_SKEW_SECONDS = 60;
 
 /**
  * Access tokens are short-lived HS256 JWTs carrying the user's token version; refresh tokens are random,
@@ -53,14 +57,21 @@ export class TokensService {
       // change from slipping between that read and the insert
       const user = await lockUser(manager, userId);
       if (!user) throw AppError.unauthorized('This account no longer exists');
-      return { pair: await this.insertPair(manager, user, randomUUID()), user };
+      const pair = await this.insertPair(manager, user, randomUUID());
+      await capLiveSessions(manager, user.id, this.config.limits.refreshTokensPerUser);
+      return { pair, user };
     });
   }
 
-  /** The claims of a valid access token: signature, algorithm (HS256 only, so `alg: none` and other keys fail), expiry and shape. */
+  /**
+   * The claims of a valid access token: signature, algorithm (HS256 only, so `alg: none` and other keys fail), an expiry
+   * within JWT_ACCESS_TTL from now, and shape.
+   */
   async verifyAccess(token: string): Promise<AccessClaims> {
     try {
-      const claims = await this.jwt.verifyAsync<AccessClaims>(token, { secret: this.config.auth.jwtSecret, algorithms: ['HS256'] });
+      const claims = await this.jwt.verifyAsync<AccessClaims & { exp?: unknown }>(token, { secret: this.config.auth.jwtSecret, algorithms: ['HS256'] });
+      // a token that never expires, or outlives JWT_ACCESS_TTL, was not made by this service's current settings
+      if (typeof claims.exp !== 'number' || claims.exp > Date.now() / 1000 + this.config.auth.accessTtlSeconds + CLOCK_SKEW_SECONDS) throw new Error('bad expiry');
       if (typeof claims.sub !== 'string' || !UUID_PATTERN.test(claims.sub) || (claims.role !== 'user' && claims.role !== 'admin') || !Number.isInteger(claims.ver)) {
         throw new Error('bad claims');
       }
@@ -175,4 +186,19 @@ function lockUser(manager: EntityManager, userId: string): Promise<User | null> 
 
 function revokeFamily(manager: EntityManager, familyId: string): Promise<unknown> {
   return manager.query('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL', [familyId]);
+}
+
+/**
+ * REFRESH_TOKENS_PER_USER: a login beyond that many live sessions (a family's unused, unrevoked, unexpired token) revokes
+ * the families least recently refreshed, so a login flood leaves a bounded number of usable tokens; retention deletes
+ * the revoked rows later. Two logins of one user serialise here, so they never lock each other's rows in two orders.
+ */
+async function capLiveSessions(manager: EntityManager, userId: string, max: number): Promise<void> {
+  await manager.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [SESSION_CAP_LOCK_SPACE, userId]);
+  await manager.query(
+    `UPDATE refresh_tokens SET revoked_at = now() WHERE revoked_at IS NULL AND family_id IN (
+       SELECT family_id FROM refresh_tokens WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+       ORDER BY created_at DESC, id DESC OFFSET $2)`,
+    [userId, max],
+  );
 }

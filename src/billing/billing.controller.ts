@@ -7,7 +7,7 @@ import { ErrorCode } from '../common/errors/error-code.js';
 import { AppConfig } from '../config/app-config.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
 import { PageQueryDto } from '../common/pagination/cursor.js';
-import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
+import { RateLimit, type RateLimitPolicy } from '../rate-limit/rate-limit.decorator.js';
 import { FeaturesService } from '../entitlements/features.service.js';
 import { CatalogueService } from './catalogue.service.js';
 import { CheckoutConfirmService } from './checkout-confirm.service.js';
@@ -32,6 +32,23 @@ import { InvoicesService } from './invoices.service.js';
 import { SubscriptionService } from './subscription.service.js';
 
 const STRIPE_ERRORS = [ErrorCode.StripeError, ErrorCode.StripeNotConfigured, ErrorCode.ServiceUnavailable] as const;
+/**
+ * Every route that calls Stripe is throttled per user (shared by every instance), so one account cannot turn its
+ * requests into Stripe calls at will; the limits are far above what a person clicking does (docs/security.md).
+ */
+const perUser =
+  (name: string, limit: (config: AppConfig) => number, message: string) =>
+  (config: AppConfig): RateLimitPolicy => ({
+    name,
+    limits: { user: limit(config) },
+    windowSeconds: config.auth.rateLimitWindowSeconds,
+    count: 'requests',
+    message,
+  });
+const CHECKOUT_LIMIT = perUser('checkout', ({ limits }) => limits.checkoutPerUser, 'Too many checkouts started, try again shortly');
+const PREVIEW_LIMIT = perUser('preview', ({ limits }) => limits.previewPerUser, 'Too many previews, try again shortly');
+/** one counter for change, cancel, resume and the portal: each is a write (or a session) in Stripe */
+const SUBSCRIPTION_LIMIT = perUser('subscription', ({ limits }) => limits.subscriptionPerUser, 'Too many subscription changes, try again shortly');
 const SESSION_ID = { name: 'id', description: "Our session id (uuid) or Stripe's `cs_…` id", example: 'cs_test_a1YS1URlnyQCN5fUUduORoQ7Pw41PJqDWkIVQCpJPqkfIhd6tVY8XB1OLY' };
 
 @ApiTags('billing')
@@ -72,6 +89,7 @@ export class BillingController {
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Any unique string per purchase attempt (1–255 visible ASCII characters)' })
   @ApiCreatedResponse({ type: CheckoutSessionDto })
   @ApiErrors(ErrorCode.ValidationError, ErrorCode.Conflict, ...STRIPE_ERRORS)
+  @RateLimit(CHECKOUT_LIMIT)
   create(@CurrentUser() user: AuthenticatedUser, @Body() body: CreateCheckoutSessionDto, @IdempotencyKey() key?: string): Promise<CheckoutSessionDto> {
     const options = { uiMode: body.uiMode, locale: body.locale };
     if (body.pack !== undefined) {
@@ -146,13 +164,16 @@ export class BillingController {
   })
   @ApiCreatedResponse({ type: PortalSessionDto })
   @ApiErrors(ErrorCode.Conflict, ...STRIPE_ERRORS)
-  @RateLimit(({ auth }) => ({
-    name: 'portal',
-    limits: { user: auth.billingLimitPerUser },
-    windowSeconds: auth.rateLimitWindowSeconds,
-    count: 'requests',
-    message: 'Too many portal sessions, try again shortly',
-  }))
+  @RateLimit((config) => [
+    {
+      name: 'portal',
+      limits: { user: config.auth.billingLimitPerUser },
+      windowSeconds: config.auth.rateLimitWindowSeconds,
+      count: 'requests',
+      message: 'Too many portal sessions, try again shortly',
+    },
+    SUBSCRIPTION_LIMIT(config),
+  ])
   portal(@CurrentUser() user: AuthenticatedUser): Promise<PortalSessionDto> {
     return this.subscriptions.portal(user.id);
   }
@@ -183,6 +204,7 @@ export class BillingController {
   })
   @ApiOkResponse({ type: SubscriptionPreviewDto })
   @ApiErrors(ErrorCode.ValidationError, ErrorCode.Conflict, ...STRIPE_ERRORS)
+  @RateLimit(PREVIEW_LIMIT)
   preview(@CurrentUser() user: AuthenticatedUser, @Query() query: SubscriptionPreviewQueryDto): Promise<SubscriptionPreviewDto> {
     return this.subscriptions.preview(user.id, query.plan, query.interval);
   }
@@ -205,6 +227,7 @@ export class BillingController {
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Any unique string per change (1–255 visible ASCII characters)' })
   @ApiOkResponse({ type: SubscriptionDto })
   @ApiErrors(ErrorCode.ValidationError, ErrorCode.PaymentRequired, ErrorCode.Conflict, ...STRIPE_ERRORS)
+  @RateLimit(SUBSCRIPTION_LIMIT)
   change(@CurrentUser() user: AuthenticatedUser, @Body() body: ChangeSubscriptionDto, @IdempotencyKey() key?: string): Promise<SubscriptionDto> {
     return this.subscriptions.change(user.id, body.plan, body.interval, key, body.at);
   }
@@ -219,6 +242,7 @@ export class BillingController {
   })
   @ApiOkResponse({ type: SubscriptionDto })
   @ApiErrors(ErrorCode.ValidationError, ErrorCode.Conflict, ...STRIPE_ERRORS)
+  @RateLimit(SUBSCRIPTION_LIMIT)
   cancel(@CurrentUser() user: AuthenticatedUser, @Body() body: CancelSubscriptionDto): Promise<SubscriptionDto> {
     return this.subscriptions.cancel(user.id, body.atPeriodEnd);
   }
@@ -233,6 +257,7 @@ export class BillingController {
   })
   @ApiOkResponse({ type: SubscriptionDto })
   @ApiErrors(ErrorCode.Conflict, ...STRIPE_ERRORS)
+  @RateLimit(SUBSCRIPTION_LIMIT)
   resume(@CurrentUser() user: AuthenticatedUser): Promise<SubscriptionDto> {
     return this.subscriptions.resume(user.id);
   }

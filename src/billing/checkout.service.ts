@@ -58,6 +58,7 @@ export class CheckoutService {
       const { trial } = price.creditPack ? { trial: null } : await this.rules.assertCanBuy(userId, price);
       const open = await this.openSessions.reuseOrExpire(userId, price, options.uiMode);
       if (open) return CheckoutSessionDto.from(open);
+      await this.openSessions.makeRoom(userId, this.config.limits.maxOpenSessionsPerUser);
       return this.createForCustomer(stripe, userId, price, trial, idempotencyKey, options);
     });
   }

@@ -46,6 +46,17 @@ export class OpenCheckoutSessionsService {
     return same;
   }
 
+  /**
+   * CHECKOUT_MAX_OPEN_SESSIONS_PER_USER: before one more session is created, the user's oldest open ones are expired in
+   * Stripe until it fits, so a user (one-time purchases of many plans, several UI modes) holds a bounded number of
+   * payable sessions and rows. Expiring, not refusing: the newest intent is the one the buyer is looking at.
+   * Runs under the user's checkout lease.
+   */
+  async makeRoom(userId: string, max: number): Promise<void> {
+    const open = await this.db.getRepository(CheckoutSession).find({ where: { userId, status: 'open' }, order: { createdAt: 'ASC', id: 'ASC' } });
+    for (const session of open.slice(0, Math.max(0, open.length - (max - 1)))) await this.expire(session);
+  }
+
   private async expire(session: CheckoutSession): Promise<void> {
     const stripe = requireStripe(this.stripe);
     try {

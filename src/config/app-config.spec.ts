@@ -20,6 +20,24 @@ describe('loadConfig', () => {
     expect(config.billing.portalReturnUrl).toBe('http://localhost:3000/');
   });
 
+  it('applies the documented abuse and load defaults (docs/security.md), and refuses a request timeout shorter than the headers timeout', () => {
+    expect(loadConfig(base).limits).toEqual({
+      checkoutPerUser: 10,
+      previewPerUser: 30,
+      subscriptionPerUser: 10,
+      maxOpenSessionsPerUser: 3,
+      checkoutQueuePerUser: 5,
+      checkoutQueueWaitMs: 20_000,
+      loginAllPerIp: 60,
+      loginAllPerEmail: 10,
+      refreshTokensPerUser: 10,
+      stripeConcurrencyPerUser: 4,
+      server: { headersTimeoutMs: 20_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 5000, maxConnections: 1000 },
+    });
+    expect(() => loadConfig({ ...base, HTTP_HEADERS_TIMEOUT_MS: '30000', HTTP_REQUEST_TIMEOUT_MS: '10000' })).toThrow(/HTTP_REQUEST_TIMEOUT_MS/);
+    expect(() => loadConfig({ ...base, CHECKOUT_RATE_LIMIT_PER_USER: 'many' })).toThrow(/CHECKOUT_RATE_LIMIT_PER_USER/);
+  });
+
   it('reads the price catalogue from STRIPE_PRICE_<PLAN>_<INTERVAL>', () => {
     const config = loadConfig({ ...base, STRIPE_PRICE_PRO_MONTHLY: 'price_1', STRIPE_PRICE_PRO_YEARLY: 'price_2', STRIPE_PRICE_LIFETIME_ONCE: 'price_3' });
     expect(config.billing.catalogue).toEqual([

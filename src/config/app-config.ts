@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseDuration } from './duration.js';
+import { loadLimits, type LimitsConfig } from './limits-config.js';
 import { usageConfig, type UsageConfig } from './usage-config.js';
+
+export type { LimitsConfig } from './limits-config.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type PriceInterval = 'month' | 'year' | 'once';
@@ -116,6 +119,8 @@ export abstract class AppConfig {
     /** DOCS_ENABLED: serve /docs and /docs-json */
     docsEnabled: boolean;
   };
+  /** the abuse and load limits (limits-config.ts) */
+  abstract limits: LimitsConfig;
   abstract logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -393,6 +398,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     features: { byPlan: planFeatures(env, planRank(env, prices)) },
     usage: usageConfig(env, planRank(env, prices)),
     http: { corsOrigins, trustProxy, bodyLimit: str(env, 'BODY_LIMIT') ?? '256kb', metricsToken, docsEnabled: bool(env, 'DOCS_ENABLED', true) },
+    limits: loadLimits((name, fallback, min, max) => int(env, name, fallback, min, max)),
     logLevel,
   };
   return config;

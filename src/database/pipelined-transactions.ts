@@ -55,6 +55,10 @@ export class PipelinedTransactions {
   async run<T extends unknown[]>(statements: PreparedStatement[]): Promise<{ [K in keyof T]: T[K][] }> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // a connection that breaks while checked out (the database shutting down) emits 'error' on the client, which the
+    // pool listens to only while it is idle: unheard, it would end the process; its pending queries fail anyway
+    const onError = (error: Error) => (broken = error);
+    client.on('error', onError);
     try {
       const sent = [this.send(client, 'START TRANSACTION'), ...statements.map((statement) => this.send(client, statement)), this.send(client, 'COMMIT')];
       const settled = await Promise.allSettled(sent);
@@ -70,6 +74,7 @@ export class PipelinedTransactions {
       const rows: unknown[][] = settled.slice(1, -1).map((outcome) => (outcome as PromiseFulfilledResult<pg.QueryResult>).value.rows as unknown[]);
       return rows as { [K in keyof T]: T[K][] };
     } finally {
+      client.off('error', onError);
       client.release(broken ?? false);
     }
   }

@@ -19,17 +19,25 @@ export class RateLimitInterceptor implements NestInterceptor {
   ) {}
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
-    const policyOf = this.reflector.get<((config: AppConfig) => RateLimitPolicy) | undefined>(RATE_LIMIT_KEY, context.getHandler());
+    const policyOf = this.reflector.get<((config: AppConfig) => RateLimitPolicy | RateLimitPolicy[]) | undefined>(RATE_LIMIT_KEY, context.getHandler());
     if (!policyOf) return next.handle();
-    const policy = policyOf(this.config);
-    const keys = keysOf(policy, context.switchToHttp().getRequest<Request & { user?: { id: string } }>());
-    const retryAfter = await this.limiter.hit(keys, policy.windowSeconds);
-    if (retryAfter > 0) throw new AppError(ErrorCode.RateLimited, policy.message, { retryAfterSeconds: retryAfter }, retryAfter);
-    if (policy.count === 'requests') return next.handle();
+    const policies = [policyOf(this.config)].flat();
+    const req = context.switchToHttp().getRequest<Request & { user?: { id: string } }>();
+    // every policy is counted, so a flood over one of them still fills the others' windows (one statement each)
+    let refused: { policy: RateLimitPolicy; retryAfter: number } | undefined;
+    const refundable: RateLimitKey[] = [];
+    for (const policy of policies) {
+      const keys = keysOf(policy, req);
+      const retryAfter = await this.limiter.hit(keys, policy.windowSeconds);
+      if (retryAfter > 0 && (!refused || retryAfter > refused.retryAfter)) refused = { policy, retryAfter };
+      if (policy.count === 'failures') refundable.push(...keys);
+    }
+    if (refused) throw new AppError(ErrorCode.RateLimited, refused.policy.message, { retryAfterSeconds: refused.retryAfter }, refused.retryAfter);
+    if (!refundable.length) return next.handle();
     // a success is taken back before the answer leaves, so only failures stay counted
     return next.handle().pipe(
       mergeMap(async (value: unknown) => {
-        await this.limiter.refund(keys).catch((error: unknown) => this.logger.warn(`refund failed: ${error instanceof Error ? error.message : String(error)}`));
+        await this.limiter.refund(refundable).catch((error: unknown) => this.logger.warn(`refund failed: ${error instanceof Error ? error.message : String(error)}`));
         return value;
       }),
     );

@@ -11,6 +11,12 @@ export function verifyStripeSignature(rawBody: Buffer | undefined, header: unkno
     throw new AppError(ErrorCode.InvalidSignature, 'Missing or malformed Stripe-Signature header');
   }
   if (!rawBody || rawBody.length === 0) throw new AppError(ErrorCode.InvalidSignature, 'Empty body: nothing was signed');
+  // the SDK refuses only signatures older than the tolerance; one from the future is refused as well (a replayable
+  // delivery signed ahead of time, or a clock gone wrong)
+  const signedAt = /(?:^|,)\s*t=(\d{1,12})(?:,|$)/.exec(header)?.[1];
+  if (signedAt !== undefined && Number(signedAt) > Math.floor(Date.now() / 1000) + toleranceSeconds) {
+    throw new AppError(ErrorCode.InvalidSignature, 'The signature timestamp is further in the future than the tolerance');
+  }
   // Stripe's own check (signature.verifyHeader) on the raw bytes, then one JSON parse: this also accepts thin
   // event notifications, which constructEvent refuses by design
   const { signature } = Stripe.webhooks;

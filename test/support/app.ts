@@ -36,6 +36,13 @@ export function baseTestEnv(databaseUrl: string): Record<string, string> {
     REGISTER_RATE_LIMIT_PER_IP: '100000',
     REFRESH_RATE_LIMIT_PER_IP: '100000',
     BILLING_RATE_LIMIT_PER_USER: '100000',
+    // the issue-29 throttles are tested with their defaults in abuse-and-load.e2e-spec.ts; other files flood on purpose
+    CHECKOUT_RATE_LIMIT_PER_USER: '100000',
+    SUBSCRIPTION_PREVIEW_RATE_LIMIT_PER_USER: '100000',
+    SUBSCRIPTION_RATE_LIMIT_PER_USER: '100000',
+    LOGIN_RATE_LIMIT_ALL_PER_IP: '100000',
+    LOGIN_RATE_LIMIT_ALL_PER_EMAIL: '100000',
+    CHECKOUT_QUEUE_PER_USER: '1000',
     STRIPE_RECOVERY_INTERVAL_SECONDS: '0',
   };
 }

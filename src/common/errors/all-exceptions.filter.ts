@@ -34,6 +34,7 @@ interface ErrorBody {
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
+  private readonly busyLog = new ThrottledWarning(this.logger, 1000);
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
@@ -42,7 +43,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     // Stripe's own words go to admins (and to the log line below), never to end users
     const { status, body, retryAfter } = this.toBody(exception, req.id ?? '', req.user?.role === 'admin');
     if (status >= 500) {
-      this.logger.error(`${req.method} ${req.originalUrl?.split('?')[0]} -> ${status} ${body.error}: ${describe(exception)}`);
+      const line = `${req.method} ${req.originalUrl?.split('?')[0]} -> ${status} ${body.error}: ${describe(exception)}`;
+      // a local cap refusing work is expected under load: a warning, at most one a second, so a flood cannot flood the log
+      if (isBusy(exception) || isBusy((exception as { cause?: unknown } | null)?.cause)) this.busyLog.warn(line);
+      else this.logger.error(line);
     }
     if (res.headersSent) return;
     if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
@@ -112,6 +116,29 @@ export class AllExceptionsFilter implements ExceptionFilter {
       status: 502,
       body: { error: ErrorCode.StripeError, message, details: { type: error.type, code: error.code, requestId: error.requestId }, requestId },
     };
+  }
+}
+
+/** Warnings of one kind at most once per `intervalMs`; the next one says how many were left out meanwhile. */
+export class ThrottledWarning {
+  private lastAt = 0;
+  private suppressed = 0;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly intervalMs: number,
+  ) {}
+
+  warn(line: string): void {
+    const now = Date.now();
+    if (now - this.lastAt < this.intervalMs) {
+      this.suppressed += 1;
+      return;
+    }
+    this.lastAt = now;
+    const more = this.suppressed ? ` (${this.suppressed} more like it since the last one)` : '';
+    this.suppressed = 0;
+    this.logger.warn(line + more);
   }
 }
 
