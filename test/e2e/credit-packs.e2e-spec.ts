@@ -3,7 +3,7 @@ import { refundSession } from '../../stripe-emulator/refunds.js';
 import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import type { TestApp } from '../support/app.js';
 import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
-import { deliverAll, eventsOf, PRICES, startStripeTestApp } from '../support/stripe-emulator.js';
+import { deliverAll, eventsOf, startStripeTestApp, teamCatalogue } from '../support/stripe-emulator.js';
 
 /** Issue 31: credit packs sold through one-time Checkout Sessions, granted once and taken back when refunded. */
 const PACK_PRICE = 'price_tokens_1k_once';
@@ -14,18 +14,12 @@ describe('Credit packs', () => {
   let close: () => Promise<void>;
   let writeKey: string;
   beforeAll(async () => {
-    ({ stripe, t, close } = await startStripeTestApp({
-      emulator: {
-        deliveryMode: 'record',
-        prices: [
-          { id: PRICES.proMonthly, interval: 'month', unitAmount: 2000, product: 'prod_pro' },
-          { id: PRICES.proYearly, interval: 'year', unitAmount: 20000, product: 'prod_pro' },
-          { id: PRICES.lifetime, interval: 'once', unitAmount: 49900, product: 'prod_lifetime' },
-          { id: PACK_PRICE, interval: 'once', unitAmount: 900, product: 'prod_tokens' },
-        ],
-      },
-      env: { PLAN_LIMITS_FREE: 'ai_tokens:100/month', CREDIT_PACK_TOKENS_1K: `${PACK_PRICE}:ai_tokens:1000` },
-    }));
+    ({ stripe, t, close } = await startStripeTestApp(
+      teamCatalogue([{ id: PACK_PRICE, interval: 'once', unitAmount: 900, product: 'prod_tokens' }], {
+        PLAN_LIMITS_FREE: 'ai_tokens:100/month',
+        CREDIT_PACK_TOKENS_1K: `${PACK_PRICE}:ai_tokens:1000`,
+      }),
+    ));
     const admin = await registerAdmin(t);
     writeKey = (
       await request(t.http)

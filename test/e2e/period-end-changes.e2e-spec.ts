@@ -4,14 +4,13 @@ import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import { addSubscriptionItem } from '../../stripe-emulator/subscription-items.js';
 import type { TestApp } from '../support/app.js';
 import { bearer, me, registerUser, type RegisteredUser } from '../support/factories.js';
-import { deliverAll, eventsOf, PRICES, startStripeTestApp } from '../support/stripe-emulator.js';
+import { deliverAll, eventsOf, PRICES, startStripeTestApp, TEAM_MONTHLY, teamCatalogue } from '../support/stripe-emulator.js';
 
 /**
  * Issue 28, items 4 and 9: changes at the period end through Stripe subscription schedules (ours and the customer
  * portal's), cancel and resume of a subscription a schedule manages, and subscriptions with more than one item.
  * Events are recorded by the local Stripe and delivered by each test when it wants them.
  */
-const TEAM_MONTHLY = 'price_team_monthly';
 const ADDON_MONTHLY = 'price_extra_seats_monthly';
 
 describe('Plan changes at the period end', () => {
@@ -19,19 +18,7 @@ describe('Plan changes at the period end', () => {
   let t: TestApp;
   let close: () => Promise<void>;
   beforeAll(async () => {
-    ({ stripe, t, close } = await startStripeTestApp({
-      emulator: {
-        deliveryMode: 'record',
-        prices: [
-          { id: PRICES.proMonthly, interval: 'month', unitAmount: 2000, product: 'prod_pro' },
-          { id: PRICES.proYearly, interval: 'year', unitAmount: 20000, product: 'prod_pro' },
-          { id: TEAM_MONTHLY, interval: 'month', unitAmount: 5000, product: 'prod_team' },
-          { id: ADDON_MONTHLY, interval: 'month', unitAmount: 700, product: 'prod_extra_seats' },
-          { id: PRICES.lifetime, interval: 'once', unitAmount: 49900, product: 'prod_lifetime' },
-        ],
-      },
-      env: { STRIPE_PRICE_TEAM_MONTHLY: TEAM_MONTHLY, PLAN_RANK: 'pro,team,lifetime' },
-    }));
+    ({ stripe, t, close } = await startStripeTestApp(teamCatalogue([{ id: ADDON_MONTHLY, interval: 'month', unitAmount: 700, product: 'prod_extra_seats' }])));
   });
   afterAll(() => close());
 
@@ -175,19 +162,7 @@ describe('Subscriptions with more than one item (item 9)', () => {
   let t: TestApp;
   let close: () => Promise<void>;
   beforeAll(async () => {
-    ({ stripe, t, close } = await startStripeTestApp({
-      emulator: {
-        deliveryMode: 'record',
-        prices: [
-          { id: PRICES.proMonthly, interval: 'month', unitAmount: 2000, product: 'prod_pro' },
-          { id: PRICES.proYearly, interval: 'year', unitAmount: 20000, product: 'prod_pro' },
-          { id: TEAM_MONTHLY, interval: 'month', unitAmount: 5000, product: 'prod_team' },
-          { id: ADDON_MONTHLY, interval: 'month', unitAmount: 700, product: 'prod_extra_seats' },
-          { id: PRICES.lifetime, interval: 'once', unitAmount: 49900, product: 'prod_lifetime' },
-        ],
-      },
-      env: { STRIPE_PRICE_TEAM_MONTHLY: TEAM_MONTHLY, PLAN_RANK: 'pro,team,lifetime' },
-    }));
+    ({ stripe, t, close } = await startStripeTestApp(teamCatalogue([{ id: ADDON_MONTHLY, interval: 'month', unitAmount: 700, product: 'prod_extra_seats' }])));
   });
   afterAll(() => close());
 

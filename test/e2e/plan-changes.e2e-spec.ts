@@ -2,13 +2,12 @@ import request from 'supertest';
 import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import type { TestApp } from '../support/app.js';
 import { bearer, me, type RegisteredUser, registerUser } from '../support/factories.js';
-import { deliverAll, eventsOf, PRICES, startStripeTestApp } from '../support/stripe-emulator.js';
+import { deliverAll, eventsOf, PRICES, startStripeTestApp, TEAM_MONTHLY, teamCatalogue } from '../support/stripe-emulator.js';
 
 /**
  * Issue 28 (part A): plan changes where the money fails or is replayed. The stored plan always follows what
  * Stripe bills; events are recorded by the local Stripe and delivered by each test when it wants them.
  */
-const TEAM_MONTHLY = 'price_team_monthly';
 const PLAN_OF_PRICE: Record<string, string> = { [PRICES.proMonthly]: 'pro', [PRICES.proYearly]: 'pro', [TEAM_MONTHLY]: 'team' };
 
 describe('Plan changes where money fails', () => {
@@ -16,18 +15,7 @@ describe('Plan changes where money fails', () => {
   let t: TestApp;
   let close: () => Promise<void>;
   beforeAll(async () => {
-    ({ stripe, t, close } = await startStripeTestApp({
-      emulator: {
-        deliveryMode: 'record',
-        prices: [
-          { id: PRICES.proMonthly, interval: 'month', unitAmount: 2000, product: 'prod_pro' },
-          { id: PRICES.proYearly, interval: 'year', unitAmount: 20000, product: 'prod_pro' },
-          { id: TEAM_MONTHLY, interval: 'month', unitAmount: 5000, product: 'prod_team' },
-          { id: PRICES.lifetime, interval: 'once', unitAmount: 49900, product: 'prod_lifetime' },
-        ],
-      },
-      env: { STRIPE_PRICE_TEAM_MONTHLY: TEAM_MONTHLY, PLAN_RANK: 'pro,team,lifetime' },
-    }));
+    ({ stripe, t, close } = await startStripeTestApp(teamCatalogue()));
   });
   afterAll(() => close());
 

@@ -1,11 +1,36 @@
 import type Stripe from 'stripe';
 import { createStripeEmulator, type EmulatorOptions, type StripeEmulator } from '../../stripe-emulator/server.js';
+import type { PriceSeed } from '../../stripe-emulator/store.js';
 import { HandlerRegistry } from '../../src/webhooks/handler-registry.js';
 import { createTestApp, type TestApp } from './app.js';
 import { deliver, WEBHOOK_SECRET } from './webhooks.js';
 
 export const TEST_STRIPE_KEY = 'sk_test_emulator_key_0123456789';
 export const PRICES = { proMonthly: 'price_pro_monthly', proYearly: 'price_pro_yearly', lifetime: 'price_lifetime_once' } as const;
+
+/** The monthly `team` price of `teamCatalogue`. */
+export const TEAM_MONTHLY = 'price_team_monthly';
+
+/**
+ * The setup of the plan-change tests: pro (monthly, yearly), team (monthly) and lifetime, each plan its own product (so
+ * a price outside the catalogue maps by product), ranked pro < team < lifetime, events recorded until a test delivers
+ * them. `extra` prices are added to the local Stripe (add-ons, credit packs); `env` to the app's environment.
+ */
+export function teamCatalogue(extra: PriceSeed[] = [], env: Record<string, string> = {}): { emulator: Partial<EmulatorOptions>; env: Record<string, string> } {
+  return {
+    emulator: {
+      deliveryMode: 'record',
+      prices: [
+        { id: PRICES.proMonthly, interval: 'month', unitAmount: 2000, product: 'prod_pro' },
+        { id: PRICES.proYearly, interval: 'year', unitAmount: 20000, product: 'prod_pro' },
+        { id: TEAM_MONTHLY, interval: 'month', unitAmount: 5000, product: 'prod_team' },
+        { id: PRICES.lifetime, interval: 'once', unitAmount: 49900, product: 'prod_lifetime' },
+        ...extra,
+      ],
+    },
+    env: { STRIPE_PRICE_TEAM_MONTHLY: TEAM_MONTHLY, PLAN_RANK: 'pro,team,lifetime', ...env },
+  };
+}
 
 /** The local Stripe with the test catalogue; the real SDK in the app talks to it through STRIPE_API_URL. */
 export function startEmulator(options: Partial<EmulatorOptions> = {}): Promise<StripeEmulator> {
