@@ -20,6 +20,7 @@ export function TimeChart({
   title,
   summary,
   x,
+  xRange,
   series,
   yLabel,
   y2Label,
@@ -28,6 +29,8 @@ export function TimeChart({
   title: string;
   summary: string;
   x: number[];
+  /** the whole period asked for, in seconds: a few points stay where they belong instead of filling the width */
+  xRange: [number, number];
   series: ChartSeries[];
   yLabel: string;
   y2Label?: string;
@@ -43,7 +46,7 @@ export function TimeChart({
         width,
         height: 260,
         legend: { show: true },
-        scales: { x: { time: true } },
+        scales: { x: { time: true, range: () => xRange }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
         axes,
         series: [
           {},
@@ -62,7 +65,7 @@ export function TimeChart({
       host.current,
     );
     return () => plot.destroy();
-  }, [x, series, yLabel, y2Label]);
+  }, [x, xRange, series, yLabel, y2Label]);
   return (
     <figure class="chart">
       <figcaption id={`${id}-title`}>{title}</figcaption>

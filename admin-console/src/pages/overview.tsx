@@ -63,6 +63,7 @@ function RevenueChart() {
             title={`Revenue per day (${currency.toUpperCase()}, major units)`}
             summary={`${days.length} days with payments; net over the period ${money(total, currency)}.`}
             x={x}
+            xRange={[seconds(from.toISOString()) - DAY_MS / 2000, seconds(to.toISOString())]}
             series={series}
             yLabel={currency.toUpperCase()}
           />
@@ -126,6 +127,7 @@ function WebhookHealth() {
           title="Events per minute by outcome, and lag"
           summary={`${minutes.reduce((n, m) => n + m.processed + m.failed + m.ignored + m.received, 0)} events over ${minutes.length} minutes.`}
           x={x}
+          xRange={[seconds(health.data!.from), seconds(health.data!.to)]}
           series={series}
           yLabel="events"
           y2Label="lag (ms)"
