@@ -10,6 +10,8 @@ export default defineConfig({
   root: import.meta.dirname,
   base: '/admin/',
   plugins: [preact()],
+  // `npm run dev:console`: Vite's dev server with hot reload; the API calls go on to the service (npm run dev) on :3000
+  server: { port: 5173, proxy: { '/api': `http://localhost:${process.env.PORT ?? 3000}` } },
   build: {
     outDir: process.env.ADMIN_CONSOLE_OUT_DIR ?? '../dist/admin-console',
     emptyOutDir: true,

@@ -6,7 +6,7 @@ import { SessionPage } from './pages/session.js';
 import { SessionsPage } from './pages/sessions.js';
 import { UserPage, UsersPage } from './pages/users.js';
 import { useRoute } from './router.js';
-import { currentUser, isAdmin, onSessionChange, signIn, signOut } from './session.js';
+import { currentUser, onSessionChange, refusedUser, signIn, signOut } from './session.js';
 
 const NAV = [
   ['overview', 'Overview'],
@@ -19,8 +19,9 @@ export function App() {
   const [, setVersion] = useState(0);
   useEffect(() => onSessionChange(() => setVersion((v) => v + 1)), []);
   const user = currentUser();
+  const refused = refusedUser();
+  if (refused) return <NotAdmin email={refused.email} />;
   if (!user) return <SignIn />;
-  if (!isAdmin()) return <NotAdmin email={user.email} />;
   return <Console email={user.email} />;
 }
 

@@ -19,3 +19,6 @@ export function field(data: FormData, name: string, trim = true): string {
   if (typeof value !== 'string') return '';
   return trim ? value.trim() : value;
 }
+
+/** "1 event", "3 events" */
+export const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;

@@ -13,6 +13,8 @@ interface Tokens {
  * and a script that is not ours (the CSP forbids any) would find nothing to steal in storage.
  */
 let tokens: Tokens | null = null;
+/** A non-admin who signed in: told the console is for admins, holding no token at all. */
+let refused: User | null = null;
 let refreshTimer: ReturnType<typeof setTimeout> | undefined;
 let refreshing: Promise<boolean> | null = null;
 const listeners = new Set<() => void>();
@@ -21,7 +23,7 @@ const listeners = new Set<() => void>();
 export const api = createApiClient(location.origin, { token: () => tokens?.accessToken });
 
 export const currentUser = (): User | null => tokens?.user ?? null;
-export const isAdmin = (): boolean => tokens?.user.role === 'admin';
+export const refusedUser = (): User | null => refused;
 
 export function onSessionChange(listener: () => void): () => void {
   listeners.add(listener);
@@ -40,16 +42,25 @@ function setTokens(next: Tokens | null, expiresIn?: number): void {
 export async function signIn(email: string, password: string): Promise<string | null> {
   const { data, error } = await api.POST('/api/auth/login', { body: { email, password } });
   if (!data) return errorMessage(error);
-  setTokens({ accessToken: data.accessToken, refreshToken: data.refreshToken, user: data.user }, data.expiresIn);
-  // a non-admin keeps no session in the console: the refresh token is given back at once
-  if (data.user.role !== 'admin') await api.POST('/api/auth/logout', { body: { refreshToken: data.refreshToken } });
+  if (data.user.role === 'admin') {
+    refused = null;
+    setTokens({ accessToken: data.accessToken, refreshToken: data.refreshToken, user: data.user }, data.expiresIn);
+    return null;
+  }
+  // a non-admin keeps no session in the console: the tokens are revoked at once and forgotten
+  await api.POST('/api/auth/logout', { body: { refreshToken: data.refreshToken }, headers: { authorization: `Bearer ${data.accessToken}` } });
+  refused = data.user;
+  setTokens(null);
   return null;
 }
 
+/** Revokes the refresh token (the route needs the access token too), then forgets both. */
 export async function signOut(): Promise<void> {
   const current = tokens;
+  refused = null;
+  // a refresh on the way (call's retry) rotates the refresh token: send the newest
+  if (current) await call(() => api.POST('/api/auth/logout', { body: { refreshToken: tokens?.refreshToken ?? current.refreshToken } })).catch(() => undefined);
   setTokens(null);
-  if (current) await api.POST('/api/auth/logout', { body: { refreshToken: current.refreshToken } });
 }
 
 /** Rotates the tokens through the refresh route; one refresh at a time. False (and signed out) when it fails. */

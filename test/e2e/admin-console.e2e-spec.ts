@@ -8,6 +8,7 @@ import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
 import { describeWithTool, findOnPath } from '../support/required-tool.js';
+import { until } from '../support/until.js';
 import { deliverWebhooksTo, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
 
 /** CHROMIUM_PATH, or Debian's chromium on PATH (installed by .ci/run). */
@@ -63,6 +64,18 @@ describeWithTool('The admin console in a real browser (headless Chromium)', { wh
       `INSERT INTO stripe_events (id, type, stripe_created_at, livemode, object_id, payload, status, attempts, last_error) VALUES ($1, $2, $3, false, $4, $5, 'failed', 1, 'simulated: the database went away')`,
       [failedEventId, completed.type, completed.stripe_created_at, paid.stripeSessionId, { ...completed.payload, id: failedEventId }],
     );
+    // history for the charts (and the README's screenshots): paid sessions over the last days, traffic over the last hour
+    await t.db.query(
+      `INSERT INTO checkout_sessions (stripe_session_id, mode, plan, status, payment_status, amount_total, currency, amount_refunded, created_at)
+       SELECT 'cs_seed_' || g, 'payment', 'lifetime', 'complete', 'paid', 49900 * (1 + g % 3), 'usd', CASE WHEN g % 4 = 0 THEN 49900 ELSE 0 END, now() - g * interval '1 day'
+         FROM generate_series(1, 12) g`,
+    );
+    await t.db.query(
+      `INSERT INTO stripe_events (id, type, stripe_created_at, livemode, payload, status, received_at, processed_at)
+       SELECT 'evt_seed_' || g, 'invoice.paid', date_trunc('second', now() - g * interval '40 seconds') - interval '1 second', false, '{}',
+              CASE WHEN g % 17 = 0 THEN 'ignored' ELSE 'processed' END, now() - g * interval '40 seconds', now() - g * interval '40 seconds' + (g % 5) * interval '30 ms'
+         FROM generate_series(1, 80) g`,
+    );
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -76,7 +89,7 @@ describeWithTool('The admin console in a real browser (headless Chromium)', { wh
   });
 
   /** A fresh page (tokens live in memory: every page signs in) that records console errors and failed scripts. */
-  async function openConsole(user: RegisteredUser): Promise<{ page: Page; errors: string[]; adminCalls: string[] }> {
+  async function openConsole(user: RegisteredUser): Promise<{ page: Page; errors: string[]; adminCalls: string[]; refreshToken: string }> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];
     const adminCalls: string[] = [];
@@ -93,8 +106,10 @@ describeWithTool('The admin console in a real browser (headless Chromium)', { wh
     await page.goto(`${base}/admin/`);
     await page.getByLabel('Email').fill(user.email);
     await page.getByLabel('Password').fill(user.password);
+    const login = page.waitForResponse((r) => r.url().endsWith('/api/auth/login'));
     await page.getByRole('button', { name: 'Sign in' }).click();
-    return { page, errors, adminCalls };
+    const { refreshToken } = (await (await login).json()) as { refreshToken: string };
+    return { page, errors, adminCalls, refreshToken };
   }
 
   /** axe-core in the page (evaluated through DevTools, which the page's CSP does not govern): serious and critical violations. */
@@ -148,9 +163,9 @@ describeWithTool('The admin console in a real browser (headless Chromium)', { wh
     await page.getByLabel('Email', { exact: true }).fill(buyer.email);
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.waitForURL(/email=/);
+    // the unfiltered list (the seeded sessions too) gives way to the one session of that email
     const rows = page.locator('tbody tr');
-    await rows.first().waitFor();
-    expect(await rows.count()).toBe(1);
+    await until(async () => (await rows.count()) === 1, 'one session listed', 10_000);
     expect(await rows.first().textContent()).toContain(paid.stripeSessionId);
     expect(await seriousViolations(page)).toEqual([]);
     await shoot(page, 'admin-sessions');
@@ -207,12 +222,41 @@ describeWithTool('The admin console in a real browser (headless Chromium)', { wh
 
   it('a non-admin who signs in is told the console is for admins and sees no data', async () => {
     const user = await registerUser(t);
-    const { page, errors, adminCalls } = await openConsole(user);
+    const { page, errors, adminCalls, refreshToken } = await openConsole(user);
     expect(await page.locator('#not-admin').textContent()).toContain('this console is for admins');
+    // its tokens were revoked at once
+    await until(async () => (await request(t.http).post('/api/auth/refresh').send({ refreshToken })).status === 401, 'the refresh token revoked');
     expect(await page.getByRole('navigation', { name: 'Main' }).count()).toBe(0);
     expect(adminCalls).toEqual([]);
     expect(await seriousViolations(page)).toEqual([]);
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('an expired access token is renewed through the refresh route, and Sign out ends the session', async () => {
+    const { page, errors } = await openConsole(admin);
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    // the next admin call answers 401 once, as an expired access token would
+    let refused = 0;
+    await page.route(
+      (url) => url.pathname === '/api/admin/users',
+      async (route) => {
+        if (refused++ === 0)
+          await route.fulfill({ status: 401, contentType: 'application/json', body: JSON.stringify({ error: 'unauthorized', message: 'expired', requestId: 'x' }) });
+        else await route.continue();
+      },
+    );
+    const refreshed = page.waitForResponse((r) => r.url().endsWith('/api/auth/refresh') && r.status() === 200);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
+    await refreshed;
+    await page.getByRole('link', { name: admin.email }).waitFor();
+    expect(refused).toBe(2);
+    const loggedOut = page.waitForResponse((r) => r.url().endsWith('/api/auth/logout'));
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    expect((await loggedOut).status()).toBeLessThan(300);
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    // only the 401 this test made up
+    expect(errors.filter((e) => !e.includes('401'))).toEqual([]);
     await page.close();
   });
 });

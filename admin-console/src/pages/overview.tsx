@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import type { Schema } from '../../../openapi/client/index.js';
 import { TimeChart, type ChartSeries } from '../chart.js';
-import { money, orDash, when } from '../format.js';
+import { count, money, orDash, when } from '../format.js';
 import { href } from '../router.js';
 import { api } from '../session.js';
 import { Status, Table } from '../ui.js';
@@ -48,7 +48,7 @@ function RevenueChart() {
       {revenue.data && !currencies.length && <p class="muted">No payments in the last 30 days.</p>}
       {currency && (
         <>
-          <label>
+          <label class="narrow">
             Currency
             <select value={currency} onChange={(e) => setChosen(e.currentTarget.value)}>
               {currencies.map((c) => (
@@ -61,7 +61,7 @@ function RevenueChart() {
           <TimeChart
             id="revenue-chart"
             title={`Revenue per day (${currency.toUpperCase()}, major units)`}
-            summary={`${days.length} days with payments; net over the period ${money(total, currency)}.`}
+            summary={`${count(days.length, 'day')} with payments; net over the period ${money(total, currency)}.`}
             x={x}
             xRange={[seconds(from.toISOString()) - DAY_MS / 2000, seconds(to.toISOString())]}
             series={series}
@@ -112,12 +112,12 @@ function WebhookHealth() {
         <p id="backlog" class={backlog.failed ? 'error' : 'ok'}>
           {backlog.failed ? (
             <>
-              <a href={href('events', { status: 'failed' })}>{backlog.failed} failed events</a> waiting for a replay (oldest received {when(backlog.oldestFailedAt)})
+              <a href={href('events', { status: 'failed' })}>{count(backlog.failed, 'failed event')}</a> waiting for a replay (oldest received {when(backlog.oldestFailedAt)})
             </>
           ) : (
             'No failed events.'
           )}
-          {backlog.stuck ? ` ${backlog.stuck} events received over a minute ago are still unfinished.` : ''}
+          {backlog.stuck ? ` ${count(backlog.stuck, 'event')} received over a minute ago still unfinished.` : ''}
         </p>
       )}
       {health.data && !minutes.length && <p class="muted">No events received in the last hour.</p>}
@@ -125,7 +125,10 @@ function WebhookHealth() {
         <TimeChart
           id="webhooks-chart"
           title="Events per minute by outcome, and lag"
-          summary={`${minutes.reduce((n, m) => n + m.processed + m.failed + m.ignored + m.received, 0)} events over ${minutes.length} minutes.`}
+          summary={`${count(
+            minutes.reduce((n, m) => n + m.processed + m.failed + m.ignored + m.received, 0),
+            'event',
+          )} over ${count(minutes.length, 'minute')} with traffic.`}
           x={x}
           xRange={[seconds(health.data!.from), seconds(health.data!.to)]}
           series={series}
@@ -147,7 +150,7 @@ function StripeStatus() {
       {s && (
         <>
           <p>
-            Mode {orDash(s.mode)}, {s.webhookSecrets} webhook secrets, checked {when(s.checkedAt)}
+            Mode {orDash(s.mode)}, {count(s.webhookSecrets, 'webhook secret')}, checked {when(s.checkedAt)}
             {s.pending ? ' (check still running)' : ''}.
           </p>
           {s.problems.length ? (
