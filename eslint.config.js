@@ -19,7 +19,7 @@ const LAYERS = [
   { entitlements: [] },
   // the transports and features: auth first, then billing and webhooks, then what composes them
   { auth: [] },
-  { billing: [], webhooks: [], health: [] },
+  { billing: [], webhooks: [], health: [], usage: [] },
   { recovery: [], 'stripe-check': [] },
   { admin: [] },
   // the console's static files; it imports config only

@@ -13,6 +13,7 @@ import { InvoicePaymentsAndTax1797100000001 } from './1797100000001-InvoicePayme
 import { SubscriptionSchedules1797200000000 } from './1797200000000-SubscriptionSchedules.js';
 import { Charges1797300000000 } from './1797300000000-Charges.js';
 import { UsageLimits1797400000000 } from './1797400000000-UsageLimits.js';
+import { CreditPacks1797500000000 } from './1797500000000-CreditPacks.js';
 export const MIGRATIONS = [
   InitialSchema1795572785393,
   AdminIndexes1795575706110,
@@ -28,4 +29,5 @@ export const MIGRATIONS = [
   SubscriptionSchedules1797200000000,
   Charges1797300000000,
   UsageLimits1797400000000,
+  CreditPacks1797500000000,
 ];

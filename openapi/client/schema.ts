@@ -579,7 +579,7 @@ export interface paths {
         put?: never;
         /**
          * Start a purchase
-         * @description Creates a Stripe Checkout Session for a catalogue plan. `uiMode: hosted` (the default) answers its hosted page `url`: redirect the browser there. `embedded` and `elements` answer `clientSecret` (and `url: null`): mount Stripe.js with it; Stripe sends the browser to CHECKOUT_RETURN_URL. The CHECKOUT_* options (promotion codes, automatic tax, tax ids, billing address, terms of service) apply to every mode. With an `Idempotency-Key`, a retried request answers the same session and creates no second one.
+         * @description Creates a Stripe Checkout Session for a catalogue plan (`plan`, `interval`) or a credit pack (`pack`). `uiMode: hosted` (the default) answers its hosted page `url`: redirect the browser there. `embedded` and `elements` answer `clientSecret` (and `url: null`): mount Stripe.js with it; Stripe sends the browser to CHECKOUT_RETURN_URL. The CHECKOUT_* options (promotion codes, automatic tax, tax ids, billing address, terms of service) apply to every mode. With an `Idempotency-Key`, a retried request answers the same session and creates no second one.
          */
         post: operations["createCheckoutSession"];
         delete?: never;
@@ -622,6 +622,26 @@ export interface paths {
          * @description Call once from the success page with the `session_id` Stripe put in the URL. Reads the session from Stripe and applies it like the webhook would (fulfilling at most once): a paid session grants the plan at once; an unpaid one answers as it stands and grants nothing.
          */
         post: operations["confirmCheckoutSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/billing/credit-packs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The credit packs
+         * @description Prepaid credits sold through one-time Checkout Sessions (CREDIT_PACK_<NAME>): buy one with `{pack}` on POST /api/billing/checkout-sessions.
+         */
+        get: operations["listCreditPacks"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -972,10 +992,10 @@ export interface components {
             /** @description What is left of this grant (credits are drawn oldest first); 0 for a removal */
             remaining: number;
             /**
-             * @description Who gave them
+             * @description Who gave them: an admin, a credit pack bought through Checkout, or a refunded or lost pack taking back what was left
              * @enum {string}
              */
-            source: "admin";
+            source: "admin" | "purchase" | "takeback";
         };
         AdminCheckoutSessionDetailDto: {
             /**
@@ -1418,6 +1438,11 @@ export interface components {
             clientSecret: string | null;
             /** Format: date-time */
             createdAt: string;
+            /**
+             * @description The credit pack the session sells instead of a plan (then `plan` is null)
+             * @example null
+             */
+            creditPack: string | null;
             /** @example usd */
             currency: string | null;
             /** Format: date-time */
@@ -1544,6 +1569,11 @@ export interface components {
             clientSecret: string | null;
             /** Format: date-time */
             createdAt: string;
+            /**
+             * @description The credit pack the session sells instead of a plan (then `plan` is null)
+             * @example null
+             */
+            creditPack: string | null;
             /** @example usd */
             currency: string | null;
             /** Format: date-time */
@@ -1602,15 +1632,26 @@ export interface components {
             scopes: components["schemas"]["ApiKeyScope"][];
         };
         CreateCheckoutSessionDto: {
-            /** @example month */
-            interval: components["schemas"]["PriceInterval"];
+            /**
+             * @description Required with `plan`
+             * @example month
+             */
+            interval?: components["schemas"]["PriceInterval"];
             /**
              * @description Checkout's language; unset or `auto`: the browser's
              * @example de
              */
             locale?: components["schemas"]["CheckoutLocale"];
-            /** @example pro */
-            plan: string;
+            /**
+             * @description A credit pack from GET /api/billing/credit-packs, instead of `plan` and `interval`
+             * @example tokens_10k
+             */
+            pack?: string;
+            /**
+             * @description A plan from GET /api/billing/plans; required unless `pack` is given
+             * @example pro
+             */
+            plan?: string;
             /**
              * @description `hosted` (the default when absent): redirect the browser to `url` (Stripe's page). `embedded`: mount Stripe's embedded page with `clientSecret` (`initEmbeddedCheckout`). `elements`: your own Payment Element on the Checkout Sessions API (`initCheckout`) with `clientSecret`. Embedded and elements sessions return to CHECKOUT_RETURN_URL.
              * @example embedded
@@ -1674,10 +1715,29 @@ export interface components {
             /** @description What is left of this grant (credits are drawn oldest first); 0 for a removal */
             remaining: number;
             /**
-             * @description Who gave them
+             * @description Who gave them: an admin, a credit pack bought through Checkout, or a refunded or lost pack taking back what was left
              * @enum {string}
              */
-            source: "admin";
+            source: "admin" | "purchase" | "takeback";
+        };
+        CreditPackDto: {
+            /**
+             * @description How many credits: drawn once the period allowance is used up, oldest first
+             * @example 10000
+             */
+            credits: number;
+            /**
+             * @description The feature whose credits it adds
+             * @example ai_tokens
+             */
+            feature: string;
+            /**
+             * @description The name to buy it by (`pack` of POST /api/billing/checkout-sessions)
+             * @example tokens_10k
+             */
+            pack: string;
+            /** @example price_1Pk… */
+            priceId: string;
         };
         DiscountAmountDto: {
             /**
@@ -4571,6 +4631,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    listCreditPacks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The credit packs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditPackDto"][];
                 };
             };
         };

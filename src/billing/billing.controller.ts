@@ -2,7 +2,9 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentUser } from '../auth/decorators/auth.decorator.js';
 import type { AuthenticatedUser } from '../auth/guards/jwt-auth.guard.js';
+import { AppError } from '../common/errors/app-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
+import { AppConfig } from '../config/app-config.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
 import { PageQueryDto } from '../common/pagination/cursor.js';
 import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
@@ -17,6 +19,7 @@ import {
   CheckoutSessionPageDto,
   ConfirmedCheckoutSessionDto,
   CreateCheckoutSessionDto,
+  CreditPackDto,
   PlanDto,
   PortalSessionDto,
   SubscriptionDto,
@@ -41,6 +44,7 @@ export class BillingController {
     private readonly subscriptions: SubscriptionService,
     private readonly features: FeaturesService,
     private readonly invoiceList: InvoicesService,
+    private readonly config: AppConfig,
   ) {}
 
   @Get('plans')
@@ -60,7 +64,7 @@ export class BillingController {
     operationId: 'createCheckoutSession',
     summary: 'Start a purchase',
     description:
-      'Creates a Stripe Checkout Session for a catalogue plan. `uiMode: hosted` (the default) answers its hosted page `url`: redirect the browser there. ' +
+      'Creates a Stripe Checkout Session for a catalogue plan (`plan`, `interval`) or a credit pack (`pack`). `uiMode: hosted` (the default) answers its hosted page `url`: redirect the browser there. ' +
       '`embedded` and `elements` answer `clientSecret` (and `url: null`): mount Stripe.js with it; Stripe sends the browser to CHECKOUT_RETURN_URL. ' +
       'The CHECKOUT_* options (promotion codes, automatic tax, tax ids, billing address, terms of service) apply to every mode. ' +
       'With an `Idempotency-Key`, a retried request answers the same session and creates no second one.',
@@ -69,7 +73,24 @@ export class BillingController {
   @ApiCreatedResponse({ type: CheckoutSessionDto })
   @ApiErrors(ErrorCode.ValidationError, ErrorCode.Conflict, ...STRIPE_ERRORS)
   create(@CurrentUser() user: AuthenticatedUser, @Body() body: CreateCheckoutSessionDto, @IdempotencyKey() key?: string): Promise<CheckoutSessionDto> {
-    return this.checkout.create(user.id, body.plan, body.interval, key, { uiMode: body.uiMode, locale: body.locale });
+    const options = { uiMode: body.uiMode, locale: body.locale };
+    if (body.pack !== undefined) {
+      if (body.plan !== undefined || body.interval !== undefined)
+        throw AppError.validation('Give either a pack or a plan and interval', { pack: ['cannot be given with plan or interval'] });
+      return this.checkout.createPack(user.id, body.pack, key, options);
+    }
+    return this.checkout.create(user.id, body.plan!, body.interval!, key, options);
+  }
+
+  @Get('credit-packs')
+  @ApiOperation({
+    operationId: 'listCreditPacks',
+    summary: 'The credit packs',
+    description: 'Prepaid credits sold through one-time Checkout Sessions (CREDIT_PACK_<NAME>): buy one with `{pack}` on POST /api/billing/checkout-sessions.',
+  })
+  @ApiOkResponse({ type: [CreditPackDto] })
+  creditPacks(): CreditPackDto[] {
+    return this.config.usage.creditPacks.map((p) => ({ pack: p.name, priceId: p.priceId, feature: p.feature, credits: p.credits }));
   }
 
   @Get('checkout-sessions')

@@ -14,6 +14,7 @@ import { CheckoutSession, type CheckoutUiMode } from '../entitlements/entities/c
 import { CheckoutLeaseService } from './checkout-lease.service.js';
 import { OpenCheckoutSessionsService } from './open-checkout-sessions.service.js';
 import { PurchaseRulesService } from './purchase-rules.service.js';
+import { PackCreditsService } from '../entitlements/credits/pack-credits.service.js';
 import { StripeCustomersService } from './stripe-customers.service.js';
 
 /** Creates Checkout Sessions through Stripe and keeps each one, linked to its user. */
@@ -28,18 +29,30 @@ export class CheckoutService {
     private readonly rules: PurchaseRulesService,
     private readonly lease: CheckoutLeaseService,
     private readonly openSessions: OpenCheckoutSessionsService,
+    private readonly packs: PackCreditsService,
   ) {}
 
   async create(userId: string, plan: string, interval: PriceInterval, idempotencyKey?: string, options: CheckoutOptions = {}): Promise<CheckoutSessionDto> {
+    return this.start(userId, this.catalogue.resolve(plan, interval), idempotencyKey, options);
+  }
+
+  /** A one-time session for a credit pack (CREDIT_PACK_<NAME>): bought as often as wanted, its credits granted at fulfilment. */
+  async createPack(userId: string, name: string, idempotencyKey?: string, options: CheckoutOptions = {}): Promise<CheckoutSessionDto> {
+    const pack = this.packs.pack(name);
+    if (!pack) throw AppError.validation(`There is no credit pack "${name}"`, { pack: ['must be a pack name from GET /api/billing/credit-packs'] });
+    return this.start(userId, { plan: pack.name, interval: 'once', priceId: pack.priceId, mode: 'payment', creditPack: pack.name }, idempotencyKey, options);
+  }
+
+  private async start(userId: string, price: Purchase, idempotencyKey?: string, options: CheckoutOptions = {}): Promise<CheckoutSessionDto> {
     const stripe = requireStripe(this.stripe);
-    const price = this.catalogue.resolve(plan, interval);
     const earlier = await this.byIdempotencyKey(userId, price, idempotencyKey, options.uiMode);
     if (earlier) return earlier;
     // one checkout of a user at a time (across instances), without holding a connection across Stripe calls
     return this.lease.run(userId, async () => {
       const replayed = await this.byIdempotencyKey(userId, price, idempotencyKey, options.uiMode);
       if (replayed) return replayed;
-      const { trial } = await this.rules.assertCanBuy(userId, price);
+      // a pack is never owned: it can be bought again (its credits add up)
+      const { trial } = price.creditPack ? { trial: null } : await this.rules.assertCanBuy(userId, price);
       const open = await this.openSessions.reuseOrExpire(userId, price, options.uiMode);
       if (open) return CheckoutSessionDto.from(open);
       return this.createForCustomer(stripe, userId, price, trial, idempotencyKey, options);
@@ -53,7 +66,7 @@ export class CheckoutService {
   private async createForCustomer(
     stripe: Stripe,
     userId: string,
-    price: CataloguePrice,
+    price: Purchase,
     trial: number | null,
     idempotencyKey?: string,
     options: CheckoutOptions = {},
@@ -67,11 +80,11 @@ export class CheckoutService {
     }
   }
 
-  private async byIdempotencyKey(userId: string, price: CataloguePrice, idempotencyKey?: string, uiMode: CheckoutUiMode = 'hosted'): Promise<CheckoutSessionDto | null> {
+  private async byIdempotencyKey(userId: string, price: Purchase, idempotencyKey?: string, uiMode: CheckoutUiMode = 'hosted'): Promise<CheckoutSessionDto | null> {
     if (!idempotencyKey) return null;
     const earlier = await this.db.getRepository(CheckoutSession).findOneBy({ userId, idempotencyKey });
-    if (earlier && (earlier.plan !== price.plan || earlier.interval !== price.interval || earlier.uiMode !== uiMode)) {
-      throw AppError.conflict('This Idempotency-Key was already used for another plan, interval or uiMode');
+    if (earlier && ((earlier.creditPack ?? earlier.plan) !== (price.creditPack ?? price.plan) || earlier.interval !== price.interval || earlier.uiMode !== uiMode)) {
+      throw AppError.conflict('This Idempotency-Key was already used for another plan, pack, interval or uiMode');
     }
     return earlier ? CheckoutSessionDto.from(earlier) : null;
   }
@@ -79,14 +92,14 @@ export class CheckoutService {
   private async createInStripe(
     stripe: Stripe,
     userId: string,
-    price: CataloguePrice,
+    price: Purchase,
     trialDays: number | null,
     idempotencyKey?: string,
     options: CheckoutOptions = {},
   ): Promise<CheckoutSessionDto> {
     const sessions = this.db.getRepository(CheckoutSession);
     const customer = await this.customers.ensure(userId);
-    const metadata = { userId, plan: price.plan, interval: price.interval };
+    const metadata: Record<string, string> = price.creditPack ? { userId, pack: price.creditPack } : { userId, plan: price.plan, interval: price.interval };
     const uiMode = options.uiMode ?? 'hosted';
     const session = await stripe.checkout.sessions.create(
       {
@@ -111,7 +124,8 @@ export class CheckoutService {
         stripeSessionId: session.id,
         userId,
         mode: price.mode,
-        plan: price.plan,
+        plan: price.creditPack ? null : price.plan,
+        creditPack: price.creditPack ?? null,
         interval: price.interval,
         priceId: price.priceId,
         quantity: 1,
@@ -163,6 +177,9 @@ export class CheckoutService {
     return row;
   }
 }
+
+/** What a checkout sells: a catalogue price, or a credit pack (whose `plan` is the pack's name, never stored as a plan). */
+export type Purchase = CataloguePrice & { creditPack?: string };
 
 /** What the buyer chose beyond plan and interval. */
 export interface CheckoutOptions {

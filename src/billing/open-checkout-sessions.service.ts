@@ -24,14 +24,23 @@ export class OpenCheckoutSessionsService {
   ) {}
 
   /** Runs under the user's checkout lease. */
-  async reuseOrExpire(userId: string, price: CataloguePrice, uiMode: CheckoutUiMode = 'hosted'): Promise<CheckoutSession | null> {
+  async reuseOrExpire(userId: string, price: CataloguePrice & { creditPack?: string }, uiMode: CheckoutUiMode = 'hosted'): Promise<CheckoutSession | null> {
     // a subscription session competes with every other one (one subscription per user); a one-time one only with its plan's
-    const scope = price.mode === 'subscription' ? { mode: 'subscription' as const } : { mode: 'payment' as const, plan: price.plan };
+    const scope =
+      price.mode === 'subscription'
+        ? { mode: 'subscription' as const }
+        : price.creditPack
+          ? { mode: 'payment' as const, creditPack: price.creditPack }
+          : { mode: 'payment' as const, plan: price.plan };
     const open = await this.db.getRepository(CheckoutSession).find({ where: { userId, status: 'open', ...scope }, order: { createdAt: 'DESC' } });
     // a session about to expire by itself is not handed out again; one of another UI mode cannot be paid the way the caller wants
     const payable = (s: CheckoutSession) => (s.uiMode === 'hosted' ? !!s.url : !!s.clientSecret);
     const reusable = (s: CheckoutSession) =>
-      s.plan === price.plan && s.interval === price.interval && s.uiMode === uiMode && payable(s) && (s.expiresAt?.getTime() ?? 0) > Date.now() + REUSE_MARGIN_MS;
+      (s.creditPack ?? s.plan) === (price.creditPack ?? price.plan) &&
+      s.interval === price.interval &&
+      s.uiMode === uiMode &&
+      payable(s) &&
+      (s.expiresAt?.getTime() ?? 0) > Date.now() + REUSE_MARGIN_MS;
     const same = open.find(reusable) ?? null;
     for (const session of open) if (session !== same) await this.expire(session);
     return same;

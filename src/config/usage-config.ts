@@ -23,6 +23,16 @@ export interface UsageConfig {
   meters: Record<string, string>;
   /** USAGE_METER_FLUSH_SECONDS: how often the overage outbox is sent to Stripe (0: never on a timer) */
   meterFlushSeconds: number;
+  /** CREDIT_PACK_<NAME>=<price id>:<feature>:<amount>: prepaid credits sold through one-time Checkout Sessions */
+  creditPacks: CreditPack[];
+}
+
+export interface CreditPack {
+  /** lower-cased `<NAME>` */
+  name: string;
+  priceId: string;
+  feature: string;
+  credits: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -73,7 +83,29 @@ export function usageConfig(env: Env, rankedPlans: string[]): UsageConfig {
     overage: overagePlans(env, rankedPlans, features, meters),
     meters,
     meterFlushSeconds: flushSeconds(env),
+    creditPacks: creditPacks(env, features),
   };
+}
+
+const PACK = /^(price_[A-Za-z0-9_]{1,200}):([A-Za-z0-9][A-Za-z0-9_.-]{0,79}):(\d{1,10})$/;
+
+/** CREDIT_PACK_<NAME>=<price id>:<feature>:<amount>, for a feature some plan limits; one pack per price. */
+function creditPacks(env: Env, features: Set<string>): CreditPack[] {
+  const packs: CreditPack[] = [];
+  for (const name of Object.keys(env).sort()) {
+    const match = /^CREDIT_PACK_([A-Z0-9_]{1,64})$/.exec(name);
+    const raw = env[name]?.trim();
+    if (!match || !raw) continue;
+    const parsed = PACK.exec(raw);
+    if (!parsed) fail(name, `must be <price id>:<feature>:<amount> (got "${raw}")`);
+    const [, priceId, feature, amountText] = parsed;
+    const credits = Number(amountText);
+    if (!features.has(feature)) fail(name, `names ${feature}, which no PLAN_LIMITS_<PLAN> limits`);
+    if (credits < 1 || credits > MAX_USAGE_AMOUNT) fail(name, `must give between 1 and ${MAX_USAGE_AMOUNT} credits (got ${credits})`);
+    if (packs.some((p) => p.priceId === priceId)) fail(name, `uses price ${priceId}, which another pack uses`);
+    packs.push({ name: match[1].toLowerCase(), priceId, feature, credits });
+  }
+  return packs;
 }
 
 /** STRIPE_METER_<FEATURE>=<event name>: `<FEATURE>` is the feature upper-cased (`ai_tokens` → STRIPE_METER_AI_TOKENS). */

@@ -13,6 +13,7 @@ import { RefundsApplier } from './payments/refunds.applier.js';
 import { PlanCatalogueService } from './plan-catalogue.service.js';
 import { SubscriptionApplier } from './subscription.applier.js';
 import { UUID_PATTERN } from '../common/pagination/cursor.js';
+import { PackCreditsService } from './credits/pack-credits.service.js';
 
 /**
  * Applies a Stripe Checkout Session to our row and, when it is paid, fulfils it through the ledger.
@@ -28,6 +29,7 @@ export class CheckoutSessionApplier {
     private readonly subscriptions: SubscriptionApplier,
     private readonly refunds: RefundsApplier,
     private readonly grants: GrantsService,
+    private readonly packs: PackCreditsService,
   ) {}
 
   /**
@@ -75,49 +77,40 @@ export class CheckoutSessionApplier {
 
   private parameters(items: SessionApplication[], options: { applierFollows: boolean }): unknown[] {
     return applySessionsParameters(
-      items.map(({ session, ctx }) => sessionInput(sessionFacts(session), ctx, this.plans)),
+      items.map(({ session, ctx }) => ({ ...sessionInput(sessionFacts(session), ctx, this.plans), credit_pack: this.packs.pack(session.metadata?.pack)?.name ?? null })),
       this.plans,
       options,
     );
   }
 
   /**
-   * What the statement leaves to the applier for one session. `APPLY_SESSIONS` fails instead, when no applier
-   * follows it, for exactly the webhook cases that make this write (its `needs_applier`): keep the two in step.
+   * What the statement leaves to the applier for one session, as its flags say (`_rewrite_account`,
+   * `_settle_attached`, `_order_subscription`: decided in `APPLY_SESSIONS` only, which fails on them when no applier
+   * follows), plus the subscription object that confirm and sync read from Stripe (webhook events carry none).
    */
-  private async rest(manager: EntityManager, applied: AppliedSessionRow, ctx: ApplyContext): Promise<void> {
-    const won = applied._won;
-    if (won && !applied._account_written) {
-      // the user row changed after the statement's snapshot (see planCacheUpdate): its account is written afresh
-      if (applied.stripe_customer_id) await this.grants.linkCustomer(manager, applied.user_id!, applied.stripe_customer_id);
-      await this.grants.recompute(manager, applied.user_id!);
-    }
-    if (won) await this.grantRest(manager, applied, ctx);
-    if (won && applied.stripe_payment_intent_id) {
-      // the statement moved refunds and disputes that came before their session to it: their amounts count now
-      if (applied._attached > 0) await this.refunds.settleAttached(manager, { checkoutSessionId: applied.id, userId: applied.user_id }, ctx.eventCreated ?? new Date());
-    } else if (applied.user_id && ctx.subscription) {
+  private async rest(manager: EntityManager, row: AppliedSessionRow, ctx: ApplyContext): Promise<void> {
+    if (!row._won) {
       // already fulfilled: a fresh read of its subscription (confirm, sync) is still the newest state
-      await this.subscriptions.apply(manager, ctx.subscription, { at: ctx.readAt ?? new Date(), userId: applied.user_id });
+      if (row.user_id && ctx.subscription) await this.subscriptions.apply(manager, ctx.subscription, { at: ctx.readAt ?? new Date(), userId: row.user_id });
+      return;
     }
-  }
-
-  /** After the statement won the session: the part of the grant it could not do itself. */
-  private async grantRest(manager: EntityManager, row: AppliedSessionRow, ctx: ApplyContext): Promise<void> {
     const userId = row.user_id!;
-    if (row.mode !== 'subscription') return; // the purchase grant and the plan were written by the statement
-    if (ctx.subscription) {
+    if (row._rewrite_account) {
+      // the user row changed after the statement's snapshot (see planCacheUpdate): its account is written afresh
+      if (row.stripe_customer_id) await this.grants.linkCustomer(manager, userId, row.stripe_customer_id);
+      await this.grants.recompute(manager, userId);
+    }
+    if (row.mode === 'subscription' && ctx.subscription) {
       await this.subscriptions.apply(manager, ctx.subscription, { at: ctx.eventCreated ?? ctx.readAt ?? new Date(), userId });
-      return;
-    }
-    if (!row.stripe_subscription_id) return;
-    if (row._subscription_created) {
+    } else if (row._order_subscription) {
+      // the subscription already has a row: the general path orders the provisional state against it and adopts an unlinked row
+      await this.subscriptions.applyFacts(manager, provisionalSubscription(row, userId), { at: null, userId });
+    } else {
       this.warnUnmappedSubscription(row);
-      return;
     }
-    // The subscription already has a row (its own event came first, or a concurrent path wrote it): the general
-    // path orders the provisional state against it (it never replaces it) and adopts an unlinked row.
-    await this.subscriptions.applyFacts(manager, provisionalSubscription(row, userId), { at: null, userId });
+    if (row._grant_credits) await this.packs.grant(manager, row);
+    // the statement moved refunds, disputes and charges that came before their session to it: their amounts count now
+    if (row._settle_attached) await this.refunds.settleAttached(manager, { checkoutSessionId: row.id, userId }, ctx.eventCreated ?? new Date());
   }
 
   /** The provisional subscription the statement inserted for a won session grants nothing: its price maps to no plan. */
@@ -212,6 +205,12 @@ interface AppliedSessionRow extends Record<string, unknown> {
   _attached: number;
   /** the statement wrote the user's customer and cached plan (false when the row changed after its snapshot) */
   _account_written: boolean;
+  /** what the statement leaves to the applier for a won session (see the statement's last lateral join) */
+  _rewrite_account: boolean;
+  _settle_attached: boolean;
+  _order_subscription: boolean;
+  _grant_credits: boolean;
+  credit_pack: string | null;
   /** the status and interval of the session's provisional subscription (`provisionalStatus`, `provisionalInterval`) */
   _provisional_status: 'active' | 'trialing';
   _provisional_interval: 'month' | 'year' | null;
@@ -226,11 +225,11 @@ const MERGED_PAYMENT_STATUS = `(CASE WHEN cs.payment_status = 'unpaid' THEN EXCL
 /** A known session keeps its plan; one without learns it from the input (its subscription's, or its line items'). */
 const MERGED_PLAN = '(coalesce(cs.plan, (SELECT i.subscription_plan FROM input i WHERE i.session_id = cs.stripe_session_id)))';
 /**
- * A one-time session is fulfilled only with a ranked plan (`$3`): a purchase that maps to no plan stays unfulfilled,
+ * A one-time session is fulfilled only with a ranked plan (`$3`) or a credit pack: a purchase that maps to neither stays unfulfilled,
  * its ledger unclaimed, so that an admin's link or sync fulfils it once a mapping exists. A subscription's plan comes
  * from the subscription.
  */
-const mapped = (mode: string, plan: string) => `(${mode} = 'subscription' OR ${plan} = ANY($3::text[]))`;
+const mapped = (mode: string, plan: string, pack: string) => `(${mode} = 'subscription' OR ${plan} = ANY($3::text[]) OR ${pack} IS NOT NULL)`;
 /** A complete session whose money is in, or that needed none (`isFulfillable`). */
 const fulfillable = (status: string, paymentStatus: string) => `(${status} = 'complete' AND ${paymentStatus} IN ('paid', 'no_payment_required'))`;
 /**
@@ -270,7 +269,7 @@ WITH input AS (
     price_id text, status text, payment_status text, amount_total bigint, amount_subtotal bigint, amount_discount bigint,
     amount_tax bigint, currency text, subscription_id text, payment_intent_id text, customer_email text, url text, ui_mode text,
     expires_at timestamptz, failed_at timestamptz, event_at timestamptz, subscription_plan text, source text, event_id text,
-    provisional boolean)
+    provisional boolean, credit_pack text)
   -- an event is applied only by the transaction that wrote its inbox row (see STORE_EVENTS), so that the statement can
   -- be sent together with the inbox statement, before its answer says which events are new; a scalar subquery, so
   -- that it stays one primary-key read per event (an EXISTS became a join that read the whole inbox)
@@ -280,12 +279,13 @@ session AS (
   INSERT INTO checkout_sessions AS cs (
     stripe_session_id, user_id, unmatched, mode, plan, interval, price_id, status, payment_status,
     amount_total, amount_subtotal, amount_discount, amount_tax, currency, stripe_customer_id, stripe_subscription_id,
-    stripe_payment_intent_id, customer_email, url, ui_mode, expires_at, payment_failed_at, last_event_at, fulfilled_at)
+    stripe_payment_intent_id, customer_email, url, ui_mode, expires_at, payment_failed_at, last_event_at, fulfilled_at, credit_pack)
   SELECT i.session_id, owner.id, owner.id IS NULL, i.mode, i.plan, i.interval, i.price_id, i.status, i.payment_status,
          i.amount_total, i.amount_subtotal, i.amount_discount, i.amount_tax, i.currency, i.customer_id, i.subscription_id,
          i.payment_intent_id, i.customer_email, i.url, i.ui_mode, i.expires_at,
          CASE WHEN i.payment_status = 'unpaid' THEN i.failed_at END, i.event_at,
-         CASE WHEN owner.id IS NOT NULL AND ${fulfillable('i.status', 'i.payment_status')} AND ${mapped('i.mode', 'i.plan')} THEN now()::timestamptz(3) END
+         CASE WHEN owner.id IS NOT NULL AND ${fulfillable('i.status', 'i.payment_status')} AND ${mapped('i.mode', 'i.plan', 'i.credit_pack')} THEN now()::timestamptz(3) END,
+         i.credit_pack
   FROM input i
   CROSS JOIN LATERAL (SELECT coalesce((SELECT id FROM users WHERE id = i.client_reference_id), (SELECT id FROM users WHERE id = i.metadata_user_id),
                                       (SELECT id FROM users WHERE stripe_customer_id = i.customer_id)) AS id) owner
@@ -308,10 +308,11 @@ session AS (
     payment_failed_at = coalesce(cs.payment_failed_at, CASE WHEN ${MERGED_PAYMENT_STATUS} = 'unpaid' THEN EXCLUDED.payment_failed_at END),
     last_event_at = GREATEST(cs.last_event_at, EXCLUDED.last_event_at),
     plan = ${MERGED_PLAN},
+    credit_pack = coalesce(cs.credit_pack, EXCLUDED.credit_pack),
     fulfilled_at = CASE
       -- no read of the ledger here: the claim below is what fulfils once (a probe of it in this SET, planned on a small
       -- ledger, became a scan of the whole ledger per statement)
-      WHEN cs.fulfilled_at IS NULL AND cs.user_id IS NOT NULL AND ${fulfillable(MERGED_STATUS, MERGED_PAYMENT_STATUS)} AND ${mapped('cs.mode', MERGED_PLAN)}
+      WHEN cs.fulfilled_at IS NULL AND cs.user_id IS NOT NULL AND ${fulfillable(MERGED_STATUS, MERGED_PAYMENT_STATUS)} AND ${mapped('cs.mode', MERGED_PLAN, 'coalesce(cs.credit_pack, EXCLUDED.credit_pack)')}
       THEN now()::timestamptz(3) ELSE cs.fulfilled_at END,
     updated_at = now()
   RETURNING cs.*
@@ -390,7 +391,7 @@ account AS (
   })}
   RETURNING u.id
 )
-SELECT s.*, f.*, ${provisionalStatus('s')} AS _provisional_status, ${provisionalInterval('s')} AS _provisional_interval
+SELECT s.*, f.*, n.*, ${provisionalStatus('s')} AS _provisional_status, ${provisionalInterval('s')} AS _provisional_interval
 FROM session s
 CROSS JOIN LATERAL (
   SELECT EXISTS (SELECT 1 FROM claim c WHERE c.checkout_session_id = s.id) AS _won,
@@ -400,15 +401,20 @@ CROSS JOIN LATERAL (
          ((SELECT count(*) FROM refunds_attached r WHERE r.id = s.id) + (SELECT count(*) FROM disputes_attached d WHERE d.id = s.id)
           + (SELECT count(*) FROM charges_attached c WHERE c.id = s.id))::int AS _attached
 ) f
--- needs_applier: with no applier to follow ($5), a won session whose rest would write fails the statement: its user
--- row changed after the snapshot, refunds or disputes came before it, or its subscription has a row (its own event
--- came first, or a concurrent one this snapshot cannot see) that is not linked to a user or is still 'incomplete'
--- (the paid session's provisional state comes after it: orderStates)
-WHERE CASE WHEN $5::boolean AND f._won AND (
-        NOT f._account_written
-        OR (s.stripe_payment_intent_id IS NOT NULL AND f._attached > 0)
-        OR (s.mode = 'subscription' AND s.stripe_subscription_id IS NOT NULL AND NOT f._subscription_created
-            AND NOT EXISTS (SELECT 1 FROM subscriptions x WHERE x.stripe_subscription_id = s.stripe_subscription_id AND x.user_id IS NOT NULL AND x.status <> 'incomplete')))
+-- What is left to the applier for a won session, decided here once (the applier's rest() only obeys these flags):
+-- its user row changed after the snapshot; it sold a credit pack; refunds, disputes or charges came before it; its subscription has a row
+-- (its own event came first, or a concurrent one this snapshot cannot see) that is not linked to a user or is still
+-- 'incomplete' (the paid session's provisional state comes after it: orderStates)
+CROSS JOIN LATERAL (
+  SELECT f._won AND NOT f._account_written AS _rewrite_account,
+         f._won AND s.stripe_payment_intent_id IS NOT NULL AND f._attached > 0 AS _settle_attached,
+         f._won AND s.mode = 'subscription' AND s.stripe_subscription_id IS NOT NULL AND NOT f._subscription_created
+           AND NOT EXISTS (SELECT 1 FROM subscriptions x WHERE x.stripe_subscription_id = s.stripe_subscription_id AND x.user_id IS NOT NULL AND x.status <> 'incomplete')
+           AS _order_subscription,
+         f._won AND s.credit_pack IS NOT NULL AS _grant_credits
+) n
+-- with no applier to follow ($5), a session that leaves it anything fails the statement
+WHERE CASE WHEN $5::boolean AND (n._rewrite_account OR n._settle_attached OR n._order_subscription OR n._grant_credits)
       THEN checkout_applier_needed(s.stripe_session_id) ELSE true END`;
 
 /** The returned row as the entity callers work with (confirm and sync answer it), through TypeORM's own column mapping. */

@@ -14,6 +14,7 @@ import { EventPrefetchService } from './event-prefetch.service.js';
 import { PriceLookupService } from './price-lookup.service.js';
 import { SessionLinePlanService } from './session-line-plan.service.js';
 import { StripeSessionSyncService } from './stripe-session-sync.service.js';
+import { PackCreditsService } from './credits/pack-credits.service.js';
 import { SubscriptionScheduleApplier } from './subscription-schedule.applier.js';
 import { SubscriptionApplier } from './subscription.applier.js';
 import { SubscriptionSyncService } from './subscription-sync.service.js';
@@ -43,6 +44,7 @@ import { SubscriptionSyncService } from './subscription-sync.service.js';
     SessionLinePlanService,
     EventPrefetchService,
     SubscriptionScheduleApplier,
+    PackCreditsService,
   ],
   exports: [
     PlanCatalogueService,
@@ -61,6 +63,7 @@ import { SubscriptionSyncService } from './subscription-sync.service.js';
     SessionLinePlanService,
     EventPrefetchService,
     SubscriptionScheduleApplier,
+    PackCreditsService,
   ],
 })
 export class EntitlementsModule {}

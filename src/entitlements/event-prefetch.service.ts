@@ -68,7 +68,9 @@ export class EventPrefetchService {
 
   /** A session this API created already has its plan on its row: no need to ask Stripe for its line items. */
   private async knownPlan(stripeSessionId: string): Promise<boolean> {
-    const [row] = await this.db.query<Array<{ plan: string | null }>>('SELECT plan FROM checkout_sessions WHERE stripe_session_id = $1', [stripeSessionId]);
-    return !!row?.plan && this.plans.isKnown(row.plan);
+    const [row] = await this.db.query<Array<{ plan: string | null; credit_pack: string | null }>>('SELECT plan, credit_pack FROM checkout_sessions WHERE stripe_session_id = $1', [
+      stripeSessionId,
+    ]);
+    return !!row?.credit_pack || (!!row?.plan && this.plans.isKnown(row.plan));
   }
 }

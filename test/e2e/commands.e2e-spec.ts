@@ -9,8 +9,15 @@ import { buildService } from '../support/service-process.js';
 import { handledEventIds, payOnEmulator, startStripeTestApp, stripeEnv } from '../support/stripe-emulator.js';
 import { WEBHOOK_SECRET } from '../support/webhooks.js';
 
-/** The JSON line a command printed last. */
-const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+/** The JSON line a command printed last (a log line of a start-up check that finishes late may follow it). */
+const lastJson = (stdout: string) =>
+  JSON.parse(
+    stdout
+      .trim()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .pop()!,
+  ) as Record<string, unknown>;
 
 /** Issue 19: the command-line tools, run as `npm run` runs them: the compiled scripts, as child processes. */
 describe('Commands', () => {

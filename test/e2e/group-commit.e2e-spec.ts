@@ -157,20 +157,6 @@ describe('Group commit of webhook deliveries', () => {
     }
   });
 
-  it("applies a group again with the applier when a subscription's own `incomplete` state came first: the paid session's state replaces it", async () => {
-    const [a, b] = await Promise.all([paidSession(t), paidSession(t)]);
-    const incomplete = { ...subscriptionOf(a.session, { userId: a.user.id }), status: 'incomplete' as const };
-    await deliver(t, eventObject('customer.subscription.created', incomplete)).expect(200);
-    expect((await me(a.user)).plan).toBe('free');
-    const { responses, statements } = await deliveredTogether([a.event, b.event]);
-    expect(responses.map((r) => r.status)).toEqual([200, 200]);
-    expect(transactions(statements)).toBe(2);
-    for (const p of [a, b]) {
-      expect((await me(p.user)).plan).toBe('pro');
-      expect(await fulfilments(p.session.id)).toBe(1);
-    }
-  });
-
   it('applies a group again with the applier when a refund of a session came before it', async () => {
     const user = await registerUser(t);
     const paymentIntent = `pi_group_${Date.now()}`;
@@ -186,6 +172,59 @@ describe('Group commit of webhook deliveries', () => {
     expect(Number(row.amount_refunded)).toBe(49900);
     expect((await me(user)).plan).toBe('free');
     expect((await me(other.user)).plan).toBe('pro');
+  });
+
+  /**
+   * Each case of what a paid session can leave to the applier (the statement's `_order_subscription`,
+   * `_settle_attached`), forced on both paths: delivered alone (one statement, then the applier) and in a group (the
+   * one-round-trip statement, which stops and hands the group to the applier exactly when a case needs it). Both
+   * paths end in the same state.
+   */
+  describe.each([
+    { name: 'nothing came before', before: 'none', applier: false, plan: 'pro', refunded: 0 },
+    { name: 'its subscription came first, linked', before: 'linked', applier: false, plan: 'pro', refunded: 0 },
+    { name: 'its subscription came first, unlinked', before: 'unlinked', applier: true, plan: 'pro', refunded: 0 },
+    { name: 'its subscription came first, incomplete', before: 'incomplete', applier: true, plan: 'pro', refunded: 0 },
+    { name: 'a refund of its payment came first', before: 'refund', applier: true, plan: 'free', refunded: 49900 },
+  ] as const)('one rule on both paths: $name', ({ before, applier, plan, refunded }) => {
+    async function prepared() {
+      if (before === 'refund') {
+        const user = await registerUser(t);
+        const paymentIntent = `pi_table_${Date.now()}_${Math.random().toString(36).slice(2, 8)}`;
+        const bought = checkoutSessionObject({ mode: 'payment', client_reference_id: user.id, status: 'complete', payment_status: 'paid', metadata: { plan: 'pro' } });
+        const session = { ...bought, amount_total: 49900, customer: `cus_${bought.id.slice(-14)}`, payment_intent: paymentIntent };
+        await deliver(t, eventObject('charge.refunded', chargeFixture({ amount: 49900, amount_refunded: 49900, refunded: true, payment_intent: paymentIntent }))).expect(200);
+        return { user, session, event: eventObject('checkout.session.completed', session) };
+      }
+      const p = await paidSession(t);
+      if (before !== 'none') {
+        const subscription = subscriptionOf(p.session, before === 'unlinked' ? {} : { userId: p.user.id });
+        const state = before === 'incomplete' ? { ...subscription, status: 'incomplete' as const } : subscription;
+        await deliver(t, eventObject('customer.subscription.created', state)).expect(200);
+      }
+      return p;
+    }
+    const expectApplied = async (p: Awaited<ReturnType<typeof prepared>>) => {
+      expect((await me(p.user)).plan).toBe(plan);
+      expect(await fulfilments(p.session.id)).toBe(1);
+      const [row] = await t.db.query(`SELECT amount_refunded FROM checkout_sessions WHERE stripe_session_id = $1`, [p.session.id]);
+      expect(Number(row.amount_refunded)).toBe(refunded);
+    };
+
+    it('alone', async () => {
+      const p = await prepared();
+      await deliver(t, p.event).expect(200);
+      await expectApplied(p);
+    });
+
+    it(`in a group (${applier ? 'handed to the applier: two transactions' : 'one transaction'})`, async () => {
+      const [p, other] = [await prepared(), await paidSession(t)];
+      const { responses, statements } = await deliveredTogether([p.event, other.event]);
+      expect(responses.map((r) => r.status)).toEqual([200, 200]);
+      expect(transactions(statements)).toBe(applier ? 2 : 1);
+      await expectApplied(p);
+      expect((await me(other.user)).plan).toBe('pro');
+    });
   });
 
   it('fails a bad event alone, keeps it as failed, and applies the rest of its group', async () => {

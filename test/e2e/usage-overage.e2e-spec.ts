@@ -1,9 +1,9 @@
 import request from 'supertest';
-import { createMeter, meteredTotal, meterEvents } from '../../src/stripe-emulator/meter-events.js';
+import { createMeter, meteredTotal, meterEvents } from '../../stripe-emulator/meter-events.js';
 import { StripeConfigCheckService } from '../../src/stripe-check/stripe-config-check.service.js';
 import { STRIPE_CLIENT } from '../../src/stripe/stripe.client.js';
 import type Stripe from 'stripe';
-import type { StripeEmulator } from '../../src/stripe-emulator/server.js';
+import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import { MeterOutboxService } from '../../src/usage/metering/meter-outbox.service.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';

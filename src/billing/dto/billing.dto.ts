@@ -1,7 +1,7 @@
 import { SUBSCRIPTION_STATUS_PROPERTY } from '../../common/openapi/subscription-status.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 import type Stripe from 'stripe';
 import type { CheckoutSession, CheckoutUiMode } from '../../entitlements/entities/checkout-session.entity.js';
 
@@ -108,7 +108,28 @@ export class PlanChoiceDto {
   interval!: 'month' | 'year' | 'once';
 }
 
-export class CreateCheckoutSessionDto extends PlanChoiceDto {
+export class CreateCheckoutSessionDto {
+  @ApiPropertyOptional({ example: 'pro', maxLength: 64, description: 'A plan from GET /api/billing/plans; required unless `pack` is given' })
+  @ValidateIf((o: CreateCheckoutSessionDto) => o.pack === undefined)
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
+  @IsString()
+  @MaxLength(64)
+  @Matches(/^[a-z0-9_]+$/, { message: 'plan must be a plan name from GET /api/billing/plans' })
+  plan?: string;
+
+  @ApiPropertyOptional({ enum: INTERVALS, enumName: 'PriceInterval', example: 'month', description: 'Required with `plan`' })
+  @ValidateIf((o: CreateCheckoutSessionDto) => o.pack === undefined)
+  @IsIn(INTERVALS, { message: 'interval must be one of month, year, once' })
+  interval?: 'month' | 'year' | 'once';
+
+  @ApiPropertyOptional({ example: 'tokens_10k', maxLength: 64, description: 'A credit pack from GET /api/billing/credit-packs, instead of `plan` and `interval`' })
+  @ValidateIf((o: CreateCheckoutSessionDto) => o.pack !== undefined)
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
+  @IsString()
+  @MaxLength(64)
+  @Matches(/^[a-z0-9_]+$/, { message: 'pack must be a pack name from GET /api/billing/credit-packs' })
+  pack?: string;
+
   @ApiPropertyOptional({
     enum: UI_MODES,
     enumName: 'CheckoutUiMode',
@@ -125,6 +146,13 @@ export class CreateCheckoutSessionDto extends PlanChoiceDto {
   @IsOptional()
   @IsIn(CHECKOUT_LOCALES, { message: `locale must be one of Stripe Checkout's locales (${CHECKOUT_LOCALES.join(', ')})` })
   locale?: CheckoutLocale;
+}
+
+export class CreditPackDto {
+  @ApiProperty({ example: 'tokens_10k', description: 'The name to buy it by (`pack` of POST /api/billing/checkout-sessions)' }) pack!: string;
+  @ApiProperty({ example: 'price_1Pk…' }) priceId!: string;
+  @ApiProperty({ example: 'ai_tokens', description: 'The feature whose credits it adds' }) feature!: string;
+  @ApiProperty({ example: 10000, description: 'How many credits: drawn once the period allowance is used up, oldest first' }) credits!: number;
 }
 
 export class CheckoutSessionDto {
@@ -167,6 +195,9 @@ export class CheckoutSessionDto {
   @ApiProperty({ type: String, nullable: true, example: 'pro' })
   plan!: string | null;
 
+  @ApiProperty({ type: String, nullable: true, example: null, description: 'The credit pack the session sells instead of a plan (then `plan` is null)' })
+  creditPack!: string | null;
+
   @ApiProperty({ enum: INTERVALS, enumName: 'PriceInterval', nullable: true })
   interval!: string | null;
 
@@ -208,6 +239,7 @@ export class CheckoutSessionDto {
       paymentStatus: row.paymentStatus,
       mode: row.mode,
       plan: row.plan,
+      creditPack: row.creditPack,
       interval: row.interval,
       amountSubtotal: row.amountSubtotal,
       amountDiscount: row.amountDiscount,

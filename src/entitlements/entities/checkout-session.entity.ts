@@ -43,6 +43,10 @@ export class CheckoutSession {
   @Column({ type: 'varchar', length: 64, nullable: true })
   plan!: string | null;
 
+  /** The credit pack (CREDIT_PACK_<NAME>) a one-time session sells instead of a plan; its credits are granted at fulfilment */
+  @Column({ name: 'credit_pack', type: 'varchar', length: 64, nullable: true })
+  creditPack!: string | null;
+
   @Column({ name: 'interval', type: 'varchar', length: 8, nullable: true })
   interval!: 'month' | 'year' | 'once' | null;
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../../config/app-config.js';
+import { PackCreditsService } from '../credits/pack-credits.service.js';
 import { GrantsService } from '../grants.service.js';
 import { OPEN_DISPUTE_STATUSES } from './payment-lifecycles.js';
 
@@ -14,11 +15,14 @@ export class PurchaseAccessService {
   constructor(
     private readonly config: AppConfig,
     private readonly grants: GrantsService,
+    private readonly packs: PackCreditsService,
   ) {}
 
   async sync(manager: EntityManager, checkoutSessionId: string): Promise<void> {
-    const [row] = await manager.query<Array<{ user_id: string | null; mode: string; amount_total: string | null; amount_refunded: string; disputed: boolean; lost: boolean }>>(
-      `SELECT s.user_id, s.mode, s.amount_total, s.amount_refunded,
+    const [row] = await manager.query<
+      Array<{ user_id: string | null; mode: string; amount_total: string | null; amount_refunded: string; disputed: boolean; lost: boolean; credit_pack: string | null }>
+    >(
+      `SELECT s.user_id, s.mode, s.amount_total, s.amount_refunded, s.credit_pack,
               EXISTS (SELECT 1 FROM disputes d WHERE d.checkout_session_id = s.id AND d.status = ANY($2)) AS disputed,
               EXISTS (SELECT 1 FROM disputes d WHERE d.checkout_session_id = s.id AND d.status = 'lost') AS lost
        FROM checkout_sessions s WHERE s.id = $1`,
@@ -27,6 +31,8 @@ export class PurchaseAccessService {
     if (!row?.user_id || row.mode !== 'payment') return;
     const total = Number(row.amount_total ?? 0);
     const refunded = Number(row.amount_refunded);
+    // a credit pack's money came back for good: what is left of its credits goes (once; a failed refund does not return them)
+    if (row.credit_pack && (row.lost || (total > 0 && refunded >= total))) await this.packs.takeBack(manager, checkoutSessionId, row.lost ? 'dispute lost' : 'refunded in full');
     const { refundRevokesGrant, disputeSuspendsGrant } = this.config.billing;
     const reason = row.lost
       ? 'dispute lost'

@@ -29,7 +29,11 @@ export class CreditEntryDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() feature!: string;
   @ApiProperty({ description: 'Added (positive) or removed (negative)' }) amount!: number;
-  @ApiProperty({ enum: ['admin'], description: 'Who gave them' }) source!: string;
+  @ApiProperty({
+    enum: ['admin', 'purchase', 'takeback'],
+    description: 'Who gave them: an admin, a credit pack bought through Checkout, or a refunded or lost pack taking back what was left',
+  })
+  source!: string;
   @ApiProperty({ type: String, nullable: true }) reason!: string | null;
   @ApiProperty({ type: String, nullable: true, format: 'uuid', description: 'The admin' }) actorId!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
