@@ -29,8 +29,8 @@ function Console({ email }: { email: string }) {
   const route = useRoute();
   const [page = 'overview', id] = route.path;
   useEffect(() => {
-    // a new page: its heading takes the focus, so keyboard and screen reader users start there
-    document.querySelector<HTMLElement>('main h1')?.focus();
+    // a new page: the main region takes the focus, so keyboard and screen reader users start there
+    document.getElementById('main')?.focus();
   }, [page, id]);
   return (
     <>

@@ -1,9 +1,13 @@
 /** Minor units to a display amount: 49900 usd → "$499.00". Zero-decimal currencies (jpy…) are handled by Intl. */
 export function money(amount: number | null | undefined, currency: string | null | undefined): string {
   if (amount === null || amount === undefined || !currency) return '—';
-  const format = new Intl.NumberFormat('en', { style: 'currency', currency: currency.toUpperCase() });
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-  return format.format(amount / 10 ** digits);
+  return new Intl.NumberFormat('en', { style: 'currency', currency: currency.toUpperCase() }).format(amount / minorUnits(currency));
+}
+
+/** How many minor units make one major unit: 100 for usd and eur, 1 for jpy. */
+export function minorUnits(currency: string): number {
+  const digits = new Intl.NumberFormat('en', { style: 'currency', currency: currency.toUpperCase() }).resolvedOptions().maximumFractionDigits ?? 2;
+  return 10 ** digits;
 }
 
 export function when(iso: string | null | undefined): string {

@@ -268,4 +268,25 @@ describeWithTool('The admin console in a real browser (headless Chromium)', { wh
     expect(errors.filter((e) => !e.includes('401'))).toEqual([]);
     await page.close();
   });
+
+  it('keyboard only: sign in, then reach the Sessions page with Tab and Enter', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/admin/`);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(admin.email);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(admin.password);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    const focused = () => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } | null } }).document.activeElement?.textContent ?? '');
+    // the page's content has the focus: Tab goes to its first control; back out through Sign out to the navigation
+    await page.getByLabel('Currency').waitFor();
+    await page.keyboard.press('Tab');
+    expect(await focused()).toContain('USD');
+    for (let i = 0; i < 4; i++) await page.keyboard.press('Shift+Tab');
+    expect(await focused()).toBe('Sessions');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Checkout sessions' }).waitFor();
+    await page.close();
+  });
 });

@@ -38,7 +38,7 @@ export function EventsPage({ route }: { route: Route }) {
         </label>
         <label>
           Type
-          <input name="type" placeholder="checkout.session.completed" pattern="^[a-z0-9_.]+$" value={query.type ?? ''} />
+          <input name="type" placeholder="checkout.session.completed" pattern="[a-z0-9_.]+" value={query.type ?? ''} />
         </label>
         <label>
           Received from

@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import type { Schema } from '../../../openapi/client/index.js';
 import { TimeChart, type ChartSeries } from '../chart.js';
-import { count, money, orDash, when } from '../format.js';
+import { count, minorUnits, money, orDash, when } from '../format.js';
 import { href } from '../router.js';
 import { api } from '../session.js';
 import { Status, Table } from '../ui.js';
@@ -30,15 +30,15 @@ function RevenueChart() {
   const [chosen, setChosen] = useState<string | null>(null);
   const currency = chosen ?? currencies[0] ?? null;
   const days = useMemo(() => (revenue.data?.days ?? []).filter((d) => d.currency === currency), [revenue.data, currency]);
-  const series = useMemo<ChartSeries[]>(
-    () => [
-      { label: 'Gross', values: days.map((d) => d.gross / 100), color: '#1d4ed8', bars: true },
-      { label: 'Refunded', values: days.map((d) => d.refunded / 100), color: '#b45309' },
-      { label: 'Disputed (lost)', values: days.map((d) => d.disputedLost / 100), color: '#b91c1c' },
-      { label: 'Net', values: days.map((d) => d.net / 100), color: '#047857' },
-    ],
-    [days],
-  );
+  const series = useMemo<ChartSeries[]>(() => {
+    const unit = currency ? minorUnits(currency) : 100;
+    return [
+      { label: 'Gross', values: days.map((d) => d.gross / unit), color: '#1d4ed8', bars: true },
+      { label: 'Refunded', values: days.map((d) => d.refunded / unit), color: '#b45309' },
+      { label: 'Disputed (lost)', values: days.map((d) => d.disputedLost / unit), color: '#b91c1c' },
+      { label: 'Net', values: days.map((d) => d.net / unit), color: '#047857' },
+    ];
+  }, [days, currency]);
   const x = useMemo(() => days.map((d) => seconds(`${d.day}T00:00:00Z`)), [days]);
   const total = days.reduce((sum, d) => sum + d.net, 0);
   return (

@@ -43,7 +43,7 @@ export function SessionsPage({ route }: { route: Route }) {
       >
         <label>
           Stripe session id or our id
-          <input name="stripeId" type="search" placeholder="cs_test_…" pattern="^(cs_[A-Za-z0-9_]+|[0-9a-fA-F-]{36})$" />
+          <input name="stripeId" type="search" placeholder="cs_test_…" pattern="cs_[A-Za-z0-9_]+|[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}" />
         </label>
         <button type="submit">Open</button>
       </form>

@@ -1,16 +1,18 @@
+import type { operations } from '../../../openapi/client/index.js';
 import { field, orDash, when } from '../format.js';
 import { href, navigate, type Route } from '../router.js';
 import { api, call, errorMessage } from '../session.js';
 import { Fields, Pager, ReasonForm, Status, Table } from '../ui.js';
 import { useLoad } from '../use-load.js';
 
+type UserQuery = NonNullable<operations['listAdminUsers']['parameters']['query']>;
 const FILTERS = ['email', 'plan', 'subscriptionStatus'] as const;
 
 /** Users by email (a part of it), plan or subscription status. */
 export function UsersPage({ route }: { route: Route }) {
   const query = Object.fromEntries(FILTERS.map((name) => [name, route.query.get(name) ?? undefined]).filter(([, v]) => v)) as Record<string, string>;
   const cursor = route.query.get('cursor') ?? undefined;
-  const list = useLoad(() => api.GET('/api/admin/users', { params: { query: { ...query, cursor, limit: 25 } as never } }), route.query.toString());
+  const list = useLoad(() => api.GET('/api/admin/users', { params: { query: { ...(query as UserQuery), cursor, limit: 25 } } }), route.query.toString());
   return (
     <section aria-labelledby="users-title">
       <h1 id="users-title">Users</h1>
