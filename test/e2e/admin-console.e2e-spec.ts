@@ -207,7 +207,7 @@ describeWithTool('The admin console in a real browser (headless Chromium)', { wh
     await page.close();
   });
 
-  it('users: search by email, then grant a plan with a reason', async () => {
+  it('users: search by email, then grant a plan with a reason and revoke it with another', async () => {
     const user = await registerUser(t);
     const { page, errors } = await openConsole(admin);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
@@ -225,6 +225,12 @@ describeWithTool('The admin console in a real browser (headless Chromium)', { wh
     expect(me.plan).toBe('pro');
     await shoot(page, 'admin-user');
     expect(await seriousViolations(page)).toEqual([]);
+    // and revoke it, with a reason of its own
+    const revoke = page.locator('form[id^="revoke-"]');
+    await revoke.getByLabel('Reason').fill('Granted by mistake');
+    await revoke.getByRole('button', { name: 'Revoke pro' }).click();
+    await page.locator('#user-plan', { hasText: 'free' }).waitFor();
+    expect(await page.locator('table', { hasText: 'What the user owns' }).textContent()).toContain('Granted by mistake');
     expect(errors).toEqual([]);
     await page.close();
   });
