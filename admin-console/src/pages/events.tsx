@@ -3,10 +3,17 @@ import { field, orDash, when } from '../format.js';
 import { href, navigate, type Route } from '../router.js';
 import { api, call, errorMessage } from '../session.js';
 import { Fields, Pager, ReasonForm, Status, Table } from '../ui.js';
+import { Filters, type FilterField } from '../filters.js';
 import { useLoad } from '../use-load.js';
 
 type EventQuery = NonNullable<operations['listWebhookEvents']['parameters']['query']>;
-const FILTERS = ['status', 'type', 'from', 'to'] as const;
+const FIELDS: Array<FilterField & { name: keyof EventQuery }> = [
+  { name: 'status', label: 'Status', options: ['received', 'processed', 'failed', 'ignored'] },
+  { name: 'type', label: 'Type', placeholder: 'checkout.session.completed', pattern: '[a-z0-9_.]+' },
+  { name: 'from', label: 'Received from', type: 'date' },
+  { name: 'to', label: 'Received before', type: 'date' },
+];
+const FILTERS = FIELDS.map((f) => f.name);
 
 /** The webhook event log, its filters, and recovery of missed events since a date. */
 export function EventsPage({ route }: { route: Route }) {
@@ -16,43 +23,7 @@ export function EventsPage({ route }: { route: Route }) {
   return (
     <section aria-labelledby="events-title">
       <h1 id="events-title">Webhook events</h1>
-      <form
-        class="filters"
-        aria-label="Filters"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const data = new FormData(e.currentTarget);
-          navigate('events', Object.fromEntries(FILTERS.map((name) => [name, field(data, name) || undefined])));
-        }}
-      >
-        <label>
-          Status
-          <select name="status" value={query.status ?? ''}>
-            <option value="">any</option>
-            {['received', 'processed', 'failed', 'ignored'].map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Type
-          <input name="type" placeholder="checkout.session.completed" pattern="[a-z0-9_.]+" value={query.type ?? ''} />
-        </label>
-        <label>
-          Received from
-          <input name="from" type="date" value={query.from ?? ''} />
-        </label>
-        <label>
-          Received before
-          <input name="to" type="date" value={query.to ?? ''} />
-        </label>
-        <div class="buttons">
-          <button type="submit">Filter</button>
-          <a href="#/events">Clear</a>
-        </div>
-      </form>
+      <Filters key={route.query.toString()} page="events" label="Filters" fields={FIELDS} query={query} />
       <Status loading={list.loading} error={list.error} />
       {list.data && (
         <>

@@ -3,26 +3,25 @@ import { field, money, when } from '../format.js';
 import { href, navigate, type Route } from '../router.js';
 import { api } from '../session.js';
 import { Pager, Status, Table } from '../ui.js';
+import { Filters, type FilterField } from '../filters.js';
 import { useLoad } from '../use-load.js';
 
 type SessionQuery = NonNullable<operations['listAdminCheckoutSessions']['parameters']['query']>;
 
-const SELECTS: Array<{ name: keyof SessionQuery; label: string; options: string[] }> = [
+const FIELDS: Array<FilterField & { name: keyof SessionQuery }> = [
   { name: 'status', label: 'Status', options: ['open', 'complete', 'expired'] },
   { name: 'paymentStatus', label: 'Payment status', options: ['paid', 'unpaid', 'no_payment_required'] },
   { name: 'mode', label: 'Mode', options: ['payment', 'subscription', 'setup'] },
   { name: 'unmatched', label: 'Unmatched', options: ['true', 'false'] },
   { name: 'disputed', label: 'Disputed', options: ['true', 'false'] },
   { name: 'unmapped', label: 'Unmapped price', options: ['true', 'false'] },
-];
-const TEXTS: Array<{ name: keyof SessionQuery; label: string; type: 'email' | 'text' | 'date'; placeholder?: string }> = [
   { name: 'email', label: 'Email', type: 'email', placeholder: 'ada@example.com' },
   { name: 'userId', label: 'User id', type: 'text' },
   { name: 'priceId', label: 'Price id', type: 'text', placeholder: 'price_…' },
   { name: 'from', label: 'Created from', type: 'date' },
   { name: 'to', label: 'Created before', type: 'date' },
 ];
-const FILTERS = [...SELECTS.map((s) => s.name), ...TEXTS.map((t) => t.name)];
+const FILTERS = FIELDS.map((f) => f.name);
 
 /** Every filter of GET /api/admin/checkout-sessions, kept in the page's hash so a filtered list can be shared. */
 export function SessionsPage({ route }: { route: Route }) {
@@ -47,43 +46,7 @@ export function SessionsPage({ route }: { route: Route }) {
         </label>
         <button type="submit">Open</button>
       </form>
-      <form
-        class="filters"
-        aria-label="Filters"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const data = new FormData(e.currentTarget);
-          navigate('sessions', Object.fromEntries(FILTERS.map((name) => [name, field(data, name) || undefined])));
-        }}
-      >
-        {SELECTS.map((s) => (
-          <label key={s.name}>
-            {s.label}
-            <select name={s.name} value={query[s.name] ?? ''}>
-              <option value="">any</option>
-              {s.options.map((o) => (
-                <option key={o} value={o}>
-                  {o}
-                </option>
-              ))}
-            </select>
-          </label>
-        ))}
-        {TEXTS.map((t) => (
-          <label key={t.name}>
-            {t.label}
-            {t.type === 'date' ? (
-              <input name={t.name} type="date" value={query[t.name] ?? ''} />
-            ) : (
-              <input name={t.name} type={t.type} placeholder={t.placeholder} value={query[t.name] ?? ''} />
-            )}
-          </label>
-        ))}
-        <div class="buttons">
-          <button type="submit">Filter</button>
-          <a href="#/sessions">Clear</a>
-        </div>
-      </form>
+      <Filters key={route.query.toString()} page="sessions" label="Filters" fields={FIELDS} query={query} />
       <Status loading={list.loading} error={list.error} />
       {list.data && (
         <>

@@ -3,10 +3,16 @@ import { field, orDash, when } from '../format.js';
 import { href, navigate, type Route } from '../router.js';
 import { api, call, errorMessage } from '../session.js';
 import { Fields, Pager, ReasonForm, Status, Table } from '../ui.js';
+import { Filters, type FilterField } from '../filters.js';
 import { useLoad } from '../use-load.js';
 
 type UserQuery = NonNullable<operations['listAdminUsers']['parameters']['query']>;
-const FILTERS = ['email', 'plan', 'subscriptionStatus'] as const;
+const FIELDS: Array<FilterField & { name: keyof UserQuery }> = [
+  { name: 'email', label: 'Email contains', type: 'search' },
+  { name: 'plan', label: 'Plan', placeholder: 'pro' },
+  { name: 'subscriptionStatus', label: 'Subscription status', placeholder: 'active' },
+];
+const FILTERS = FIELDS.map((f) => f.name);
 
 /** Users by email (a part of it), plan or subscription status. */
 export function UsersPage({ route }: { route: Route }) {
@@ -16,32 +22,7 @@ export function UsersPage({ route }: { route: Route }) {
   return (
     <section aria-labelledby="users-title">
       <h1 id="users-title">Users</h1>
-      <form
-        class="filters"
-        aria-label="Search users"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const data = new FormData(e.currentTarget);
-          navigate('users', Object.fromEntries(FILTERS.map((name) => [name, field(data, name) || undefined])));
-        }}
-      >
-        <label>
-          Email contains
-          <input name="email" type="search" value={query.email ?? ''} />
-        </label>
-        <label>
-          Plan
-          <input name="plan" value={query.plan ?? ''} placeholder="pro" />
-        </label>
-        <label>
-          Subscription status
-          <input name="subscriptionStatus" value={query.subscriptionStatus ?? ''} placeholder="active" />
-        </label>
-        <div class="buttons">
-          <button type="submit">Search</button>
-          <a href="#/users">Clear</a>
-        </div>
-      </form>
+      <Filters key={route.query.toString()} page="users" label="Search users" fields={FIELDS} query={query} submit="Search" />
       <Status loading={list.loading} error={list.error} />
       {list.data && (
         <>
