@@ -11,6 +11,9 @@ COPY src ./src
 COPY stripe-emulator ./stripe-emulator
 COPY migrations ./migrations
 COPY scripts ./scripts
+# the admin console (built by Vite into dist/admin-console), typed against the committed OpenAPI client
+COPY admin-console ./admin-console
+COPY openapi ./openapi
 RUN npm run build
 # the service, its migrations and the two production commands (migrate, stripe-recover); not the Stripe emulator
 # (local development only), the benchmarks, the seed, trigger and openapi scripts, or source maps
@@ -19,6 +22,8 @@ RUN mkdir -p release/dist/scripts/lib \
  && cp dist/scripts/migrate.js dist/scripts/stripe-recover.js release/dist/scripts/ \
  && cp dist/scripts/lib/script-runtime.js release/dist/scripts/lib/ \
  && find release -name '*.map' -delete
+# the admin console's static files, served at /admin (ADMIN_CONSOLE_DIR defaults to ./dist/admin-console)
+RUN cp -r dist/admin-console release/dist/admin-console
 
 # Production dependencies only: no devDependencies, so no embedded-postgres (a container always has DATABASE_URL),
 # no test, lint or benchmark tools.

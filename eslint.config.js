@@ -22,6 +22,8 @@ const LAYERS = [
   { billing: [], webhooks: [], health: [], usage: [] },
   { recovery: [], 'stripe-check': [] },
   { admin: [] },
+  // the console's static files; it imports config only
+  { 'admin-console': [] },
 ];
 const ROOT_FILES = ['app.module', 'app.setup', 'bootstrap', 'main', 'entities', 'data-source'];
 

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module.js';
+import { AdminConsoleModule } from './admin-console/admin-console.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { BillingModule } from './billing/billing.module.js';
 import type { AppConfig } from './config/app-config.js';
@@ -37,6 +38,7 @@ export class AppModule {
         WebhooksModule,
         RecoveryModule,
         AdminModule,
+        AdminConsoleModule,
         UsageModule.forRoot(config),
       ],
     };

@@ -164,6 +164,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/stats/revenue/daily": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Revenue per UTC day and currency: gross, refunded, disputed and net
+         * @description The same payments as `getRevenueStats` (created in [from, to), default the last 30 days, at most 366), summed in SQL per UTC day and currency, oldest first.
+         */
+        get: operations["getDailyRevenueStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/stats/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Webhook health: events per minute by outcome, lag, failed backlog
+         * @description Events received in [from, to) (default: the last 60 minutes, at most 1,440), counted in SQL per UTC minute by status, with the 95th percentile of their lag (Stripe's `created` to processed) and processing time; and the inbox's backlog of failed events, whatever their age.
+         */
+        get: operations["getWebhookHealthStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/stripe/status": {
         parameters: {
             query?: never;
@@ -2092,6 +2132,51 @@ export interface components {
             /** @example correct horse battery staple */
             password: string;
         };
+        RevenueDailyDto: {
+            /** @description Per UTC day and currency, oldest first; days without payments are absent */
+            days: components["schemas"]["RevenueDayDto"][];
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+        };
+        RevenueDayDto: {
+            /** @example usd */
+            currency: string;
+            /**
+             * Format: date
+             * @description UTC day the session or invoice was created
+             * @example 2026-11-24
+             */
+            day: string;
+            /**
+             * @description Disputes closed as lost
+             * @example 0
+             */
+            disputedLost: number;
+            /**
+             * @description Stripe's fees
+             * @example 1761
+             */
+            fees: number;
+            /**
+             * @description Paid less its tax, in the currency's minor unit
+             * @example 59700
+             */
+            gross: number;
+            /**
+             * @description gross − refunded − disputedLost − fees
+             * @example 57939
+             */
+            net: number;
+            /**
+             * @description Paid sessions and invoices counted
+             * @example 3
+             */
+            payments: number;
+            /** @example 0 */
+            refunded: number;
+        };
         RevenueDto: {
             /** Format: date-time */
             from: string;
@@ -2538,6 +2623,23 @@ export interface components {
             /** @example customer.subscription.trial_will_end */
             type: string | null;
         };
+        WebhookBacklogDto: {
+            /**
+             * @description Every failed event in the inbox (any age): what Replay or recovery has to fix
+             * @example 3
+             */
+            failed: number;
+            /**
+             * Format: date-time
+             * @description When the oldest failed event was received
+             */
+            oldestFailedAt: string | null;
+            /**
+             * @description Events received over a minute ago and still not finished
+             * @example 0
+             */
+            stuck: number;
+        };
         WebhookEventDetailDto: {
             /** @example 2026-10-28.endive */
             apiVersion: string | null;
@@ -2604,6 +2706,50 @@ export interface components {
             items: components["schemas"]["WebhookEventDto"][];
             /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
+        };
+        WebhookHealthDto: {
+            backlog: components["schemas"]["WebhookBacklogDto"];
+            /** Format: date-time */
+            from: string;
+            /** @description Events received per UTC minute by outcome, oldest first; minutes without events are absent */
+            minutes: components["schemas"]["WebhookMinuteDto"][];
+            /**
+             * Format: date-time
+             * @description Exclusive
+             */
+            to: string;
+        };
+        WebhookMinuteDto: {
+            /**
+             * @description Failed and not yet replayed
+             * @example 1
+             */
+            failed: number;
+            /** @example 0 */
+            ignored: number;
+            /**
+             * @description 95th percentile of Stripe's `created` to processed, in ms (Stripe's time is whole seconds); null without processed events
+             * @example 1200
+             */
+            lagP95Ms: number | null;
+            /**
+             * Format: date-time
+             * @description Start of the UTC minute the events were received in
+             * @example 2026-11-24T10:15:00.000Z
+             */
+            minute: string;
+            /** @example 42 */
+            processed: number;
+            /**
+             * @description 95th percentile of received to processed, in ms
+             * @example 35
+             */
+            processingP95Ms: number | null;
+            /**
+             * @description Received and not finished (in flight, or stuck)
+             * @example 0
+             */
+            received: number;
         };
         WebhookReceivedDto: {
             /**
@@ -3139,6 +3285,110 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RevenueDto"];
+                };
+            };
+            /** @description `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No token, or an invalid or expired one (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Signed in without the required role (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getDailyRevenueStats: {
+        parameters: {
+            query?: {
+                /** @description Inclusive lower bound (ISO 8601 date or date-time) */
+                from?: string;
+                /** @description Exclusive upper bound (ISO 8601 date or date-time) */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revenue per UTC day and currency: gross, refunded, disputed and net */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevenueDailyDto"];
+                };
+            };
+            /** @description `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No token, or an invalid or expired one (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Signed in without the required role (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getWebhookHealthStats: {
+        parameters: {
+            query?: {
+                /** @description Inclusive lower bound (ISO 8601 date or date-time) */
+                from?: string;
+                /** @description Exclusive upper bound (ISO 8601 date or date-time) */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Webhook health: events per minute by outcome, lag, failed backlog */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookHealthDto"];
                 };
             };
             /** @description `validation_error` */

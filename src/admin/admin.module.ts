@@ -12,6 +12,7 @@ import { AdminCheckoutSessionsService } from './admin-checkout-sessions.service.
 import { AdminStatsController } from './admin-stats.controller.js';
 import { AdminRevenueService } from './admin-revenue.service.js';
 import { AdminStatsService } from './admin-stats.service.js';
+import { AdminWebhookHealthService } from './admin-webhook-health.service.js';
 import { AdminUsersController } from './admin-users.controller.js';
 import { AdminUsersService } from './admin-users.service.js';
 import { AdminWebhookEventsController } from './admin-webhook-events.controller.js';
@@ -31,6 +32,7 @@ import { CheckoutSessionSyncService } from './checkout-session-sync.service.js';
     CheckoutSessionSyncService,
     CheckoutSessionLinkService,
     AdminRevenueService,
+    AdminWebhookHealthService,
   ],
 })
 export class AdminModule {}

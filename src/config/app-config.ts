@@ -121,6 +121,8 @@ export abstract class AppConfig {
   };
   /** the abuse and load limits (limits-config.ts) */
   abstract limits: LimitsConfig;
+  /** ADMIN_CONSOLE_ENABLED: serve the admin console at /admin, from the built assets in ADMIN_CONSOLE_DIR */
+  abstract adminConsole: { enabled: boolean; dir: string };
   abstract logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -399,6 +401,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     usage: usageConfig(env, planRank(env, prices)),
     http: { corsOrigins, trustProxy, bodyLimit: str(env, 'BODY_LIMIT') ?? '256kb', metricsToken, docsEnabled: bool(env, 'DOCS_ENABLED', true) },
     limits: loadLimits((name, fallback, min, max) => int(env, name, fallback, min, max)),
+    // `npm run build` writes the console to dist/admin-console (relative to the working directory, like DATA_DIR)
+    adminConsole: { enabled: bool(env, 'ADMIN_CONSOLE_ENABLED', true), dir: resolve(str(env, 'ADMIN_CONSOLE_DIR') ?? 'dist/admin-console') },
     logLevel,
   };
   return config;
