@@ -162,8 +162,14 @@ describe('Usage: limits per plan', () => {
   });
 
   it('every use of a key is counted in the metrics', async () => {
-    const res = await request(t.http).get('/metrics').expect(200);
-    expect(res.text).toMatch(/api_key_requests_total\{key_id="[0-9a-f-]{36}",outcome="ok"\} \d+/);
+    const okUses = async () => {
+      const text = (await request(t.http).get('/metrics').expect(200)).text;
+      return [...text.matchAll(/api_key_requests_total\{key_id="[0-9a-f-]{36}",outcome="ok"\} (\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+    };
+    const before = await okUses();
+    const user = await registerUser(t);
+    await track(t.http, { userId: user.id, feature: 'ai_tokens', amount: 1 }).expect(200);
+    expect((await okUses()) - before).toBe(1);
   });
 });
 
