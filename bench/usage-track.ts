@@ -1,0 +1,145 @@
+/**
+ * `npm run bench:usage`: `POST /api/usage/track` of the compiled service against the database-only limit of the same
+ * work (per track: one idempotency row and one conditional counter update, one transaction, `pg`), in one run, taken
+ * in turn. Two workloads: one user (every track waits on the same counter row) and many users. Unique idempotency keys.
+ */
+import 'reflect-metadata';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
+import { runLoad, type LoadResult } from './lib/load.js';
+import { startService } from './lib/service.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
+const USERS = 1000;
+const ADMIN = { email: 'bench-admin@example.com', password: 'bench-admin-password' };
+
+async function json<T>(url: string, init: RequestInit & { token?: string } = {}): Promise<T> {
+  const headers = { 'content-type': 'application/json', ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) };
+  const res = await fetch(url, { ...init, headers });
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url} answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** The limit: what a track must do at the least, as the service does it (the key first, then the conditional update). */
+async function dbLimit(url: string, userIds: string[], seconds: number): Promise<LoadResult> {
+  const pool = new pg.Pool({ connectionString: url, max: CONNECTIONS });
+  let n = 0;
+  const latencies: number[] = [];
+  const until = Date.now() + seconds * 1000;
+  const worker = async () => {
+    while (Date.now() < until) {
+      const i = n++;
+      const started = performance.now();
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(`INSERT INTO usage_idempotency_keys (user_id, feature, key, amount) VALUES ($1, 'ai_tokens', $2, 1) ON CONFLICT DO NOTHING`, [
+          userIds[i % userIds.length],
+          `limit-${i}-${until}`,
+        ]);
+        await client.query(`UPDATE usage_counters SET used = used + 1, updated_at = now() WHERE user_id = $1 AND feature = 'ai_tokens' AND used + 1 <= 1000000000`, [
+          userIds[i % userIds.length],
+        ]);
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+      latencies.push(performance.now() - started);
+    }
+  };
+  const start = performance.now();
+  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  const elapsed = (performance.now() - start) / 1000;
+  await pool.end();
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] * 10) / 10;
+  return { requests: latencies.length, perSecond: Math.round((latencies.length / elapsed) * 10) / 10, p50Ms: at(0.5), p99Ms: at(0.99), errors: 0, non2xx: 0 };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-usage-'));
+  // PostgreSQL runs as its own OS user when started as root: it must reach its folder
+  chmodSync(dir, 0o755);
+  const database = await startEmbeddedPostgres({ dir: join(dir, 'pg'), persistent: false, database: 'bench' });
+  const service = await startService(
+    {
+      DATABASE_URL: database.url,
+      JWT_SECRET: 'bench-jwt-secret-bench-jwt-secret-bench-jwt-secret',
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      LOGIN_RATE_LIMIT_PER_IP: '1000000',
+      LOGIN_RATE_LIMIT_ALL_PER_IP: '1000000',
+      LOGIN_RATE_LIMIT_ALL_PER_EMAIL: '1000000',
+      PLAN_LIMITS_FREE: 'ai_tokens:1000000000/month',
+      DATABASE_POOL_SIZE: String(CONNECTIONS),
+      STRIPE_RECOVERY_INTERVAL_SECONDS: '0',
+      USAGE_METER_FLUSH_SECONDS: '0',
+    },
+    3950 + Math.floor(Math.random() * 40),
+  );
+  try {
+    const admin = await json<{ accessToken: string }>(`${service.url}/api/auth/login`, { method: 'POST', body: JSON.stringify(ADMIN) });
+    const { key } = await json<{ key: string }>(`${service.url}/api/admin/api-keys`, {
+      method: 'POST',
+      token: admin.accessToken,
+      body: JSON.stringify({ name: 'bench', scopes: ['usage:write'] }),
+    });
+    const db = new pg.Client({ connectionString: database.url });
+    await db.connect();
+    // users and their counter rows made directly (registration is argon2id, not what is measured)
+    const { rows } = await db.query<{ id: string }>(
+      `INSERT INTO users (email, password_hash) SELECT 'tracker' || g || '@bench.test', 'not-a-hash' FROM generate_series(1, $1) g RETURNING id`,
+      [USERS],
+    );
+    const userIds = rows.map((r) => r.id);
+    await db.end();
+    let seq = 0;
+    const track = (users: string[]) => () => {
+      const i = seq++;
+      return {
+        method: 'POST',
+        path: '/api/usage/track',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'idempotency-key': `bench-${i}` },
+        body: JSON.stringify({ userId: users[i % users.length], feature: 'ai_tokens', amount: 1 }),
+      };
+    };
+    // warm both: the counter rows exist, statements are planned, the JIT has run
+    await runLoad({ url: service.url, connections: CONNECTIONS, seconds: 3, next: track(userIds) });
+    await dbLimit(database.url, userIds, 2);
+    const table: string[] = [];
+    for (const [name, users] of [
+      ['one user', userIds.slice(0, 1)],
+      [`${USERS} users`, userIds],
+    ] as const) {
+      const service_: LoadResult[] = [];
+      const limit: LoadResult[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        limit.push(await dbLimit(database.url, [...users], SECONDS));
+        service_.push(await runLoad({ url: service.url, connections: CONNECTIONS, seconds: SECONDS, next: track([...users]) }));
+      }
+      const mean = (xs: LoadResult[], f: (r: LoadResult) => number) => Math.round((xs.reduce((s, r) => s + f(r), 0) / xs.length) * 10) / 10;
+      const [s, l] = [mean(service_, (r) => r.perSecond), mean(limit, (r) => r.perSecond)];
+      const [sp, lp] = [mean(service_, (r) => r.p99Ms), mean(limit, (r) => r.p99Ms)];
+      const failed = service_.reduce((n, r) => n + r.errors + r.non2xx, 0);
+      table.push(`| ${name} | ${l} | ${s} (${Math.round((s / l) * 100)}%) | ${lp} / ${sp} ms | ${failed} |`);
+    }
+    console.log(`usage track bench: ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s each, load before ${loadavg()[0].toFixed(2)}`);
+    console.log('| workload | DB-only limit (tracks/s) | service (tracks/s, share of limit) | p99 limit / service | failed |');
+    console.log('| --- | ---: | ---: | --- | ---: |');
+    for (const line of table) console.log(line);
+  } finally {
+    await service.stop();
+    await database.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
