@@ -3,6 +3,8 @@ import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagg
 import { IsString, MaxLength, MinLength } from 'class-validator';
 import type { Request } from 'express';
 import { Auth } from '../../auth/decorators/auth.decorator.js';
+import { ErrorCode } from '../../common/errors/error-code.js';
+import { ApiErrors } from '../../common/http/api-errors.decorator.js';
 import { RequiresFeature } from './requires-feature.guard.js';
 import { TracksUsage } from './tracks-usage.interceptor.js';
 
@@ -42,6 +44,7 @@ export class UsageExamplesController {
   @TracksUsage('ai_tokens', tokensOf)
   @ApiOperation({ operationId: 'exampleSummary', summary: 'Example: uses ai_tokens (one per four characters), checked before and recorded after' })
   @ApiOkResponse({ type: SummaryDto })
+  @ApiErrors(ErrorCode.ValidationError, ErrorCode.Unauthorized, ErrorCode.LimitExceeded)
   summarize(@Body() body: SummaryRequestDto): SummaryDto {
     return { summary: body.text.slice(0, 80), tokens: Math.max(1, Math.ceil(body.text.length / 4)) };
   }
@@ -50,6 +53,7 @@ export class UsageExamplesController {
   @RequiresFeature('export')
   @ApiOperation({ operationId: 'exampleExport', summary: 'Example: only for plans with the export feature' })
   @ApiOkResponse({ type: ExportDto })
+  @ApiErrors(ErrorCode.Unauthorized, ErrorCode.FeatureRequired)
   export(): ExportDto {
     return { rows: ['id,feature,used'] };
   }
