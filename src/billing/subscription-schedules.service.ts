@@ -1,14 +1,14 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import Stripe from 'stripe';
 import { AppError } from '../common/errors/app-error.js';
 import type { CataloguePrice } from '../config/app-config.js';
 import type { Subscription } from '../entitlements/entities/subscription.entity.js';
 import { PlanCatalogueService } from '../entitlements/plan-catalogue.service.js';
+import { isManagingSchedule } from '../entitlements/mappers/stripe-schedule.mapper.js';
 import { SubscriptionSyncService } from '../entitlements/subscription-sync.service.js';
 import { STRIPE_CLIENT, requireStripe } from '../stripe/stripe.client.js';
+import { stateKey } from './state-keys.js';
 
-const MANAGING = new Set(['active', 'not_started']);
 const priceId = (price: string | Stripe.Price | Stripe.DeletedPrice): string => (typeof price === 'string' ? price : price.id);
 
 /**
@@ -31,16 +31,16 @@ export class SubscriptionSchedulesService {
     const stripe = requireStripe(this.stripe);
     const existing = live.scheduleId ? await stripe.subscriptionSchedules.retrieve(live.scheduleId) : null;
     const schedule =
-      existing && MANAGING.has(existing.status)
+      existing && isManagingSchedule(existing)
         ? existing
-        : await stripe.subscriptionSchedules.create({ from_subscription: live.stripeSubscriptionId }, { idempotencyKey: `schedule-${live.id}-${stateHash(live, '')}` });
+        : await stripe.subscriptionSchedules.create({ from_subscription: live.stripeSubscriptionId }, { idempotencyKey: stateKey('schedule', live) });
     const current = schedule.phases.find((p) => p.start_date === schedule.current_phase?.start_date) ?? schedule.phases[0];
     if (!current) throw AppError.conflict('This subscription has no current period to schedule a change after');
     const items = current.items.map((item) => ({ price: priceId(item.price), quantity: item.quantity ?? 1 }));
     const planItem = this.plans.planItem(items);
     const nextItems = items.map((item) => (item === planItem ? { ...item, price: price.priceId } : item));
     const metadata = { userId, plan: price.plan, interval: price.interval };
-    const key = clientKey ? { idempotencyKey: `schedule-change-${live.id}-${stateHash(live, `${clientKey}\n${price.priceId}`)}` } : undefined;
+    const key = clientKey ? { idempotencyKey: stateKey('schedule-change', live, clientKey, price.priceId) } : undefined;
     await this.sync.applyScheduleFromStripe((s) =>
       s.subscriptionSchedules.update(
         schedule.id,
@@ -84,15 +84,9 @@ export class SubscriptionSchedulesService {
     if (!live.scheduleId) return false;
     const stripe = requireStripe(this.stripe);
     const schedule = await stripe.subscriptionSchedules.retrieve(live.scheduleId);
-    if (!MANAGING.has(schedule.status) || schedule.end_behavior !== 'cancel') return false;
+    if (!isManagingSchedule(schedule) || schedule.end_behavior !== 'cancel') return false;
     await this.sync.applyScheduleFromStripe((s) => s.subscriptionSchedules.update(schedule.id, { end_behavior: 'release' }));
     await this.sync.refresh(live.stripeSubscriptionId);
     return true;
   }
-}
-
-/** A key tied to the stored state it was sent against, so a replayed client key never reaches an older change. */
-function stateHash(live: Subscription, extra: string): string {
-  const state = [extra, live.priceId ?? '', live.status, live.scheduleId ?? '', live.scheduledPriceId ?? '', live.stateAt?.toISOString() ?? ''].join('\n');
-  return createHash('sha256').update(state).digest('hex').slice(0, 32);
 }

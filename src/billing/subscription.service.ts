@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
@@ -16,6 +15,7 @@ import { InvoicesService } from './invoices.service.js';
 import type { ChangeTiming, PortalSessionDto, SubscriptionDto, SubscriptionPreviewDto } from './dto/billing.dto.js';
 import { PlanCatalogueService } from '../entitlements/plan-catalogue.service.js';
 import { SubscriptionSchedulesService } from './subscription-schedules.service.js';
+import { stateKey } from './state-keys.js';
 
 const lineIsProration = (line: Stripe.InvoiceLineItem): boolean => Boolean(line.parent?.subscription_item_details?.proration ?? line.parent?.invoice_item_details?.proration);
 
@@ -142,7 +142,7 @@ export class SubscriptionService {
         // a trial is of one plan: changing the plan ends it, and the new plan is paid for from now
         ...(live.status === 'trialing' ? { trial_end: 'now' as const } : {}),
       },
-      idempotencyKey ? { idempotencyKey: stripeChangeKey(live, price.priceId, idempotencyKey) } : undefined,
+      idempotencyKey ? { idempotencyKey: stateKey('change', live, idempotencyKey, price.priceId) } : undefined,
     );
     // Stripe answers a replayed key with the subscription as it was then: only a fresh read is the newest state
     let fresh: Stripe.Subscription | undefined;
@@ -248,22 +248,12 @@ export class SubscriptionService {
   }
 }
 
-/**
- * The key Stripe sees for a change: the client's key tied to the state it was sent against (the price, status
- * and the time of the stored state). A client key replayed after later changes is a new key for Stripe, so it
- * can never make Stripe answer (or us store) the subscription as it was back then.
- */
 const seconds = (n: number | null): Date | null => (n === null ? null : new Date(n * 1000));
 
 /** The end of the new period a change invoiced at once starts (a new interval), from its non-proration line. */
 function newPeriodEnd(invoice: Stripe.Invoice): Date | null {
   const line = invoice.lines.data.find((l) => !lineIsProration(l));
   return line ? seconds(line.period.end) : null;
-}
-
-function stripeChangeKey(live: Subscription, targetPriceId: string, clientKey: string): string {
-  const state = [clientKey, live.priceId ?? '', targetPriceId, live.status, live.stateAt?.toISOString() ?? ''].join('\n');
-  return `change-${live.id}-${createHash('sha256').update(state).digest('hex').slice(0, 32)}`;
 }
 
 function toDto(plan: string, s: Subscription | null): SubscriptionDto {

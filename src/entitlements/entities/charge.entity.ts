@@ -1,5 +1,6 @@
-import { Check, Column, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { bigintNumber } from '../../database/transformers.js';
+import { PaymentLink } from './payment-record.js';
 
 /**
  * One Stripe charge of a session's or invoice's payment: how much of it Stripe says was refunded (`amount_refunded`
@@ -11,12 +12,9 @@ import { bigintNumber } from '../../database/transformers.js';
 @Index('idx_charges_invoice', ['invoiceId'])
 @Index('idx_charges_payment_intent', ['paymentIntentId'])
 @Check('CHK_charges_amounts', '"amount_refunded" >= 0 AND ("fee" IS NULL OR "fee" >= 0)')
-export class Charge {
+export class Charge extends PaymentLink {
   @PrimaryColumn({ name: 'stripe_charge_id', type: 'varchar', length: 255 })
   stripeChargeId!: string;
-
-  @Column({ name: 'payment_intent_id', type: 'varchar', length: 255, nullable: true })
-  paymentIntentId!: string | null;
 
   /** the amount charged; null while the charge is known only from a refund */
   @Column({ type: 'bigint', nullable: true, transformer: bigintNumber })
@@ -37,23 +35,4 @@ export class Charge {
 
   @Column({ name: 'balance_transaction_id', type: 'varchar', length: 255, nullable: true })
   balanceTransactionId!: string | null;
-
-  @Column({ name: 'checkout_session_id', type: 'uuid', nullable: true })
-  checkoutSessionId!: string | null;
-
-  @Column({ name: 'invoice_id', type: 'uuid', nullable: true })
-  invoiceId!: string | null;
-
-  @Column({ name: 'user_id', type: 'uuid', nullable: true })
-  userId!: string | null;
-
-  /** Stripe `created` of the newest charge event applied (ordering guard for `amount_refunded`). */
-  @Column({ name: 'state_at', type: 'timestamptz' })
-  stateAt!: Date;
-
-  @Column({ name: 'stripe_created_at', type: 'timestamptz' })
-  stripeCreatedAt!: Date;
-
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz', precision: 3 })
-  updatedAt!: Date;
 }

@@ -2,27 +2,12 @@ import { Column, UpdateDateColumn } from 'typeorm';
 import { bigintNumber } from '../../database/transformers.js';
 
 /**
- * The columns a refund and a dispute share: the payment they are about (its charge and PaymentIntent), the amount,
- * what of ours it belongs to (a checkout session or an invoice, and its user), and the ordering guard.
+ * The columns every record of a payment shares (a charge, a refund, a dispute): the PaymentIntent it is about, what of
+ * ours it belongs to (a checkout session or an invoice, and its user), and the ordering guard.
  */
-export abstract class PaymentRecord {
-  @Column({ name: 'charge_id', type: 'varchar', length: 255, nullable: true })
-  chargeId!: string | null;
-
+export abstract class PaymentLink {
   @Column({ name: 'payment_intent_id', type: 'varchar', length: 255, nullable: true })
   paymentIntentId!: string | null;
-
-  @Column({ type: 'bigint', transformer: bigintNumber })
-  amount!: number;
-
-  @Column({ type: 'char', length: 3 })
-  currency!: string;
-
-  @Column({ type: 'varchar', length: 32 })
-  status!: string;
-
-  @Column({ type: 'varchar', length: 64, nullable: true })
-  reason!: string | null;
 
   @Column({ name: 'checkout_session_id', type: 'uuid', nullable: true })
   checkoutSessionId!: string | null;
@@ -42,4 +27,22 @@ export abstract class PaymentRecord {
 
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz', precision: 3 })
   updatedAt!: Date;
+}
+
+/** The columns a refund and a dispute add: the charge they are about, the amount, their status and reason. */
+export abstract class PaymentRecord extends PaymentLink {
+  @Column({ name: 'charge_id', type: 'varchar', length: 255, nullable: true })
+  chargeId!: string | null;
+
+  @Column({ type: 'bigint', transformer: bigintNumber })
+  amount!: number;
+
+  @Column({ type: 'char', length: 3 })
+  currency!: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  status!: string;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  reason!: string | null;
 }

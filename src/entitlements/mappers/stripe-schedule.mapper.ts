@@ -5,6 +5,8 @@ import { idOf, seconds } from './stripe-values.js';
 /** The statuses of a schedule that still manages its subscription; the others (released, canceled, completed) let it go. */
 const MANAGING: ReadonlySet<string> = new Set(['active', 'not_started']);
 
+export const isManagingSchedule = (schedule: Pick<Stripe.SubscriptionSchedule, 'status'>): boolean => MANAGING.has(schedule.status);
+
 export interface ScheduleFacts {
   id: string;
   subscriptionId: string | null;
@@ -24,7 +26,7 @@ export function scheduleFacts(schedule: Stripe.SubscriptionSchedule): ScheduleFa
   return {
     id: schedule.id,
     subscriptionId: idOf(schedule.subscription) ?? idOf(schedule.released_subscription),
-    managing: MANAGING.has(schedule.status),
+    managing: isManagingSchedule(schedule),
     next: next ? { items: next.items.map(phaseItem), at: seconds(next.start_date)! } : null,
   };
 }
