@@ -2,7 +2,7 @@ import request from 'supertest';
 import { refundSession } from '../../stripe-emulator/refunds.js';
 import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import type { TestApp } from '../support/app.js';
-import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
+import { bearer, createServiceKey, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
 import { deliverAll, eventsOf, startStripeTestApp, teamCatalogue } from '../support/stripe-emulator.js';
 
 /** Issue 31: credit packs sold through one-time Checkout Sessions, granted once and taken back when refunded. */
@@ -21,13 +21,7 @@ describe('Credit packs', () => {
       }),
     ));
     const admin = await registerAdmin(t);
-    writeKey = (
-      await request(t.http)
-        .post('/api/admin/api-keys')
-        .set(bearer(admin.accessToken))
-        .send({ name: 'tracker', scopes: ['usage:write'] })
-        .expect(201)
-    ).body.key as string;
+    writeKey = await createServiceKey(t, admin, ['usage:write'], 'tracker');
   });
   afterAll(() => close());
 

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
+import { bearer, createServiceKey, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
 
 /** Issue 31: credits drawn after the allowance, the admin's view, and gating the routes a team adds. */
 let t: TestApp;
@@ -23,11 +23,7 @@ beforeAll(async () => {
     USAGE_EXAMPLE_ROUTES: 'true',
   });
   admin = await registerAdmin(t);
-  const res = await request(t.http)
-    .post('/api/admin/api-keys')
-    .set(bearer(admin.accessToken))
-    .send({ name: 'worker', scopes: ['usage:write'] });
-  writeKey = res.body.key;
+  writeKey = await createServiceKey(t, admin, ['usage:write'], 'worker');
 });
 
 afterAll(async () => {

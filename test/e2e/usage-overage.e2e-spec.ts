@@ -6,7 +6,7 @@ import type Stripe from 'stripe';
 import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import { MeterOutboxService } from '../../src/usage/metering/meter-outbox.service.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
+import { bearer, createServiceKey, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
 import { eventsOf, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
 import { deliver } from '../support/webhooks.js';
 
@@ -33,12 +33,7 @@ describe("Usage: overage through Stripe's Billing Meters", () => {
     createMeter(stripe.store, { display_name: 'AI tokens', event_name: 'ai_tokens_used', default_aggregation: { formula: 'sum' } });
     t = await createTestApp(env);
     admin = await registerAdmin(t);
-    writeKey = (
-      await request(t.http)
-        .post('/api/admin/api-keys')
-        .set(bearer(admin.accessToken))
-        .send({ name: 'w', scopes: ['usage:write'] })
-    ).body.key;
+    writeKey = await createServiceKey(t, admin, ['usage:write'], 'w');
   });
   afterAll(async () => {
     await t.close();

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
+import { bearer, createServiceKey, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
 import { eventsOf, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
 import { deliver } from '../support/webhooks.js';
 
@@ -17,12 +17,7 @@ describe('Usage: periods, renewals and plan changes', () => {
     stripe = await startEmulator({ deliveryMode: 'record' });
     t = await createTestApp({ ...stripeEnv(stripe), PLAN_LIMITS_FREE: 'ai_tokens:100/month', PLAN_LIMITS_PRO: 'ai_tokens:1000/month,projects:10' });
     admin = await registerAdmin(t);
-    writeKey = (
-      await request(t.http)
-        .post('/api/admin/api-keys')
-        .set(bearer(admin.accessToken))
-        .send({ name: 'w', scopes: ['usage:write'] })
-    ).body.key;
+    writeKey = await createServiceKey(t, admin, ['usage:write'], 'w');
   });
   afterAll(async () => {
     await t.close();

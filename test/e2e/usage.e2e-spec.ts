@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
+import { bearer, createServiceKey, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
 
 /** Issue 31: limits per plan, tracked exactly once and exactly under concurrency. */
 const LIMITS = {
@@ -16,15 +16,6 @@ let readKey: string;
 let counter = 0;
 const nextKey = () => `track-${++counter}-${Date.now()}`;
 
-async function createKey(scopes: string[]): Promise<string> {
-  const res = await request(t.http)
-    .post('/api/admin/api-keys')
-    .set(bearer(admin.accessToken))
-    .send({ name: `key ${scopes.join(' ')}`, scopes });
-  expect(res.status).toBe(201);
-  return res.body.key as string;
-}
-
 function track(http: TestApp['http'], body: Record<string, unknown>, key: string | null = nextKey(), auth = writeKey) {
   const req = request(http).post('/api/usage/track').set(bearer(auth));
   if (key !== null) req.set('Idempotency-Key', key);
@@ -39,8 +30,8 @@ async function used(userId: string, feature: string): Promise<number> {
 beforeAll(async () => {
   t = await createTestApp(LIMITS);
   admin = await registerAdmin(t);
-  writeKey = await createKey(['usage:write']);
-  readKey = await createKey(['usage:read']);
+  writeKey = await createServiceKey(t, admin, ['usage:write']);
+  readKey = await createServiceKey(t, admin, ['usage:read']);
 });
 
 afterAll(async () => {
@@ -140,7 +131,7 @@ describe('Usage: limits per plan', () => {
   });
 
   it('a revoked key stops working at once; keys are listed without secrets', async () => {
-    const key = await createKey(['usage:write']);
+    const key = await createServiceKey(t, admin, ['usage:write']);
     const list = await request(t.http).get('/api/admin/api-keys').set(bearer(admin.accessToken)).expect(200);
     const row = list.body.find((k: { prefix: string }) => key.startsWith(k.prefix));
     expect(row).toMatchObject({ scopes: ['usage:write'], revokedAt: null });

@@ -25,6 +25,12 @@ export async function registerUser(t: TestApp, overrides: { email?: string; pass
 }
 
 /** Makes an admin: registers a user, promotes it in the database, and signs in again for an admin token. */
+/** A service key of these scopes (`usage:read`, `usage:write`), made by an admin; answers the key itself (shown once). */
+export async function createServiceKey(t: TestApp, admin: RegisteredUser, scopes: string[], name = `key ${scopes.join(' ')}`): Promise<string> {
+  const res = await request(t.http).post('/api/admin/api-keys').set(bearer(admin.accessToken)).send({ name, scopes }).expect(201);
+  return res.body.key as string;
+}
+
 export async function registerAdmin(t: TestApp): Promise<RegisteredUser> {
   const user = await registerUser(t);
   await t.db.query(`UPDATE users SET role = 'admin' WHERE id = $1`, [user.id]);
