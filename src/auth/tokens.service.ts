@@ -69,7 +69,7 @@ export class TokensService {
    */
   async verifyAccess(token: string): Promise<AccessClaims> {
     try {
-      const claims = await this.jwt.verifyAsync<AccessClaims & { exp?: unknown }>(token, { secret: this.config.auth.jwtSecret, algorithms: ['HS256'] });
+      const claims = await this.jwt.verifyAsync<AccessClaims & { exp?: unknown }>(token, { algorithms: ['HS256'] });
       // a token that never expires, or outlives JWT_ACCESS_TTL, was not made by this service's current settings
       if (typeof claims.exp !== 'number' || claims.exp > Date.now() / 1000 + this.config.auth.accessTtlSeconds + CLOCK_SKEW_SECONDS) throw new Error('bad expiry');
       if (typeof claims.sub !== 'string' || !UUID_PATTERN.test(claims.sub) || (claims.role !== 'user' && claims.role !== 'admin') || !Number.isInteger(claims.ver)) {
@@ -169,7 +169,7 @@ export class TokensService {
       expiresAt: new Date(Date.now() + this.config.auth.refreshTtlSeconds * 1000),
     });
     const claims: AccessClaims = { sub: user.id, role: user.role, ver: user.tokenVersion };
-    const accessToken = await this.jwt.signAsync(claims, { secret: this.config.auth.jwtSecret, algorithm: 'HS256', expiresIn: this.config.auth.accessTtlSeconds });
+    const accessToken = await this.jwt.signAsync(claims, { algorithm: 'HS256', expiresIn: this.config.auth.accessTtlSeconds });
     return { accessToken, refreshToken, expiresIn: this.config.auth.accessTtlSeconds };
   }
 }

@@ -33,21 +33,27 @@ export class CheckoutService {
   ) {}
 
   async create(userId: string, plan: string, interval: PriceInterval, idempotencyKey?: string, options: CheckoutOptions = {}): Promise<CheckoutSessionDto> {
-    // without Stripe there is no catalogue either: say so (503) rather than that the plan is unknown
-    requireStripe(this.stripe);
-    return this.start(userId, this.catalogue.resolve(plan, interval), idempotencyKey, options);
+    return this.start(userId, () => this.catalogue.resolve(plan, interval), idempotencyKey, options);
   }
 
   /** A one-time session for a credit pack (CREDIT_PACK_<NAME>): bought as often as wanted, its credits granted at fulfilment. */
   async createPack(userId: string, name: string, idempotencyKey?: string, options: CheckoutOptions = {}): Promise<CheckoutSessionDto> {
-    requireStripe(this.stripe);
-    const pack = this.packs.pack(name);
-    if (!pack) throw AppError.validation(`There is no credit pack "${name}"`, { pack: ['must be a pack name from GET /api/billing/credit-packs'] });
-    return this.start(userId, { plan: pack.name, interval: 'once', priceId: pack.priceId, mode: 'payment', creditPack: pack.name }, idempotencyKey, options);
+    return this.start(
+      userId,
+      () => {
+        const pack = this.packs.pack(name);
+        if (!pack) throw AppError.validation(`There is no credit pack "${name}"`, { pack: ['must be a pack name from GET /api/billing/credit-packs'] });
+        return { plan: pack.name, interval: 'once', priceId: pack.priceId, mode: 'payment', creditPack: pack.name };
+      },
+      idempotencyKey,
+      options,
+    );
   }
 
-  private async start(userId: string, price: Purchase, idempotencyKey?: string, options: CheckoutOptions = {}): Promise<CheckoutSessionDto> {
+  /** `purchase` names what is sold; it is asked only once Stripe is known to be there (without Stripe nothing is for sale: 503, not an unknown plan). */
+  private async start(userId: string, purchase: () => Purchase, idempotencyKey?: string, options: CheckoutOptions = {}): Promise<CheckoutSessionDto> {
     const stripe = requireStripe(this.stripe);
+    const price = purchase();
     const earlier = await this.byIdempotencyKey(userId, price, idempotencyKey, options.uiMode);
     if (earlier) return earlier;
     // one checkout of a user at a time (across instances), without holding a connection across Stripe calls

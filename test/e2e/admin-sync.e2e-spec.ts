@@ -1,8 +1,8 @@
 import request from 'supertest';
 import type { StripeEmulator } from '../../stripe-emulator/server.js';
-import { createTestApp, type TestApp } from '../support/app.js';
+import type { TestApp } from '../support/app.js';
 import { bearer, me, registerAdmin, type RegisteredUser, registerUser } from '../support/factories.js';
-import { startEmulator, stripeEnv } from '../support/stripe-emulator.js';
+import { startStripeTestApp } from '../support/stripe-emulator.js';
 import { deliver } from '../support/webhooks.js';
 
 /**
@@ -12,16 +12,13 @@ import { deliver } from '../support/webhooks.js';
 describe('Admin sync of a session whose webhook never came', () => {
   let stripe: StripeEmulator;
   let t: TestApp;
+  let close: () => Promise<void>;
   let admin: RegisteredUser;
   beforeAll(async () => {
-    stripe = await startEmulator({ deliveryMode: 'record' });
-    t = await createTestApp(stripeEnv(stripe));
+    ({ stripe, t, close } = await startStripeTestApp({ emulator: { deliveryMode: 'record' } }));
     admin = await registerAdmin(t);
   });
-  afterAll(async () => {
-    await t.close();
-    await stripe.close();
-  });
+  afterAll(() => close());
 
   /** The user starts a checkout through the billing route, as the frontend does. */
   async function openSubscriptionCheckout(user: RegisteredUser) {

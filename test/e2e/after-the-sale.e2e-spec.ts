@@ -4,7 +4,7 @@ import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import { eventObject } from '../../stripe-emulator/objects.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, me, registerAdmin, type RegisteredUser, registerUser } from '../support/factories.js';
-import { eventsOf, PRICES, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
+import { eventsOf, PRICES, startStripeTestApp } from '../support/stripe-emulator.js';
 import { chargeFixture, customerFixture, deletedCustomerFixture, disputeFixture, invoiceFixture, refundFixture } from '../support/stripe-fixtures.js';
 import { deliver } from '../support/webhooks.js';
 
@@ -15,16 +15,13 @@ import { deliver } from '../support/webhooks.js';
 describe('After the sale: refunds, disputes, invoices, customers and safe linking', () => {
   let stripe: StripeEmulator;
   let t: TestApp;
+  let close: () => Promise<void>;
   let admin: RegisteredUser;
   beforeAll(async () => {
-    stripe = await startEmulator({ deliveryMode: 'record' });
-    t = await createTestApp(stripeEnv(stripe));
+    ({ stripe, t, close } = await startStripeTestApp({ emulator: { deliveryMode: 'record' } }));
     admin = await registerAdmin(t);
   });
-  afterAll(async () => {
-    await t.close();
-    await stripe.close();
-  });
+  afterAll(() => close());
 
   let clock = Math.floor(Date.now() / 1000) + 10;
   /** Each delivered event is a second newer than the one before (Stripe's `created` has whole seconds). */

@@ -12,7 +12,7 @@ import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { buildService, spawnService, type ServiceProcess } from '../support/service-process.js';
 import { eventsOf, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
-import { until } from '../support/until.js';
+import { until, untilValue } from '../support/until.js';
 import { WEBHOOK_SECRET } from '../support/webhooks.js';
 
 const BUYERS = 24;
@@ -79,9 +79,11 @@ describe('A crash under load', () => {
 
   /** Retries a client request on the live instances until `done` holds (a client whose server vanished retries elsewhere). */
   async function retried(what: string, send: (instance: ServiceProcess) => Promise<Answer>, done: (a: Answer) => boolean): Promise<Answer> {
-    let last: Answer = { status: 0, body: {} };
-    await until(async () => done((last = await send(pick(alive())))), what, 90_000, 200);
-    return last;
+    // the last answer, and what the instances logged, are in the error when the wait runs out
+    return untilValue(() => send(pick(alive())), done, what, 90_000, 200).catch((error: unknown) => {
+      const logs = instances.map((instance, i) => `--- instance ${i + 1}${i === killed ? ' (killed)' : ''}:\n${instance.output().slice(-3000)}`).join('\n');
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\n${logs}`);
+    });
   }
 
   /** A buyer's whole purchase; webhook deliveries not answered 2xx are handed to `unanswered` for redelivery. */

@@ -5,7 +5,7 @@ import { paymentLinkSession } from '../../stripe-emulator/payment-links.js';
 import { StripeConfigCheckService } from '../../src/stripe-check/stripe-config-check.service.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, me, registerAdmin, type RegisteredUser, registerUser } from '../support/factories.js';
-import { deliverAll, eventsOf, PRICES, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
+import { deliverAll, eventsOf, PRICES, startEmulator, startStripeTestApp, stripeEnv } from '../support/stripe-emulator.js';
 import { deliver } from '../support/webhooks.js';
 import { chargeFixture, disputeFixture, refundFixture } from '../support/stripe-fixtures.js';
 import { eventObject, invoiceObject } from '../../stripe-emulator/objects.js';
@@ -181,16 +181,13 @@ describe('A price map that survives a failed start-up check', () => {
 describe('When the money fails after the sale', () => {
   let stripe: StripeEmulator;
   let t: TestApp;
+  let close: () => Promise<void>;
   let admin: RegisteredUser;
   beforeAll(async () => {
-    stripe = await startEmulator({ deliveryMode: 'record' });
-    t = await createTestApp(stripeEnv(stripe));
+    ({ stripe, t, close } = await startStripeTestApp({ emulator: { deliveryMode: 'record' } }));
     admin = await registerAdmin(t);
   });
-  afterAll(async () => {
-    await t.close();
-    await stripe.close();
-  });
+  afterAll(() => close());
 
   let clock = Math.floor(Date.now() / 1000) + 10;
   /** Each event a second newer than the one before (Stripe's `created` has whole seconds). */
