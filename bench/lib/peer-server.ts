@@ -33,7 +33,8 @@ function stubAnswer(path: string): unknown {
   }
   if (/^\/v1\/prices\/[^/]+$/.test(path)) return PRICE;
   const product = /^\/v1\/products\/([^/]+)$/.exec(path);
-  if (product) return { id: product[1], object: 'product', active: true, name: 'Pro', description: null, metadata: {}, created: PRICE.created, updated: PRICE.created, livemode: false };
+  if (product)
+    return { id: product[1], object: 'product', active: true, name: 'Pro', description: null, metadata: {}, created: PRICE.created, updated: PRICE.created, livemode: false };
   return { object: 'list', data: [], has_more: false, url: path };
 }
 
