@@ -35,43 +35,6 @@ export class SessionDisputeDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) evidenceDueBy!: string | null;
 }
 
-/** What the DTO reads of a session: the list selects exactly these columns (checkout-session-list.sql.ts). */
-export type ListedSession = Pick<
-  CheckoutSession,
-  | 'id'
-  | 'stripeSessionId'
-  | 'userId'
-  | 'mode'
-  | 'plan'
-  | 'interval'
-  | 'priceId'
-  | 'quantity'
-  | 'status'
-  | 'paymentStatus'
-  | 'amountTotal'
-  | 'amountSubtotal'
-  | 'amountDiscount'
-  | 'amountTax'
-  | 'uiMode'
-  | 'currency'
-  | 'amountRefunded'
-  | 'refundedAt'
-  | 'linkedAt'
-  | 'linkedBy'
-  | 'linkReason'
-  | 'customerEmail'
-  | 'stripeCustomerId'
-  | 'stripeSubscriptionId'
-  | 'stripePaymentIntentId'
-  | 'unmatched'
-  | 'expiresAt'
-  | 'fulfilledAt'
-  | 'paymentFailedAt'
-  | 'lastEventAt'
-  | 'createdAt'
-  | 'updatedAt'
->;
-
 /** One checkout session in the admin history, with its user's email. */
 export class AdminCheckoutSessionDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -113,7 +76,7 @@ export class AdminCheckoutSessionDto {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 
-  static from(session: ListedSession, userEmail: string | null, disputes: SessionDisputeDto[] = []): AdminCheckoutSessionDto {
+  static from(session: CheckoutSession, userEmail: string | null, disputes: SessionDisputeDto[] = []): AdminCheckoutSessionDto {
     return {
       id: session.id,
       stripeSessionId: session.stripeSessionId,
