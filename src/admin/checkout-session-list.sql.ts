@@ -93,7 +93,8 @@ const UNMAPPED = (ranking: string) => `(s.mode <> 'subscription' AND s.status = 
  * The page's statement. The inner SELECT is the keyset scan: equality filters, then `(created_at, id) < cursor`,
  * `ORDER BY created_at DESC, id DESC LIMIT limit + 1`, served by one of the `(column, created_at, id)` indexes that
  * stops after the page (no OFFSET, no count). Only the page's rows `p` then meet `users` (a primary-key probe each,
- * for the email) and `disputes` (an index probe each), and are shaped into the DTO (FIELDS). `planRanking` is the plan catalogue's names, needed by `unmapped` only.
+ * for the email) and `disputes` (an index probe each), and are shaped into the DTO (FIELDS). `planRanking` is the
+ * plan catalogue's names, needed by `unmapped` only.
  */
 export function sessionListStatement(filters: SessionListFilters, planRanking: readonly string[]): SqlStatement {
   const values: unknown[] = [];
