@@ -2,13 +2,21 @@
  * p95 latency of GET /api/admin/checkout-sessions with filters and cursor pages, over HTTP against the
  * compiled service (`node dist/main.js`), on a database seeded by scripts/seed-sessions.ts:
  *   npm run seed:sessions -- --sessions 1000000
- *   npm run build && node dist/bench/admin-list.js [--rounds 40] [--connections 2]
+ *   npm run build && node dist/bench/admin-list.js [--rounds 40] [--connections 2] [--explain]
  * Uses DATABASE_URL, or else starts the embedded PostgreSQL of DATA_DIR (default ./.data) that the seed filled,
  * and runs the service against it in production mode. Not part of npm test.
+ * Prints p50/p95/p99 overall and per filter set, the service's CPU time per request (less noisy than latency on a
+ * shared machine) and the load average. `--explain` then prints EXPLAIN (ANALYZE, BUFFERS) of the very statement
+ * the service runs (sessionListStatement) for every request timed, first and cursor pages; `--rounds 0` only explains.
  */
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { sessionListStatement, type SessionListFilters } from '../src/admin/checkout-session-list.sql.js';
+import { parseRange } from '../src/admin/keyset.js';
+import { decodeCursor } from '../src/common/pagination/cursor.js';
 import { freePort, startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { startService } from './lib/service.js';
 
@@ -19,6 +27,31 @@ const arg = (name: string, fallback: number) => {
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 const round = (ms: number) => Math.round(ms * 10) / 10;
+
+/** The filters the service builds from a request's query string (validation aside: the bench's are valid). */
+function filtersOf(path: string): SessionListFilters {
+  const params = Object.fromEntries(new URL(path, 'http://bench').searchParams) as Record<string, string | undefined>;
+  const { from, to } = parseRange(params.from, params.to);
+  const cursor = params.cursor ? decodeCursor(params.cursor) : null;
+  return { ...params, from, to, cursor, limit: params.limit ? Number(params.limit) : 20 };
+}
+
+/** EXPLAIN (ANALYZE, BUFFERS) of each request's statement, run once before to warm the cache as the timed runs did. */
+async function explain(databaseUrl: string, requests: Array<{ path: string }>): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    for (const { path } of requests) {
+      // the plan names matter to `unmapped` only, which the bench does not time
+      const { text, values } = sessionListStatement(filtersOf(path), ['pro', 'lifetime']);
+      await client.query(text, values);
+      const plan = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, values);
+      console.log(`\n--- ${path}\n${plan.rows.map((r) => r['QUERY PLAN']).join('\n')}`);
+    }
+  } finally {
+    await client.end();
+  }
+}
 
 async function main(): Promise<void> {
   const rounds = arg('rounds', 40);
@@ -75,6 +108,8 @@ async function main(): Promise<void> {
       }
     }
     const latencies = new Map<string, number[]>();
+    const loadBefore = loadavg()[0];
+    const cpuBefore = service.cpuMs();
     const all: number[] = [];
     let next = 0;
     const total = requests.length * rounds;
@@ -89,15 +124,26 @@ async function main(): Promise<void> {
         const ms = performance.now() - start;
         if (!res.ok) throw new Error(`${r.path}: ${res.status}`);
         all.push(ms);
-        latencies.set(r.combo, [...(latencies.get(r.combo) ?? []), ms]);
+        const list = latencies.get(r.combo) ?? [];
+        if (!list.length) latencies.set(r.combo, list);
+        list.push(ms);
       }
     };
     await Promise.all(Array.from({ length: connections }, worker));
+    if (!all.length) {
+      // --rounds 0: only the plans
+      if (process.argv.includes('--explain')) await explain(databaseUrl, requests);
+      return;
+    }
+    const cpuMsPerRequest = round((service.cpuMs() - cpuBefore) / all.length);
     all.sort((a, b) => a - b);
     const perCombo = Object.fromEntries(
       [...latencies].map(([combo, list]) => {
         list.sort((a, b) => a - b);
-        return [combo || '(no filter)', { p50: round(percentile(list, 50)), p95: round(percentile(list, 95)) }];
+        return [
+          combo || '(no filter)',
+          { p50: round(percentile(list, 50)), p95: round(percentile(list, 95)), p99: round(percentile(list, 99)), max: round(list[list.length - 1]) },
+        ];
       }),
     );
     console.log(
@@ -110,12 +156,15 @@ async function main(): Promise<void> {
           p95Ms: round(percentile(all, 95)),
           p99Ms: round(percentile(all, 99)),
           maxMs: round(all[all.length - 1]),
+          serviceCpuMsPerRequest: cpuMsPerRequest,
+          load1m: { before: round(loadBefore), after: round(loadavg()[0]) },
           perCombo,
         },
         null,
         2,
       ),
     );
+    if (process.argv.includes('--explain')) await explain(databaseUrl, requests);
   } finally {
     await service.stop();
     await embedded?.stop();
