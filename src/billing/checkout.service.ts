@@ -111,22 +111,19 @@ export class CheckoutService {
     const customer = await this.customers.ensure(userId);
     const metadata: Record<string, string> = price.creditPack ? { userId, pack: price.creditPack } : { userId, plan: price.plan, interval: price.interval };
     const uiMode = options.uiMode ?? 'hosted';
-    const session = await stripe.checkout.sessions.create(
-      {
-        mode: price.mode,
-        customer,
-        client_reference_id: userId,
-        metadata,
-        line_items: [{ price: price.priceId, quantity: 1 }],
-        ui_mode: STRIPE_UI_MODES[uiMode],
-        // embedded and elements sessions come back to one URL (Stripe refuses success_url and cancel_url for them)
-        ...(uiMode === 'hosted' ? { success_url: this.config.billing.successUrl, cancel_url: this.config.billing.cancelUrl } : { return_url: this.config.checkout.returnUrl }),
-        ...this.checkoutOptions(options.locale),
-        ...(price.mode === 'subscription' ? { subscription_data: { metadata, ...(trialDays ? { trial_period_days: trialDays } : {}) } } : { payment_intent_data: { metadata } }),
-      },
-      // a retried request with the client's key gets Stripe's first answer back: no second session
-      idempotencyKey ? { idempotencyKey: `checkout-${userId}-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}` } : undefined,
-    );
+    const params: Stripe.Checkout.SessionCreateParams = {
+      mode: price.mode,
+      customer,
+      client_reference_id: userId,
+      metadata,
+      line_items: [{ price: price.priceId, quantity: 1 }],
+      ui_mode: STRIPE_UI_MODES[uiMode],
+      // embedded and elements sessions come back to one URL (Stripe refuses success_url and cancel_url for them)
+      ...(uiMode === 'hosted' ? { success_url: this.config.billing.successUrl, cancel_url: this.config.billing.cancelUrl } : { return_url: this.config.checkout.returnUrl }),
+      ...this.checkoutOptions(options.locale),
+      ...(price.mode === 'subscription' ? { subscription_data: { metadata, ...(trialDays ? { trial_period_days: trialDays } : {}) } } : { payment_intent_data: { metadata } }),
+    };
+    const session = await stripe.checkout.sessions.create(params, idempotencyKey ? { idempotencyKey: checkoutKey(userId, idempotencyKey, params) } : undefined);
     await sessions
       .createQueryBuilder()
       .insert()
@@ -186,6 +183,17 @@ export class CheckoutService {
     if (!row) throw AppError.notFound('Checkout session');
     return row;
   }
+}
+
+/**
+ * Stripe's idempotency key for a checkout made with the client's Idempotency-Key: a retry with the same parameters gets
+ * Stripe's first answer back (no second session). The parameters are part of the key because Stripe refuses a key
+ * reused with other parameters, for 24 hours: an instance that died after Stripe made the session, retried on one with
+ * other URLs (a rolling deploy), or a customer made anew after Stripe deleted the old one, would otherwise answer 502
+ * to that client until then. A session made with the old parameters was never handed out, and expires unpaid.
+ */
+function checkoutKey(userId: string, clientKey: string, params: Stripe.Checkout.SessionCreateParams): string {
+  return `checkout-${userId}-${createHash('sha256').update(clientKey).update('\0').update(JSON.stringify(params)).digest('hex').slice(0, 32)}`;
 }
 
 /** What a checkout sells: a catalogue price, or a credit pack (whose `plan` is the pack's name, never stored as a plan). */
