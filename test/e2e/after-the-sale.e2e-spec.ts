@@ -190,12 +190,20 @@ describe('After the sale: refunds, disputes, invoices, customers and safe linkin
       await request(t.http).post('/api/billing/portal').set(bearer(user.accessToken)).expect(201);
     });
 
-    it('a checkout against a customer Stripe no longer knows creates a new customer once and works', async () => {
+    it('a checkout against a customer Stripe no longer knows creates a new customer once and works, with an Idempotency-Key too', async () => {
       const user = await registerUser(t);
       const purchase = await buy(user, 'lifetime', 'once');
       // deleted in the Dashboard, and its customer.deleted never arrived
       stripe.store.customers.delete(purchase.customer);
-      const res = await request(t.http).post('/api/billing/checkout-sessions').set(bearer(user.accessToken)).send({ plan: 'pro', interval: 'month' }).expect(201);
+      // Stripe keeps its resource_missing answer under the first key: the second try (another customer) needs another key
+      const checkout = () =>
+        request(t.http)
+          .post('/api/billing/checkout-sessions')
+          .set(bearer(user.accessToken))
+          .set('idempotency-key', 'after-a-deleted-customer')
+          .send({ plan: 'pro', interval: 'month' });
+      const res = await checkout().expect(201);
+      expect((await checkout().expect(201)).body.stripeSessionId).toBe(res.body.stripeSessionId);
       const [row] = await t.db.query(`SELECT stripe_customer_id, previous_stripe_customer_id FROM users WHERE id = $1`, [user.id]);
       expect(row.previous_stripe_customer_id).toBe(purchase.customer);
       expect(row.stripe_customer_id).not.toBe(purchase.customer);
