@@ -93,7 +93,7 @@ const TERMS_OF_USER = `
 export const USAGE_TERMS = TERMS_OF_USER;
 
 /** The prepared statement's name: it must stand for the one text of TRACK. */
-export const TRACK_NAME = 'usage_track_v1';
+export const TRACK_NAME = 'usage_track_v2';
 
 /**
  * A whole track in ONE statement, so a track costs one round trip and, in a group (usage-track-group.ts), shares one
@@ -103,7 +103,7 @@ export const TRACK_NAME = 'usage_track_v1';
  * - `terms`: the user's terms now. The caller decided the limit, window and overage on the terms with fingerprint $3;
  *   when they differ (a plan bought a moment ago, a renewal), nothing is done and the fresh terms come back, so the
  *   caller decides again on them: a limit is never applied from stale terms.
- * - `fresh`: the key was never used (as of the statement's snapshot).
+ * - `prior`, `fresh`: the key's earlier use, if any (as of the statement's snapshot), and whether there was none.
  * - `upd`: the conditional write of the counter row. The user's first track inserts it (when it fits an empty row);
  *   otherwise ON CONFLICT DO UPDATE … WHERE <allowed> locks the row and decides on its newest version, so concurrent
  *   tracks of the same user and feature queue on that row and each is decided on the row as the one before left it.
@@ -118,9 +118,10 @@ export const TRACK_NAME = 'usage_track_v1';
  */
 export const TRACK = `
   WITH terms AS (${TERMS_OF_USER}),
-  fresh AS (
-    SELECT 1 FROM terms WHERE terms.fingerprint = $3::text
-      AND NOT EXISTS (SELECT 1 FROM usage_idempotency_keys k WHERE k.user_id = $1::uuid AND k.feature = $4::varchar AND k.key = $5::varchar)
+  prior AS (
+    SELECT k.amount, k.answer FROM usage_idempotency_keys k WHERE k.user_id = $1::uuid AND k.feature = $4::varchar AND k.key = $5::varchar
+  ), fresh AS (
+    SELECT 1 FROM terms WHERE terms.fingerprint = $3::text AND NOT EXISTS (SELECT 1 FROM prior)
   ), upd AS (
     INSERT INTO usage_counters AS c (user_id, feature, period_start, period_end, period_source, used, last_overage)
     SELECT $1::uuid, $4::varchar, $8::timestamptz, $9::timestamptz, $10::text, greatest($6::bigint, 0), ${FIRST_TRACK_RULE.overage} FROM fresh
@@ -154,10 +155,7 @@ export const TRACK = `
          CASE WHEN t.fingerprint IS DISTINCT FROM $3::text THEN to_jsonb(t) - 'fingerprint' END AS terms,
          k.amount::text AS stored_amount, k.answer AS stored_answer,
          upd.used::text, upd.credits::text, upd.remaining::text, upd.period_end
-  FROM (SELECT 1) one
-  LEFT JOIN terms t ON true
-  LEFT JOIN usage_idempotency_keys k ON k.user_id = $1::uuid AND k.feature = $4::varchar AND k.key = $5::varchar
-  LEFT JOIN upd ON true`;
+  FROM (SELECT 1) one LEFT JOIN terms t ON true LEFT JOIN prior k ON true LEFT JOIN upd ON true`;
 
 const READ_RULE = rule(
   {
@@ -182,34 +180,6 @@ export const READ_STATE = `
 /** Past periods of a user, newest first. */
 export const PAST_PERIODS = `
   SELECT feature, period_start, period_end, used::text FROM usage_periods WHERE user_id = $1 ORDER BY period_start DESC, feature LIMIT 100`;
-
-/** The counter row of (user, feature), made when missing (credits live on it). $1 user, $2 feature, $3 start, $4 end, $5 source. */
-export const ENSURE_COUNTER = `
-  INSERT INTO usage_counters (user_id, feature, period_start, period_end, period_source) VALUES ($1, $2, $3, $4, $5)
-  ON CONFLICT (user_id, feature) DO NOTHING`;
-
-/**
- * Adds (or, negative, removes) credits, and records them in the ledger, in one statement; a removal larger than the
- * balance changes nothing (no row back). $1 user, $2 feature, $3 amount, $4 source, $5 reason, $6 actor.
- */
-export const ADD_CREDITS = `
-  WITH c AS (
-    UPDATE usage_counters SET credits_granted = credits_granted + $3::bigint, updated_at = now()
-    WHERE user_id = $1::uuid AND feature = $2::varchar AND credits_granted - credits_drawn + $3::bigint >= 0
-    RETURNING credits_granted - credits_drawn AS balance
-  ), l AS (
-    INSERT INTO usage_credits (user_id, feature, amount, source, reason, actor_id) SELECT $1::uuid, $2::varchar, $3::bigint, $4::varchar, $5::varchar, $6::uuid FROM c
-    RETURNING id, feature, amount, source, reason, actor_id, created_at
-  )
-  SELECT l.id, l.feature, l.amount::text, l.source, l.reason, l.actor_id, l.created_at, c.balance::text FROM c, l`;
-
-/** The balance of every feature of a user. */
-export const CREDIT_BALANCES = `
-  SELECT feature, credits_granted::text AS granted, credits_drawn::text AS drawn FROM usage_counters WHERE user_id = $1 AND credits_granted > 0`;
-
-/** The credits ledger of a user, oldest first (the order credits are drawn in). */
-export const CREDIT_LEDGER = `
-  SELECT id, feature, amount::text, source, reason, actor_id, created_at FROM usage_credits WHERE user_id = $1 ORDER BY created_at, id LIMIT 1000`;
 
 /** Idempotency keys older than every period (a month, at most 31 days, and some margin) are forgotten. $1 days. */
 export const PURGE_IDEMPOTENCY_KEYS = `
