@@ -454,7 +454,7 @@ async function main(): Promise<void> {
       rows.push({
         workload: `POST /api/usage/track, ${c.workload}`,
         result: c.service,
-        note: `${CONNECTIONS} connections, unique Idempotency-Keys; ${shareOfLimit(c)} of its database-only limit (${c.limit.perSecond}/s, p99 ${c.limit.p99Ms} ms: one key row and one conditional update per transaction, pg)`,
+        note: `${CONNECTIONS} connections, unique Idempotency-Keys; ${c.tracksPerCommit} tracks per commit; ${shareOfLimit(c)} of its database-only limit (${c.limit.perSecond}/s, p99 ${c.limit.p99Ms} ms: one key row and one conditional update per transaction, pg)`,
       });
       rows.push({ workload: `database-only limit of a track, ${c.workload}`, result: c.limit, note: `${CONNECTIONS} connections, pg, one transaction per track` });
     }

@@ -25,6 +25,8 @@ export const USAGE_TRACK_ENV = { PLAN_LIMITS_FREE: 'ai_tokens:1000000000/month',
 /** One workload's figures: the database-only limit and the service, each the mean of the rounds. */
 export interface UsageTrackComparison {
   workload: string;
+  /** tracks the service committed per transaction (PostgreSQL's commit count over its rounds): the group commit at work */
+  tracksPerCommit: number;
   limit: LoadResult;
   service: LoadResult;
 }
@@ -132,13 +134,29 @@ export async function compareUsageTrack(options: {
   ] as const) {
     const service: LoadResult[] = [];
     const limit: LoadResult[] = [];
+    let committed = 0;
     for (let round = 0; round < rounds; round++) {
       limit.push(await dbLimit(databaseUrl, [...users], seconds, connections));
+      const before = await commits(databaseUrl);
       service.push(await runLoad({ url: serviceUrl, connections, seconds, next: track([...users]) }));
+      committed += (await commits(databaseUrl)) - before;
     }
-    comparisons.push({ workload, limit: meanOf(limit), service: meanOf(service) });
+    const tracked = service.reduce((n, r) => n + r.requests, 0);
+    comparisons.push({ workload, limit: meanOf(limit), service: meanOf(service), tracksPerCommit: Math.round((tracked / Math.max(1, committed)) * 100) / 100 });
   }
   return comparisons;
+}
+
+/** Transactions committed in the database so far (PostgreSQL's statistics, flushed by each backend at least once a second). */
+async function commits(url: string): Promise<number> {
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ n: string }>('SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()');
+    return Number(rows[0].n);
+  } finally {
+    await db.end();
+  }
 }
 
 /** The mean rate and latencies of several rounds; errors and non-2xx summed. */
@@ -185,11 +203,11 @@ async function main(): Promise<void> {
     const userIds = await seedTrackers(database.url);
     const comparisons = await compareUsageTrack({ serviceUrl: service.url, databaseUrl: database.url, key, userIds, seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS });
     console.log(`usage track bench: ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s each, load before ${loadavg()[0].toFixed(2)}`);
-    console.log('| workload | DB-only limit (tracks/s) | service (tracks/s, share of limit) | p99 limit / service | failed |');
-    console.log('| --- | ---: | ---: | --- | ---: |');
+    console.log('| workload | DB-only limit (tracks/s) | service (tracks/s, share of limit) | p99 limit / service | tracks per commit | failed |');
+    console.log('| --- | ---: | ---: | --- | ---: | ---: |');
     for (const c of comparisons) {
       console.log(
-        `| ${c.workload} | ${c.limit.perSecond} | ${c.service.perSecond} (${shareOfLimit(c)}) | ${c.limit.p99Ms} / ${c.service.p99Ms} ms | ${c.service.errors + c.service.non2xx} |`,
+        `| ${c.workload} | ${c.limit.perSecond} | ${c.service.perSecond} (${shareOfLimit(c)}) | ${c.limit.p99Ms} / ${c.service.p99Ms} ms | ${c.tracksPerCommit} | ${c.service.errors + c.service.non2xx} |`,
       );
     }
   } finally {
