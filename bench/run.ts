@@ -18,6 +18,7 @@ import { heapUsedMiB, startService, type BenchService, type ProcessUsage } from 
 import { startPeer } from './lib/peer.js';
 import { completedDelivery, type SignedDelivery } from './lib/webhook-events.js';
 import { startCheckoutBackend } from './lib/checkout-backend.js';
+import { compareUsageTrack, createWriteKey, seedTrackers, shareOfLimit, USAGE_TRACK_ENV, type UsageTrackComparison } from './usage-track.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 /** the limit, the service and the peer are measured in turn this many times, SECONDS each */
@@ -225,6 +226,7 @@ async function main(): Promise<void> {
       LOGIN_RATE_LIMIT_PER_EMAIL: '1000000',
       DATABASE_POOL_SIZE: String(CONNECTIONS),
       STRIPE_RECOVERY_INTERVAL_SECONDS: '0',
+      ...USAGE_TRACK_ENV,
       ...checkout.env,
     },
     port,
@@ -438,6 +440,25 @@ async function main(): Promise<void> {
     });
     rows.push({ workload: 'POST /api/auth/login', result: login, note: `argon2id m=${ARGON2_PARAMS.memoryCost} KiB, t=${ARGON2_PARAMS.timeCost}, p=${ARGON2_PARAMS.parallelism}` });
 
+    // 6: POST /api/usage/track beside its database-only limit (bench/usage-track.ts), one user and 1,000 users
+    const usageTrack: UsageTrackComparison[] = await compareUsageTrack({
+      serviceUrl: service.url,
+      databaseUrl: database.url,
+      key: await createWriteKey(service.url, admin.accessToken),
+      userIds: await seedTrackers(database.url),
+      seconds: SECONDS,
+      rounds: Math.min(ROUNDS, 2),
+      connections: CONNECTIONS,
+    });
+    for (const c of usageTrack) {
+      rows.push({
+        workload: `POST /api/usage/track, ${c.workload}`,
+        result: c.service,
+        note: `${CONNECTIONS} connections, unique Idempotency-Keys; ${c.tracksPerCommit} tracks per commit; ${shareOfLimit(c)} of its database-only limit (${c.limit.perSecond}/s, p99 ${c.limit.p99Ms} ms: one key row and one conditional update per transaction, pg)`,
+      });
+      rows.push({ workload: `database-only limit of a track, ${c.workload}`, result: c.limit, note: `${CONNECTIONS} connections, pg, one transaction per track` });
+    }
+
     // cost as the work grows: the same webhook workload with a full inbox and 1.3 M sessions, for longer
     process.stdout.write(`seeding ${INBOX_EVENTS.toLocaleString('en')} inbox events…\n`);
     await seedInbox(db, fresh().body);
@@ -490,6 +511,7 @@ async function main(): Promise<void> {
       rows,
       dbLimit: limit,
       webhookToLimitRatio: ratio,
+      usageTrack: usageTrack.map((c) => ({ workload: c.workload, limit: c.limit, service: c.service, toLimitRatio: c.service.perSecond / c.limit.perSecond })),
       peerToLimitRatio: peerRow.result ? peerRow.result.perSecond / limit.perSecond : null,
       growthToEmptyRatio: growth.perSecond / unique.perSecond,
       rssMiB: { growthStart: rssStart, growthEnd: rssEnd },

@@ -54,7 +54,7 @@ export abstract class AppConfig {
     webhookSecrets: string[];
     webhookToleranceSeconds: number;
     /**
-     * group commit of webhook deliveries (see webhooks/group-commit.ts): at most this many of their transactions at
+     * group commit of webhook deliveries (see database/group-commit.ts): at most this many of their transactions at
      * once, each taking up to `maxBatch` deliveries that waited, and one beside another only when `minBatchBeside`
      * wait; concurrency 0 gives every delivery its own
      */

@@ -43,3 +43,19 @@ describe('PLAN_OVERAGE_<PLAN> and STRIPE_METER_<FEATURE>', () => {
     expect(() => loadConfig({ ...base, ...limits, ...env })).toThrow(message);
   });
 });
+
+describe('USAGE_GROUP_COMMIT_*', () => {
+  it('reads the group commit of tracks, 2 transactions of up to 32 tracks (4 to start one beside) by default', () => {
+    expect(loadConfig(base).usage.trackGroupCommit).toEqual({ concurrency: 2, maxBatch: 32, minBatchBeside: 4 });
+    const config = loadConfig({ ...base, USAGE_GROUP_COMMIT_CONCURRENCY: '0', USAGE_GROUP_COMMIT_MAX_TRACKS: '2' });
+    expect(config.usage.trackGroupCommit).toEqual({ concurrency: 0, maxBatch: 2, minBatchBeside: 2 });
+  });
+
+  it.each([
+    [{ USAGE_GROUP_COMMIT_CONCURRENCY: 'many' }, /USAGE_GROUP_COMMIT_CONCURRENCY/],
+    [{ USAGE_GROUP_COMMIT_MAX_TRACKS: '0' }, /USAGE_GROUP_COMMIT_MAX_TRACKS/],
+    [{ USAGE_GROUP_COMMIT_MAX_TRACKS: '4', USAGE_GROUP_COMMIT_MIN_TRACKS: '5' }, /must not exceed USAGE_GROUP_COMMIT_MAX_TRACKS/],
+  ])('refuses %j', (env, message) => {
+    expect(() => loadConfig({ ...base, ...env })).toThrow(message);
+  });
+});

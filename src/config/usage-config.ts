@@ -25,6 +25,12 @@ export interface UsageConfig {
   meterFlushSeconds: number;
   /** CREDIT_PACK_<NAME>=<price id>:<feature>:<amount>: prepaid credits sold through one-time Checkout Sessions */
   creditPacks: CreditPack[];
+  /**
+   * group commit of tracks (see database/group-commit.ts): at most `concurrency` transactions of tracks at once per
+   * instance (USAGE_GROUP_COMMIT_CONCURRENCY, 0: each track its own transaction), each of up to `maxBatch` tracks
+   * (USAGE_GROUP_COMMIT_MAX_TRACKS); one beside a running one when `minBatchBeside` wait (USAGE_GROUP_COMMIT_MIN_TRACKS)
+   */
+  trackGroupCommit: { concurrency: number; maxBatch: number; minBatchBeside: number };
 }
 
 export interface CreditPack {
@@ -84,6 +90,7 @@ export function usageConfig(env: Env, rankedPlans: string[]): UsageConfig {
     meters,
     meterFlushSeconds: flushSeconds(env),
     creditPacks: creditPacks(env, features),
+    trackGroupCommit: trackGroupCommit(env),
   };
 }
 
@@ -144,8 +151,20 @@ function overagePlans(env: Env, rankedPlans: string[], features: Set<string>, me
 }
 
 function flushSeconds(env: Env): number {
-  const raw = env.USAGE_METER_FLUSH_SECONDS?.trim();
-  if (!raw) return 60;
-  if (!/^\d+$/.test(raw) || Number(raw) > 86400) fail('USAGE_METER_FLUSH_SECONDS', `must be a whole number of seconds from 0 to 86400 (got "${raw}")`);
+  return whole(env, 'USAGE_METER_FLUSH_SECONDS', 60, 0, 86400, 'a whole number of seconds');
+}
+
+function trackGroupCommit(env: Env): UsageConfig['trackGroupCommit'] {
+  const concurrency = whole(env, 'USAGE_GROUP_COMMIT_CONCURRENCY', 2, 0, 64, 'a whole number');
+  const maxBatch = whole(env, 'USAGE_GROUP_COMMIT_MAX_TRACKS', 32, 1, 500, 'a whole number');
+  const minBatchBeside = whole(env, 'USAGE_GROUP_COMMIT_MIN_TRACKS', Math.min(4, maxBatch), 1, 500, 'a whole number');
+  if (minBatchBeside > maxBatch) fail('USAGE_GROUP_COMMIT_MIN_TRACKS', `must not exceed USAGE_GROUP_COMMIT_MAX_TRACKS (${maxBatch})`);
+  return { concurrency, maxBatch, minBatchBeside };
+}
+
+function whole(env: Env, name: string, fallback: number, min: number, max: number, what: string): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) fail(name, `must be ${what} from ${min} to ${max} (got "${raw}")`);
   return Number(raw);
 }

@@ -45,7 +45,7 @@ export class CheckoutSessionApplier {
 
   /**
    * `apply` for webhook events, which need no entity back: one statement for all of them (several sessions of a
-   * group commit, see webhooks/group-commit.ts), then each one's rare rest in order. The sessions must differ. An
+   * group commit, see database/group-commit.ts), then each one's rare rest in order. The sessions must differ. An
    * event whose inbox row this transaction has not written is left out (a duplicate of a group, see processGroup).
    */
   async applyEvents(manager: EntityManager, items: SessionApplication[]): Promise<void> {

@@ -2,9 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
-import { queryRows } from '../database/query-rows.js';
 import { UsageTermsService } from './usage-terms.service.js';
-import { ADD_CREDITS, CREDIT_BALANCES, CREDIT_LEDGER, ENSURE_COUNTER } from './usage.sql.js';
+import { ADD_CREDITS, CREDIT_BALANCES, CREDIT_LEDGER } from '../entitlements/credits/credit-ledger.sql.js';
 
 export interface CreditEntry {
   id: string;
@@ -41,14 +40,17 @@ export class CreditsService {
 
   /** An admin adds (or removes, with a negative amount) credits; 409 when removing more than the balance. */
   async adjust(input: { userId: string; feature: string; amount: number; reason: string; actorId: string | null; source: 'admin' }): Promise<CreditEntry & { balance: number }> {
-    const { feature } = await this.terms.forFeature(input.userId, input.feature);
-    const row = await this.db.transaction(async (manager) => {
-      await manager.query(ENSURE_COUNTER, [input.userId, input.feature, feature.start, feature.end, feature.source]);
-      const [added] = queryRows<LedgerRow & { balance: string }>(
-        await manager.query(ADD_CREDITS, [input.userId, input.feature, input.amount, input.source, input.reason, input.actorId]),
-      );
-      return added;
-    });
+    // 404 for an unknown user, 400 for a feature no plan limits
+    await this.terms.forFeature(input.userId, input.feature);
+    const [row] = await this.db.query<Array<LedgerRow & { balance: string }>>(ADD_CREDITS, [
+      input.userId,
+      input.feature,
+      input.amount,
+      input.source,
+      input.reason,
+      input.actorId,
+      null,
+    ]);
     if (!row) throw AppError.conflict(`The user has fewer ${input.feature} credits than ${-input.amount}`);
     return { ...toEntry(row, 0), remaining: Math.max(0, Number(row.amount)), balance: Number(row.balance) };
   }

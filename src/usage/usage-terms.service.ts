@@ -29,15 +29,29 @@ export interface UsageTerms {
   features: FeatureTerms[];
 }
 
-interface TermsRow {
+/** What gives a user their limits, as USAGE_TERMS (and TRACK, when the terms it was given are stale) answers it. */
+export interface TermsRow {
   id: string;
   stripe_customer_id: string | null;
   plan: string | null;
   subscription_id: string | null;
-  current_period_end: Date | null;
+  /** a Date from USAGE_TERMS, an ISO string from TRACK's JSON */
+  current_period_end: Date | string | null;
   interval: 'month' | 'year' | null;
   renewed: boolean;
 }
+
+/** Terms for a track, with the fingerprint of the row they were made from (TRACK decides only on current ones). */
+export interface TrackTerms {
+  terms: UsageTerms;
+  feature: FeatureTerms;
+  fingerprint: string;
+  /** made from the per-instance cache rather than read just now */
+  cached: boolean;
+}
+
+/** Users whose terms rows an instance keeps for tracks; past this, the oldest is dropped. */
+const CACHED_USERS = 10_000;
 
 /**
  * What a user may use: the limits (PLAN_LIMITS_<PLAN>) of their highest-ranked active grant, `free`'s without one,
@@ -46,6 +60,9 @@ interface TermsRow {
  */
 @Injectable()
 export class UsageTermsService {
+  /** the terms row last seen per user, by insertion order (the oldest is dropped first) */
+  private readonly seen = new Map<string, { row: TermsRow; fingerprint: string }>();
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: AppConfig,
@@ -66,16 +83,53 @@ export class UsageTermsService {
 
   /** The user's terms; 404 for an unknown user. */
   async forUser(userId: string): Promise<UsageTerms> {
-    const [row] = await this.db.query<TermsRow[]>(USAGE_TERMS, [userId, this.plans.ranking()]);
-    if (!row) throw AppError.notFound('User');
+    return this.build(userId, (await this.read(userId)).row);
+  }
+
+  /**
+   * The terms of one feature for a track, from the terms row this instance last saw for the user when it has one.
+   * They may be stale: TRACK compares their fingerprint with the row as it is and decides nothing on stale terms
+   * (its answer brings the fresh row, see `remember`). So a plan bought a moment ago applies at once, and a track of
+   * a known user costs no read of its own.
+   */
+  async forTrack(userId: string, feature: string): Promise<TrackTerms> {
+    this.assertKnown(feature);
+    const seen = this.seen.get(userId);
+    const { row, fingerprint } = seen ?? (await this.read(userId));
+    const terms = this.build(userId, row);
+    return { terms, feature: terms.features.find((f) => f.feature === feature)!, fingerprint, cached: seen !== undefined };
+  }
+
+  /** Keeps the terms row TRACK answered (the current one) for the user's next track. */
+  remember(userId: string, row: TermsRow, fingerprint: string): void {
+    this.seen.delete(userId);
+    if (this.seen.size >= CACHED_USERS) this.seen.delete(this.seen.keys().next().value!);
+    this.seen.set(userId, { row, fingerprint });
+  }
+
+  /** Drops what this instance keeps of the user's terms (the next track reads them). */
+  forget(userId: string): void {
+    this.seen.delete(userId);
+  }
+
+  private async read(userId: string): Promise<{ row: TermsRow; fingerprint: string }> {
+    const [found] = await this.db.query<Array<TermsRow & { fingerprint: string }>>(USAGE_TERMS, [userId, this.plans.ranking()]);
+    if (!found) throw AppError.notFound('User');
+    const { fingerprint, ...row } = found;
+    this.remember(userId, row, fingerprint);
+    return { row, fingerprint };
+  }
+
+  private build(userId: string, row: TermsRow): UsageTerms {
     const now = new Date();
     const plan = row.plan ?? FREE_PLAN;
+    const periodEnd = row.current_period_end === null ? null : new Date(row.current_period_end);
     const billing =
-      row.subscription_id && row.current_period_end && row.interval
+      row.subscription_id && periodEnd && row.interval
         ? {
             subscriptionId: row.subscription_id,
             // a renewal's paid invoice came before the subscription's update: the next period has begun
-            currentPeriodEnd: row.renewed ? addMonthsUtc(row.current_period_end, row.interval === 'year' ? 12 : 1) : row.current_period_end,
+            currentPeriodEnd: row.renewed ? addMonthsUtc(periodEnd, row.interval === 'year' ? 12 : 1) : periodEnd,
             interval: row.interval,
           }
         : null;

@@ -11,6 +11,7 @@ import { AdminMeterEventsController } from './metering/admin-meter-events.contro
 import { MeterOutboxService } from './metering/meter-outbox.service.js';
 import { UsageScheduler } from './usage.scheduler.js';
 import { UsageTermsService } from './usage-terms.service.js';
+import { UsageTrackWriter } from './usage-track-group.js';
 import { UsageController } from './usage.controller.js';
 import { UsageService } from './usage.service.js';
 
@@ -28,7 +29,7 @@ export class UsageModule {
       global: true,
       imports: [EntitlementsModule, ApiKeysModule],
       controllers: [UsageController, AdminUsageController, AdminMeterEventsController, ...(config.usage.exampleRoutes ? [UsageExamplesController] : [])],
-      providers: [UsageTermsService, UsageService, CreditsService, MeterOutboxService, UsageScheduler, RequiresFeatureGuard, TracksUsageInterceptor],
+      providers: [UsageTermsService, UsageService, UsageTrackWriter, CreditsService, MeterOutboxService, UsageScheduler, RequiresFeatureGuard, TracksUsageInterceptor],
       exports: [UsageService, UsageTermsService, MeterOutboxService, RequiresFeatureGuard, TracksUsageInterceptor, ApiKeysModule],
     };
   }

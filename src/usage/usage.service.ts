@@ -3,9 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
-import { queryRows } from '../database/query-rows.js';
 import { UsageTermsService, type FeatureTerms, type UsageTerms } from './usage-terms.service.js';
-import { CLAIM_KEY, DECIDE_TRACK, PAST_PERIODS, READ_STATE, STORED_ANSWER } from './usage.sql.js';
+import { UsageTrackWriter, type TrackRow } from './usage-track-group.js';
+import { PAST_PERIODS, READ_STATE } from './usage.sql.js';
 
 /** One feature's state for a user, as `GET /api/usage` lists it. */
 export interface UsageItem {
@@ -44,16 +44,20 @@ interface StateRow {
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
+/** Terms that change between a track's read and its statement this many times in a row are not chased further. */
+const STALE_TERMS_RETRIES = 3;
+
 /**
- * Check and track usage against the user's limits. A track is one transaction of two statements: the idempotency
- * key is claimed (a repeated key answers what it answered first, and counts once), then ONE conditional UPDATE of
- * the counter row decides it (see usage.sql.ts). Refused: the transaction rolls back, nothing is recorded.
+ * Check and track usage against the user's limits. A track is ONE statement (TRACK in usage.sql.ts): a repeated key
+ * answers what it answered first and counts once; otherwise one conditional write of the counter row decides it.
+ * Refused: nothing is recorded.
  */
 @Injectable()
 export class UsageService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly terms: UsageTermsService,
+    private readonly writer: UsageTrackWriter,
   ) {}
 
   /** Every limited feature of the user now. */
@@ -97,45 +101,53 @@ export class UsageService {
    * Records `amount` of `feature` for the user, exactly once per `key`, when it fits in the period's allowance and
    * the credits; otherwise 402 `limit_exceeded` with `remaining`, and nothing recorded (not the key either, so a
    * retry after credits were added can pass). A negative amount frees slots of a standing cap, never below zero.
+   * One statement decides and records it (TRACK, see usage-track-group.ts for the group commit); it is sent again
+   * only when the terms this instance knew were stale, with the fresh ones it answered.
    */
   async track(userId: string, feature: string, amount: number, key: string): Promise<TrackResult> {
-    const { terms, feature: f } = await this.terms.forFeature(userId, feature);
-    if (amount < 0 && f.period !== 'none') {
-      throw AppError.validation('amount may be negative only for a standing cap (a limit without a period)', { amount: ['must be positive for a limit per period'] });
-    }
-    const outcome = await this.db
-      .transaction(async (manager) => {
-        const claim = queryRows<{ fresh: number }>(await manager.query(CLAIM_KEY, [userId, feature, key, amount, f.start, f.end, f.source]));
-        if (claim[0].fresh === 0) return { repeated: true as const };
-        const rows = queryRows<{ used: string; credits: string; remaining: string; period_end: Date | null }>(
-          await manager.query(DECIDE_TRACK, [userId, feature, amount, f.limit, f.start, f.end, f.source, terms.now, key, f.overage, f.meter ?? '', terms.stripeCustomerId ?? '']),
-        );
-        // refused: undo the key and the counter row this transaction may have made
-        if (!rows.length) throw new Refused();
-        const [row] = rows;
-        return {
-          repeated: false as const,
-          result: { allowed: true as const, used: Number(row.used), remaining: Number(row.remaining), credits: Number(row.credits), resetsAt: iso(row.period_end) },
-        };
-      })
-      .catch(async (error: unknown) => {
-        if (!(error instanceof Refused)) throw error;
-        const [state] = await this.state(terms, [f], amount);
-        throw new AppError(ErrorCode.LimitExceeded, `${feature}: ${amount} is more than the ${state.remaining} remaining`, {
-          remaining: Number(state.remaining),
-          limit: f.limit,
-          resetsAt: iso(f.end),
-        });
+    let decided = await this.terms.forTrack(userId, feature);
+    for (let attempt = 0; ; attempt++) {
+      const { terms, feature: f } = decided;
+      if (amount < 0 && f.period !== 'none') {
+        // terms kept from an earlier track may be those of another plan: judge the amount on the current ones
+        if (decided.cached) {
+          this.terms.forget(userId);
+          decided = await this.terms.forTrack(userId, feature);
+          continue;
+        }
+        throw AppError.validation('amount may be negative only for a standing cap (a limit without a period)', { amount: ['must be positive for a limit per period'] });
+      }
+      const row = await this.writer.write({ userId, feature, amount, key, terms: decided });
+      if (row.fingerprint === null) {
+        this.terms.forget(userId);
+        throw AppError.notFound('User');
+      }
+      if (row.stored_amount !== null) return this.storedAnswer(row, amount);
+      if (row.terms) {
+        // the plan, its subscription or its period changed since this instance last looked: decide again on the terms now
+        if (attempt >= STALE_TERMS_RETRIES) throw new Error(`the usage terms of user ${userId} kept changing during a track`);
+        this.terms.remember(userId, row.terms, row.fingerprint);
+        decided = await this.terms.forTrack(userId, feature);
+        continue;
+      }
+      if (row.used !== null) {
+        return { allowed: true, used: Number(row.used), remaining: Number(row.remaining), credits: Number(row.credits), resetsAt: iso(row.period_end) };
+      }
+      const [state] = await this.state(terms, [f], amount);
+      throw new AppError(ErrorCode.LimitExceeded, `${feature}: ${amount} is more than the ${state.remaining} remaining`, {
+        remaining: Number(state.remaining),
+        limit: f.limit,
+        resetsAt: iso(f.end),
       });
-    return outcome.repeated ? this.storedAnswer(userId, feature, key, amount) : outcome.result;
+    }
   }
 
-  private async storedAnswer(userId: string, feature: string, key: string, amount: number): Promise<TrackResult> {
-    const [row] = await this.db.query<Array<{ amount: string; answer: Omit<TrackResult, 'allowed'> }>>(STORED_ANSWER, [userId, feature, key]);
-    if (Number(row.amount) !== amount) {
-      throw AppError.conflict('This Idempotency-Key was used with another amount', { amount: Number(row.amount) });
+  private storedAnswer(row: TrackRow, amount: number): TrackResult {
+    if (Number(row.stored_amount) !== amount) {
+      throw AppError.conflict('This Idempotency-Key was used with another amount', { amount: Number(row.stored_amount) });
     }
-    return { allowed: true, used: Number(row.answer.used), remaining: Number(row.answer.remaining), credits: Number(row.answer.credits), resetsAt: iso(row.answer.resetsAt) };
+    const answer = row.stored_answer!;
+    return { allowed: true, used: Number(answer.used), remaining: Number(answer.remaining), credits: Number(answer.credits), resetsAt: iso(answer.resetsAt) };
   }
 
   private async state(terms: UsageTerms, features: FeatureTerms[], amount: number): Promise<StateRow[]> {
@@ -155,6 +167,3 @@ export class UsageService {
     return features.map((f) => byFeature.get(f.feature)!);
   }
 }
-
-/** A refused track, thrown inside its transaction so that the transaction rolls back. */
-class Refused extends Error {}

@@ -15,7 +15,7 @@ import { eventObjectId } from './event-shape.js';
 import { isUnstorableText, withoutNul } from './unstorable-text.js';
 import { CUSTOMER_LOCK_SPACE, customerOfObject } from '../database/customer-lock.js';
 import { HandlerRegistry, type HandlerContext, type StripeEventHandler } from './handler-registry.js';
-import { GroupCommit } from './group-commit.js';
+import { GroupCommit } from '../database/group-commit.js';
 import { PipelinedTransactions, type PreparedStatement } from '../database/pipelined-transactions.js';
 import { sqlState } from '../common/errors/sql-state.js';
 import { APPLIER_NEEDED } from '../entitlements/persistence/apply-sessions.sql.js';

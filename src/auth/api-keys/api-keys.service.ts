@@ -34,12 +34,24 @@ export interface ServiceKey {
 const hash = (key: string) => createHash('sha256').update(key).digest('hex');
 
 /**
+ * How long an instance trusts a key it has just authenticated without asking the database again. A revocation takes
+ * effect at once on the instance that revoked the key, and within this long on the others.
+ */
+export const API_KEY_CACHE_MS = 1000;
+/** Keys an instance remembers at most (each for API_KEY_CACHE_MS); past this, the oldest is dropped. */
+const CACHED_KEYS = 1000;
+
+/**
  * Service API keys: random, shown once, stored as a SHA-256 hash (the key has 256 random bits, so a fast hash is
  * enough: nothing to brute-force), with a short prefix kept in clear to recognise it in the list.
  */
 @Injectable()
 export class ApiKeysService {
   private readonly uses: Counter<'key_id' | 'outcome'>;
+  /** live keys authenticated in the last API_KEY_CACHE_MS, by hash (never a refused key) */
+  private readonly recent = new Map<string, { key: ServiceKey; until: number }>();
+  /** moves with every revocation here, so a lookup that began before one does not cache what it found */
+  private revocations = 0;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -68,13 +80,28 @@ export class ApiKeysService {
   async revoke(id: string): Promise<ApiKeyRow> {
     const [row] = queryRows<ApiKeyRow>(await this.db.query(REVOKE_KEY, [id]));
     if (!row) throw AppError.notFound('API key');
+    this.revocations++;
+    for (const [digest, { key }] of this.recent) if (key.id === id) this.recent.delete(digest);
     return row;
   }
 
-  /** The live key, or 401. */
+  /**
+   * The live key, or 401. A key this instance authenticated less than API_KEY_CACHE_MS ago is not looked up again:
+   * a busy service key costs one lookup a second per instance instead of one per request (every use is still
+   * counted, see countUse, and `last_used_at` is still written by the lookups, at most once a minute).
+   */
   async authenticate(key: string): Promise<ServiceKey> {
-    const [row] = await this.db.query<ServiceKey[]>(AUTHENTICATE_KEY, [hash(key)]);
+    const digest = hash(key);
+    const now = Date.now();
+    const recent = this.recent.get(digest);
+    if (recent && recent.until > now) return recent.key;
+    const revocations = this.revocations;
+    const [row] = await this.db.query<ServiceKey[]>(AUTHENTICATE_KEY, [digest]);
+    this.recent.delete(digest);
     if (!row) throw AppError.unauthorized('Invalid or revoked API key');
+    if (revocations !== this.revocations) return row;
+    if (this.recent.size >= CACHED_KEYS) this.recent.delete(this.recent.keys().next().value!);
+    this.recent.set(digest, { key: row, until: now + API_KEY_CACHE_MS });
     return row;
   }
 
