@@ -425,6 +425,16 @@ async function main(): Promise<void> {
       result: adminList,
       note: `4 connections; ${filters.length} filter sets × 5 pages; ${ADMIN_ROWS.toLocaleString('en')} + ${WEBHOOK_SESSIONS.toLocaleString('en')} sessions`,
     });
+    // the same reads while Stripe's webhooks arrive (4 more connections of fresh checkout.session.completed events)
+    const [adminBusy, webhooksBeside] = await Promise.all([
+      runLoad({ url: service.url, connections: 4, seconds: SECONDS, next: () => ({ method: 'GET', path: nextPath(), headers: auth }) }),
+      runLoad({ url: service.url, connections: 4, seconds: SECONDS, next: () => post(fresh()) }),
+    ]);
+    rows.push({
+      workload: 'GET /api/admin/checkout-sessions while webhooks arrive',
+      result: adminBusy,
+      note: `4 connections beside 4 of webhook ingest (${webhooksBeside.perSecond} events/s, p99 ${webhooksBeside.p99Ms} ms, ${webhooksBeside.errors} errors)`,
+    });
 
     // 5: login, bound by argon2id
     const login = await runLoad({

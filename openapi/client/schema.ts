@@ -36,7 +36,7 @@ export interface paths {
         post?: never;
         /**
          * Revoke a service API key
-         * @description It stops working at once; revoking again changes nothing.
+         * @description It stops working at once on the instance that revokes it and within a second on the others (each trusts a key it has just authenticated for 1 s); revoking again changes nothing.
          */
         delete: operations["revokeApiKey"];
         options?: never;

@@ -38,7 +38,12 @@ export class ApiKeysController {
   }
 
   @Delete(':id')
-  @ApiOperation({ operationId: 'revokeApiKey', summary: 'Revoke a service API key', description: 'It stops working at once; revoking again changes nothing.' })
+  @ApiOperation({
+    operationId: 'revokeApiKey',
+    summary: 'Revoke a service API key',
+    description:
+      'It stops working at once on the instance that revokes it and within a second on the others (each trusts a key it has just authenticated for 1 s); revoking again changes nothing.',
+  })
   @ApiOkResponse({ type: ApiKeyDto })
   @ApiErrors(ErrorCode.ValidationError, ErrorCode.NotFound)
   async revoke(@Param() params: ApiKeyIdParamDto): Promise<ApiKeyDto> {
