@@ -23,11 +23,19 @@ export function meterEvents(store: EmulatorStore): Stripe.Billing.MeterEvent[] {
   return [...(meterEventsByStore.get(store)?.values() ?? [])];
 }
 
-/** The sum of the accepted events' values for one event name and customer (what a `sum` meter aggregates). */
-export function meteredTotal(store: EmulatorStore, eventName: string, customer: string): number {
+/**
+ * The sum of the accepted events' values for one event name and customer (what a `sum` meter aggregates), of all time
+ * or of the events with `start <= timestamp < end`.
+ */
+export function meteredTotal(store: EmulatorStore, eventName: string, customer: string, window?: { start: number; end: number }): number {
   return meterEvents(store)
-    .filter((e) => e.event_name === eventName && e.payload.stripe_customer_id === customer)
+    .filter((e) => e.event_name === eventName && e.payload.stripe_customer_id === customer && (!window || (e.timestamp >= window.start && e.timestamp < window.end)))
     .reduce((sum, e) => sum + Number(e.payload.value), 0);
+}
+
+/** The event name of a Billing Meter, or null for one the emulator does not have. */
+export function meterEventName(store: EmulatorStore, meterId: string): string | null {
+  return metersOf(store).get(meterId)?.event_name ?? null;
 }
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);

@@ -22,6 +22,7 @@ import {
 } from './objects.js';
 import { cardError, CustomerPayments, paymentBehavior, pendingUpdate, unpaidInvoice, withPendingUpdateApplied } from './payments.js';
 import { ScheduleBook } from './schedules.js';
+import { meteredTotal, meterEventName } from './meter-events.js';
 import type { WebhookDelivery } from './webhook-delivery.js';
 
 type Params = Record<string, unknown>;
@@ -76,6 +77,8 @@ export interface PriceSeed {
   /** Stripe's `lookup_key` (`lookup_key` is accepted too, in Stripe's spelling) */
   lookupKey?: string;
   lookup_key?: string;
+  /** a metered price of this Billing Meter (`mtr_…`): billed in arrears, on the renewal invoice, for what the meter summed */
+  meter?: string;
 }
 
 type SubscriptionStatus = Stripe.Subscription.Status;
@@ -140,7 +143,10 @@ export class EmulatorStore {
       product: seed.product ?? productIdFor(seed.id),
       lookup_key: seed.lookupKey ?? seed.lookup_key ?? null,
       type: seed.interval === 'once' ? 'one_time' : 'recurring',
-      recurring: seed.interval === 'once' ? null : { interval: seed.interval, interval_count: 1, meter: null, usage_type: 'licensed', trial_period_days: null },
+      recurring:
+        seed.interval === 'once'
+          ? null
+          : { interval: seed.interval, interval_count: 1, meter: seed.meter ?? null, usage_type: seed.meter ? 'metered' : 'licensed', trial_period_days: null },
     });
     this.prices.set(price.id, price);
     return price;
@@ -866,7 +872,11 @@ export class EmulatorStore {
     if (next.status === 'past_due' || next.status === 'unpaid') next.status = 'active';
     const held = next.pause_collection?.behavior;
     const status = held === 'void' ? 'void' : held === 'mark_uncollectible' ? 'uncollectible' : held === 'keep_as_draft' ? 'draft' : 'paid';
-    const lines = [...(this.pendingProrations.get(id) ?? []), ...next.items.data.map((i) => periodLine(id, i, i.current_period_start, i.current_period_end))];
+    // a licensed item is billed ahead for the new period, a metered one in arrears for the period that ended
+    const lines = [
+      ...(this.pendingProrations.get(id) ?? []),
+      ...next.items.data.map((i) => (i.price.recurring?.usage_type === 'metered' ? this.usageLine(current, i) : periodLine(id, i, i.current_period_start, i.current_period_end))),
+    ];
     const invoice = this.createInvoice(next, {
       lines,
       billingReason: 'subscription_cycle',
@@ -880,6 +890,26 @@ export class EmulatorStore {
     const saved = this.commitSubscription(next);
     if (status === 'paid') this.emit({ type: 'invoice.paid', data: { object: invoice } });
     return saved;
+  }
+
+  /** The line of a metered item on a renewal invoice: what its meter summed for the customer over the period that ended. */
+  private usageLine(ended: Stripe.Subscription, item: Stripe.SubscriptionItem): Stripe.InvoiceLineItem {
+    const before = ended.items.data.find((i) => i.id === item.id) ?? item;
+    const start = before.current_period_start;
+    const end = before.current_period_end;
+    const customer = typeof ended.customer === 'string' ? ended.customer : ended.customer.id;
+    const eventName = meterEventName(this, item.price.recurring?.meter ?? '');
+    const units = eventName ? meteredTotal(this, eventName, customer, { start, end }) : 0;
+    return invoiceLineObject({
+      amount: (item.price.unit_amount ?? 0) * units,
+      currency: item.price.currency,
+      description: `${units} × ${item.price.nickname ?? item.price.id} (usage)`,
+      price: item.price,
+      quantity: units,
+      period: { start, end },
+      subscription: ended.id,
+      subscriptionItem: item.id,
+    });
   }
 
   /**

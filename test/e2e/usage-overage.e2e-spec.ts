@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { createMeter, meteredTotal, meterEvents } from '../../stripe-emulator/meter-events.js';
+import { addSubscriptionItem } from '../../stripe-emulator/subscription-items.js';
 import { StripeConfigCheckService } from '../../src/stripe-check/stripe-config-check.service.js';
 import { STRIPE_CLIENT } from '../../src/stripe/stripe.client.js';
 import type Stripe from 'stripe';
@@ -7,7 +8,7 @@ import type { StripeEmulator } from '../../stripe-emulator/server.js';
 import { MeterOutboxService } from '../../src/usage/metering/meter-outbox.service.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, createServiceKey, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
-import { eventsOf, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
+import { eventsOf, PRICES, startEmulator, stripeEnv } from '../support/stripe-emulator.js';
 import { deliver } from '../support/webhooks.js';
 
 /** Issue 31: a plan with overage goes past its limit, and exactly the units past it reach Stripe's meter, once. */
@@ -18,6 +19,7 @@ describe("Usage: overage through Stripe's Billing Meters", () => {
   let writeKey: string;
   let counter = 0;
   let env: Record<string, string>;
+  let meterId: string;
 
   beforeAll(async () => {
     stripe = await startEmulator({ deliveryMode: 'record' });
@@ -30,7 +32,7 @@ describe("Usage: overage through Stripe's Billing Meters", () => {
       USAGE_METER_FLUSH_SECONDS: '0',
     };
     // the meter Stripe bills overage with (the start-up check looks for it)
-    createMeter(stripe.store, { display_name: 'AI tokens', event_name: 'ai_tokens_used', default_aggregation: { formula: 'sum' } });
+    meterId = createMeter(stripe.store, { display_name: 'AI tokens', event_name: 'ai_tokens_used', default_aggregation: { formula: 'sum' } }).id;
     t = await createTestApp(env);
     admin = await registerAdmin(t);
     writeKey = await createServiceKey(t, admin, ['usage:write'], 'w');
@@ -142,5 +144,26 @@ describe("Usage: overage through Stripe's Billing Meters", () => {
     expect(check.current().problems.filter((p) => p.includes('STRIPE_METER'))).toEqual([]);
     const other = await check.check(sdk);
     expect(other.problems.filter((p) => p.includes('STRIPE_METER'))).toEqual([]);
+  });
+
+  it("the renewal invoice bills what the meter summed at the metered price, in arrears, beside the plan's next period", async () => {
+    // the team's metered price of the meter, added to the subscription (as in the Dashboard): 2 cents a token
+    stripe.store.seedPrice({ id: 'price_ai_tokens_metered', interval: 'month', unitAmount: 2, meter: meterId });
+    const { user } = await subscriber();
+    const [{ stripe_subscription_id: subscription }] = await t.db.query(`SELECT stripe_subscription_id FROM subscriptions WHERE user_id = $1`, [user.id]);
+    addSubscriptionItem(stripe.store, subscription, 'price_ai_tokens_metered');
+    await track(t.http, user.id, 1000).expect(200);
+    await track(t.http, user.id, 250).expect(200);
+    await t.app.get(MeterOutboxService).flush();
+    const paid = eventsOf(stripe, () => stripe.renewSubscription(subscription)).filter((e) => e.type === 'invoice.paid');
+    expect(paid).toHaveLength(1);
+    const invoice = paid[0].data.object as Stripe.Invoice;
+    const byPrice = (price: string) => invoice.lines.data.filter((l) => l.pricing?.price_details?.price === price);
+    // the 250 tokens past the plan's 1,000, billed for the period that ended
+    const [usage] = byPrice('price_ai_tokens_metered');
+    expect(usage).toMatchObject({ quantity: 250, amount: 500 });
+    const [plan] = byPrice(PRICES.proMonthly);
+    expect(usage.period.end).toBe(plan.period.start);
+    expect(invoice.amount_paid).toBe(plan.amount + 500);
   });
 });
