@@ -90,6 +90,21 @@ describe('Abuse: the routes that call Stripe', () => {
     }
   });
 
+  /** A subscriber of pro monthly who asks for 20 previews of pro yearly at once (each a Stripe call): the answers, pending. */
+  async function previewFlood(t: TestApp) {
+    const flooder = await registerUser(t);
+    const session = await checkout(t, flooder).expect(201);
+    await deliverAll(
+      t,
+      eventsOf(stripe, () => stripe.completeCheckout(session.body.stripeSessionId as string)),
+    );
+    return Array.from({ length: 20 }, () =>
+      request(t.http)
+        .get('/api/billing/subscription/preview?plan=pro&interval=year')
+        .set(bearer(flooder.accessToken))
+        .then((r) => r),
+    );
+  }
   it("another user's checkout succeeds during one user's preview flood: the flooder holds at most STRIPE_MAX_CONCURRENCY_PER_USER of the shared slots", async () => {
     const gate = await startGatedStripe(stripe.url, (req) => (req.url ?? '').startsWith('/v1/invoices/create_preview'));
     const logged = { warn: [] as string[], error: [] as string[] };
@@ -101,18 +116,7 @@ describe('Abuse: the routes that call Stripe', () => {
     // no SDK retry: a refusal is final, so the counts below do not depend on when the gate opens
     const t = await createTestApp({ ...stripeEnv(stripe), STRIPE_API_URL: gate.url, STRIPE_MAX_NETWORK_RETRIES: '0', ...DEFAULT_LIMITS }, undefined, { logger });
     try {
-      const flooder = await registerUser(t);
-      const session = await checkout(t, flooder).expect(201);
-      await deliverAll(
-        t,
-        eventsOf(stripe, () => stripe.completeCheckout(session.body.stripeSessionId as string)),
-      );
-      const previews = Array.from({ length: 20 }, () =>
-        request(t.http)
-          .get('/api/billing/subscription/preview?plan=pro&interval=year')
-          .set(bearer(flooder.accessToken))
-          .then((r) => r),
-      );
+      const previews = await previewFlood(t);
       // the flooder's share (4 of STRIPE_MAX_CONCURRENCY's 16) is parked in the gated Stripe; every other preview was refused at once
       await until(() => gate.parked() >= 4, 'the flooder to fill its share');
       const bystander = await registerUser(t);
@@ -140,18 +144,7 @@ describe('Abuse: the routes that call Stripe', () => {
     const gate = await startGatedStripe(stripe.url, (req) => (req.url ?? '').startsWith('/v1/invoices/create_preview'));
     const t = await createTestApp({ ...stripeEnv(stripe), STRIPE_API_URL: gate.url, STRIPE_MAX_NETWORK_RETRIES: '0', ...DEFAULT_LIMITS, STRIPE_MAX_CONCURRENCY_PER_USER: '16' });
     try {
-      const flooder = await registerUser(t);
-      const session = await checkout(t, flooder).expect(201);
-      await deliverAll(
-        t,
-        eventsOf(stripe, () => stripe.completeCheckout(session.body.stripeSessionId as string)),
-      );
-      const previews = Array.from({ length: 20 }, () =>
-        request(t.http)
-          .get('/api/billing/subscription/preview?plan=pro&interval=year')
-          .set(bearer(flooder.accessToken))
-          .then((r) => r),
-      );
+      const previews = await previewFlood(t);
       await until(() => gate.parked() >= 16, 'the flooder to fill every slot');
       const bystander = await registerUser(t);
       expect((await checkout(t, bystander, { plan: 'lifetime', interval: 'once' })).body).toMatchObject({ error: 'service_unavailable' });
