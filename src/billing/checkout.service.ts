@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
@@ -16,6 +15,7 @@ import { OpenCheckoutSessionsService } from './open-checkout-sessions.service.js
 import { PurchaseRulesService } from './purchase-rules.service.js';
 import { PackCreditsService } from '../entitlements/credits/pack-credits.service.js';
 import { StripeCustomersService } from './stripe-customers.service.js';
+import { hashedKey } from './state-keys.js';
 
 /** Creates Checkout Sessions through Stripe and keeps each one, linked to its user. */
 @Injectable()
@@ -193,7 +193,7 @@ export class CheckoutService {
  * to that client until then. A session made with the old parameters was never handed out, and expires unpaid.
  */
 function checkoutKey(userId: string, clientKey: string, params: Stripe.Checkout.SessionCreateParams): string {
-  return `checkout-${userId}-${createHash('sha256').update(clientKey).update('\0').update(JSON.stringify(params)).digest('hex').slice(0, 32)}`;
+  return hashedKey('checkout', userId, [clientKey, JSON.stringify(params)]);
 }
 
 /** What a checkout sells: a catalogue price, or a credit pack (whose `plan` is the pack's name, never stored as a plan). */

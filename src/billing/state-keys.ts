@@ -8,6 +8,13 @@ import type { Subscription } from '../entitlements/entities/subscription.entity.
  * (or us store) the subscription as it was back then.
  */
 export function stateKey(prefix: string, live: Subscription, ...parts: string[]): string {
-  const state = [...parts, live.priceId ?? '', live.status, live.scheduleId ?? '', live.scheduledPriceId ?? '', live.stateAt?.toISOString() ?? ''].join('\n');
-  return `${prefix}-${live.id}-${createHash('sha256').update(state).digest('hex').slice(0, 32)}`;
+  return hashedKey(prefix, live.id, [...parts, live.priceId ?? '', live.status, live.scheduleId ?? '', live.scheduledPriceId ?? '', live.stateAt?.toISOString() ?? '']);
+}
+
+/**
+ * A Stripe idempotency key of `owner` for what a request asks (`parts`): the same parts are the same key, other parts
+ * another key, since Stripe refuses a key reused with other parameters (for 24 hours) instead of answering either.
+ */
+export function hashedKey(prefix: string, owner: string, parts: string[]): string {
+  return `${prefix}-${owner}-${createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 32)}`;
 }
