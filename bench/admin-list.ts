@@ -10,6 +10,7 @@
  * the service runs (sessionListStatement) for every request timed, first and cursor pages; `--rounds 0` only explains.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { join, resolve } from 'node:path';
@@ -27,6 +28,13 @@ const arg = (name: string, fallback: number) => {
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 const round = (ms: number) => Math.round(ms * 10) / 10;
+
+/** CPU time the whole machine has spent busy (all cores, everything but idle and iowait), in milliseconds. */
+function machineBusyMs(): number {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  // user nice system idle iowait irq softirq steal: 100 ticks a second
+  return (ticks.slice(0, 8).reduce((a, b) => a + b, 0) - ticks[3] - ticks[4]) * 10;
+}
 
 /** The filters the service builds from a request's query string (validation aside: the bench's are valid). */
 function filtersOf(path: string): SessionListFilters {
@@ -110,6 +118,8 @@ async function main(): Promise<void> {
     const latencies = new Map<string, number[]>();
     const loadBefore = loadavg()[0];
     const cpuBefore = service.cpuMs();
+    const machineBefore = machineBusyMs();
+    const benchBefore = process.cpuUsage();
     const all: number[] = [];
     let next = 0;
     const total = requests.length * rounds;
@@ -136,6 +146,9 @@ async function main(): Promise<void> {
       return;
     }
     const cpuMsPerRequest = round((service.cpuMs() - cpuBefore) / all.length);
+    const benchCpu = process.cpuUsage(benchBefore);
+    const machineMsPerRequest = round((machineBusyMs() - machineBefore) / all.length);
+    const clientMsPerRequest = round((benchCpu.user + benchCpu.system) / 1000 / all.length);
     all.sort((a, b) => a - b);
     const perCombo = Object.fromEntries(
       [...latencies].map(([combo, list]) => {
@@ -157,6 +170,13 @@ async function main(): Promise<void> {
           p99Ms: round(percentile(all, 99)),
           maxMs: round(all[all.length - 1]),
           serviceCpuMsPerRequest: cpuMsPerRequest,
+          // the rest of the machine's CPU per request: PostgreSQL mostly (and anything else running)
+          cpuMsPerRequest: {
+            machine: machineMsPerRequest,
+            service: cpuMsPerRequest,
+            client: clientMsPerRequest,
+            rest: round(machineMsPerRequest - cpuMsPerRequest - clientMsPerRequest),
+          },
           load1m: { before: round(loadBefore), after: round(loadavg()[0]) },
           perCombo,
         },

@@ -61,6 +61,8 @@ export async function startService(env: Record<string, string>, port: number, ti
     port,
     timeoutMs,
     echoStderr: true,
+    // BENCH_CPU_PROF=<dir>: the service writes a V8 CPU profile there when it stops (open it in Chrome's DevTools)
+    nodeArgs: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [],
     // production needs METRICS_TOKEN; every workload comes from one IP, far over the per-IP throttles
     env: {
       METRICS_TOKEN,

@@ -24,6 +24,8 @@ export interface SpawnServiceOptions {
   timeoutMs?: number;
   /** also copy the child's stderr to this process's stderr (benchmarks) */
   echoStderr?: boolean;
+  /** Node's own flags before the entry (e.g. `--cpu-prof`, which NODE_OPTIONS does not accept) */
+  nodeArgs?: string[];
 }
 
 /** Polls `<url>/api/health` until it answers 200; fails at once when the process exits, or after `timeoutMs`. */
@@ -43,7 +45,7 @@ export async function waitUntilHealthy(url: string, child: ChildProcess, timeout
 
 /** Spawns `node <entry>` on 127.0.0.1:<port> and resolves once it is healthy (a failed start kills it). */
 export async function spawnService(options: SpawnServiceOptions): Promise<SpawnedService> {
-  const child = spawn(process.execPath, [options.entry], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.entry], {
     env: { HOST: '127.0.0.1', ...options.env, PORT: String(options.port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
