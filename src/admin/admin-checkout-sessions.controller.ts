@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentUser } from '../auth/decorators/auth.decorator.js';
 import type { AuthenticatedUser } from '../auth/guards/jwt-auth.guard.js';
@@ -32,8 +32,11 @@ export class AdminCheckoutSessionsController {
   })
   @ApiOkResponse({ type: AdminCheckoutSessionPageDto })
   @ApiErrors(ErrorCode.ValidationError)
-  list(@Query() query: ListCheckoutSessionsQueryDto): Promise<AdminCheckoutSessionPageDto> {
-    return this.sessions.list(query);
+  // the body is AdminCheckoutSessionPageDto written by PostgreSQL (see AdminCheckoutSessionsService.listJson): a
+  // string sent as it is, so Express would call it text/html without this header
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  list(@Query() query: ListCheckoutSessionsQueryDto): Promise<string> {
+    return this.sessions.listJson(query);
   }
 
   @Get(':id')

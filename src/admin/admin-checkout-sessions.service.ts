@@ -21,7 +21,8 @@ import type { ListCheckoutSessionsQueryDto } from './dto/list-checkout-sessions.
 import { WebhookEventDto } from './dto/webhook-event.dto.js';
 import { EVENT_LIST_COLUMNS } from './admin-webhook-events.service.js';
 import { DEFAULT_LIMIT, parseRange, UUID_PATTERN } from './keyset.js';
-import { sessionListStatement } from './checkout-session-list.sql.js';
+import { sessionListStatement, type SessionListRow } from './checkout-session-list.sql.js';
+import { queryPrepared } from '../database/prepared-query.js';
 import { queryRows } from '../database/query-rows.js';
 
 /** Enough to tell any payment's story; a session with more events than this is an anomaly worth a look anyway. */
@@ -39,22 +40,45 @@ export class AdminCheckoutSessionsService {
     private readonly plans: PlanCatalogueService,
   ) {}
 
-  /** One page of the history: one statement, one round trip, rows that are the DTO already (checkout-session-list.sql.ts). */
-  async list(query: ListCheckoutSessionsQueryDto): Promise<AdminCheckoutSessionPageDto> {
+  /**
+   * One page of the history as the response body's text: PostgreSQL's JSON of the items, sent without being parsed
+   * or re-serialised (checkout-session-list.sql.ts). The shape is AdminCheckoutSessionPageDto's.
+   */
+  async listJson(query: ListCheckoutSessionsQueryDto): Promise<string> {
+    const { itemsJson, nextCursor } = await this.page(query);
+    return `{"items":${itemsJson},"nextCursor":${JSON.stringify(nextCursor)}}`;
+  }
+
+  /** Newest sessions of one user, for the user detail: the same page, as objects. */
+  async listForUser(userId: string, limit: number): Promise<AdminCheckoutSessionPageDto> {
+    const { itemsJson, nextCursor } = await this.page({ userId, limit });
+    return { items: JSON.parse(itemsJson) as AdminCheckoutSessionDto[], nextCursor };
+  }
+
+  /** One statement, one round trip, one row: the items' JSON text and the next page's cursor. */
+  private async page(query: ListCheckoutSessionsQueryDto): Promise<{ itemsJson: string; nextCursor: string | null }> {
     const limit = query.limit ?? DEFAULT_LIMIT;
     const { from, to } = parseRange(query.from, query.to);
     const cursor = query.cursor ? decodeCursor(query.cursor) : null;
-    const { text, values } = sessionListStatement({ ...query, from, to, cursor, limit }, this.plans.ranking());
-    const rows = queryRows<AdminCheckoutSessionDto>(await this.sessions.manager.query(text, values));
-    // fetched with limit + 1: the extra row only says whether another page exists (as toPage does, on DTOs)
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    return { items, nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: new Date(last.createdAt), id: last.id }) : null };
+    const { text, values, name } = sessionListStatement({ ...query, from, to, cursor, limit }, this.plans.ranking());
+    const [row] = name ? await this.queryPreparedOnce<SessionListRow>(name, text, values) : queryRows<SessionListRow>(await this.sessions.manager.query(text, values));
+    // the cursor is the last item's createdAt as listed (milliseconds) and its id, as toPage makes it from a DTO
+    const nextCursor = row.more && row.lastCreatedAt && row.lastId ? encodeCursor({ createdAt: new Date(row.lastCreatedAt), id: row.lastId }) : null;
+    return { itemsJson: row.items, nextCursor };
   }
 
-  /** Newest sessions of one user, for the user detail. */
-  async listForUser(userId: string, limit: number): Promise<AdminCheckoutSessionPageDto> {
-    return this.list({ userId, limit });
+  /**
+   * A named prepared statement outside any transaction: on a connection of its own from the pool, given back
+   * whatever happens. PostgreSQL plans each filter combination once per connection (planning cost as much as running).
+   */
+  private async queryPreparedOnce<T>(name: string, text: string, values: unknown[]): Promise<T[]> {
+    const runner = this.sessions.manager.connection.createQueryRunner();
+    try {
+      await runner.connect();
+      return await queryPrepared<T>(runner.manager, name, text, values);
+    } finally {
+      await runner.release();
+    }
   }
 
   async get(idOrStripeId: string): Promise<AdminCheckoutSessionDetailDto> {

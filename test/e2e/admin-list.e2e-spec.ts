@@ -47,6 +47,14 @@ describe('Admin session list: one statement, same answers', () => {
     return { ids, pages };
   }
 
+  /** A one-item page holding this seeded session: from a cursor on the session listed right before it. */
+  async function pageOf(session: Seeded): Promise<Page> {
+    const order = expected(() => true);
+    const before = seeded.find((s) => s.id === order[order.indexOf(session.id) - 1]);
+    const cursor = before ? `&cursor=${Buffer.from(JSON.stringify([before.createdAt, before.id])).toString('base64url')}` : '';
+    return (await get(`/api/admin/checkout-sessions?limit=1${cursor}`).expect(200)).body as Page;
+  }
+
   /** What the list must answer: the matching rows, newest first, the larger id first on equal times (uuid order is hex order). */
   const expected = (match: (s: Seeded) => boolean) =>
     seeded
@@ -144,6 +152,39 @@ describe('Admin session list: one statement, same answers', () => {
       { id: 'dp_list_second', status: 'lost', reason: null, amount: 1906, currency: 'usd', evidenceDueBy: null },
     ]);
     expect(byId.get(seeded[7].id)!.disputes).toEqual([]);
+  });
+
+  it('answers JSON text written by PostgreSQL: application/json, exact amounts, millisecond times, the same cursor', async () => {
+    const res = await get('/api/admin/checkout-sessions?limit=5').expect(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    const page = JSON.parse(res.text) as Page;
+    expect(Object.keys(page)).toEqual(['items', 'nextCursor']);
+    expect(page.items.map((i) => i.id)).toEqual(expected(() => true).slice(0, 5));
+    // the cursor is the last item's listed createdAt (milliseconds) and id, as encodeCursor always made it
+    const last = page.items[4];
+    expect(page.nextCursor).toBe(Buffer.from(JSON.stringify([last.createdAt, last.id])).toString('base64url'));
+    // a page holding the 2^40 amount and the microsecond times
+    expect((await pageOf(seeded[4])).items[0]).toMatchObject({
+      id: seeded[4].id,
+      amountTotal: 2 ** 40,
+      refundedAt: null,
+      lastEventAt: null,
+      createdAt: '2026-03-01T10:01:00.000Z',
+    });
+    expect((await pageOf(seeded[0])).items[0]).toMatchObject({ id: seeded[0].id, refundedAt: '2026-03-02T08:15:30.123Z', fulfilledAt: '2026-03-01T11:00:00.999Z' });
+    // every session on one page, as sent: a bigint amount is its digits (never 1.099511627776e+12), no cursor after it
+    const all = await get('/api/admin/checkout-sessions?limit=100').expect(200);
+    expect(all.text).toContain('"amountTotal":1099511627776,');
+    expect(all.text).not.toMatch(/":-?\d+(\.\d+)?[eE][+-]?\d/);
+    expect(all.text).toMatch(/"nextCursor":null}$/);
+  });
+
+  it('answers a malformed cursor or filter with 400 in the error shape', async () => {
+    for (const path of ['?cursor=garbage!', `?cursor=${Buffer.from('["2026-01-01T00:00:00Z","nope"]').toString('base64url')}`, '?status=paid', '?limit=0']) {
+      const res = await get(`/api/admin/checkout-sessions${path}`).expect(400);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.body).toMatchObject({ error: 'validation_error', message: expect.any(String), details: { fields: expect.any(Object) } });
+    }
   });
 
   const from = '2026-03-01T10:02:00.000Z';
