@@ -7,7 +7,8 @@
  * and runs the service against it in production mode. Not part of npm test.
  * Prints p50/p95/p99 overall and per filter set, the service's CPU time per request (less noisy than latency on a
  * shared machine) and the load average. `--explain` then prints EXPLAIN (ANALYZE, BUFFERS) of the very statement
- * the service runs (sessionListStatement) for every request timed, first and cursor pages; `--rounds 0` only explains.
+ * the service runs (sessionListStatement) for every request timed, first and cursor pages; `--rounds 0` only explains;
+ * `--explain --generic` explains the generic plan a connection's prepared statement reuses.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -44,17 +45,34 @@ function filtersOf(path: string): SessionListFilters {
   return { ...params, from, to, cursor, limit: params.limit ? Number(params.limit) : 20 };
 }
 
-/** EXPLAIN (ANALYZE, BUFFERS) of each request's statement, run once before to warm the cache as the timed runs did. */
-async function explain(databaseUrl: string, requests: Array<{ path: string }>): Promise<void> {
+/** A value of the statement's as an SQL literal, for EXECUTE (the bench's values are strings, dates and numbers). */
+function literal(client: pg.Client, value: unknown): string {
+  return client.escapeLiteral(value instanceof Date ? value.toISOString() : String(value));
+}
+
+/**
+ * EXPLAIN (ANALYZE, BUFFERS) of each request's statement, run once before to warm the cache as the timed runs did.
+ * The service runs it as a named prepared statement, which PostgreSQL plans generically after five executions when
+ * that plan costs no more than the custom ones: with `generic`, the statement is PREPAREd and explained under
+ * `plan_cache_mode = force_generic_plan`, the plan a connection would reuse.
+ */
+async function explain(databaseUrl: string, requests: Array<{ path: string }>, generic: boolean): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
+    if (generic) await client.query('SET plan_cache_mode = force_generic_plan');
     for (const { path } of requests) {
       // the plan names matter to `unmapped` only, which the bench does not time
       const { text, values } = sessionListStatement(filtersOf(path), ['pro', 'lifetime']);
       await client.query(text, values);
-      const plan = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, values);
-      console.log(`\n--- ${path}\n${plan.rows.map((r) => r['QUERY PLAN']).join('\n')}`);
+      let explained = `EXPLAIN (ANALYZE, BUFFERS) ${text}`;
+      if (generic) {
+        await client.query(`PREPARE bench_list AS ${text}`);
+        explained = `EXPLAIN (ANALYZE, BUFFERS) EXECUTE bench_list${values.length ? `(${values.map((v) => literal(client, v)).join(', ')})` : ''}`;
+      }
+      const plan = await client.query<{ 'QUERY PLAN': string }>(explained, generic ? [] : values);
+      if (generic) await client.query('DEALLOCATE bench_list');
+      console.log(`\n--- ${path}${generic ? ' (generic plan)' : ''}\n${plan.rows.map((r) => r['QUERY PLAN']).join('\n')}`);
     }
   } finally {
     await client.end();
@@ -142,7 +160,7 @@ async function main(): Promise<void> {
     await Promise.all(Array.from({ length: connections }, worker));
     if (!all.length) {
       // --rounds 0: only the plans
-      if (process.argv.includes('--explain')) await explain(databaseUrl, requests);
+      if (process.argv.includes('--explain')) await explain(databaseUrl, requests, process.argv.includes('--generic'));
       return;
     }
     const cpuMsPerRequest = round((service.cpuMs() - cpuBefore) / all.length);
@@ -184,7 +202,7 @@ async function main(): Promise<void> {
         2,
       ),
     );
-    if (process.argv.includes('--explain')) await explain(databaseUrl, requests);
+    if (process.argv.includes('--explain')) await explain(databaseUrl, requests, process.argv.includes('--generic'));
   } finally {
     await service.stop();
     await embedded?.stop();
