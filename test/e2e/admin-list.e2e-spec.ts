@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
+import { sessionListStatement } from '../../src/admin/checkout-session-list.sql.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, registerAdmin, registerUser, type RegisteredUser } from '../support/factories.js';
 
@@ -184,6 +185,28 @@ describe('Admin session list: one statement, same answers', () => {
       const res = await get(`/api/admin/checkout-sessions${path}`).expect(400);
       expect(res.headers['content-type']).toMatch(/^application\/json/);
       expect(res.body).toMatchObject({ error: 'validation_error', message: expect.any(String), details: { fields: expect.any(Object) } });
+    }
+  });
+
+  it('is one prepared statement per filter shape: the same text and name whatever the values, the same answers past five runs', async () => {
+    const shape = (userId: string, at: Date) => sessionListStatement({ userId, status: 'complete', from: at, to: null, cursor: { createdAt: at, id: randomUUID() }, limit: 2 }, []);
+    const [one, two] = [shape(alice.id, new Date('2026-03-01T10:05:00Z')), shape(bob.id, new Date('2026-03-01T10:09:00Z'))];
+    expect(two.text).toBe(one.text);
+    expect(two.name).toBe(one.name);
+    expect(one.name).toMatch(/^admin_session_list_[0-9a-f]{16}$/);
+    // what decides the plan is in the text (the limit, a closed set's value), so another limit or status is another statement
+    expect(sessionListStatement({ status: 'open', from: null, to: null, cursor: null, limit: 2 }, []).name).not.toBe(
+      sessionListStatement({ status: 'complete', from: null, to: null, cursor: null, limit: 2 }, []).name,
+    );
+    // priceId's plan depends on the value: planned per request
+    expect(sessionListStatement({ priceId: 'price_list_a', from: null, to: null, cursor: null, limit: 2 }, []).name).toBeNull();
+    expect(() => sessionListStatement({ from: null, to: null, cursor: null, limit: 101 }, [])).toThrow(RangeError);
+    expect(() => sessionListStatement({ status: "open' OR true --" as 'open', from: null, to: null, cursor: null, limit: 2 }, [])).toThrow(RangeError);
+    // past the five custom plans each pooled connection makes before it may switch to the generic one: same answers
+    const want = expected((s) => s.status === 'complete' && s.userId === alice.id).slice(0, 2);
+    for (let i = 0; i < 12; i += 1) {
+      const page = (await get(`/api/admin/checkout-sessions?status=complete&userId=${alice.id}&limit=2`).expect(200)).body as Page;
+      expect(page.items.map((item) => item.id)).toEqual(want);
     }
   });
 
