@@ -14,6 +14,7 @@ import { SubscriptionSchedules1797200000000 } from './1797200000000-Subscription
 import { Charges1797300000000 } from './1797300000000-Charges.js';
 import { UsageLimits1797400000000 } from './1797400000000-UsageLimits.js';
 import { CreditPacks1797500000000 } from './1797500000000-CreditPacks.js';
+import { CredentialsNotify1797600000000 } from './1797600000000-CredentialsNotify.js';
 export const MIGRATIONS = [
   InitialSchema1795572785393,
   AdminIndexes1795575706110,
@@ -30,4 +31,5 @@ export const MIGRATIONS = [
   Charges1797300000000,
   UsageLimits1797400000000,
   CreditPacks1797500000000,
+  CredentialsNotify1797600000000,
 ];

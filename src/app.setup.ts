@@ -23,6 +23,9 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): Op
   // e.g. production without METRICS_TOKEN: one line naming the variable, before anything is served
   assertServable(config);
   app.disable('x-powered-by');
+  // no ETag on API answers: they are per-user and fresh each time, and hashing every body cost each request a SHA-1
+  // (the console's static files keep theirs: express.static sets its own)
+  app.set('etag', false);
   app.set('trust proxy', config.http.trustProxy);
   app.use(requestIdMiddleware);
   app.use(accessLog(app.get(MetricsService)));

@@ -8,6 +8,7 @@ import { UsersModule } from '../users/users.module.js';
 import { AdminBootstrapService } from './admin-bootstrap.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { CredentialsCache } from './credentials-cache.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
 import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
 import { RolesGuard } from './guards/roles.guard.js';
@@ -30,7 +31,7 @@ import { TokensService } from './tokens.service.js';
     EntitlementsModule,
   ],
   controllers: [AuthController],
-  providers: [AuthService, TokensService, PasswordService, JwtAuthGuard, RolesGuard, AdminBootstrapService],
+  providers: [AuthService, TokensService, CredentialsCache, PasswordService, JwtAuthGuard, RolesGuard, AdminBootstrapService],
   // other modules use @Auth(), whose guards need TokensService; retention uses TokensService.purgeStale
   exports: [TokensService, JwtAuthGuard, RolesGuard],
 })

@@ -8,6 +8,7 @@ import { AppError } from '../common/errors/app-error.js';
 import { User, type UserRole } from '../users/user.entity.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
 import { UUID_PATTERN } from '../common/pagination/cursor.js';
+import { CredentialsCache } from './credentials-cache.js';
 
 export interface AccessClaims {
   sub: string;
@@ -31,6 +32,8 @@ const SESSION_CAP_LOCK_SPACE = 1797;
 const RETENTION_BATCH = 1000;
 /** leeway for an `exp` slightly beyond now + JWT_ACCESS_TTL (clocks of instances differ a little) */
 const CLOCK_SKEW_SECONDS = 60;
+/** access tokens verified lately, so a client's next requests with the same token skip the HMAC and the JSON */
+const VERIFIED_TOKENS_KEPT = 10_000;
 
 /**
  * Access tokens are short-lived HS256 JWTs carrying the user's token version; refresh tokens are random,
@@ -43,11 +46,14 @@ const CLOCK_SKEW_SECONDS = 60;
 @Injectable()
 export class TokensService {
   private readonly logger = new Logger('Auth');
+  /** token → its claims and expiry (seconds), for tokens whose signature and claims were checked already */
+  private readonly verified = new Map<string, AccessClaims & { exp: number }>();
 
   constructor(
     private readonly jwt: JwtService,
     private readonly config: AppConfig,
     @InjectDataSource() private readonly db: DataSource,
+    private readonly credentials: CredentialsCache,
   ) {}
 
   /** A new pair for a fresh login (a new family). */
@@ -68,6 +74,9 @@ export class TokensService {
    * within JWT_ACCESS_TTL from now, and shape.
    */
   async verifyAccess(token: string): Promise<AccessClaims> {
+    // the whole token is the key, signature included: only a token this service signed can be found
+    const known = this.verified.get(token);
+    if (known && known.exp > Date.now() / 1000) return known;
     try {
       const claims = await this.jwt.verifyAsync<AccessClaims & { exp?: unknown }>(token, { algorithms: ['HS256'] });
       // a token that never expires, or outlives JWT_ACCESS_TTL, was not made by this service's current settings
@@ -75,6 +84,8 @@ export class TokensService {
       if (typeof claims.sub !== 'string' || !UUID_PATTERN.test(claims.sub) || (claims.role !== 'user' && claims.role !== 'admin') || !Number.isInteger(claims.ver)) {
         throw new Error('bad claims');
       }
+      if (this.verified.size >= VERIFIED_TOKENS_KEPT) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, claims as AccessClaims & { exp: number });
       return claims;
     } catch {
       throw AppError.unauthorized('Invalid or expired access token');
@@ -83,13 +94,17 @@ export class TokensService {
 
   /**
    * A valid access token of a user whose token version has not moved since it was signed, with the role the
-   * database has now. One primary-key read per request: a role or password change logs every token out at once.
+   * database has now: read once, then remembered until the users table says it changed (CredentialsCache), so a role
+   * or password change logs every token out on every instance within milliseconds of its commit.
    */
   async authenticate(token: string): Promise<{ id: string; role: UserRole }> {
     const claims = await this.verifyAccess(token);
-    const [row] = await this.db.query<Array<{ role: UserRole; token_version: number }>>('SELECT role, token_version FROM users WHERE id = $1', [claims.sub]);
-    if (!row || row.token_version !== claims.ver) throw AppError.unauthorized('This session has ended (the account changed); sign in again');
-    return { id: claims.sub, role: row.role };
+    const current = await this.credentials.get(claims.sub, claims.ver, async () => {
+      const [row] = await this.db.query<Array<{ role: UserRole; token_version: number }>>('SELECT role, token_version FROM users WHERE id = $1', [claims.sub]);
+      return row ? { role: row.role, tokenVersion: row.token_version } : null;
+    });
+    if (!current || current.tokenVersion !== claims.ver) throw AppError.unauthorized('This session has ended (the account changed); sign in again');
+    return { id: claims.sub, role: current.role };
   }
 
   /**

@@ -11,8 +11,9 @@ export interface AuthenticatedUser {
 export type AuthenticatedRequest = Request & { user: AuthenticatedUser };
 
 /**
- * Requires a valid `Authorization: Bearer <accessToken>` whose token version is still the user's (one
- * primary-key read, no cache); puts `{id, role}` on the request, with the role as the database has it now.
+ * Requires a valid `Authorization: Bearer <accessToken>` whose token version is still the user's (read once, then
+ * remembered until the users table notifies a change: CredentialsCache); puts `{id, role}` on the request, with the
+ * role as the database has it now.
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
