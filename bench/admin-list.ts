@@ -3,6 +3,7 @@
  * compiled service (`node dist/main.js`), on a database seeded by scripts/seed-sessions.ts:
  *   npm run seed:sessions -- --sessions 1000000
  *   npm run build && node dist/bench/admin-list.js [--rounds 40] [--connections 2] [--explain]
+ *   node dist/bench/admin-list.js --connections 4 --autocannon 10   (npm run bench's load generator, for 10 s)
  * Uses DATABASE_URL, or else starts the embedded PostgreSQL of DATA_DIR (default ./.data) that the seed filled,
  * and runs the service against it in production mode. Not part of npm test.
  * Prints p50/p95/p99 overall and per filter set, the service's CPU time per request (less noisy than latency on a
@@ -20,6 +21,7 @@ import { sessionListStatement, type SessionListFilters } from '../src/admin/chec
 import { parseRange } from '../src/admin/keyset.js';
 import { decodeCursor } from '../src/common/pagination/cursor.js';
 import { freePort, startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
+import { runLoad } from './lib/load.js';
 import { startService } from './lib/service.js';
 
 const arg = (name: string, fallback: number) => {
@@ -132,6 +134,20 @@ async function main(): Promise<void> {
         if (!body.nextCursor) break;
         path = `/api/admin/checkout-sessions?${combo}${combo ? '&' : ''}cursor=${body.nextCursor}`;
       }
+    }
+    const autocannonSeconds = arg('autocannon', 0);
+    if (autocannonSeconds > 0) {
+      // the load generator of `npm run bench`'s admin row (far less client CPU than fetch): aggregate figures only
+      let turn = 0;
+      const nextRequest = () => ({ method: 'GET', path: requests[turn++ % requests.length].path, headers });
+      await runLoad({ url, connections, seconds: 3, next: nextRequest });
+      const [cpu, machine, load] = [service.cpuMs(), machineBusyMs(), loadavg()[0]];
+      const result = await runLoad({ url, connections, seconds: autocannonSeconds, next: nextRequest });
+      const perRequest = (ms: number) => round(ms / result.requests);
+      const machineMs = perRequest(machineBusyMs() - machine);
+      const serviceMs = perRequest(service.cpuMs() - cpu);
+      console.log(JSON.stringify({ load: 'autocannon', connections, ...result, cpuMsPerRequest: { machine: machineMs, service: serviceMs }, load1m: round(load) }));
+      return;
     }
     const latencies = new Map<string, number[]>();
     const loadBefore = loadavg()[0];
