@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import { EmulatorError } from './errors.js';
 import type { EmulatorStore } from './store.js';
+import type { Params } from './params.js';
 import { ENDED, updateSubscriptionState } from './subscription-state.js';
 import { invoiceFor } from './invoices.js';
 
@@ -12,39 +13,20 @@ export function trigger(store: EmulatorStore, type: string, email = 'customer@ex
   const customer = [...store.customers.values()].find((c) => c.email === email) ?? store.createCustomer({ email });
   const recurring = [...store.prices.values()].find((p) => p.active && p.type === 'recurring');
   if (!recurring) throw EmulatorError.invalid('The emulator has no recurring price to trigger with');
-  const newSession = () =>
+  const newSession = (subscriptionData?: Params) =>
     store.createCheckoutSession({
       mode: 'subscription',
       customer: customer.id,
       line_items: [{ price: recurring.id, quantity: '1' }],
+      ...(subscriptionData ? { subscription_data: subscriptionData } : {}),
       success_url: `${store.baseUrl()}/return/success?session_id={CHECKOUT_SESSION_ID}`,
     });
-  const latest = () =>
-    store
-      .customerSubscriptions(customer.id)
-      .filter((s) => !ENDED.has(s.status))
-      .pop() ?? store.subscription(store.completeCheckout(newSession().id).subscription as string);
-  const unpaused = () =>
-    store
-      .customerSubscriptions(customer.id)
-      .filter((s) => !ENDED.has(s.status) && s.status !== 'paused' && s.status !== 'incomplete')
-      .pop() ?? store.subscription(store.completeCheckout(newSession().id).subscription as string);
-  const trialing = () =>
-    store
-      .customerSubscriptions(customer.id)
-      .filter((s) => s.status === 'trialing')
-      .pop() ??
-    store.subscription(
-      store.completeCheckout(
-        store.createCheckoutSession({
-          mode: 'subscription',
-          customer: customer.id,
-          line_items: [{ price: recurring.id, quantity: '1' }],
-          subscription_data: { trial_period_days: '7' },
-          success_url: `${store.baseUrl()}/return/success?session_id={CHECKOUT_SESSION_ID}`,
-        }).id,
-      ).subscription as string,
-    );
+  /** the customer's newest subscription that `keep` accepts, else a new one from a completed Checkout */
+  const newest = (keep: (s: Stripe.Subscription) => boolean, subscriptionData?: Params) =>
+    store.customerSubscriptions(customer.id).filter(keep).pop() ?? store.subscription(store.completeCheckout(newSession(subscriptionData).id).subscription as string);
+  const latest = () => newest((s) => !ENDED.has(s.status));
+  const unpaused = () => newest((s) => !ENDED.has(s.status) && s.status !== 'paused' && s.status !== 'incomplete');
+  const trialing = () => newest((s) => s.status === 'trialing', { trial_period_days: '7' });
   switch (type) {
     case 'checkout.session.completed':
     case 'customer.subscription.created':
