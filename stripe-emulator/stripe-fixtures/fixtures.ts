@@ -7,6 +7,27 @@ import { blankAddress } from './address.js';
  * this file says where they come from and lists the few changes made for the API version the SDK pins.
  */
 
+/** The discount fixtures3.json puts wherever an object has one (a subscription's pending update, a customer); a fresh object each time. */
+const discountFixture = () =>
+  ({
+    checkout_session: null,
+    customer: null,
+    end: null,
+    id: 'obj_123',
+    invoice: null,
+    invoice_item: null,
+    object: 'discount',
+    promotion_code: null,
+    start: 109757538,
+    subscription: null,
+    subscription_item: null,
+    source: {
+      coupon: null,
+      type: 'coupon',
+    },
+    customer_account: null,
+  }) satisfies Stripe.Discount;
+
 /** `resources["checkout.session"]` of fixtures3.json. */
 export const checkoutSessionFixture = {
   after_expiration: {
@@ -372,24 +393,7 @@ export const subscriptionFixture = {
   pending_update: {
     billing_cycle_anchor: null,
     cancel_at_period_end: null,
-    discount: {
-      checkout_session: null,
-      customer: null,
-      end: null,
-      id: 'obj_123',
-      invoice: null,
-      invoice_item: null,
-      object: 'discount',
-      promotion_code: null,
-      start: 109757538,
-      subscription: null,
-      subscription_item: null,
-      source: {
-        coupon: null,
-        type: 'coupon',
-      },
-      customer_account: null,
-    },
+    discount: discountFixture(),
     discounts: [],
     expires_at: 833811170,
     subscription_items: null,
@@ -708,24 +712,7 @@ export const customerFixture = {
   default_source: null,
   delinquent: false,
   description: null,
-  discount: {
-    checkout_session: null,
-    customer: null,
-    end: null,
-    id: 'obj_123',
-    invoice: null,
-    invoice_item: null,
-    object: 'discount',
-    promotion_code: null,
-    start: 109757538,
-    subscription: null,
-    subscription_item: null,
-    source: {
-      coupon: null,
-      type: 'coupon',
-    },
-    customer_account: null,
-  },
+  discount: discountFixture(),
   email: null,
   id: 'cus_QXg1o8vcGmoR32',
   invoice_prefix: '7FE1103',
