@@ -2,9 +2,8 @@ import type Stripe from 'stripe';
 import { EmulatorError } from './errors.js';
 import { nowSeconds, stripeId } from './ids.js';
 import { addInterval, clone, subscriptionItemObject } from './objects.js';
-import { str } from './params.js';
+import { str, type Params } from './params.js';
 
-type Params = Record<string, unknown>;
 type Phase = Stripe.SubscriptionSchedule.Phase;
 
 /** What the schedule book needs of the store: the subscriptions, prices and events. */
