@@ -8,7 +8,10 @@ import { updateSubscriptionState } from './subscription-state.js';
 import { periodLine, priceName } from './invoice-lines.js';
 import { createInvoice, settleInvoice } from './invoices.js';
 
-// Checkout Sessions: creation and its checks, promotion codes, completion (which makes the subscription), delayed payments.
+/*
+ * Checkout Sessions: creation and its checks, promotion codes, completion (which makes the subscription), delayed
+ * payments.
+ */
 
 export interface SessionRecord {
   session: Stripe.Checkout.Session;

@@ -5,7 +5,9 @@ import type { EmulatorStore } from './store.js';
 import { activeEntitlementObject, activeEntitlementSummaryObject } from './objects.js';
 import { str, type Params } from './params.js';
 
-// Stripe Entitlements: active features per customer.
+/*
+ * Stripe Entitlements: active features per customer.
+ */
 
 /** How many entitlements a summary event carries before it says `has_more` (the rest: GET /v1/entitlements/active_entitlements). */
 const SUMMARY_PAGE = 10;

@@ -1,7 +1,9 @@
 import type Stripe from 'stripe';
 import { invoiceLineObject } from './objects.js';
 
-// Invoice lines as Stripe words and prices them: whole periods and prorations.
+/*
+ * Invoice lines as Stripe words and prices them: whole periods and prorations.
+ */
 
 export const priceName = (price: Stripe.Price): string => price.nickname ?? price.id;
 

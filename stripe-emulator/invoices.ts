@@ -8,7 +8,9 @@ import { ENDED, currentPeriodEnd } from './subscription-state.js';
 import { periodDescription, periodLine } from './invoice-lines.js';
 import { planItemChange, prorationBehavior, prorationDate } from './prorations.js';
 
-// Subscription invoices: making, settling, listing and previewing them.
+/*
+ * Subscription invoices: making, settling, listing and previewing them.
+ */
 
 export function invoice(store: EmulatorStore, id: string): Stripe.Invoice {
   const invoice = store.invoices.get(id);

@@ -1,4 +1,6 @@
-// Helpers for reading form-encoded Stripe parameters.
+/*
+ * Helpers for reading form-encoded Stripe parameters.
+ */
 
 export type Params = Record<string, unknown>;
 

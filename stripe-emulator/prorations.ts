@@ -6,7 +6,9 @@ import { str, type Params } from './params.js';
 import { currentPeriodEnd } from './subscription-state.js';
 import { periodLine, prorationLines } from './invoice-lines.js';
 
-// A change of subscription items and its prorations, shared by the update and the invoice preview.
+/*
+ * A change of subscription items and its prorations, shared by the update and the invoice preview.
+ */
 
 type ProrationBehavior = 'create_prorations' | 'always_invoice' | 'none';
 

@@ -19,7 +19,9 @@ import { day, periodLine, priceName } from './invoice-lines.js';
 import { prorationBehavior } from './prorations.js';
 import { createInvoice } from './invoices.js';
 
-// A subscription's life after its creation: cancel, pause, resume, renew, trials.
+/*
+ * A subscription's life after its creation: cancel, pause, resume, renew, trials.
+ */
 
 /** DELETE /v1/subscriptions/:id: cancels now (`canceled_at` = `ended_at` = now) and emits `customer.subscription.deleted`. */
 export function cancelSubscription(store: EmulatorStore, id: string, params: Params = {}): Stripe.Subscription {

@@ -4,7 +4,10 @@ import type { EmulatorStore } from './store.js';
 import { addInterval, clone, isDecimal, subscriptionItemObject } from './objects.js';
 import { str, type Params } from './params.js';
 
-// A subscription's stored state: listing, committing a new state with Stripe's `previous_attributes`, and the period arithmetic every life-cycle step shares.
+/*
+ * A subscription's stored state: listing, committing a new state with Stripe's `previous_attributes`, and the
+ * period arithmetic every life-cycle step shares.
+ */
 
 export type SubscriptionStatus = Stripe.Subscription.Status;
 

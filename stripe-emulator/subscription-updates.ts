@@ -10,7 +10,9 @@ import { periodLine } from './invoice-lines.js';
 import { planItemChange, prorationBehavior, prorationDate } from './prorations.js';
 import { createInvoice, settleInvoice } from './invoices.js';
 
-// POST /v1/subscriptions/:id and what follows from its payment: pending updates, paying the invoice later.
+/*
+ * POST /v1/subscriptions/:id and what follows from its payment: pending updates, paying the invoice later.
+ */
 
 /**
  * POST /v1/subscriptions/:id. Supports `items[i][id|price|quantity]` with `proration_behavior` and

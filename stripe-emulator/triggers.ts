@@ -5,7 +5,9 @@ import type { Params } from './params.js';
 import { ENDED, updateSubscriptionState } from './subscription-state.js';
 import { invoiceFor } from './invoices.js';
 
-// Test control like Stripe CLI's `stripe trigger`: makes the objects behind an event type.
+/*
+ * Test control like Stripe CLI's `stripe trigger`: makes the objects behind an event type.
+ */
 
 /** Makes the objects behind an event type for the customer of `email`, like Stripe CLI's `trigger`; returns the events emitted. */
 export function trigger(store: EmulatorStore, type: string, email = 'customer@example.com', lookupKeys?: string[]): Stripe.Event[] {
