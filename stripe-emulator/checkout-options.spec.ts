@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
-import { createStripeEmulator, type StripeEmulator } from './server.js';
+import type { StripeEmulator } from './server.js';
+import { recordingEmulator } from './spec-sdk.js';
 
 /** The emulator's Checkout options (issue 18), driven through the real SDK and plain HTTP like a browser. */
 const KEY = 'sk_test_checkout_options_spec_0123456789';
@@ -10,9 +11,8 @@ let emulator: StripeEmulator;
 let stripe: Stripe;
 
 beforeAll(async () => {
-  emulator = await createStripeEmulator({
+  ({ emulator, stripe } = await recordingEmulator({
     secretKey: KEY,
-    deliveryMode: 'record',
     prices: [
       { id: PRICE, interval: 'month', unitAmount: 2000, nickname: 'Pro monthly' },
       { id: ONCE, interval: 'once', unitAmount: 49900, nickname: 'Lifetime' },
@@ -21,9 +21,7 @@ beforeAll(async () => {
       { code: 'HALF', percentOff: 50 },
       { code: 'FIVE', amountOff: 500 },
     ],
-  });
-  const url = new URL(emulator.url);
-  stripe = new Stripe(KEY, { apiVersion: Stripe.API_VERSION, host: url.hostname, port: url.port, protocol: 'http', maxNetworkRetries: 0, telemetry: false });
+  }));
 });
 afterAll(() => emulator.close());
 

@@ -1,7 +1,6 @@
 import type Stripe from 'stripe';
 import { EmulatorError } from './errors.js';
-
-type Params = Record<string, unknown>;
+import type { Params } from './params.js';
 
 /** A Stripe list page over items already ordered newest first, with `limit`, `starting_after`, `ending_before`. */
 export function listPage<T extends { id: string }>(items: T[], params: Params, url: string) {

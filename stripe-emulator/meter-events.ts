@@ -3,8 +3,8 @@ import { EmulatorError } from './errors.js';
 import { stripeId } from './ids.js';
 import { listPage } from './list.js';
 import type { EmulatorStore } from './store.js';
+import type { Params } from './params.js';
 
-type Params = Record<string, unknown>;
 type Route = [string, RegExp, (params: Params, match: RegExpExecArray) => unknown];
 
 /** Stripe enforces an identifier's uniqueness for at least 24 hours; the emulator, for its whole life. */

@@ -3,8 +3,7 @@ import { stripeId } from './ids.js';
 import { listPage } from './list.js';
 import { checkoutLineItemObject } from './objects.js';
 import type { EmulatorStore } from './store.js';
-
-type Params = Record<string, unknown>;
+import type { Params } from './params.js';
 
 /**
  * A Checkout Session as a Payment Link opens it (Stripe creates it, not this API): no metadata, only what the

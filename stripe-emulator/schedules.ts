@@ -2,8 +2,8 @@ import type Stripe from 'stripe';
 import { EmulatorError } from './errors.js';
 import { nowSeconds, stripeId } from './ids.js';
 import { addInterval, clone, subscriptionItemObject } from './objects.js';
+import { str, type Params } from './params.js';
 
-type Params = Record<string, unknown>;
 type Phase = Stripe.SubscriptionSchedule.Phase;
 
 /** What the schedule book needs of the store: the subscriptions, prices and events. */
@@ -17,7 +17,6 @@ export interface ScheduleHost {
 
 const MANAGING = new Set(['active', 'not_started']);
 const scheduleIdOf = (sub: Stripe.Subscription): string => (typeof sub.schedule === 'string' ? sub.schedule : (sub.schedule?.id ?? ''));
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /**
  * Subscription schedules as Stripe keeps them, for schedules made from an existing subscription

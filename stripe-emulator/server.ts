@@ -12,6 +12,7 @@ import { meterEventRoutes } from './meter-events.js';
 import { listInvoicePayments } from './invoice-payments.js';
 import { EmulatorStore, type PriceSeed, type PromotionCodeSeed } from './store.js';
 import { WebhookDelivery, type DeliveryMode, type EventFormat } from './webhook-delivery.js';
+import type { Params } from './params.js';
 
 export interface EmulatorOptions {
   /** the key the service must send (`Authorization: Bearer …`) */
@@ -40,7 +41,6 @@ export interface RecordedRequest {
   stripeVersion: string | undefined;
 }
 
-type Params = Record<string, unknown>;
 type Handler = (params: Params, match: RegExpExecArray, req: IncomingMessage) => unknown;
 
 export interface StripeEmulator {

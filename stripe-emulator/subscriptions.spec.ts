@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { addInterval } from './objects.js';
-import { createStripeEmulator, type StripeEmulator } from './server.js';
+import type { StripeEmulator } from './server.js';
+import { recordingEmulator } from './spec-sdk.js';
 
 /**
  * The subscription lifecycle of the emulator, driven through the real `stripe` SDK exactly as the service
@@ -21,9 +22,8 @@ let emulator: StripeEmulator;
 let stripe: Stripe;
 
 beforeAll(async () => {
-  emulator = await createStripeEmulator({
+  ({ emulator, stripe } = await recordingEmulator({
     secretKey: KEY,
-    deliveryMode: 'record',
     prices: [
       { id: PRICES.proMonthly, interval: 'month', unitAmount: 2000, nickname: 'Pro monthly', lookupKey: 'pro_monthly' },
       { id: PRICES.proYearly, interval: 'year', unitAmount: 20000, nickname: 'Pro yearly', lookup_key: 'pro_yearly' },
@@ -31,16 +31,7 @@ beforeAll(async () => {
       { id: PRICES.lifetime, interval: 'once', unitAmount: 49900, nickname: 'Lifetime' },
       { id: PRICES.retired, interval: 'month', unitAmount: 1000, active: false },
     ],
-  });
-  const url = new URL(emulator.url);
-  stripe = new Stripe(KEY, {
-    apiVersion: Stripe.API_VERSION,
-    host: url.hostname,
-    port: url.port || (url.protocol === 'https:' ? 443 : 80),
-    protocol: url.protocol === 'https:' ? 'https' : 'http',
-    maxNetworkRetries: 0,
-    telemetry: false,
-  });
+  }));
 });
 
 afterAll(async () => {

@@ -1,10 +1,32 @@
 import Stripe from 'stripe';
+import { blankAddress } from './address.js';
 
 /*
  * Stripe's published example objects: `resources` of Stripe's fixtures3.json (stripe/openapi repository, commit
  * f6c2a48fbac2819d1feba8143d942ffc65e1c0d2, MIT licence), each checked against the SDK's type. README.md beside
  * this file says where they come from and lists the few changes made for the API version the SDK pins.
  */
+
+/** The discount fixtures3.json puts wherever an object has one (a subscription's pending update, a customer); a fresh object each time. */
+const discountFixture = () =>
+  ({
+    checkout_session: null,
+    customer: null,
+    end: null,
+    id: 'obj_123',
+    invoice: null,
+    invoice_item: null,
+    object: 'discount',
+    promotion_code: null,
+    start: 109757538,
+    subscription: null,
+    subscription_item: null,
+    source: {
+      coupon: null,
+      type: 'coupon',
+    },
+    customer_account: null,
+  }) satisfies Stripe.Discount;
 
 /** `resources["checkout.session"]` of fixtures3.json. */
 export const checkoutSessionFixture = {
@@ -63,14 +85,7 @@ export const checkoutSessionFixture = {
   customer: null,
   customer_creation: null,
   customer_details: {
-    address: {
-      city: null,
-      country: null,
-      line1: null,
-      line2: null,
-      postal_code: null,
-      state: null,
-    },
+    address: blankAddress(),
     email: 'example@example.com',
     name: null,
     phone: null,
@@ -152,14 +167,7 @@ export const checkoutSessionFixture = {
   discounts: null,
   collected_information: {
     shipping_details: {
-      address: {
-        city: null,
-        country: null,
-        line1: null,
-        line2: null,
-        postal_code: null,
-        state: null,
-      },
+      address: blankAddress(),
       name: 'name',
     },
     business_name: null,
@@ -252,40 +260,8 @@ export const subscriptionItemFixture = {
   id: 'si_QXhVBoJ7NQdNXh',
   metadata: {},
   object: 'subscription_item',
-  price: {
-    active: true,
-    billing_scheme: 'per_unit',
-    created: 1721948530,
-    currency: 'usd',
-    custom_unit_amount: {
-      maximum: null,
-      minimum: null,
-      preset: null,
-    },
-    id: 'price_1PgafmB7WZ01zgkW6dKueIc5',
-    livemode: false,
-    lookup_key: null,
-    metadata: {},
-    nickname: null,
-    object: 'price',
-    product: 'prod_QXg1hqf4jFNsqG',
-    recurring: {
-      interval: 'month',
-      interval_count: 1,
-      meter: null,
-      usage_type: 'licensed',
-      trial_period_days: null,
-    },
-    tax_behavior: 'unspecified',
-    tiers_mode: null,
-    transform_quantity: {
-      divide_by: 1592560163,
-      round: 'down',
-    },
-    type: 'recurring',
-    unit_amount: 2000,
-    unit_amount_decimal: Stripe.Decimal.from('2000'),
-  },
+  // a subscription item carries its price whole: Stripe's price fixture (`resources["price"]`), created earlier
+  price: { ...priceFixture, created: 1721948530 },
   quantity: 1,
   subscription: 'sub_1Pgc6xB7WZ01zgkWJMvZp5ja',
   tax_rates: [],
@@ -370,82 +346,8 @@ export const subscriptionFixture = {
     footer: null,
   },
   items: {
-    data: [
-      {
-        created: 1721954054,
-        discounts: [],
-        id: 'si_QXhVnC2h0Jczwc',
-        metadata: {},
-        object: 'subscription_item',
-        price: {
-          active: true,
-          billing_scheme: 'per_unit',
-          created: 1721948530,
-          currency: 'usd',
-          custom_unit_amount: {
-            maximum: null,
-            minimum: null,
-            preset: null,
-          },
-          id: 'price_1PgafmB7WZ01zgkW6dKueIc5',
-          livemode: false,
-          lookup_key: null,
-          metadata: {},
-          nickname: null,
-          object: 'price',
-          product: 'prod_QXg1hqf4jFNsqG',
-          recurring: {
-            interval: 'month',
-            interval_count: 1,
-            meter: null,
-            usage_type: 'licensed',
-            trial_period_days: null,
-          },
-          tax_behavior: 'unspecified',
-          tiers_mode: null,
-          transform_quantity: {
-            divide_by: 1592560163,
-            round: 'down',
-          },
-          type: 'recurring',
-          unit_amount: 2000,
-          unit_amount_decimal: Stripe.Decimal.from('2000'),
-        },
-        quantity: 1,
-        subscription: 'sub_1Pgc6rB7WZ01zgkWNy0Cn5nw',
-        tax_rates: [],
-        plan: {
-          active: true,
-          amount: null,
-          amount_decimal: null,
-          billing_scheme: 'tiered',
-          created: 1028554472,
-          currency: 'currency',
-          id: 'obj_123',
-          interval: 'month',
-          interval_count: 797691627,
-          livemode: true,
-          metadata: null,
-          meter: null,
-          nickname: null,
-          object: 'plan',
-          product: null,
-          tiers_mode: null,
-          transform_usage: {
-            divide_by: 1592560163,
-            round: 'down',
-          },
-          trial_period_days: null,
-          usage_type: 'licensed',
-        },
-        current_period_end: 976287773,
-        current_period_start: 1896570518,
-        current_trial: null,
-        billing_thresholds: {
-          usage_gte: null,
-        },
-      },
-    ],
+    // its one item is Stripe's subscription item fixture (`resources["subscription_item"]`) under another id
+    data: [{ ...subscriptionItemFixture, created: 1721954054, id: 'si_QXhVnC2h0Jczwc', subscription: 'sub_1Pgc6rB7WZ01zgkWNy0Cn5nw' }],
     has_more: false,
     object: 'list',
     url: '/v1/subscription_items?subscription=sub_1Pgc6rB7WZ01zgkWNy0Cn5nw',
@@ -491,24 +393,7 @@ export const subscriptionFixture = {
   pending_update: {
     billing_cycle_anchor: null,
     cancel_at_period_end: null,
-    discount: {
-      checkout_session: null,
-      customer: null,
-      end: null,
-      id: 'obj_123',
-      invoice: null,
-      invoice_item: null,
-      object: 'discount',
-      promotion_code: null,
-      start: 109757538,
-      subscription: null,
-      subscription_item: null,
-      source: {
-        coupon: null,
-        type: 'coupon',
-      },
-      customer_account: null,
-    },
+    discount: discountFixture(),
     discounts: [],
     expires_at: 833811170,
     subscription_items: null,
@@ -645,14 +530,7 @@ export const invoiceFixture = {
   currency: 'usd',
   custom_fields: null,
   customer: 'cus_QXg1o8vcGmoR32',
-  customer_address: {
-    city: null,
-    country: null,
-    line1: null,
-    line2: null,
-    postal_code: null,
-    state: null,
-  },
+  customer_address: blankAddress(),
   customer_email: null,
   customer_name: null,
   customer_phone: null,
@@ -683,61 +561,8 @@ export const invoiceFixture = {
   },
   latest_revision: null,
   lines: {
-    data: [
-      {
-        amount: 1000,
-        currency: 'usd',
-        description: 'My First Invoice Item (created for API docs)',
-        discount_amounts: [],
-        discountable: true,
-        discounts: [],
-        id: 'il_1Pgc6sB7WZ01zgkWFnxLrLCq',
-        invoice: 'in_1Pgc6tB7WZ01zgkWu9fdqL6I',
-        livemode: false,
-        metadata: {},
-        object: 'line_item',
-        period: {
-          end: 1721954054,
-          start: 1721954054,
-        },
-        quantity: 1,
-        subscription: null,
-        pretax_credit_amounts: null,
-        taxes: null,
-        parent: {
-          invoice_item_details: {
-            invoice_item: 'invoice_item',
-            proration: true,
-            proration_details: {
-              credited_items: {
-                invoice: 'invoice',
-                invoice_line_items: ['invoice_line_items'],
-              },
-            },
-            subscription: null,
-          },
-          subscription_item_details: {
-            invoice_item: null,
-            proration: true,
-            proration_details: {
-              credited_items: {
-                invoice: 'invoice',
-                invoice_line_items: ['invoice_line_items'],
-              },
-            },
-            subscription: 'subscription',
-            subscription_item: 'subscription_item',
-          },
-          type: 'invoice_item_details',
-        },
-        pricing: {
-          type: 'price_details',
-          unit_amount_decimal: null,
-        },
-        subtotal: 2060319484,
-        quantity_decimal: null,
-      },
-    ],
+    // Stripe's invoice fixture embeds its line item (`resources["line_item"]`) under the line's final id
+    data: [{ ...invoiceLineItemFixture, id: 'il_1Pgc6sB7WZ01zgkWFnxLrLCq' }],
     has_more: false,
     object: 'list',
     url: '/v1/invoices/in_1Pgc6tB7WZ01zgkWu9fdqL6I/lines',
@@ -880,38 +705,14 @@ export const checkoutLineItemFixture = {
 
 /** `resources["customer"]` of fixtures3.json. */
 export const customerFixture = {
-  address: {
-    city: null,
-    country: null,
-    line1: null,
-    line2: null,
-    postal_code: null,
-    state: null,
-  },
+  address: blankAddress(),
   balance: 0,
   created: 1234567890,
   currency: 'usd',
   default_source: null,
   delinquent: false,
   description: null,
-  discount: {
-    checkout_session: null,
-    customer: null,
-    end: null,
-    id: 'obj_123',
-    invoice: null,
-    invoice_item: null,
-    object: 'discount',
-    promotion_code: null,
-    start: 109757538,
-    subscription: null,
-    subscription_item: null,
-    source: {
-      coupon: null,
-      type: 'coupon',
-    },
-    customer_account: null,
-  },
+  discount: discountFixture(),
   email: null,
   id: 'cus_QXg1o8vcGmoR32',
   invoice_prefix: '7FE1103',

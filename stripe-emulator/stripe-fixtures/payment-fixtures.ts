@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { blankAddress } from './address.js';
 
 /*
  * More of Stripe's published example objects (fixtures3.json `resources`, as in fixtures.ts), for the charges and
@@ -15,14 +16,7 @@ export const chargeFixture = {
   application_fee_amount: null,
   balance_transaction: 'txn_1PgaxNB7WZ01zgkWEV3TLf40',
   billing_details: {
-    address: {
-      city: null,
-      country: null,
-      line1: null,
-      line2: null,
-      postal_code: null,
-      state: null,
-    },
+    address: blankAddress(),
     email: null,
     name: 'Jenny Rosen',
     phone: null,
@@ -153,25 +147,11 @@ export const chargeFixture = {
     metadata: null,
     object: 'source',
     owner: {
-      address: {
-        city: null,
-        country: null,
-        line1: null,
-        line2: null,
-        postal_code: null,
-        state: null,
-      },
+      address: blankAddress(),
       email: null,
       name: null,
       phone: null,
-      verified_address: {
-        city: null,
-        country: null,
-        line1: null,
-        line2: null,
-        postal_code: null,
-        state: null,
-      },
+      verified_address: blankAddress(),
       verified_email: null,
       verified_name: null,
       verified_phone: null,
