@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { BoundedMap } from '../common/bounded-map.js';
 import { AppConfig } from '../config/app-config.js';
 import { pgConnectionOf } from '../database/data-source-options.js';
 import { NotificationListener } from '../database/notification-listener.js';
@@ -28,7 +29,7 @@ const MAX_ENTRIES = 10_000;
 @Injectable()
 export class CredentialsCache implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Auth');
-  private readonly entries = new Map<string, Credentials & { until: number }>();
+  private readonly entries = new BoundedMap<string, Credentials & { until: number }>(MAX_ENTRIES);
   private generation = 0;
   private readonly listener: NotificationListener;
 
@@ -67,9 +68,6 @@ export class CredentialsCache implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private remember(userId: string, credentials: Credentials): void {
-    this.entries.delete(userId);
-    // the oldest entry goes first (a Map iterates in insertion order)
-    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(userId, { ...credentials, until: Date.now() + TTL_MS });
   }
 

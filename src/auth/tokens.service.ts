@@ -8,6 +8,7 @@ import { AppError } from '../common/errors/app-error.js';
 import { User, type UserRole } from '../users/user.entity.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
 import { UUID_PATTERN } from '../common/pagination/cursor.js';
+import { BoundedMap } from '../common/bounded-map.js';
 import { CredentialsCache } from './credentials-cache.js';
 
 export interface AccessClaims {
@@ -47,7 +48,7 @@ const VERIFIED_TOKENS_KEPT = 10_000;
 export class TokensService {
   private readonly logger = new Logger('Auth');
   /** token → its claims and expiry (seconds), for tokens whose signature and claims were checked already */
-  private readonly verified = new Map<string, AccessClaims & { exp: number }>();
+  private readonly verified = new BoundedMap<string, AccessClaims & { exp: number }>(VERIFIED_TOKENS_KEPT);
 
   constructor(
     private readonly jwt: JwtService,
@@ -84,7 +85,6 @@ export class TokensService {
       if (typeof claims.sub !== 'string' || !UUID_PATTERN.test(claims.sub) || (claims.role !== 'user' && claims.role !== 'admin') || !Number.isInteger(claims.ver)) {
         throw new Error('bad claims');
       }
-      if (this.verified.size >= VERIFIED_TOKENS_KEPT) this.verified.delete(this.verified.keys().next().value!);
       this.verified.set(token, claims as AccessClaims & { exp: number });
       return claims;
     } catch {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { BoundedMap } from '../common/bounded-map.js';
 import { AppError } from '../common/errors/app-error.js';
 import { AppConfig } from '../config/app-config.js';
 import type { UsagePeriod } from '../config/usage-config.js';
@@ -61,7 +62,7 @@ const CACHED_USERS = 10_000;
 @Injectable()
 export class UsageTermsService {
   /** the terms row last seen per user, by insertion order (the oldest is dropped first) */
-  private readonly seen = new Map<string, { row: TermsRow; fingerprint: string }>();
+  private readonly seen = new BoundedMap<string, { row: TermsRow; fingerprint: string }>(CACHED_USERS);
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -102,8 +103,6 @@ export class UsageTermsService {
 
   /** Keeps the terms row TRACK answered (the current one) for the user's next track. */
   remember(userId: string, row: TermsRow, fingerprint: string): void {
-    this.seen.delete(userId);
-    if (this.seen.size >= CACHED_USERS) this.seen.delete(this.seen.keys().next().value!);
     this.seen.set(userId, { row, fingerprint });
   }
 

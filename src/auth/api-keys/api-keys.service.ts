@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { BoundedMap } from '../../common/bounded-map.js';
 import { AppError } from '../../common/errors/app-error.js';
 import { queryRows } from '../../database/query-rows.js';
 import { MetricsService } from '../../observability/metrics.service.js';
@@ -49,7 +50,7 @@ const CACHED_KEYS = 1000;
 export class ApiKeysService {
   private readonly uses: Counter<'key_id' | 'outcome'>;
   /** live keys authenticated in the last API_KEY_CACHE_MS, by hash (never a refused key) */
-  private readonly recent = new Map<string, { key: ServiceKey; until: number }>();
+  private readonly recent = new BoundedMap<string, { key: ServiceKey; until: number }>(CACHED_KEYS);
   /** moves with every revocation here, so a lookup that began before one does not cache what it found */
   private revocations = 0;
 
@@ -100,7 +101,6 @@ export class ApiKeysService {
     this.recent.delete(digest);
     if (!row) throw AppError.unauthorized('Invalid or revoked API key');
     if (revocations !== this.revocations) return row;
-    if (this.recent.size >= CACHED_KEYS) this.recent.delete(this.recent.keys().next().value!);
     this.recent.set(digest, { key: row, until: now + API_KEY_CACHE_MS });
     return row;
   }
