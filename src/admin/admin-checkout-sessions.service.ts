@@ -61,24 +61,11 @@ export class AdminCheckoutSessionsService {
     const { from, to } = parseRange(query.from, query.to);
     const cursor = query.cursor ? decodeCursor(query.cursor) : null;
     const { text, values, name } = sessionListStatement({ ...query, from, to, cursor, limit }, this.plans.ranking());
-    const [row] = name ? await this.queryPreparedOnce<SessionListRow>(name, text, values) : queryRows<SessionListRow>(await this.sessions.manager.query(text, values));
+    const { manager } = this.sessions;
+    const [row] = name ? await queryPrepared<SessionListRow>(manager, name, text, values) : queryRows<SessionListRow>(await manager.query(text, values));
     // the cursor is the last item's createdAt as listed (milliseconds) and its id, as toPage makes it from a DTO
     const nextCursor = row.more && row.lastCreatedAt && row.lastId ? encodeCursor({ createdAt: new Date(row.lastCreatedAt), id: row.lastId }) : null;
     return { itemsJson: row.items, nextCursor };
-  }
-
-  /**
-   * A named prepared statement outside any transaction: on a connection of its own from the pool, given back
-   * whatever happens. PostgreSQL plans each filter combination once per connection (planning cost as much as running).
-   */
-  private async queryPreparedOnce<T>(name: string, text: string, values: unknown[]): Promise<T[]> {
-    const runner = this.sessions.manager.connection.createQueryRunner();
-    try {
-      await runner.connect();
-      return await queryPrepared<T>(runner.manager, name, text, values);
-    } finally {
-      await runner.release();
-    }
   }
 
   async get(idOrStripeId: string): Promise<AdminCheckoutSessionDetailDto> {

@@ -4,13 +4,23 @@ import { queryRows } from './query-rows.js';
 
 /**
  * Runs `text` as a named prepared statement on the manager's connection: PostgreSQL parses and plans it once per
- * connection and then reuses the plan. For the statements of the webhook hot path, whose planning (a dozen CTEs)
- * costs more than running them; `name` must stand for this one text. Logged like any TypeORM query (the statement
- * counts of test/e2e/webhook-statements.e2e-spec.ts see it) and failing with the same QueryFailedError.
+ * connection and then reuses the plan. For statements whose planning costs as much as running them (the webhook hot
+ * path's dozen CTEs, the admin list); `name` must stand for this one text. Logged like any TypeORM query (the
+ * statement counts of test/e2e/webhook-statements.e2e-spec.ts see it) and failing with the same QueryFailedError.
+ * Outside a transaction it runs on a connection taken from the pool for it, and given back whatever happens.
  */
 export async function queryPrepared<T>(manager: EntityManager, name: string, text: string, parameters: unknown[]): Promise<T[]> {
-  if (!manager.queryRunner || manager.connection.options.type !== 'postgres') return queryRows<T>(await manager.query(text, parameters));
-  return (await sendPrepared<T>(manager, name, text, parameters)).rows;
+  if (manager.connection.options.type !== 'postgres') return queryRows<T>(await manager.query(text, parameters));
+  if (manager.queryRunner) return (await sendPrepared<T>(manager, name, text, parameters)).rows;
+  const runner = manager.connection.createQueryRunner();
+  try {
+    await runner.connect();
+    return await (
+      await sendPrepared<T>(runner.manager, name, text, parameters)
+    ).rows;
+  } finally {
+    await runner.release();
+  }
 }
 
 /**
